@@ -1,0 +1,5 @@
+"""The `evalign` command line: a thin shell that parses, calls one library function, renders."""
+
+from evalign.cli.app import app, main
+
+__all__ = ["app", "main"]

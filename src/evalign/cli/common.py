@@ -1,0 +1,33 @@
+"""What every command shares: the --db and --json options, output helpers, the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from evalign.store import Store, open_store
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database: a SQLite file path or a postgresql:// URL "
+                 "(default: $EVALIGN_DB or ./evalign.db).", envvar="EVALIGN_DB"),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def store_for(db: str | None) -> Store:
+    """Open the store the user named."""
+    return open_store(db)
+
+
+def print_json(data: Any) -> None:
+    """Print JSON to stdout (no Rich markup, so pipes get exactly the JSON)."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,105 @@
+"""The one exception tree of evalign.
+
+    EvalignError                 base; never raised directly
+    ├── UserError                the user can fix it; the CLI prints the message and exits 2
+    │   ├── DataError            a malformed input file or value (carries file:line)
+    │   ├── ConfigError          a bad option, scale spec, template or model string
+    │   ├── NotFoundError        a named dataset, judge, run ... does not exist
+    │   ├── ConflictError        a name is taken, or a state forbids the action
+    │   └── MissingExtraError    an optional dependency is not installed
+    ├── ProviderError            a model call failed (after the runner's retries)
+    │   ├── RateLimitError       429; carries retry_after seconds when the provider sent it
+    │   ├── TransientError       5xx, timeouts, dropped connections: worth retrying
+    │   └── ParseError           the answer could not be read as a verdict (keeps the raw text)
+    └── ModelFileError           a local model file is missing or fails its sha256
+
+Anything else that escapes is a bug and the CLI shows its traceback.
+"""
+
+from __future__ import annotations
+
+
+class EvalignError(Exception):
+    """Base of every error evalign raises on purpose."""
+
+
+class UserError(EvalignError):
+    """An error the user can fix; the message says what to do next."""
+
+    exit_code = 2
+
+
+class DataError(UserError):
+    """A malformed input file or value.
+
+    Args:
+        message: what is wrong and what to do.
+        source: the file name (or other source) the problem is in.
+        line: the 1-based line (or CSV row) number, when known.
+    """
+
+    def __init__(self, message: str, source: str | None = None, line: int | None = None):
+        self.source = source
+        self.line = line
+        self.problem = message
+        where = source or ""
+        if source and line is not None:
+            where = f"{source}:{line}"
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class ConfigError(UserError):
+    """A bad option, scale spec, template or model string."""
+
+
+class NotFoundError(UserError):
+    """A named object does not exist."""
+
+
+class ConflictError(UserError):
+    """A name is taken or the object's state forbids the action."""
+
+
+class MissingExtraError(UserError):
+    """An optional dependency is missing: the message names the pip extra."""
+
+    def __init__(self, package: str, extra: str):
+        super().__init__(
+            f"{package} is not installed: run `pip install 'evalign[{extra}]'` to use this feature"
+        )
+
+
+class ProviderError(EvalignError):
+    """A model call failed."""
+
+    kind = "provider_error"
+
+
+class RateLimitError(ProviderError):
+    """The provider answered 429."""
+
+    kind = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TransientError(ProviderError):
+    """A failure worth retrying: 5xx, timeout, dropped connection."""
+
+    kind = "transient"
+
+
+class ParseError(ProviderError):
+    """The model's answer could not be read as a verdict."""
+
+    kind = "unparseable"
+
+    def __init__(self, message: str, raw: str):
+        super().__init__(message)
+        self.raw = raw
+
+
+class ModelFileError(EvalignError):
+    """A local model file is missing or its sha256 does not match."""
