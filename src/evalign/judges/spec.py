@@ -1,0 +1,80 @@
+"""What one judge version is, and what one verdict is — as plain records, no database.
+
+`JudgeSpec` is the content of an immutable judge version; `Verdict` is one result on one item.
+Runners, optimizers, the store and the web app all pass these around.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from evalign.scores import ScoreConfig, Value
+
+JudgeKind = Literal["prompt", "code", "decomposed"]
+
+
+class JudgeSpec(BaseModel):
+    """The content of one judge version.
+
+    Attributes:
+        kind: `prompt` (a template sent to a model), `code` (a registered Python function), or
+            `decomposed` (one yes/no question per check, aggregated).
+        prompt: the template; `{field}` names an item field. For a code judge: the function name.
+        scale: the output score config.
+        model: `provider/model`.
+        params: sampling parameters (temperature, max_tokens, ...).
+        few_shot: labeled examples shown to the judge: dicts with `fields`, `label`, `reasoning`.
+        threshold: a decision threshold on p_pass (or on the numeric score) chosen by alignment;
+            None means the model's own verdict decides.
+        checks: for decomposed judges: `{"questions": [...], "aggregation": {...}}`.
+        guidelines: distilled guidelines appended to the prompt (kept apart for display).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: JudgeKind = "prompt"
+    prompt: str = ""
+    scale: ScoreConfig = Field(default_factory=lambda: ScoreConfig(kind="pass_fail"))
+    model: str = "local/qwen2.5-coder-1.5b"
+    params: dict[str, Any] = Field(default_factory=dict)
+    few_shot: list[dict[str, Any]] = Field(default_factory=list)
+    threshold: float | None = None
+    checks: dict[str, Any] = Field(default_factory=dict)
+    guidelines: str = ""
+
+
+@dataclass
+class CheckResult:
+    """One atomic check of a decomposed judge on one item."""
+
+    question: str
+    passed: bool | None
+    p_yes: float | None = None
+
+
+@dataclass
+class Verdict:
+    """One judge result on one item.
+
+    `value` is None exactly when `error` is set: an unparseable answer is an error that keeps
+    its raw text, never a guessed label.
+    """
+
+    value: Value | None
+    reasoning: str = ""
+    raw: str = ""
+    p_pass: float | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    checks: list[CheckResult] = field(default_factory=list)
+    attempts: int = 1
+    cached: bool = False
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    cost_usd: float | None = None
+    item_id: int | None = None
+    sample: int = 0
