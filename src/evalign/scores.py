@@ -94,7 +94,7 @@ class ScoreConfig(BaseModel):
         if kind in {"pass_fail", "passfail", "binary", "boolean", "bool"}:
             return cls(kind="pass_fail")
         if kind in {"thumbs", "stars", "pairwise", "text"}:
-            return cls(kind=kind)
+            return cls(kind=kind)._with_defaults()
         if kind == "numeric":
             parts = [p for p in rest.split(":") if p.strip()]
             if len(parts) not in (2, 3):
