@@ -1,0 +1,1 @@
+"""Benchmarks and the mock provider (importable from tests)."""
