@@ -1,0 +1,200 @@
+"""Pass/fail agreement between humans and a judge, with the human as ground truth.
+
+Confusion cells (PASS is the "positive" of the cell names, as in the issue):
+TP = human pass & judge pass, FN = human pass & judge fail (judge too strict),
+TN = human fail & judge fail, FP = human fail & judge pass (judge too lenient).
+Precision, recall and F1 are given with FAIL as the positive class (OpenPipe's convention:
+a judge exists to catch failures) and also for PASS.
+
+Every statistic is either a number or None with a reason in `undefined`; nothing undefined is
+reported as 0 or 1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn import metrics as skm
+
+from evalign.stats.bootstrap import DEFAULT_SEED, cell_cis
+from evalign.stats.comparison import BoolArray, FloatArray, Normalized
+
+_Z95 = 1.959963984540054
+Stat = float | None
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """The four confusion counts with the human as truth."""
+
+    tp: int
+    fn: int
+    tn: int
+    fp: int
+
+    @classmethod
+    def of(cls, human_pass: BoolArray, judge_pass: BoolArray) -> Confusion:
+        """Count the cells of two boolean arrays."""
+        codes = np.bincount(human_pass.astype(np.int64) * 2 + judge_pass.astype(np.int64),
+                            minlength=4)
+        # code = 2·human + judge: 3 = TP, 2 = FN, 0 = TN, 1 = FP
+        return cls(tp=int(codes[3]), fn=int(codes[2]), tn=int(codes[0]), fp=int(codes[1]))
+
+    @property
+    def n(self) -> int:
+        """All pairs."""
+        return self.tp + self.fn + self.tn + self.fp
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        """(tp, fn, tn, fp)."""
+        return self.tp, self.fn, self.tn, self.fp
+
+    def to_dict(self) -> dict[str, int]:
+        """{"tp", "fn", "tn", "fp"}."""
+        return {"tp": self.tp, "fn": self.fn, "tn": self.tn, "fp": self.fp}
+
+
+def wilson_ci(successes: int, trials: int) -> list[float] | None:
+    """The 95% Wilson score interval of a proportion; None with no trials."""
+    if trials <= 0:
+        return None
+    p = successes / trials
+    z2 = _Z95 * _Z95
+    denom = 1 + z2 / trials
+    centre = (p + z2 / (2 * trials)) / denom
+    half = _Z95 * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / denom
+    return [max(0.0, centre - half), min(1.0, centre + half)]
+
+
+class _Out:
+    """Collects values, intervals and reasons for undefined values."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.undefined: dict[str, str] = {}
+
+    def rate(self, name: str, k: int, n: int, reason: str) -> None:
+        if n == 0:
+            self.undefined[name] = reason
+            self.values[name], self.values[f"{name}_ci"] = None, None
+        else:
+            self.values[name], self.values[f"{name}_ci"] = k / n, wilson_ci(k, n)
+
+    def stat(self, name: str, value: float, reason: str) -> None:
+        if math.isfinite(value):
+            self.values[name] = float(value)
+        else:
+            self.values[name] = None
+            self.undefined[name] = reason
+
+
+def binary_metrics(
+    norm: Normalized, *, seed: int = DEFAULT_SEED, resamples: int = 2000
+) -> dict[str, Any]:
+    """Agreement, confusion and every pass/fail statistic, each with a 95% interval.
+
+    Returns a dict with `agreement`, `agreement_ci`, `misaligned`, `confusion`,
+    `fail_/pass_precision|recall|f1` (+ `_ci`), `true_pass_rate`, `true_fail_rate`, `kappa`,
+    `mcc`, `balanced_accuracy` (+ `_ci`), `auc`, `brier`, `calibration` and `undefined`
+    (name → reason).
+    """
+    out = _Out()
+    aligned = norm.aligned
+    n, k = norm.n, int(aligned.sum())
+    out.rate("agreement", k, n, "no comparable pairs")
+    out.values["misaligned"] = n - k
+    if norm.pairwise:
+        return _pairwise(norm, out)
+    c = Confusion.of(norm.human_pass, norm.judge_pass)
+    out.values["confusion"] = c.to_dict()
+    _precision_recall(c, out)
+    _chance_corrected(norm, c, out)
+    cis = cell_cis(c.as_tuple(), resamples, seed) if n else {}
+    for name in ("kappa", "mcc", "fail_f1", "pass_f1", "balanced_accuracy"):
+        out.values[f"{name}_ci"] = cis.get(name) if out.values.get(name) is not None else None
+    _probabilities(norm, out)
+    return {**out.values, "undefined": out.undefined}
+
+
+def _precision_recall(c: Confusion, out: _Out) -> None:
+    out.rate("fail_precision", c.tn, c.tn + c.fn, "the judge never answered FAIL")
+    out.rate("fail_recall", c.tn, c.tn + c.fp, "no human FAIL labels")
+    out.rate("pass_precision", c.tp, c.tp + c.fp, "the judge never answered PASS")
+    out.rate("pass_recall", c.tp, c.tp + c.fn, "no human PASS labels")
+    out.rate("true_pass_rate", c.tp, c.tp + c.fn, "no human PASS labels")
+    out.rate("true_fail_rate", c.tn, c.tn + c.fp, "no human FAIL labels")
+    for cls, hit in (("fail", c.tn), ("pass", c.tp)):
+        p, r = out.values[f"{cls}_precision"], out.values[f"{cls}_recall"]
+        if p is None or r is None:
+            out.stat(f"{cls}_f1", math.nan, f"{cls.upper()} precision or recall is undefined")
+        else:
+            out.stat(f"{cls}_f1", 2 * hit / (2 * hit + c.fn + c.fp), "")
+
+
+def _chance_corrected(norm: Normalized, c: Confusion, out: _Out) -> None:
+    h, j = norm.human_pass, norm.judge_pass
+    one_class = "only one class on both sides: chance agreement is 1"
+    if c.n == 0:
+        for name in ("kappa", "mcc", "balanced_accuracy"):
+            out.stat(name, math.nan, "no comparable pairs")
+        return
+    same = (c.tp + c.fn in (0, c.n)) and (c.tp + c.fp in (0, c.n)) and (
+        (c.tp + c.fn == 0) == (c.tp + c.fp == 0))
+    out.stat("kappa", math.nan if same else skm.cohen_kappa_score(h, j), one_class)
+    empty = min(c.tp + c.fp, c.tp + c.fn, c.tn + c.fp, c.tn + c.fn) == 0
+    # sklearn returns 0.0 for MCC when a row or column is empty: that is undefined, not zero
+    out.stat("mcc", math.nan if empty else skm.matthews_corrcoef(h, j),
+             "humans or judge used only one class")
+    both = c.tp + c.fn > 0 and c.tn + c.fp > 0
+    out.stat("balanced_accuracy", skm.balanced_accuracy_score(h, j) if both else math.nan,
+             "humans used only one class")
+
+
+def _probabilities(norm: Normalized, out: _Out) -> None:
+    mask = np.isfinite(norm.p_pass)
+    if not mask.any():
+        out.values.update(auc=None, brier=None, calibration=None)
+        out.undefined["auc"] = "no verdict carries p_pass"
+        return
+    y, p = norm.human_pass[mask], norm.p_pass[mask]
+    if y.all() or not y.any():
+        out.stat("auc", math.nan, "humans used only one class")
+    else:
+        out.stat("auc", skm.roc_auc_score(y, p), "")
+    out.values["brier"] = float(skm.brier_score_loss(y, p, pos_label=True))
+    out.values["calibration"] = calibration_table(y, p)
+
+
+def calibration_table(y: BoolArray, p: FloatArray, bins: int = 10) -> list[dict[str, Any]]:
+    """Equal-width bins of p_pass: count, mean p_pass and observed human pass rate per bin."""
+    index = np.minimum((p * bins).astype(np.int64), bins - 1)
+    counts = np.bincount(index, minlength=bins)
+    p_sum = np.bincount(index, weights=p, minlength=bins)
+    y_sum = np.bincount(index, weights=y.astype(float), minlength=bins)
+    return [
+        {"bin": [b / bins, (b + 1) / bins], "count": int(counts[b]),
+         "mean_p_pass": float(p_sum[b] / counts[b]),
+         "human_pass_rate": float(y_sum[b] / counts[b]),
+         "human_pass_rate_ci": wilson_ci(int(y_sum[b]), int(counts[b]))}
+        for b in range(bins) if counts[b]
+    ]
+
+
+def _pairwise(norm: Normalized, out: _Out) -> dict[str, Any]:
+    """Pairwise choices (1, 2, tie): agreement and κ over the choices; no pass/fail cells."""
+    assert norm.human_choice is not None and norm.judge_choice is not None
+    reason = "pairwise scale: no pass/fail"
+    for name in ("fail_precision", "fail_recall", "fail_f1", "pass_precision", "pass_recall",
+                 "pass_f1", "true_pass_rate", "true_fail_rate", "mcc", "balanced_accuracy",
+                 "auc"):
+        out.values[name], out.values[f"{name}_ci"] = None, None
+        out.undefined[name] = reason
+    out.values.update(confusion=None, brier=None, calibration=None, kappa_ci=None)
+    h, j = norm.human_choice, norm.judge_choice
+    single = len(set(h.tolist()) | set(j.tolist())) < 2
+    out.stat("kappa", math.nan if single or norm.n == 0 else skm.cohen_kappa_score(h, j),
+             "only one choice on both sides")
+    return {**out.values, "undefined": out.undefined}

@@ -1,0 +1,231 @@
+"""Comparisons: a human label and a judge verdict on the same item and criterion, normalized.
+
+A `Comparison` keeps the raw values with their scales; `normalize` turns a list of them into
+`Normalized` NumPy arrays (pass/fail and 0–100 for both sides) that every statistic reads.
+Pairs whose scales cannot be compared (text, mismatched categories) are counted in
+`cannot_compare` and left out, as are pairs whose verdict has no value (an errored verdict).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from evalign.scores import PASS_FAIL, ScoreConfig, Value, comparable
+
+BoolArray = npt.NDArray[np.bool_]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One (label, verdict) pair on the same item and criterion.
+
+    Attributes:
+        item_id: the item (store id or external id).
+        human: the label's canonical value on `human_scale`.
+        judge: the verdict's canonical value on `judge_scale` (None: the verdict errored).
+        human_scale: the label's scale.
+        judge_scale: the verdict's scale.
+        p_pass: the judge's probability of PASS, when the model gave log-probabilities.
+        judge_threshold: a decision threshold chosen by alignment: on p_pass when present,
+            else on the judge's numeric value. None: the scale's own threshold decides.
+        criterion: what is judged.
+        judge_name: the judge (or metric) name, for per-judge breakdowns.
+        annotator: who gave the label.
+        slices: item fields and metadata values usable for breakdowns.
+        human_reasoning: the annotator's reasoning.
+        judge_reasoning: the judge's reasoning.
+        sample: the verdict's sample number (repeat runs).
+    """
+
+    item_id: int | str
+    human: Value
+    judge: Value | None
+    human_scale: ScoreConfig = PASS_FAIL
+    judge_scale: ScoreConfig = PASS_FAIL
+    p_pass: float | None = None
+    judge_threshold: float | None = None
+    criterion: str = "default"
+    judge_name: str = ""
+    annotator: str = ""
+    slices: dict[str, Any] = field(default_factory=dict)
+    human_reasoning: str = ""
+    judge_reasoning: str = ""
+    sample: int = 0
+
+    @property
+    def comparable(self) -> bool:
+        """Whether the two values can be compared (scales fit and the verdict has a value)."""
+        return self.judge is not None and comparable(self.human_scale, self.judge_scale)
+
+    def human_pass(self) -> bool | None:
+        """The label as pass/fail."""
+        return self.human_scale.to_pass(self.human)
+
+    def judge_pass(self) -> bool | None:
+        """The verdict as pass/fail: the alignment threshold when set, else the scale's."""
+        if self.judge is None:
+            return None
+        if self.judge_threshold is not None:
+            if self.p_pass is not None:
+                return self.p_pass >= self.judge_threshold
+            if self.judge_scale.group == "numeric":
+                return float(self.judge) >= self.judge_threshold
+        return self.judge_scale.to_pass(self.judge)
+
+    def aligned(self) -> bool | None:
+        """Whether pass/fail agree; None when the pair cannot be compared."""
+        if not self.comparable:
+            return None
+        return self.human_pass() == self.judge_pass()
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """Comparable pairs as arrays; index i of every array is `kept[i]` of the input list.
+
+    `human_pass`/`judge_pass` are NaN-free booleans; `human_100`/`judge_100` are NaN where a
+    scale has no 0–100 value; `p_pass` is NaN where the verdict carried none. For pairwise
+    scales `human_pass`/`judge_pass` hold "chose the same as" the first output (choice == 1)
+    and `human_choice`/`judge_choice` the raw 0/1/2 choices.
+    """
+
+    human_pass: BoolArray
+    judge_pass: BoolArray
+    human_100: FloatArray
+    judge_100: FloatArray
+    p_pass: FloatArray
+    kept: npt.NDArray[np.int64]
+    cannot_compare: int
+    pairwise: bool = False
+    human_choice: FloatArray | None = None
+    judge_choice: FloatArray | None = None
+
+    @property
+    def n(self) -> int:
+        """How many pairs were comparable."""
+        return int(self.human_pass.shape[0])
+
+    @property
+    def aligned(self) -> BoolArray:
+        """Per pair: do human and judge agree (pass/fail, or the same pairwise choice)."""
+        if self.pairwise and self.human_choice is not None and self.judge_choice is not None:
+            return np.asarray(self.human_choice == self.judge_choice)
+        return np.asarray(self.human_pass == self.judge_pass)
+
+    @property
+    def has_p_pass(self) -> bool:
+        """Whether any verdict carried a probability of PASS."""
+        return bool(np.isfinite(self.p_pass).any())
+
+
+def normalize(comparisons: Sequence[Comparison]) -> Normalized:
+    """Normalize comparisons to arrays; incomparable pairs are counted and left out."""
+    kept: list[int] = []
+    hp: list[bool] = []
+    jp: list[bool] = []
+    h100: list[float] = []
+    j100: list[float] = []
+    pp: list[float] = []
+    hc: list[float] = []
+    jc: list[float] = []
+    pairwise = False
+    for index, comp in enumerate(comparisons):
+        if not comp.comparable:
+            continue
+        assert comp.judge is not None
+        if comp.human_scale.kind == "pairwise":
+            pairwise = True
+            hc.append(float(comp.human))
+            jc.append(float(comp.judge))
+            hp.append(float(comp.human) == 1.0)
+            jp.append(float(comp.judge) == 1.0)
+        else:
+            h, j = comp.human_pass(), comp.judge_pass()
+            if h is None or j is None:
+                continue
+            hp.append(h)
+            jp.append(j)
+        kept.append(index)
+        h100.append(_or_nan(comp.human_scale.to_100(comp.human)))
+        j100.append(_or_nan(comp.judge_scale.to_100(comp.judge)))
+        pp.append(_or_nan(comp.p_pass))
+    return Normalized(
+        human_pass=np.array(hp, dtype=bool),
+        judge_pass=np.array(jp, dtype=bool),
+        human_100=np.array(h100, dtype=float),
+        judge_100=np.array(j100, dtype=float),
+        p_pass=np.array(pp, dtype=float),
+        kept=np.array(kept, dtype=np.int64),
+        cannot_compare=len(comparisons) - len(kept),
+        pairwise=pairwise,
+        human_choice=np.array(hc, dtype=float) if pairwise else None,
+        judge_choice=np.array(jc, dtype=float) if pairwise else None,
+    )
+
+
+def from_arrays(
+    human_pass: npt.ArrayLike,
+    judge_pass: npt.ArrayLike,
+    *,
+    human_100: npt.ArrayLike | None = None,
+    judge_100: npt.ArrayLike | None = None,
+    p_pass: npt.ArrayLike | None = None,
+    cannot_compare: int = 0,
+) -> Normalized:
+    """Build `Normalized` straight from arrays (the fast path for very large inputs)."""
+    hp = np.asarray(human_pass, dtype=bool)
+    n = hp.shape[0]
+    nan = np.full(n, np.nan)
+    return Normalized(
+        human_pass=hp,
+        judge_pass=np.asarray(judge_pass, dtype=bool),
+        human_100=nan if human_100 is None else np.asarray(human_100, dtype=float),
+        judge_100=nan if judge_100 is None else np.asarray(judge_100, dtype=float),
+        p_pass=nan if p_pass is None else np.asarray(p_pass, dtype=float),
+        kept=np.arange(n, dtype=np.int64),
+        cannot_compare=cannot_compare,
+    )
+
+
+def comparisons_from_lists(
+    human: Sequence[Any],
+    judge: Sequence[Any],
+    *,
+    human_scale: ScoreConfig | str = PASS_FAIL,
+    judge_scale: ScoreConfig | str = PASS_FAIL,
+    p_pass: Sequence[float | None] | None = None,
+    item_ids: Sequence[int | str] | None = None,
+    judge_threshold: float | None = None,
+) -> list[Comparison]:
+    """Comparisons from plain parallel lists of raw values (None in `judge`: errored verdict).
+
+    Raises:
+        ValueError: the lists differ in length, or a value lies outside its scale.
+    """
+    hs, js = ScoreConfig.parse(human_scale), ScoreConfig.parse(judge_scale)
+    if len(human) != len(judge) or (p_pass is not None and len(p_pass) != len(human)):
+        raise ValueError("human, judge and p_pass must have the same length")
+    ids: Sequence[int | str] = item_ids if item_ids is not None else range(len(human))
+    probs: Sequence[float | None] = p_pass if p_pass is not None else [None] * len(human)
+    return [
+        Comparison(
+            item_id=ids[i],
+            human=hs.parse_value(human[i]),
+            judge=None if judge[i] is None else js.parse_value(judge[i]),
+            human_scale=hs,
+            judge_scale=js,
+            p_pass=probs[i],
+            judge_threshold=judge_threshold,
+        )
+        for i in range(len(human))
+    ]
+
+
+def _or_nan(value: float | None) -> float:
+    return float("nan") if value is None else float(value)
