@@ -1,0 +1,77 @@
+"""Judge templates: which `{field}` names a template uses, and safe rendering.
+
+Only `{identifier}` placeholders are substituted, in a single pass, so a field value that itself
+contains braces or template syntax (`{question}`, `{{`, `{0}`, JSON) is inserted verbatim and never
+expanded again. `{{` and `}}` stand for literal braces. Any other brace (e.g. a JSON example such as
+`{"verdict": "PASS"}` in the prompt) is left as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from evalign.errors import ConfigError
+
+_TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def template_fields(template: str) -> list[str]:
+    """The field names a template uses, in first-use order, without duplicates."""
+    seen: dict[str, None] = {}
+    for match in _TOKEN.finditer(template):
+        if match.group(1):
+            seen.setdefault(match.group(1), None)
+    return list(seen)
+
+
+def missing_fields(template: str, available: Iterable[str]) -> list[str]:
+    """The names the template uses that are not among `available`."""
+    have = set(available)
+    return [name for name in template_fields(template) if name not in have]
+
+
+def check_fields(template: str, available: Iterable[str], *, where: str = "the item") -> None:
+    """Refuse a template that names fields `available` lacks.
+
+    Raises:
+        ConfigError: lists the missing names and the fields there are.
+    """
+    have = sorted(set(available))
+    missing = missing_fields(template, have)
+    if missing:
+        raise ConfigError(
+            f"the judge template uses {', '.join('{' + m + '}' for m in missing)} but {where} "
+            f"has no such field; fields there: {', '.join(have) or '(none)'}. Rename the "
+            "placeholders or map the columns on import"
+        )
+
+
+def render(template: str, values: Mapping[str, str], *, where: str = "the item") -> str:
+    """Fill the template's `{field}` placeholders with `values`, verbatim.
+
+    Raises:
+        ConfigError: a placeholder has no value (lists the missing and available names).
+    """
+    check_fields(template, values.keys(), where=where)
+
+    def substitute(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token == "{{":
+            return "{"
+        if token == "}}":
+            return "}"
+        return values[match.group(1)]
+
+    return _TOKEN.sub(substitute, template)
+
+
+def split_constant(template: str) -> tuple[str, str]:
+    """Split a template into its constant head (before the first placeholder) and the rest.
+
+    The head is the same for every item, so providers with a prefix cache reuse it.
+    """
+    for match in _TOKEN.finditer(template):
+        if match.group(1):
+            return template[: match.start()], template[match.start():]
+    return template, ""

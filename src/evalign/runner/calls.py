@@ -1,0 +1,100 @@
+"""The model wrapper the runner hands to judges: limits, retries and the cache, once.
+
+`ManagedModel` is itself a `ModelAPI`, so scorers (prompt, pairwise, decomposed) stay unaware of
+it. What happens inside — calls made, answers served from the cache — is counted on the
+`CallStats` of the current asyncio task (a context variable), which `judge_one` turns into the
+verdict's `attempts` and `cached` fields.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from evalign.items import Item
+from evalign.judges.code import CodeJudges
+from evalign.judges.scorer import score_item
+from evalign.judges.spec import JudgeSpec, Verdict
+from evalign.providers.base import GenerateRequest, GenerateResult, ModelAPI
+from evalign.runner.cache import AnswerCache, cache_key
+from evalign.runner.cost import cost_of
+from evalign.runner.limits import AdaptiveLimiter
+from evalign.runner.retry import RetryPolicy, call_with_retry
+
+
+@dataclass
+class CallStats:
+    """What one item's scoring cost: provider calls (retries included) and cache hits."""
+
+    calls: int = 0
+    cached: int = 0
+
+
+_stats: ContextVar[CallStats | None] = ContextVar("evalign_call_stats", default=None)
+_use_cache: ContextVar[bool] = ContextVar("evalign_use_cache", default=True)
+
+
+class ManagedModel:
+    """A `ModelAPI` that adds bounded adaptive concurrency, retries and the answer cache.
+
+    Args:
+        inner: the provider.
+        concurrency: the most calls in flight (default: the provider's `max_concurrency`).
+        policy: the retry policy.
+        cache: the answer cache, or None for none.
+    """
+
+    def __init__(self, inner: ModelAPI, *, concurrency: int | None = None,
+                 policy: RetryPolicy | None = None, cache: AnswerCache | None = None):
+        self.inner = inner
+        self.model = inner.model
+        self.max_concurrency = concurrency or inner.max_concurrency
+        self.limiter = AdaptiveLimiter(self.max_concurrency)
+        self.policy = policy or RetryPolicy()
+        self.cache = cache
+
+    async def generate(self, request: GenerateRequest) -> GenerateResult:
+        """Answer from the cache when allowed, else call the provider with retries."""
+        stats = _stats.get() or CallStats()
+        key = cache_key(self.model, request) if self.cache and _use_cache.get() else None
+        if key is not None and self.cache is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                stats.cached += 1
+                return hit
+
+        async def once() -> GenerateResult:
+            stats.calls += 1
+            return await self.inner.generate(request)
+
+        result, _attempts = await call_with_retry(once, self.policy, self.limiter)
+        if key is not None and self.cache is not None:
+            self.cache.put(key, self.model, result)
+        return result
+
+    async def aclose(self) -> None:
+        """Close the provider."""
+        await self.inner.aclose()
+
+
+async def judge_one(spec: JudgeSpec, item: Item, model: ManagedModel | None, *,
+                    code_judges: CodeJudges | None = None, use_cache: bool = True,
+                    sample: int = 0) -> tuple[Verdict, CallStats]:
+    """Score one item through the managed model and fill in its call accounting."""
+    stats = CallStats()
+    stats_token = _stats.set(stats)
+    cache_token = _use_cache.set(use_cache)
+    try:
+        verdict = await score_item(spec, item, model, code_judges=code_judges)
+    finally:
+        _stats.reset(stats_token)
+        _use_cache.reset(cache_token)
+    verdict.item_id = item.id
+    verdict.sample = sample
+    verdict.attempts = max(1, stats.calls)
+    verdict.cached = stats.cached > 0 and stats.calls == 0
+    if model is not None and not verdict.cached:
+        verdict.cost_usd = cost_of(model.model, verdict.prompt_tokens, verdict.completion_tokens)
+    elif verdict.cached:
+        verdict.cost_usd = 0.0
+    return verdict, stats

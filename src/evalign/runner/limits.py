@@ -1,0 +1,63 @@
+"""Adaptive concurrency: at most `limit` model calls in flight, AIMD-style.
+
+A 429 halves the limit (multiplicative decrease, never below 1); every `limit` successful calls
+in a row raise it by one (additive increase) up to the ceiling. The default ceiling comes from
+the model: 32 for remote providers, 1 for the in-process local model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+
+class AdaptiveLimiter:
+    """Bounds in-flight calls and adapts the bound to what the provider accepts.
+
+    Args:
+        ceiling: the most calls ever in flight at once.
+    """
+
+    def __init__(self, ceiling: int):
+        self.ceiling = max(1, int(ceiling))
+        self.limit = self.ceiling
+        self.in_flight = 0
+        self._streak = 0
+        self._changed: asyncio.Condition | None = None
+
+    @property
+    def _condition(self) -> asyncio.Condition:
+        # Created lazily so the limiter can be built outside a running event loop.
+        if self._changed is None:
+            self._changed = asyncio.Condition()
+        return self._changed
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        """Hold one in-flight slot for the duration of a call."""
+        async with self._condition:
+            await self._condition.wait_for(lambda: self.in_flight < self.limit)
+            self.in_flight += 1
+        try:
+            yield
+        finally:
+            async with self._condition:
+                self.in_flight -= 1
+                self._condition.notify_all()
+
+    def on_success(self) -> None:
+        """A call went through: after `limit` in a row, allow one more in flight.
+
+        Call it while still holding the slot: releasing the slot wakes waiters, who then see
+        the raised limit.
+        """
+        self._streak += 1
+        if self._streak >= self.limit and self.limit < self.ceiling:
+            self.limit += 1
+            self._streak = 0
+
+    def on_rate_limited(self) -> None:
+        """The provider said 429: halve the limit."""
+        self._streak = 0
+        self.limit = max(1, self.limit // 2)
