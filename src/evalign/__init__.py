@@ -13,6 +13,7 @@ from evalign.errors import (
     UserError,
 )
 from evalign.items import Item
+from evalign.providers import GenerateRequest, GenerateResult, ModelAPI, ScriptedModel, get_model
 from evalign.scores import ScoreConfig
 from evalign.store import Store, open_store
 
@@ -21,11 +22,16 @@ __all__ = [
     "ConflictError",
     "DataError",
     "EvalignError",
+    "GenerateRequest",
+    "GenerateResult",
     "Item",
+    "ModelAPI",
     "NotFoundError",
     "ProviderError",
     "ScoreConfig",
+    "ScriptedModel",
     "Store",
     "UserError",
+    "get_model",
     "open_store",
 ]

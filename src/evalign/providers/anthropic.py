@@ -1,0 +1,148 @@
+"""`anthropic/<model>`: the Anthropic Messages API (extra `[anthropic]`), imported lazily.
+
+System messages become the `system` parameter; a JSON schema is enforced by forcing one tool
+whose input is the schema (the answer text is that input as JSON). Anthropic gives no
+log-probabilities, so `choice_probs` stays None. SDK retries are off: the runner retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Any
+
+from evalign.errors import (
+    ConfigError,
+    MissingExtraError,
+    ProviderError,
+    RateLimitError,
+    TransientError,
+)
+from evalign.items import as_text
+from evalign.providers.base import GenerateRequest, GenerateResult
+from evalign.providers.openai import retry_after
+from evalign.providers.scrub import scrub
+
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MAX_TOKENS = 1024
+_API_PARAMS = frozenset({"temperature", "top_p", "top_k", "stop_sequences", "metadata"})
+
+
+class AnthropicModel:
+    """A `ModelAPI` for one Anthropic model.
+
+    Args:
+        name: the model name (the part after `anthropic/`).
+        base_url: API base URL (default: `ANTHROPIC_BASE_URL`, else Anthropic's).
+        api_key: the key (default: `ANTHROPIC_API_KEY`).
+        timeout: seconds per call before it counts as a TransientError.
+        max_concurrency: in-flight calls the runner starts with.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        max_concurrency: int = 32,
+    ):
+        try:
+            import anthropic  # noqa: F401
+        except ImportError:
+            raise MissingExtraError("anthropic", "anthropic") from None
+        if not name:
+            raise ConfigError("anthropic/<model>: the model name is empty")
+        self.model = f"anthropic/{name}"
+        self.name = name
+        self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+        self._key = api_key or os.environ.get("ANTHROPIC_API_KEY")
+        if not self._key:
+            raise ConfigError(f"{self.model}: set ANTHROPIC_API_KEY")
+        self.timeout = timeout
+        self.max_concurrency = max_concurrency
+        self._client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"AnthropicModel(model={self.model!r}, base_url={self.base_url!r})"
+
+    async def generate(self, request: GenerateRequest) -> GenerateResult:
+        """Make one Messages API call."""
+        import anthropic
+
+        try:
+            response = await self._client_for_loop().messages.create(**self._kwargs(request))
+        except anthropic.APIError as exc:
+            raise self._mapped(exc) from None
+        usage = response.usage
+        return GenerateResult(
+            text=_text(response),
+            prompt_tokens=usage.input_tokens,
+            completion_tokens=usage.output_tokens,
+            cached_prompt_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
+        )
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    def _client_for_loop(self) -> Any:
+        import anthropic
+
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client = anthropic.AsyncAnthropic(
+                api_key=self._key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+            )
+            self._loop = loop
+        return self._client
+
+    def _kwargs(self, request: GenerateRequest) -> dict[str, Any]:
+        system = "\n\n".join(
+            as_text(m.get("content")) for m in request.messages if m.get("role") == "system"
+        )
+        kwargs: dict[str, Any] = {
+            "model": self.name,
+            "messages": [m for m in request.messages if m.get("role") != "system"],
+            "max_tokens": int(request.params.get("max_tokens", DEFAULT_MAX_TOKENS)),
+        }
+        kwargs.update({k: v for k, v in request.params.items() if k in _API_PARAMS})
+        if "stop" in request.params:
+            stop = request.params["stop"]
+            kwargs["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
+        if system:
+            kwargs["system"] = system
+        if request.json_schema is not None:
+            kwargs["tools"] = [{"name": "answer", "description": "Give the answer.",
+                                "input_schema": dict(request.json_schema)}]
+            kwargs["tool_choice"] = {"type": "tool", "name": "answer"}
+        return kwargs
+
+    def _mapped(self, exc: Exception) -> ProviderError:
+        import anthropic
+
+        message = scrub(f"{self.model}: {getattr(exc, 'message', exc)}", [self._key])
+        if isinstance(exc, anthropic.APITimeoutError):
+            return TransientError(f"{self.model}: no answer within {self.timeout:g} s")
+        if isinstance(exc, anthropic.APIConnectionError):
+            return TransientError(message)
+        if isinstance(exc, anthropic.APIStatusError):
+            if exc.status_code == 429:
+                return RateLimitError(message, retry_after=retry_after(exc.response.headers))
+            if exc.status_code >= 500 or exc.status_code == 408:
+                return TransientError(message)  # includes 529 "overloaded"
+        return ProviderError(message)
+
+
+def _text(response: Any) -> str:
+    parts: list[str] = []
+    for block in response.content:
+        if block.type == "tool_use":
+            return json.dumps(block.input, ensure_ascii=False)
+        if block.type == "text":
+            parts.append(block.text)
+    return "".join(parts)

@@ -1,0 +1,76 @@
+"""`litellm/<model>`: any model LiteLLM routes to (extra `[litellm]`), imported lazily.
+
+LiteLLM answers in OpenAI's shape and its exceptions subclass the `openai` SDK's, so results
+and errors are read exactly as for `openai/`. LiteLLM's own retries are off (`num_retries=0`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import openai
+
+from evalign.errors import ConfigError, MissingExtraError, TransientError
+from evalign.providers.base import GenerateRequest, GenerateResult
+from evalign.providers.openai import DEFAULT_TIMEOUT_S, completion_result, map_error
+
+
+class LiteLLMModel:
+    """A `ModelAPI` for one LiteLLM model string (e.g. `litellm/groq/llama3-8b-8192`).
+
+    Args:
+        name: the LiteLLM model string (the part after `litellm/`).
+        timeout: seconds per call before it counts as a TransientError.
+        max_concurrency: in-flight calls the runner starts with.
+        options: passed to `litellm.acompletion` (e.g. api_base); keys come from the
+            environment variables LiteLLM reads.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        max_concurrency: int = 32,
+        **options: Any,
+    ):
+        try:
+            import litellm  # noqa: F401
+        except ImportError:
+            raise MissingExtraError("litellm", "litellm") from None
+        if not name:
+            raise ConfigError("litellm/<model>: the model name is empty")
+        self.model = f"litellm/{name}"
+        self.name = name
+        self.timeout = timeout
+        self.max_concurrency = max_concurrency
+        self._options = options
+        self._secrets = [str(v) for k, v in options.items() if "key" in k.lower()]
+
+    def __repr__(self) -> str:
+        return f"LiteLLMModel(model={self.model!r})"
+
+    async def generate(self, request: GenerateRequest) -> GenerateResult:
+        """Make one completion call through LiteLLM."""
+        import litellm
+
+        kwargs: dict[str, Any] = {**self._options, **request.params}
+        if request.json_schema is not None:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "verdict", "schema": dict(request.json_schema)},
+            }
+        if request.choices:
+            kwargs.update(logprobs=True, top_logprobs=20)
+        try:
+            response = await litellm.acompletion(
+                model=self.name, messages=request.messages, timeout=self.timeout,
+                num_retries=0, **kwargs,
+            )
+        except openai.APIError as exc:
+            raise map_error(exc, self.model, self.timeout, list(self._secrets)) from None
+        except (ValueError, TypeError) as exc:
+            raise TransientError(f"{self.model}: malformed response ({exc})") from None
+        return completion_result(response, request, self.model)
+
+    async def aclose(self) -> None:
+        """Nothing held between calls."""

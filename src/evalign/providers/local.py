@@ -1,0 +1,229 @@
+"""`local/<name>`: a GGUF model run in-process by llama-cpp-python (extra `[local]`).
+
+`<name>` is a catalogue model (`qwen2.5-coder-1.5b`, `qwen2.5-coder-0.5b`; see
+`evalign.modelfiles`) or a path to any `.gguf` file. The model loads on the first call, once
+per provider object, and one `Llama` holds one KV cache, so calls are serialized
+(`max_concurrency = 1`) and run in a worker thread to keep the event loop free.
+
+Prefix cache: the tokens of the previous call stay in the KV cache and only the new suffix of
+the next prompt is evaluated (`Llama.generate` matches the prefix), so a judge whose constant
+instructions come first pays for them once. Choice probabilities are read from the logits of
+the position that produced the verdict token, without `logits_all` (which costs ~0.6 GB).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import os
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from evalign import modelfiles
+from evalign.errors import ConfigError, MissingExtraError, ProviderError
+from evalign.providers.base import GenerateRequest, GenerateResult
+from evalign.providers.chat_template import ChatTemplate
+from evalign.providers.choices import normalize
+
+DEFAULT_N_CTX = 4096
+DEFAULT_MAX_TOKENS = 256
+
+
+class LocalModel:
+    """A `ModelAPI` over one in-process llama.cpp model.
+
+    Args:
+        name: catalogue name or `.gguf` path (the part after `local/`).
+        n_ctx: context window in tokens (prompt plus answer).
+        n_threads: CPU threads (default: all cores).
+        n_batch: prompt tokens evaluated per batch.
+    """
+
+    max_concurrency = 1
+
+    def __init__(
+        self,
+        name: str,
+        n_ctx: int = DEFAULT_N_CTX,
+        n_threads: int | None = None,
+        n_batch: int = 512,
+    ):
+        if not name:
+            raise ConfigError(
+                "local/<model>: the model name is empty (e.g. local/qwen2.5-coder-1.5b)"
+            )
+        if not name.endswith(".gguf"):
+            modelfiles.get(name)  # unknown names fail now, not at the first call
+        self.model = f"local/{name}"
+        self.name = name
+        self.n_ctx = n_ctx
+        self.n_threads = n_threads or os.cpu_count() or 1
+        self.n_batch = n_batch
+        self._llama: Any = None
+        self._template: ChatTemplate | None = None
+        self._lock = threading.Lock()
+        self._grammars: dict[str, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"LocalModel(model={self.model!r}, loaded={self._llama is not None})"
+
+    async def generate(self, request: GenerateRequest) -> GenerateResult:
+        """Answer one request in a worker thread, one call at a time."""
+        return await asyncio.to_thread(self._generate_locked, request)
+
+    async def aclose(self) -> None:
+        """Free the model's memory; the next call loads it again."""
+        await asyncio.to_thread(self._close_locked)
+
+    def _close_locked(self) -> None:
+        with self._lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
+                self._grammars.clear()
+
+    def _generate_locked(self, request: GenerateRequest) -> GenerateResult:
+        with self._lock:
+            llama, template = self._load()
+            prompt = template.render(request.messages)
+            tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+            max_tokens = int(request.params.get("max_tokens", DEFAULT_MAX_TOKENS))
+            if len(tokens) + max_tokens > self.n_ctx:
+                raise ProviderError(
+                    f"{self.model}: prompt of {len(tokens)} tokens plus max_tokens={max_tokens} "
+                    f"exceeds the context window of {self.n_ctx} "
+                    "(raise n_ctx or shorten the prompt)"
+                )
+            cached = _reusable_prefix(list(llama._input_ids), tokens)
+            out, probs = self._sample(llama, tokens, request, max_tokens)
+            return GenerateResult(
+                text=_detokenize(llama, out, request.params.get("stop")),
+                prompt_tokens=len(tokens),
+                completion_tokens=len(out),
+                cached_prompt_tokens=cached,
+                choice_probs=probs,
+            )
+
+    def _load(self) -> tuple[Any, ChatTemplate]:
+        if self._llama is None or self._template is None:
+            try:
+                from llama_cpp import Llama
+            except ImportError:
+                raise MissingExtraError("llama-cpp-python", "local") from None
+            self._llama = Llama(
+                model_path=str(modelfiles.path(self.name)),
+                n_ctx=self.n_ctx,
+                n_threads=self.n_threads,
+                n_batch=self.n_batch,
+                logits_all=False,
+                verbose=False,
+            )
+            self._template = ChatTemplate.for_llama(self._llama)
+        return self._llama, self._template
+
+    def _sample(
+        self, llama: Any, tokens: list[int], request: GenerateRequest, max_tokens: int
+    ) -> tuple[list[int], dict[str, float] | None]:
+        params = request.params
+        if "seed" in params:
+            llama.set_seed(int(params["seed"]))
+        choice_ids = _choice_token_ids(llama, request.choices) if request.choices else {}
+        wanted = {t for ids in choice_ids.values() for t in ids}
+        out: list[int] = []
+        probs: dict[str, float] | None = None
+        for token in llama.generate(
+            tokens,
+            temp=float(params.get("temperature", 0.0)),
+            top_p=float(params.get("top_p", 0.95)),
+            top_k=int(params.get("top_k", 40)),
+            repeat_penalty=float(params.get("repeat_penalty", 1.0)),
+            grammar=self._grammar(request.json_schema),
+            reset=True,
+        ):
+            if _is_end(llama, token):
+                break
+            if probs is None and token in wanted:
+                # The logits that produced this token are still the context's last row.
+                probs = _probs_at_last(llama, choice_ids)
+            out.append(token)
+            if len(out) >= max_tokens or _hit_stop(llama, out, params.get("stop")):
+                break
+        return out, probs
+
+    def _grammar(self, schema: Mapping[str, Any] | None) -> Any:
+        if schema is None:
+            return None
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            from llama_cpp.llama_grammar import LlamaGrammar
+
+            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
+
+
+def _reusable_prefix(cached: Sequence[int], tokens: Sequence[int]) -> int:
+    """How many prompt tokens `Llama.generate` will take from the KV cache."""
+    common = 0
+    for a, b in zip(cached, tokens, strict=False):
+        if a != b:
+            break
+        common += 1
+    if common == len(tokens) and len(cached) != len(tokens):
+        return common - 1  # llama.cpp re-evaluates one token to refresh the logits
+    return common
+
+
+def _choice_token_ids(llama: Any, choices: Sequence[str]) -> dict[str, set[int]]:
+    """First-token ids that start each choice, with and without a leading space.
+
+    A token that starts two choices says nothing about which one: it is left out.
+    """
+    ids: dict[str, set[int]] = {}
+    for choice in choices:
+        variants = {choice, choice.strip(), " " + choice.strip()}
+        ids[choice] = {
+            toks[0]
+            for v in variants
+            if v and (toks := llama.tokenize(v.encode("utf-8"), add_bos=False, special=False))
+        }
+    shared = {t for c in ids for t in ids[c] if any(t in ids[o] for o in ids if o != c)}
+    return {c: ids[c] - shared for c in ids}
+
+
+def _probs_at_last(llama: Any, choice_ids: Mapping[str, set[int]]) -> dict[str, float] | None:
+    import llama_cpp
+    import numpy as np
+
+    row = np.ctypeslib.as_array(
+        llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1), shape=(llama.n_vocab(),)
+    )
+    logits = {c: [float(row[t]) for t in ids] for c, ids in choice_ids.items()}
+    flat = [v for vs in logits.values() for v in vs]
+    if not flat:
+        return None
+    top = max(flat)  # subtract the max so exp() cannot overflow
+    return normalize({c: sum(math.exp(v - top) for v in vs) for c, vs in logits.items()})
+
+
+def _is_end(llama: Any, token: int) -> bool:
+    import llama_cpp
+
+    return bool(llama_cpp.llama_vocab_is_eog(llama._model.vocab, token))
+
+
+def _hit_stop(llama: Any, out: list[int], stop: Any) -> bool:
+    if not stop:
+        return False
+    stops = [stop] if isinstance(stop, str) else list(stop)
+    tail = llama.detokenize(out[-16:]).decode("utf-8", errors="ignore")
+    return any(s in tail for s in stops)
+
+
+def _detokenize(llama: Any, out: list[int], stop: Any) -> str:
+    text: str = llama.detokenize(out).decode("utf-8", errors="replace")
+    if stop:
+        for s in [stop] if isinstance(stop, str) else list(stop):
+            text = text.split(s, 1)[0]
+    return text

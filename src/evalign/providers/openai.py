@@ -1,0 +1,207 @@
+"""`openai/<model>`: any OpenAI-compatible chat endpoint (OpenAI, Azure, vLLM, Ollama, llama.cpp
+server, OpenRouter, ...) through the `openai` SDK.
+
+The SDK's own retries are off: the runner owns retries and needs to see every failure, mapped
+onto `evalign.errors` (429 -> RateLimitError with Retry-After, 5xx / timeouts / connection
+errors -> TransientError, anything else -> ProviderError). The API key is read from the
+environment (or given once), handed to the SDK and never kept in reprs or error messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import openai
+
+from evalign.errors import ConfigError, ProviderError, RateLimitError, TransientError
+from evalign.providers.base import GenerateRequest, GenerateResult
+from evalign.providers.choices import match_choice, probs_from_top_logprobs
+from evalign.providers.scrub import scrub
+
+DEFAULT_TIMEOUT_S = 60.0
+TOP_LOGPROBS = 20  # OpenAI's maximum; enough to hold every verdict token
+_API_PARAMS = frozenset({
+    "temperature", "max_tokens", "max_completion_tokens", "top_p", "seed", "stop",
+    "frequency_penalty", "presence_penalty", "reasoning_effort", "logit_bias", "user",
+})
+
+
+class OpenAIModel:
+    """A `ModelAPI` for one model behind an OpenAI-compatible endpoint.
+
+    Args:
+        name: the model name the endpoint knows (the part after `openai/`).
+        base_url: endpoint base URL (default: `OPENAI_BASE_URL`, else OpenAI's).
+        api_key: the key (default: `OPENAI_API_KEY`); a local endpoint with a base URL
+            may have none.
+        timeout: seconds per call before it counts as a TransientError.
+        max_concurrency: in-flight calls the runner starts with.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT_S,
+        max_concurrency: int = 32,
+    ):
+        if not name:
+            raise ConfigError("openai/<model>: the model name is empty (e.g. openai/gpt-4o-mini)")
+        self.model = f"openai/{name}"
+        self.name = name
+        self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        key = api_key or os.environ.get("OPENAI_API_KEY")
+        if not key and not self.base_url:
+            raise ConfigError(
+                f"{self.model}: set OPENAI_API_KEY (or give a base URL for a local endpoint)"
+            )
+        self.timeout = timeout
+        self.max_concurrency = max_concurrency
+        self._key = key or "unused"  # local servers ignore it; the SDK insists on one
+        self._client: openai.AsyncOpenAI | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._schema_ok = True
+        self._logprobs_ok = True
+
+    def __repr__(self) -> str:
+        return f"OpenAIModel(model={self.model!r}, base_url={self.base_url!r})"
+
+    async def generate(self, request: GenerateRequest) -> GenerateResult:
+        """Make one chat completion call."""
+        while True:
+            kwargs = self._kwargs(request)
+            try:
+                response = await self._call(kwargs)
+            except openai.BadRequestError as exc:
+                # Endpoints without structured output or logprobs reject them: drop, ask again.
+                if not self._drop_unsupported(kwargs):
+                    raise self._mapped(exc) from None
+                continue
+            except openai.APIError as exc:
+                raise self._mapped(exc) from None
+            return self._result(response, request)
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections."""
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+    async def _call(self, kwargs: dict[str, Any]) -> Any:
+        try:
+            return await self._client_for_loop().chat.completions.create(**kwargs)
+        except (ValueError, TypeError) as exc:  # a 200 whose body is not a completion
+            raise TransientError(f"{self.model}: malformed response ({exc})") from None
+
+    def _client_for_loop(self) -> openai.AsyncOpenAI:
+        # An httpx pool belongs to one event loop; a runner may use several asyncio.run()s.
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client = openai.AsyncOpenAI(
+                api_key=self._key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+            )
+            self._loop = loop
+        return self._client
+
+    def _kwargs(self, request: GenerateRequest) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"model": self.name, "messages": request.messages}
+        extra = {k: v for k, v in request.params.items() if k not in _API_PARAMS}
+        kwargs.update({k: v for k, v in request.params.items() if k in _API_PARAMS})
+        if extra:
+            kwargs["extra_body"] = extra
+        if request.json_schema is not None and self._schema_ok:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "verdict", "schema": dict(request.json_schema)},
+            }
+        if request.choices and self._logprobs_ok:
+            kwargs["logprobs"] = True
+            kwargs["top_logprobs"] = TOP_LOGPROBS
+        return kwargs
+
+    def _drop_unsupported(self, kwargs: Mapping[str, Any]) -> bool:
+        if "response_format" in kwargs:
+            self._schema_ok = False
+            return True
+        if "logprobs" in kwargs:
+            self._logprobs_ok = False
+            return True
+        return False
+
+    def _result(self, response: Any, request: GenerateRequest) -> GenerateResult:
+        return completion_result(response, request, self.model)
+
+    def _mapped(self, exc: openai.APIError) -> ProviderError:
+        return map_error(exc, self.model, self.timeout, [self._key])
+
+
+def completion_result(response: Any, request: GenerateRequest, model: str) -> GenerateResult:
+    """A `GenerateResult` from an OpenAI-shaped chat completion (also LiteLLM's)."""
+    if not getattr(response, "choices", None):
+        raise TransientError(f"{model}: the response has no choices")
+    choice = response.choices[0]
+    usage = getattr(response, "usage", None)
+    details = getattr(usage, "prompt_tokens_details", None)
+    return GenerateResult(
+        text=choice.message.content or "",
+        prompt_tokens=getattr(usage, "prompt_tokens", None),
+        completion_tokens=getattr(usage, "completion_tokens", None),
+        cached_prompt_tokens=getattr(details, "cached_tokens", None) or 0,
+        choice_probs=_choice_probs(choice, request.choices) if request.choices else None,
+    )
+
+
+def map_error(
+    exc: openai.APIError, model: str, timeout: float, secrets: list[str | None]
+) -> ProviderError:
+    """The `evalign.errors` class for an `openai` SDK error, with keys scrubbed."""
+    message = scrub(f"{model}: {exc.message}", secrets)
+    if isinstance(exc, openai.APITimeoutError):
+        return TransientError(f"{model}: no answer within {timeout:g} s")
+    if isinstance(exc, openai.APIConnectionError):
+        return TransientError(message)
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        if status == 429:
+            return RateLimitError(message, retry_after=retry_after(exc.response.headers))
+        if status >= 500 or status == 408:
+            return TransientError(message)
+    return ProviderError(message)
+
+
+def retry_after(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `retry-after-ms`."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _choice_probs(choice: Any, choices: tuple[str, ...]) -> Mapping[str, float] | None:
+    content = getattr(getattr(choice, "logprobs", None), "content", None) or []
+    for position in content:
+        if match_choice(position.token, choices) is not None:
+            top = {t.token: t.logprob for t in position.top_logprobs or []}
+            top.setdefault(position.token, position.logprob)
+            return probs_from_top_logprobs(top, choices)
+    return None

@@ -1,0 +1,17 @@
+"""Keeping API keys out of error messages, logs and reprs."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Key shapes providers echo back in error bodies (OpenAI, Anthropic, OpenRouter, bearer tokens).
+_KEY_SHAPES = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+[A-Za-z0-9_\-\.]{6,})")
+
+
+def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Replace every given secret, and anything shaped like an API key, with `***`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _KEY_SHAPES.sub("***", text)
