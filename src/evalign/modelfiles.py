@@ -138,6 +138,22 @@ def is_present(name: str) -> bool:
     return (cache_dir() / get(name).file).is_file()
 
 
+def listing() -> list[dict[str, object]]:
+    """One row per catalogue model: name, file, size, present, path, default."""
+    return [
+        {
+            "name": m.name,
+            "model": f"local/{m.name}",
+            "file": m.file,
+            "size": m.size,
+            "present": (cache_dir() / m.file).is_file(),
+            "path": str(cache_dir() / m.file),
+            "default": m.name == DEFAULT_MODEL,
+        }
+        for m in CATALOGUE.values()
+    ]
+
+
 def sha256_of(file: Path) -> str:
     """Hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()
