@@ -167,6 +167,7 @@ class JudgeVersion(Base):
     few_shot: Mapped[list[Any]] = mapped_column(JSON, default=list)
     threshold: Mapped[float | None] = mapped_column(Float, nullable=True)
     checks: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    guidelines: Mapped[str] = mapped_column(Text, default="")
     provenance: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

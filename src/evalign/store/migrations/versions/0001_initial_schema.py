@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-22 16:10:57.422044
+Create Date: 2026-11-22 16:17:56.502736
 """
 
 from __future__ import annotations
@@ -142,6 +142,7 @@ def upgrade() -> None:
         sa.Column("few_shot", sa.JSON(), nullable=False),
         sa.Column("threshold", sa.Float(), nullable=True),
         sa.Column("checks", sa.JSON(), nullable=False),
+        sa.Column("guidelines", sa.Text(), nullable=False),
         sa.Column("provenance", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
