@@ -6,7 +6,10 @@ Modules: `comparison` (records and normalization), `binary` (pass/fail statistic
 `bias` (pairwise probes), `warnings`, and `report` (the top-level reports).
 """
 
+from evalign.stats.annotators import annotator_agreement, judge_vs_majority, majority_labels
+from evalign.stats.bias import length_preference, position_consistency
 from evalign.stats.binary import Confusion, binary_metrics, wilson_ci
+from evalign.stats.breakdown import breakdown
 from evalign.stats.comparison import (
     Comparison,
     Normalized,
@@ -22,6 +25,7 @@ from evalign.stats.report import (
     misaligned,
     paired_report,
 )
+from evalign.stats.stability import stability
 
 __all__ = [
     "Comparison",
@@ -29,13 +33,20 @@ __all__ = [
     "Normalized",
     "agreement_report",
     "agreement_report_arrays",
+    "annotator_agreement",
     "binary_metrics",
+    "breakdown",
     "comparisons_from_lists",
     "from_arrays",
+    "judge_vs_majority",
+    "length_preference",
+    "majority_labels",
     "misaligned",
     "normalize",
     "numeric_metrics",
     "paired_difference",
     "paired_report",
+    "position_consistency",
+    "stability",
     "wilson_ci",
 ]
