@@ -69,7 +69,7 @@ def parse_model_string(model: str) -> tuple[str, str]:
         ConfigError: no provider prefix, or an unknown provider.
     """
     provider, sep, name = model.strip().partition("/")
-    if not sep or not name:
+    if not (provider and sep and name):
         raise ConfigError(
             f"model {model!r} is not of the form provider/model "
             f"(providers: {', '.join(PROVIDERS)}; e.g. local/qwen2.5-coder-1.5b)"
