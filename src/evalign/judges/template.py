@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from evalign.errors import ConfigError
+from evalign.items import Item
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -44,6 +45,32 @@ def check_fields(template: str, available: Iterable[str], *, where: str = "the i
             f"the judge template uses {', '.join('{' + m + '}' for m in missing)} but {where} "
             f"has no such field; fields there: {', '.join(have) or '(none)'}. Rename the "
             "placeholders or map the columns on import"
+        )
+
+
+def check_items(template: str, items: Iterable[Item], *, where: str = "the dataset") -> None:
+    """Refuse up front a template that names fields some items lack.
+
+    Raises:
+        ConfigError: lists the missing names, how many items lack them, and the fields there are.
+    """
+    wanted = template_fields(template)
+    lacking: dict[str, int] = {}
+    have: set[str] = set()
+    first = ""
+    for item in items:
+        fields = item.fields()
+        have.update(fields)
+        for name in wanted:
+            if name not in fields:
+                lacking[name] = lacking.get(name, 0) + 1
+                first = first or (item.external_id or str(item.id))
+    if lacking:
+        counts = ", ".join(f"{{{name}}} ({n} items)" for name, n in lacking.items())
+        raise ConfigError(
+            f"the judge template uses fields that {where} lacks: {counts}, e.g. item {first}. "
+            f"Fields there: {', '.join(sorted(have)) or '(none)'}. Rename the placeholders or "
+            "map the columns on import"
         )
 
 

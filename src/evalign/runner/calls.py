@@ -96,5 +96,7 @@ async def judge_one(spec: JudgeSpec, item: Item, model: ManagedModel | None, *,
     if model is not None and not verdict.cached:
         verdict.cost_usd = cost_of(model.model, verdict.prompt_tokens, verdict.completion_tokens)
     elif verdict.cached:
+        # Nothing was spent: tokens and cost count what this run used, not what it reused.
+        verdict.prompt_tokens = verdict.completion_tokens = 0
         verdict.cost_usd = 0.0
     return verdict, stats

@@ -1,0 +1,250 @@
+"""Runs: one judge version applied to one dataset, stored verdict by verdict, resumable.
+
+    pending → running → completed | failed | cancelled
+
+`run_judge` creates the run and executes it; `resume_run` finishes a run whose process died
+(even by `kill -9`): work still to do is exactly the (item, sample) pairs without a verdict, so no
+item is ever sent to the model twice. `cancel_run` marks a run cancelled; the running process
+sees it between items and stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from evalign.errors import ConflictError
+from evalign.items import Item
+from evalign.judges.code import CodeJudges
+from evalign.judges.spec import JudgeSpec
+from evalign.judges.template import check_items
+from evalign.runner.cache import AnswerCache
+from evalign.runner.calls import ManagedModel, judge_one
+from evalign.runner.executor import AsyncioExecutor, Executor
+from evalign.runner.models import resolve_model
+from evalign.runner.retry import RetryPolicy
+from evalign.runner.summary import Progress, RunSummary, summarize
+from evalign.store import Store, repo_runs
+from evalign.store import models as m
+from evalign.store.repo_datasets import get_dataset, iter_items
+from evalign.store.repo_judges import resolve, to_spec
+
+ProgressFn = Callable[[Progress], None]
+HEARTBEAT_S = 2.0
+STALE_AFTER = timedelta(seconds=30)
+
+
+def run_judge(store: Store, judge_ref: str, dataset: str, *, model: str | None = None,
+              concurrency: int | None = None, repeat: int = 1, use_cache: bool = True,
+              progress: ProgressFn | None = None, code_judges: CodeJudges | None = None,
+              policy: RetryPolicy | None = None) -> RunSummary:
+    """Apply the judge `NAME[@V]` to every item of `dataset`, storing each verdict as it comes.
+
+    Args:
+        store: the store.
+        judge_ref: `NAME` (accepted version, else latest) or `NAME@V`.
+        dataset: the dataset's name.
+        model: another model than the version's own.
+        concurrency: most model calls in flight (default: 32 remote, 1 local).
+        repeat: judge each item this many times (the cache serves only the first).
+        use_cache: read and fill the answer cache.
+        progress: called after every verdict.
+        code_judges: where code judges are looked up.
+        policy: retry policy for model calls.
+
+    Raises:
+        NotFoundError: no such judge or dataset.
+        ConfigError: the template names fields the dataset's items lack (nothing is run).
+    """
+    if repeat < 1:
+        raise ConflictError("--repeat must be at least 1")
+    run_id = create_run(store, judge_ref, dataset, model=model, repeat=repeat,
+                        use_cache=use_cache)
+    return asyncio.run(execute(store, run_id, concurrency=concurrency, progress=progress,
+                               code_judges=code_judges, policy=policy))
+
+
+def create_run(store: Store, judge_ref: str, dataset: str, *, model: str | None = None,
+               repeat: int = 1, use_cache: bool = True) -> int:
+    """Check the judge against the dataset and create a pending run; returns its id."""
+    with store.session() as session:
+        version = resolve(session, judge_ref)
+        target = get_dataset(session, dataset)
+        spec = version.spec
+        if spec.kind != "code":
+            check_items(spec.prompt, iter_items(session, target.id), where=f"dataset {dataset!r}")
+        run = repo_runs.create_run(
+            session, judge_version_id=version.id, dataset_id=target.id,
+            model=model or spec.model, params=spec.params, repeat=repeat, use_cache=use_cache)
+        return run.id
+
+
+def resume_run(store: Store, run_id: int, *, concurrency: int | None = None,
+               progress: ProgressFn | None = None, code_judges: CodeJudges | None = None,
+               policy: RetryPolicy | None = None) -> RunSummary:
+    """Finish a run that stopped before its end; a completed run is returned as it is.
+
+    Raises:
+        ConflictError: the run was cancelled, or another live process is running it.
+    """
+    with store.session() as session:
+        run = repo_runs.get_run(session, run_id)
+        if run.status == "completed":
+            return summarize(session, run)
+        if run.status == "cancelled":
+            raise ConflictError(f"run {run_id} was cancelled: start a new run instead")
+        if run.status == "running" and _owner_alive(run):
+            raise ConflictError(f"run {run_id} is still running in another process "
+                                f"({run.counters.get('owner')}); cancel it first")
+    return asyncio.run(execute(store, run_id, concurrency=concurrency, progress=progress,
+                               code_judges=code_judges, policy=policy))
+
+
+def cancel_run(store: Store, run_id: int) -> tuple[str, bool]:
+    """Cancel a pending or running run; cancelling again, or a finished run, changes nothing.
+
+    Returns:
+        The run's status afterwards and whether this call cancelled it.
+    """
+    with store.session() as session:
+        return repo_runs.cancel(session, run_id)
+
+
+async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
+                  progress: ProgressFn | None = None, code_judges: CodeJudges | None = None,
+                  policy: RetryPolicy | None = None, executor: Executor | None = None,
+                  ) -> RunSummary:
+    """Run (or go on running) `run_id` until every (item, sample) has a verdict or it is cancelled.
+
+    Any unexpected failure marks the run failed (resumable) and is raised again.
+    """
+    job = _Job.load(store, run_id, progress)
+    managed = None
+    if job.spec.kind != "code":
+        cache = AnswerCache(store) if job.use_cache else None
+        managed = ManagedModel(resolve_model(job.model), concurrency=concurrency, policy=policy,
+                               cache=cache)
+    workers = managed.max_concurrency if managed else (concurrency or 8)
+    try:
+        job.start()
+        await (executor or AsyncioExecutor(workers)).map(
+            job.todo, lambda unit: job.handle(unit, managed, code_judges),
+            should_stop=job.should_stop)
+    except BaseException as exc:
+        job.finish("failed", error=f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc))
+        raise
+    finally:
+        if managed is not None:
+            await managed.aclose()
+    job.finish("completed")
+    with store.session() as session:
+        return summarize(session, repo_runs.get_run(session, run_id))
+
+
+class _Job:
+    """One process's share of a run: the work left, live counters, heartbeat, cancellation."""
+
+    def __init__(self, store: Store, run: m.Run, spec: JudgeSpec, items: list[Item],
+                 done: set[tuple[int, int]], progress: ProgressFn | None):
+        self.store, self.run_id, self.spec = store, run.id, spec
+        self.model, self.use_cache, self.repeat = run.model, run.use_cache, run.repeat
+        self.previous = dict(run.counters or {})
+        self.todo = [(item, sample) for item in items for sample in range(run.repeat)
+                     if (item.id or 0, sample) not in done]
+        self.live = Progress(total=len(items) * run.repeat, done=len(done))
+        self.progress = progress
+        self.started = time.monotonic()
+        self._beat = 0.0
+        self._cancelled = False
+
+    @classmethod
+    def load(cls, store: Store, run_id: int, progress: ProgressFn | None) -> _Job:
+        with store.session() as session:
+            run = repo_runs.get_run(session, run_id)
+            spec = to_spec(session.get_one(m.JudgeVersion, run.judge_version_id))
+            spec = spec.model_copy(update={"model": run.model})
+            items = list(iter_items(session, run.dataset_id))
+            return cls(store, run, spec, items, repo_runs.done_keys(session, run_id), progress)
+
+    def start(self) -> None:
+        owner = {"host": socket.gethostname(), "pid": os.getpid()}
+        with self.store.session() as session:
+            run = repo_runs.get_run(session, self.run_id)
+            run.status = "running"
+            run.started_at = run.started_at or repo_runs.now()
+            run.heartbeat_at = repo_runs.now()
+            run.error = None
+            run.counters = {**self.previous, "owner": owner}
+
+    async def handle(self, unit: tuple[Item, int], model: ManagedModel | None,
+                     code_judges: CodeJudges | None) -> None:
+        item, sample = unit
+        verdict, stats = await judge_one(self.spec, item, model, code_judges=code_judges,
+                                         use_cache=self.use_cache and sample == 0, sample=sample)
+        if repo_runs.save_verdict(self.store, self.run_id, verdict):
+            self.live.add(verdict, stats.calls)
+        if self.progress is not None:
+            self.progress(self.live)
+
+    def should_stop(self) -> bool:
+        """True once the run was cancelled; checks the store at most every HEARTBEAT_S."""
+        if self._cancelled:
+            return True
+        if time.monotonic() - self._beat >= HEARTBEAT_S:
+            self._beat = time.monotonic()
+            self._cancelled = not self._heartbeat()
+        return self._cancelled
+
+    def _heartbeat(self) -> bool:
+        """Record liveness and live counters; False when the run is no longer running."""
+        with self.store.session() as session:
+            updated = session.execute(
+                sa.update(m.Run).where(m.Run.id == self.run_id, m.Run.status == "running")
+                .values(heartbeat_at=repo_runs.now(), counters=self._counters()))
+            return bool(getattr(updated, "rowcount", 0))
+
+    def finish(self, status: str, *, error: str | None = None) -> None:
+        """Move a running run to `status`; a run cancelled meanwhile stays cancelled."""
+        with self.store.session() as session:
+            session.execute(
+                sa.update(m.Run).where(m.Run.id == self.run_id, m.Run.status == "running")
+                .values(status=status, error=error, finished_at=repo_runs.now(),
+                        heartbeat_at=repo_runs.now(), counters=self._counters(final=True)))
+            run = repo_runs.get_run(session, self.run_id)
+            if run.status == "cancelled":
+                run.counters = self._counters(final=True)
+
+    def _counters(self, *, final: bool = False) -> dict[str, Any]:
+        previous = self.previous
+        counters: dict[str, Any] = {
+            "calls": int(previous.get("calls", 0)) + self.live.calls,
+            "wall_s": round(float(previous.get("wall_s", 0.0))
+                            + time.monotonic() - self.started, 3),
+            "sessions": int(previous.get("sessions", 0)) + 1,
+        }
+        if not final:
+            counters["owner"] = {"host": socket.gethostname(), "pid": os.getpid()}
+        return counters
+
+
+def _owner_alive(run: m.Run) -> bool:
+    owner = (run.counters or {}).get("owner") or {}
+    if owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int):
+        if owner["pid"] == os.getpid():
+            return False  # this process is not running it: it is asking to resume it
+        try:
+            os.kill(owner["pid"], 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    beat = repo_runs.aware(run.heartbeat_at)
+    return beat is not None and repo_runs.now() - beat < STALE_AFTER

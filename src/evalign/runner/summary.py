@@ -1,0 +1,101 @@
+"""What a run reports: live progress while it runs, and its summary afterwards."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from evalign.judges.spec import Verdict
+from evalign.store import models as m
+from evalign.store import repo_runs
+
+
+@dataclass
+class Progress:
+    """Live counters of one process's share of a run (`done` includes earlier sessions)."""
+
+    total: int
+    done: int = 0
+    errors: int = 0
+    calls: int = 0
+    cached: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = 0.0
+
+    def add(self, verdict: Verdict, calls: int) -> None:
+        """Count one stored verdict that took `calls` provider calls."""
+        self.done += 1
+        self.errors += int(verdict.error is not None)
+        self.calls += calls
+        self.cached += int(verdict.cached)
+        self.prompt_tokens += verdict.prompt_tokens
+        self.completion_tokens += verdict.completion_tokens
+        if self.cost_usd is not None:
+            self.cost_usd = None if verdict.cost_usd is None else self.cost_usd + verdict.cost_usd
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """A run's outcome: counts, tokens, cost, time."""
+
+    run: int
+    status: str
+    judge: str
+    dataset: str
+    model: str
+    items: int
+    verdicts: int
+    errors: int
+    calls: int
+    cached: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+    wall_s: float
+    repeat: int = 1
+    mean_flip_rate: float | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `--json` form (run, status, items, verdicts, errors, calls, cached, tokens, ...)."""
+        return {
+            "run": self.run, "status": self.status, "items": self.items,
+            "verdicts": self.verdicts, "errors": self.errors, "calls": self.calls,
+            "cached": self.cached, "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens, "wall_s": self.wall_s,
+            "cost_usd": self.cost_usd, "judge": self.judge, "dataset": self.dataset,
+            "model": self.model, "repeat": self.repeat, "mean_flip_rate": self.mean_flip_rate,
+            "error": self.error,
+        }
+
+
+def summarize(session: Session, run: m.Run) -> RunSummary:
+    """The summary of a stored run, from its verdicts and counters."""
+    sums = repo_runs.totals(session, run.id)
+    version = session.get_one(m.JudgeVersion, run.judge_version_id)
+    counters = run.counters or {}
+    items = session.query(m.Item).filter(m.Item.dataset_id == run.dataset_id).count()
+    rates = flip_rates(session, run.id) if run.repeat > 1 else {}
+    return RunSummary(
+        run=run.id, status=run.status, judge=f"{version.judge.name}@{version.version}",
+        dataset=run.dataset.name, model=run.model, items=items, verdicts=sums["verdicts"],
+        errors=sums["errors"], calls=int(counters.get("calls", 0)), cached=sums["cached"],
+        prompt_tokens=sums["prompt_tokens"], completion_tokens=sums["completion_tokens"],
+        cost_usd=sums["cost_usd"], wall_s=float(counters.get("wall_s", 0.0)),
+        repeat=run.repeat, error=run.error,
+        mean_flip_rate=sum(rates.values()) / len(rates) if rates else None,
+    )
+
+
+def flip_rates(session: Session, run_id: int) -> dict[int, float]:
+    """Per item with two or more readable samples: the share of samples off the majority value."""
+    values: dict[int, list[str]] = defaultdict(list)
+    for verdict, item in repo_runs.verdict_rows(session, run_id):
+        if verdict.error is None:
+            values[item.id].append(repr(verdict.value))
+    return {item_id: 1 - Counter(seen).most_common(1)[0][1] / len(seen)
+            for item_id, seen in values.items() if len(seen) > 1}

@@ -1,0 +1,146 @@
+"""Runs and their verdicts in the store.
+
+A verdict is written in its own short transaction the moment it exists; the unique key
+(run, item, sample) means a resumed run can never store an item twice, and the absence of a
+verdict — not a flag — is what marks work still to do, so even `kill -9` loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from evalign.errors import NotFoundError
+from evalign.judges.spec import Verdict
+from evalign.store import Store
+from evalign.store import models as m
+
+ACTIVE = ("pending", "running")
+FINAL = ("completed", "failed", "cancelled")
+
+
+def now() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """A stored time as timezone-aware UTC (SQLite hands back naive datetimes)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def create_run(session: Session, *, judge_version_id: int, dataset_id: int, model: str,
+               params: dict[str, Any], repeat: int, use_cache: bool) -> m.Run:
+    """A new pending run."""
+    run = m.Run(judge_version_id=judge_version_id, dataset_id=dataset_id, model=model,
+                params=params, repeat=repeat, use_cache=use_cache, status="pending", counters={})
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(session: Session, run_id: int) -> m.Run:
+    """The run with this id.
+
+    Raises:
+        NotFoundError: no such run.
+    """
+    run = session.get(m.Run, run_id)
+    if run is None:
+        raise NotFoundError(f"no run {run_id}: `evalign runs list` shows the runs there are")
+    return run
+
+
+def run_status(store: Store, run_id: int) -> str:
+    """The run's status, read fresh from the store."""
+    with store.session() as session:
+        status = session.scalar(sa.select(m.Run.status).where(m.Run.id == run_id))
+    if status is None:
+        raise NotFoundError(f"no run {run_id}")
+    return status
+
+
+def done_keys(session: Session, run_id: int) -> set[tuple[int, int]]:
+    """(item id, sample) of every verdict the run already has."""
+    query = sa.select(m.Verdict.item_id, m.Verdict.sample).where(m.Verdict.run_id == run_id)
+    return {(item, sample) for item, sample in session.execute(query)}
+
+
+def save_verdict(store: Store, run_id: int, verdict: Verdict) -> bool:
+    """Store one verdict in its own transaction.
+
+    Returns:
+        False when the run already had a verdict for this (item, sample); nothing changes then.
+    """
+    assert verdict.item_id is not None, "a stored verdict needs its item id"
+    row = m.Verdict(
+        run_id=run_id, item_id=verdict.item_id, sample=verdict.sample, value=verdict.value,
+        p_pass=verdict.p_pass, reasoning=verdict.reasoning, raw=verdict.raw,
+        error=verdict.error, error_kind=verdict.error_kind,
+        checks=[asdict(check) for check in verdict.checks], attempts=verdict.attempts,
+        cached=verdict.cached, prompt_tokens=verdict.prompt_tokens,
+        completion_tokens=verdict.completion_tokens, latency_s=verdict.latency_s,
+        cost_usd=verdict.cost_usd,
+    )
+    try:
+        with store.session() as session:
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
+
+
+def totals(session: Session, run_id: int) -> dict[str, Any]:
+    """Counts and sums over the run's stored verdicts."""
+    v = m.Verdict
+    row = session.execute(sa.select(
+        sa.func.count(v.id), sa.func.count(v.error), sa.func.sum(sa.case((v.cached, 1), else_=0)),
+        sa.func.coalesce(sa.func.sum(v.prompt_tokens), 0),
+        sa.func.coalesce(sa.func.sum(v.completion_tokens), 0),
+        sa.func.sum(v.cost_usd), sa.func.count(v.cost_usd),
+        sa.func.count(sa.distinct(v.item_id)),
+    ).where(v.run_id == run_id)).one()
+    count, errors, cached, prompt, completion, cost, priced, items = row
+    return {"verdicts": count, "errors": errors, "cached": int(cached or 0),
+            "prompt_tokens": int(prompt), "completion_tokens": int(completion),
+            "cost_usd": float(cost or 0.0) if priced == count else None,
+            "items_done": items}
+
+
+def verdict_rows(session: Session, run_id: int) -> list[tuple[m.Verdict, m.Item]]:
+    """The run's verdicts with their items, in item position then sample order."""
+    query = (sa.select(m.Verdict, m.Item).join(m.Item, m.Item.id == m.Verdict.item_id)
+             .where(m.Verdict.run_id == run_id).order_by(m.Item.position, m.Verdict.sample))
+    return [(verdict, item) for verdict, item in session.execute(query).tuples()]
+
+
+def list_runs(session: Session, *, dataset_id: int | None = None,
+              judge_version_id: int | None = None) -> list[m.Run]:
+    """Runs, newest first, optionally of one dataset or one judge version."""
+    query = sa.select(m.Run).order_by(m.Run.id.desc())
+    if dataset_id is not None:
+        query = query.where(m.Run.dataset_id == dataset_id)
+    if judge_version_id is not None:
+        query = query.where(m.Run.judge_version_id == judge_version_id)
+    return list(session.scalars(query))
+
+
+def cancel(session: Session, run_id: int) -> tuple[str, bool]:
+    """Mark an active run cancelled; a finished or already-cancelled run is left as it is.
+
+    Returns:
+        The run's status afterwards and whether this call changed it.
+    """
+    run = get_run(session, run_id)
+    if run.status not in ACTIVE:
+        return run.status, False
+    run.status = "cancelled"
+    run.finished_at = now()
+    return run.status, True
