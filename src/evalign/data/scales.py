@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
-from evalign.scores import PASS_FAIL, ScoreConfig
+from evalign.data.reader import Origin
+from evalign.scores import PASS_FAIL, ScoreConfig, Value
 
 
 class Scales(Protocol):
@@ -31,3 +32,18 @@ class FixedScales:
     def scale(self, criterion: str) -> ScoreConfig:
         """The explicit scale, else the default (every criterion alike)."""
         return self.explicit or self.default
+
+
+def label_value(
+    origin: Origin, line: int | None, column: str, raw: Any, scale: ScoreConfig
+) -> Value:
+    """`raw` read on `scale`, or a data error naming the file, line and column.
+
+    Raises:
+        DataError: the value lies outside the scale; the message says how to pick another.
+    """
+    try:
+        return scale.parse_value(raw)
+    except ValueError as exc:
+        hint = f" (scale {scale.spec()}; choose another with --scale)"
+        raise origin.error(f'"{column}" {exc}{hint}', line) from None

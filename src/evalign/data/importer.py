@@ -1,0 +1,219 @@
+"""Import a file into the store: pick the format, stream and check every row, write atomically.
+
+`import_file` is what `evalign import` calls. The file is parsed while rows are written, inside
+one transaction: the first bad line raises a `DataError` naming file:line and nothing is kept.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from itertools import chain
+from pathlib import Path
+from typing import Any
+
+from evalign.data import openai_jsonl, pairwise, ratings, sniff, tabular
+from evalign.data.reader import (
+    DEFAULT_MAX_BYTES,
+    Origin,
+    Record,
+    Source,
+    csv_records,
+    json_array_records,
+    jsonl_records,
+)
+from evalign.data.records import Row
+from evalign.data.sampling import reservoir
+from evalign.data.scales import Scales
+from evalign.scores import ScoreConfig
+from evalign.store import Store
+from evalign.store.repo_datasets import Criteria, WriteMode, WriteStats, write_dataset
+
+MIN_LABELED = 30
+"""Below this many labeled rows, alignment statistics are too noisy to trust (OpenPipe's advice)."""
+
+
+@dataclass
+class ImportSummary:
+    """What an import wrote, and what the user should know about it.
+
+    Attributes:
+        dataset: the dataset's name.
+        rows: items written by this import.
+        labeled: items with at least one label.
+        labels: label balance over every criterion (`{value: count}`; numeric scales count as
+            pass/fail at their threshold).
+        annotators: who labeled, by name.
+        warnings: advice, e.g. too few labeled rows or a single label value.
+        criteria: per criterion, its label balance.
+        format: the container and shape read, e.g. `jsonl/openai`.
+        kind: `single` or `pairwise`.
+    """
+
+    dataset: str
+    rows: int
+    labeled: int
+    labels: dict[str, int]
+    annotators: list[str]
+    warnings: list[str]
+    criteria: dict[str, dict[str, int]] = field(default_factory=dict)
+    format: str = ""
+    kind: str = "single"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The summary as JSON-ready data (the `--json` output of `evalign import`)."""
+        return asdict(self)
+
+
+def summarize(stats: WriteStats, fmt: str = "", kind: str = "single") -> ImportSummary:
+    """An import summary, with warnings, from the writer's counts."""
+    merged: Counter[str] = Counter()
+    for counts in stats.by_criterion.values():
+        merged.update(counts)
+    criteria = {name: dict(sorted(c.items())) for name, c in stats.by_criterion.items()}
+    return ImportSummary(
+        dataset=stats.dataset, rows=stats.rows, labeled=stats.labeled,
+        labels=dict(sorted(merged.items())), annotators=sorted(stats.annotators),
+        warnings=_warnings(stats.labeled, criteria), criteria=criteria, format=fmt, kind=kind,
+    )
+
+
+def _warnings(labeled: int, criteria: Mapping[str, Mapping[str, int]]) -> list[str]:
+    warnings: list[str] = []
+    if labeled == 0:
+        warnings.append("no labeled rows: label items (evalign serve) before measuring agreement")
+    elif labeled < MIN_LABELED:
+        warnings.append(
+            f"only {labeled} labeled rows: label at least {MIN_LABELED} for meaningful "
+            "alignment statistics"
+        )
+    for name, counts in criteria.items():
+        if len(counts) == 1:
+            value = next(iter(counts))
+            warnings.append(
+                f"every {name!r} label is {value!r}: agreement needs both kinds of examples"
+            )
+    return warnings
+
+
+def import_file(
+    store: Store,
+    path: str | Path,
+    dataset: str,
+    *,
+    format: str = "auto",
+    mapping: Mapping[str, str] | None = None,
+    criterion: str | None = None,
+    scale: str | ScoreConfig | None = None,
+    annotator: str | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    mode: WriteMode = "create",
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ImportSummary:
+    """Import a file of items and human labels as a dataset.
+
+    Args:
+        store: where to write.
+        path: the file (CSV, TSV, JSON array, JSONL).
+        dataset: the dataset's name.
+        format: `auto`, `openai-jsonl`, `csv`, `tsv`, `json`, `jsonl`, `pairwise` or `ratings`.
+        mapping: `KEY → COLUMN` overrides (keys: id, input, output, label, reasoning,
+            annotator, or any input field name; pairwise: output_1, output_2).
+        criterion: the criterion labels belong to (default `default`; pairwise `preference`).
+        scale: the labels' scale spec (default: the format's own, or the criterion's).
+        annotator: who labeled, when the file does not say.
+        sample: import only a random sample of this many rows.
+        seed: the sample's seed.
+        mode: `create` (refuse an existing name), `append` or `replace`.
+        max_bytes: refuse files larger than this.
+
+    Raises:
+        DataError: a malformed file, naming file:line; nothing is written.
+        ConflictError: the dataset exists and mode is `create`; a criterion's scale differs.
+        ConfigError: a bad format, scale or sample size.
+    """
+    source = Source(path, max_bytes)
+    explicit = ScoreConfig.parse(scale) if scale is not None else None
+    container = sniff.container_of(source, format)
+    records = _peeked(source, _records(source, container))
+    shape = sniff.shape_of(format, records.columns)
+    kind = "pairwise" if shape == "pairwise" else "single"
+    fmt = f"{container}/{shape}"
+    info = {"file": str(path), "format": fmt,
+            "imported_at": datetime.now(UTC).isoformat(), "sample": sample, "seed": seed}
+    with store.session() as session:
+        criteria = Criteria(session, explicit, _DEFAULT_SCALES[shape])
+        rows = _parser(shape)(source, records, criteria, mapping or {}, criterion, annotator)
+        rows = unique_ids(source, rows)
+        if sample is not None:
+            rows = iter(reservoir(rows, sample, seed))
+        stats = write_dataset(session, dataset, rows, criteria, kind=kind, source=info,
+                              mode=mode, source_name=source.name)
+    return summarize(stats, fmt, kind)
+
+
+class _peeked:
+    """Records with the first one read ahead, so its columns can choose the shape."""
+
+    def __init__(self, source: Source, records: Iterator[Record]):
+        try:
+            first = next(records)
+        except StopIteration:
+            raise source.error("no rows to import: the file is empty", 1) from None
+        self.columns = list(first[1])
+        self._records = chain([first], records)
+
+    def __iter__(self) -> Iterator[Record]:
+        return self._records
+
+
+def _records(source: Source, container: sniff.Container) -> Iterator[Record]:
+    if container == "jsonl":
+        return jsonl_records(source)
+    if container == "json":
+        return json_array_records(source)
+    return csv_records(source, "\t" if container == "tsv" else ",")
+
+
+Parser = Callable[
+    [Origin, Iterable[Record], Scales, Mapping[str, str], str | None, str | None], Iterator[Row]
+]
+
+_DEFAULT_SCALES: dict[str, ScoreConfig] = {
+    "openai": openai_jsonl.DEFAULT_SCALE, "table": tabular.DEFAULT_SCALE,
+    "pairwise": pairwise.DEFAULT_SCALE, "ratings": ratings.DEFAULT_SCALE,
+}
+
+
+def _parser(shape: sniff.Shape) -> Parser:
+    parsers: dict[str, Parser] = {
+        "openai": lambda o, r, s, m, c, a: openai_jsonl.parse(o, r, s, criterion=c, annotator=a),
+        "table": lambda o, r, s, m, c, a: tabular.parse(o, r, s, mapping=m, criterion=c,
+                                                        annotator=a),
+        "pairwise": lambda o, r, s, m, c, a: pairwise.parse(o, r, s, mapping=m, criterion=c,
+                                                            annotator=a),
+        "ratings": lambda o, r, s, m, c, a: ratings.parse(o, r, s, criterion=c),
+    }
+    return parsers[shape]
+
+
+def unique_ids(origin: Origin, rows: Iterable[Row]) -> Iterator[Row]:
+    """Pass rows through, refusing an id that a previous row of the file already used.
+
+    Raises:
+        DataError: a duplicate id, naming both lines.
+    """
+    seen: dict[str, int | None] = {}
+    for row in rows:
+        ext = row.item.external_id
+        if ext:
+            if ext in seen:
+                raise origin.error(
+                    f"duplicate id {ext!r} (already used on line {seen[ext]}): ids must be unique",
+                    row.line,
+                )
+            seen[ext] = row.line
+        yield row

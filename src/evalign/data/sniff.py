@@ -1,0 +1,60 @@
+"""`--format auto`: tell the container (CSV, JSON array, JSONL) and the shape of its records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from evalign.data import pairwise, ratings
+from evalign.data.reader import Source
+from evalign.errors import ConfigError
+
+Container = Literal["csv", "tsv", "json", "jsonl"]
+Shape = Literal["openai", "table", "pairwise", "ratings"]
+
+FORMATS = ("auto", "openai-jsonl", "csv", "tsv", "json", "jsonl", "pairwise", "ratings")
+"""The values `--format` accepts."""
+
+_EXTENSIONS: dict[str, Container] = {
+    ".csv": "csv", ".tsv": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
+}
+
+
+def container_of(source: Source, fmt: str) -> Container:
+    """The container a `--format` names, or the one the file's name and first bytes show."""
+    check_format(fmt)
+    if fmt in ("csv", "tsv", "json", "jsonl"):
+        return fmt  # type: ignore[return-value]
+    if fmt == "openai-jsonl":
+        return "jsonl"
+    suffix = source.path.suffix.lower()
+    head = source.head(256).lstrip()
+    if suffix == ".json" or (suffix not in _EXTENSIONS and head[:1] in ("[", "{")):
+        return "json" if head.startswith("[") else "jsonl"
+    return _EXTENSIONS.get(suffix, "csv")
+
+
+def shape_of(fmt: str, columns: Iterable[str]) -> Shape:
+    """The shape a `--format` names, or the one the first record's columns show."""
+    named: dict[str, Shape] = {"openai-jsonl": "openai", "pairwise": "pairwise",
+                               "ratings": "ratings"}
+    if fmt in named:
+        return named[fmt]
+    names = list(columns)
+    if "messages" in names:
+        return "openai"
+    if ratings.looks_like_ratings(names):
+        return "ratings"
+    if pairwise.looks_pairwise(names):
+        return "pairwise"
+    return "table"
+
+
+def check_format(fmt: str) -> None:
+    """Refuse an unknown `--format`.
+
+    Raises:
+        ConfigError: the format is not one of `FORMATS`.
+    """
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
