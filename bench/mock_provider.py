@@ -157,8 +157,9 @@ def _fill(schema: Mapping[str, Any], verdict: str, name: str, defs: Mapping[str,
     if kind == "boolean":
         return passed
     if kind in ("integer", "number"):
+        # Unbounded "score" fields are read as 0-10 scales (G-Eval); other numbers as 0/1.
         low = schema.get("minimum", 0)
-        high = schema.get("maximum", 1 if kind == "integer" and "minimum" not in schema else 10)
+        high = schema.get("maximum", 10 if "score" in name.lower() else 1)
         return high if passed else low
     if re.search(r"reason|explanation|rationale|thought|critique", name, re.I):
         return f"Mock reasoning: the answer should {'pass' if passed else 'fail'}."
@@ -173,8 +174,32 @@ def _pick_enum(options: list[Any], passed: bool) -> Any:
     return options[0] if passed else options[-1]
 
 
+def _schema_in_text(text: str) -> Mapping[str, Any] | None:
+    """The first JSON schema (an object with "properties") quoted in a prompt, if any."""
+    decoder = json.JSONDecoder()
+    start = text.find("{")
+    tries = 0
+    while start != -1 and tries < 200:
+        tries += 1
+        try:
+            found, _ = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            found = None
+        if isinstance(found, dict) and isinstance(found.get("properties"), dict):
+            return found
+        start = text.find("{", start + 1)
+    return None
+
+
 def _verdict_in_text_json(prompt: str, verdict: str) -> str:
-    """A JSON answer for a prompt that asks for JSON in words (no response_format)."""
+    """A JSON answer for a prompt that asks for JSON in words or through json_object mode.
+
+    A JSON schema quoted in the prompt (instructor's JSON mode puts one there) is followed;
+    otherwise the answer carries whichever usual keys the prompt names.
+    """
+    embedded = _schema_in_text(prompt)
+    if embedded is not None:
+        return json.dumps(_fill_schema(embedded, verdict))
     passed = verdict == "PASS"
     keys = [k for k in ("verdict", "value", "score", "label", "reason") if f'"{k}"' in prompt]
     answer: dict[str, Any] = {}
@@ -227,11 +252,10 @@ def build_answer(
         text = json.dumps({"unexpected": "MAYBE"}) if schema is not None or fmt else "MAYBE"
     elif schema is not None:
         text = json.dumps(_fill_schema(schema, verdict))
-    elif fmt.get("type") == "json_object":
-        text = _verdict_in_text_json(json.dumps(body.get("messages", [])), verdict)
     else:
         prompt = "\n".join(_message_text(m) for m in body.get("messages", []))
-        text = _verdict_in_text_json(prompt, verdict) if "json" in prompt.lower() else verdict
+        wants_json = fmt.get("type") == "json_object" or "json" in prompt.lower()
+        text = _verdict_in_text_json(prompt, verdict) if wants_json else verdict
     if answer.tool_name is not None:
         answer.tool_args = text
     else:
@@ -240,17 +264,41 @@ def build_answer(
 
 
 def _logprobs(answer: _Answer, top: int) -> dict[str, Any]:
-    """OpenAI-style logprobs for the first token: PASS/FAIL with the intended one likelier."""
-    other = "FAIL" if answer.verdict_token == "PASS" else "PASS"
-    first, p = answer.verdict_token, answer.p_token
-    tops = [
-        {"token": answer.verdict_token, "logprob": math.log(p), "bytes": None},
-        {"token": other, "logprob": math.log(1 - p), "bytes": None},
-    ][: max(top, 1)]
-    return {
-        "content": [{"token": first, "logprob": math.log(p), "bytes": None, "top_logprobs": tops}],
-        "refusal": None,
+    """OpenAI-style logprobs, one entry per crude token of the answer.
+
+    Tokens that carry the verdict (PASS/FAIL, pass/fail, or a 0/10 score) get the intended
+    value at probability `p_token` and its opposite at 1 - p_token in `top_logprobs`, so
+    tools that read the first token or the score token both find what they look for.
+    """
+    text = answer.content if answer.content is not None else answer.tool_args or ""
+    passed = answer.verdict_token == "PASS"
+    opposite = {
+        "PASS": "FAIL",
+        "FAIL": "PASS",
+        "pass": "fail",
+        "fail": "pass",
+        "10": "0",
+        "0": "10",
+        "1": "0",
     }
+    if not passed:
+        opposite["0"] = "10" if re.search(r'"score"\s*:\s*0\b', text) else "1"
+    entries = []
+    for token in re.findall(r"\w+|[^\w\s]", text) or [text]:
+        alt = opposite.get(token)
+        p = answer.p_token if alt is not None else 1.0
+        tops = [{"token": token, "logprob": math.log(p), "bytes": None}]
+        if alt is not None:
+            tops.append({"token": alt, "logprob": math.log(1 - p), "bytes": None})
+        entries.append(
+            {
+                "token": token,
+                "logprob": math.log(p),
+                "bytes": None,
+                "top_logprobs": tops[: max(top, 1)],
+            }
+        )
+    return {"content": entries, "refusal": None}
 
 
 def completion_body(body: Mapping[str, Any], answer: _Answer, serial: int) -> dict[str, Any]:

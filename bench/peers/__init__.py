@@ -1,0 +1,1 @@
+"""Peer judge scripts; each runs inside its own virtualenv under bench/.venvs/."""
