@@ -13,11 +13,15 @@ from evalign.errors import (
     UserError,
 )
 from evalign.items import Item
+from evalign.judges import CheckResult, CodeJudges, Judge, JudgeSpec, Verdict
 from evalign.providers import GenerateRequest, GenerateResult, ModelAPI, ScriptedModel, get_model
+from evalign.runner import RunSummary, ScoreBatch, cancel_run, resume_run, run_judge, score_items
 from evalign.scores import ScoreConfig
 from evalign.store import Store, open_store
 
 __all__ = [
+    "CheckResult",
+    "CodeJudges",
     "ConfigError",
     "ConflictError",
     "DataError",
@@ -25,13 +29,22 @@ __all__ = [
     "GenerateRequest",
     "GenerateResult",
     "Item",
+    "Judge",
+    "JudgeSpec",
     "ModelAPI",
     "NotFoundError",
     "ProviderError",
+    "RunSummary",
+    "ScoreBatch",
     "ScoreConfig",
     "ScriptedModel",
     "Store",
     "UserError",
+    "Verdict",
+    "cancel_run",
     "get_model",
     "open_store",
+    "resume_run",
+    "run_judge",
+    "score_items",
 ]

@@ -2,5 +2,19 @@
 
 from evalign.runner.batch import ScoreBatch, score_items
 from evalign.runner.executor import AsyncioExecutor, Executor
+from evalign.runner.retry import RetryPolicy
+from evalign.runner.run import cancel_run, resume_run, run_judge
+from evalign.runner.summary import Progress, RunSummary
 
-__all__ = ["AsyncioExecutor", "Executor", "ScoreBatch", "score_items"]
+__all__ = [
+    "AsyncioExecutor",
+    "Executor",
+    "Progress",
+    "RetryPolicy",
+    "RunSummary",
+    "ScoreBatch",
+    "cancel_run",
+    "resume_run",
+    "run_judge",
+    "score_items",
+]

@@ -25,12 +25,16 @@ class AdaptiveLimiter:
         self.in_flight = 0
         self._streak = 0
         self._changed: asyncio.Condition | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def _condition(self) -> asyncio.Condition:
-        # Created lazily so the limiter can be built outside a running event loop.
-        if self._changed is None:
-            self._changed = asyncio.Condition()
+        # Created lazily, per event loop: the limiter may be built outside a loop and reused by
+        # successive `asyncio.run` calls (the sync `Judge.score`).
+        loop = asyncio.get_running_loop()
+        if self._changed is None or self._loop is not loop:
+            self._changed, self._loop = asyncio.Condition(), loop
+            self.in_flight = 0
         return self._changed
 
     @asynccontextmanager
