@@ -1,0 +1,25 @@
+"""Request dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from evalign.store import Store
+
+ANNOTATOR_COOKIE = "evalign_annotator"
+
+
+def get_store(request: Request) -> Store:
+    """The store the app serves."""
+    store: Store = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def annotator_of(request: Request) -> str:
+    """The annotator name the browser chose (cookie), or empty."""
+    return request.cookies.get(ANNOTATOR_COOKIE, "").strip()[:200]

@@ -1,0 +1,154 @@
+"""Pairing human labels with a run's verdicts: one comparison per item.
+
+The human side of an item is its resolved label when there is one, else its annotators' label
+when they agree, else their pass/fail majority; a tie is left out (it needs adjudication). The
+judge side is the verdict of sample 0; a verdict with `p_pass` and a version with a threshold
+passes when p_pass ≥ threshold. Both sides are normalized with `ScoreConfig` (pass/fail, 0–100).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from evalign.scores import ScoreConfig, comparable
+from evalign.store import models as m
+
+DISCREPANCY = 20.0
+"""A normalized (0–100) gap at or above this is a discrepancy (benchmarking seed)."""
+
+
+@dataclass
+class Human:
+    """The human side of one item."""
+
+    value: Any
+    passed: bool | None
+    score: float | None
+    annotations: list[Any] = field(default_factory=list)
+    reasoning: str = ""
+
+
+@dataclass
+class Comparison:
+    """One item of a run: its human side, its verdict, and how they compare."""
+
+    item_id: int
+    human: Human | None
+    judge_value: Any = None
+    judge_pass: bool | None = None
+    judge_score: float | None = None
+    judge_reasoning: str = ""
+    judge_error: str | None = None
+    checks: list[Any] = field(default_factory=list)
+    p_pass: float | None = None
+    evaluated: bool = False
+
+    @property
+    def compared(self) -> bool:
+        """Both sides have a pass/fail."""
+        return (self.human is not None and self.human.passed is not None
+                and self.judge_pass is not None)
+
+    @property
+    def aligned(self) -> bool | None:
+        """Whether pass/fail agree (None when not compared)."""
+        if not self.compared:
+            return None
+        assert self.human is not None
+        return self.human.passed == self.judge_pass
+
+    @property
+    def delta(self) -> float | None:
+        """Judge score minus human score on 0–100."""
+        if self.human is None or self.human.score is None or self.judge_score is None:
+            return None
+        return self.judge_score - self.human.score
+
+    @property
+    def discrepancy(self) -> bool:
+        """A gap of 20 or more on 0–100, or pass/fail disagreement without scores."""
+        if self.delta is not None:
+            return abs(self.delta) >= DISCREPANCY
+        return self.aligned is False
+
+
+def human_sides(s: Session, dataset_id: int, criterion_id: int,
+                scale: ScoreConfig) -> dict[int, Human]:
+    """The human side of every labeled item of a dataset on one criterion."""
+    rows = s.execute(select(m.Label).join(m.Item, m.Item.id == m.Label.item_id)
+                     .where(m.Item.dataset_id == dataset_id, m.Label.criterion_id == criterion_id)
+                     .order_by(m.Label.id)).scalars()
+    by_item: dict[int, list[m.Label]] = {}
+    for row in rows:
+        by_item.setdefault(row.item_id, []).append(row)
+    return {item: _human(labels, scale) for item, labels in by_item.items()}
+
+
+def _human(labels: list[m.Label], scale: ScoreConfig) -> Human:
+    own = [r.value for r in labels if not r.resolved]
+    resolved = next((r for r in labels if r.resolved), None)
+    chosen = resolved or labels[0]
+    reasoning = " / ".join(r.reasoning for r in ([resolved] if resolved else labels) if r.reasoning)
+    if resolved is None and len({str(v) for v in own}) > 1:
+        votes = Counter(scale.to_pass(v) for v in own)
+        if votes[True] == votes[False]:
+            return Human(value=None, passed=None, score=None, annotations=own, reasoning=reasoning)
+        majority = votes[True] > votes[False]
+        chosen = next(r for r in labels if scale.to_pass(r.value) == majority)
+    return Human(value=chosen.value, passed=scale.to_pass(chosen.value),
+                 score=_safe_100(scale, chosen.value), annotations=own, reasoning=reasoning)
+
+
+def _safe_100(scale: ScoreConfig, value: Any) -> float | None:
+    try:
+        return scale.to_100(value)
+    except (ValueError, TypeError):
+        return None
+
+
+def run_comparisons(s: Session, run: m.Run, criterion: m.Criterion | None) -> list[Comparison]:
+    """One comparison per item of the run's dataset, in item order."""
+    version = run.judge_version
+    judge_scale = ScoreConfig.parse(version.scale)
+    humans: dict[int, Human] = {}
+    if criterion is not None:
+        human_scale = ScoreConfig.parse(criterion.score_config.config)
+        if comparable(human_scale, judge_scale):
+            humans = human_sides(s, run.dataset_id, criterion.id, human_scale)
+    verdicts = {v.item_id: v for v in s.scalars(
+        select(m.Verdict).where(m.Verdict.run_id == run.id, m.Verdict.sample == 0))}
+    items = s.scalars(select(m.Item.id).where(m.Item.dataset_id == run.dataset_id)
+                      .order_by(m.Item.position))
+    return [_compare(i, humans.get(i), verdicts.get(i), judge_scale, version.threshold)
+            for i in items]
+
+
+def _compare(item_id: int, human: Human | None, verdict: m.Verdict | None,
+             scale: ScoreConfig, threshold: float | None) -> Comparison:
+    out = Comparison(item_id=item_id, human=human)
+    if verdict is None:
+        return out
+    out.evaluated, out.judge_error = True, verdict.error
+    out.judge_reasoning, out.checks, out.p_pass = verdict.reasoning, verdict.checks, verdict.p_pass
+    if verdict.error or verdict.value is None:
+        return out
+    out.judge_value = verdict.value
+    out.judge_score = _safe_100(scale, verdict.value)
+    if threshold is not None and verdict.p_pass is not None:
+        out.judge_pass = verdict.p_pass >= threshold
+    else:
+        out.judge_pass = scale.to_pass(verdict.value)
+    return out
+
+
+def judge_criterion(s: Session, judge: m.Judge, dataset_criteria: list[m.Criterion]
+                    ) -> m.Criterion | None:
+    """The criterion a judge compares with: its own, else the dataset's only one."""
+    if judge.criterion_id is not None:
+        return s.get(m.Criterion, judge.criterion_id)
+    return dataset_criteria[0] if len(dataset_criteria) == 1 else None

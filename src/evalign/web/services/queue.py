@@ -1,0 +1,170 @@
+"""The annotation queue: each annotator's next item, labels, skips, progress.
+
+An annotator's queue is the dataset's items in order, minus the items they labeled; items they
+skipped come back after the unseen ones. Every label records its annotator's name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from evalign.errors import ConfigError, NotFoundError
+from evalign.store import Store
+from evalign.store import models as m
+from evalign.web.services.criteria import (
+    DEFAULT_CRITERION,
+    criterion_view,
+    dataset_criteria,
+    ensure_criterion,
+    get_dataset,
+    scale_of,
+)
+from evalign.web.services.records import CriterionView, ItemView, LabelView
+
+
+class AnnotatorProgress(BaseModel):
+    """How many items one annotator labeled."""
+
+    annotator: str
+    labeled: int
+
+
+class QueueView(BaseModel):
+    """What an annotator sees: progress and the item to label next (None when done)."""
+
+    dataset: str
+    criterion: CriterionView
+    criteria: list[str]
+    annotator: str
+    total: int
+    labeled: int
+    skipped: int
+    item: ItemView | None
+    item_skipped: bool = False
+    annotators: list[AnnotatorProgress]
+
+
+def queue_state(store: Store, dataset: str, criterion: str | None, annotator: str,
+                item_id: int | None = None) -> QueueView:
+    """The queue of `annotator` on `dataset` and `criterion` (default: its first, or "default").
+
+    Args:
+        item_id: show this item instead of the next one (to revisit a label).
+    """
+    with store.session() as s:
+        ds = get_dataset(s, dataset)
+        names = [c.name for c in dataset_criteria(s, ds)] or [DEFAULT_CRITERION]
+        crit = ensure_criterion(s, criterion or names[0])
+        if crit.name not in names:
+            names.append(crit.name)
+        total = s.scalar(select(func.count()).where(m.Item.dataset_id == ds.id)) or 0
+        mine = _labeled_ids(ds.id, crit.id, annotator)
+        labeled = s.scalar(select(func.count()).select_from(mine.subquery())) or 0
+        skipped_ids = _skipped_ids(ds.id, crit.id, annotator)
+        skipped = s.scalar(select(func.count()).select_from(skipped_ids.subquery())) or 0
+        row = (_item_in(s, ds.id, item_id) if item_id is not None
+               else _next_item(s, ds.id, crit.id, annotator) if annotator else None)
+        item = ItemView.of(row, _labels(s, row.id, crit)) if row is not None else None
+        return QueueView(
+            dataset=ds.name, criterion=criterion_view(crit), criteria=sorted(names),
+            annotator=annotator, total=total, labeled=labeled, skipped=skipped, item=item,
+            item_skipped=row is not None and row.id in set(s.scalars(skipped_ids)),
+            annotators=_progress(s, ds.id, crit.id))
+
+
+def _labeled_ids(dataset_id: int, criterion_id: int, annotator: str) -> Any:
+    return (select(m.Label.item_id).join(m.Item, m.Item.id == m.Label.item_id)
+            .where(m.Item.dataset_id == dataset_id, m.Label.criterion_id == criterion_id,
+                   m.Label.annotator == annotator))
+
+
+def _skipped_ids(dataset_id: int, criterion_id: int, annotator: str) -> Any:
+    return (select(m.QueueSkip.item_id).join(m.Item, m.Item.id == m.QueueSkip.item_id)
+            .where(m.Item.dataset_id == dataset_id, m.QueueSkip.criterion_id == criterion_id,
+                   m.QueueSkip.annotator == annotator))
+
+
+def _next_item(s: Session, dataset_id: int, criterion_id: int, annotator: str) -> m.Item | None:
+    labeled = _labeled_ids(dataset_id, criterion_id, annotator)
+    todo = select(m.Item).where(m.Item.dataset_id == dataset_id, m.Item.id.not_in(labeled))
+    skipped = _skipped_ids(dataset_id, criterion_id, annotator)
+    unseen = s.scalar(todo.where(m.Item.id.not_in(skipped)).order_by(m.Item.position).limit(1))
+    if unseen is not None:
+        return unseen
+    return s.scalar(todo.join(m.QueueSkip, m.QueueSkip.item_id == m.Item.id)
+                    .where(m.QueueSkip.criterion_id == criterion_id,
+                           m.QueueSkip.annotator == annotator)
+                    .order_by(m.QueueSkip.created_at, m.Item.position).limit(1))
+
+
+def _item_in(s: Session, dataset_id: int, item_id: int) -> m.Item:
+    row = s.get(m.Item, item_id)
+    if row is None or row.dataset_id != dataset_id:
+        raise NotFoundError(f"item {item_id} is not in this dataset")
+    return row
+
+
+def _labels(s: Session, item_id: int, crit: m.Criterion) -> list[LabelView]:
+    rows = s.scalars(select(m.Label).where(m.Label.item_id == item_id,
+                                           m.Label.criterion_id == crit.id).order_by(m.Label.id))
+    return [LabelView.of(r, crit.name) for r in rows]
+
+
+def _progress(s: Session, dataset_id: int, criterion_id: int) -> list[AnnotatorProgress]:
+    rows = s.execute(select(m.Label.annotator, func.count())
+                     .join(m.Item, m.Item.id == m.Label.item_id)
+                     .where(m.Item.dataset_id == dataset_id, m.Label.criterion_id == criterion_id,
+                            m.Label.resolved.is_(False))
+                     .group_by(m.Label.annotator).order_by(m.Label.annotator)).tuples()
+    return [AnnotatorProgress(annotator=a, labeled=n) for a, n in rows]
+
+
+def save_label(store: Store, dataset: str, criterion: str, annotator: str, item_id: int,
+               value: Any, reasoning: str = "", *, resolved: bool = False) -> LabelView:
+    """Record (or replace) `annotator`'s label on one item; the item leaves their skipped list.
+
+    Raises:
+        ConfigError: no annotator name, or the value is outside the criterion's scale.
+        NotFoundError: the dataset, criterion or item does not exist.
+    """
+    annotator = annotator.strip()
+    if not annotator:
+        raise ConfigError("an annotator name is required: every label records who gave it")
+    with store.session() as s:
+        ds = get_dataset(s, dataset)
+        crit = ensure_criterion(s, criterion)
+        _item_in(s, ds.id, item_id)
+        try:
+            parsed = scale_of(crit).parse_value(value)
+        except ValueError as exc:
+            raise ConfigError(f"label for item {item_id} on {crit.name!r}: {exc}") from None
+        row = s.scalar(select(m.Label).where(m.Label.item_id == item_id,
+                                             m.Label.criterion_id == crit.id,
+                                             m.Label.annotator == annotator))
+        if row is None:
+            row = m.Label(item_id=item_id, criterion_id=crit.id, annotator=annotator)
+            s.add(row)
+        row.value, row.reasoning, row.resolved = parsed, reasoning.strip(), resolved
+        s.execute(delete(m.QueueSkip).where(m.QueueSkip.item_id == item_id,
+                                            m.QueueSkip.criterion_id == crit.id,
+                                            m.QueueSkip.annotator == annotator))
+        s.flush()
+        return LabelView.of(row, crit.name)
+
+
+def skip_item(store: Store, dataset: str, criterion: str, annotator: str, item_id: int) -> None:
+    """Put an item at the back of `annotator`'s queue."""
+    if not annotator.strip():
+        raise ConfigError("an annotator name is required to skip items")
+    with store.session() as s:
+        ds = get_dataset(s, dataset)
+        crit = ensure_criterion(s, criterion)
+        _item_in(s, ds.id, item_id)
+        s.execute(delete(m.QueueSkip).where(m.QueueSkip.item_id == item_id,
+                                            m.QueueSkip.criterion_id == crit.id,
+                                            m.QueueSkip.annotator == annotator))
+        s.add(m.QueueSkip(item_id=item_id, criterion_id=crit.id, annotator=annotator))

@@ -1,0 +1,70 @@
+"""Records shared by several views: items, labels, criteria, pages of results."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from evalign.store import models as m
+
+
+class LabelView(BaseModel):
+    """One human label as pages show it."""
+
+    item_id: int
+    criterion: str
+    annotator: str
+    value: Any
+    reasoning: str = ""
+    resolved: bool = False
+    created_at: datetime | None = None
+
+    @classmethod
+    def of(cls, row: m.Label, criterion: str) -> LabelView:
+        """From a `labels` row."""
+        return cls(item_id=row.item_id, criterion=criterion, annotator=row.annotator,
+                   value=row.value, reasoning=row.reasoning, resolved=row.resolved,
+                   created_at=row.created_at)
+
+
+class ItemView(BaseModel):
+    """One item with its labels."""
+
+    id: int
+    external_id: str
+    position: int
+    inputs: dict[str, Any]
+    output: str | None = None
+    output_2: str | None = None
+    metadata: dict[str, Any] = {}
+    labels: list[LabelView] = []
+
+    @classmethod
+    def of(cls, row: m.Item, labels: list[LabelView] | None = None) -> ItemView:
+        """From an `items` row."""
+        return cls(id=row.id, external_id=row.external_id, position=row.position,
+                   inputs=row.inputs or {}, output=row.output, output_2=row.output_2,
+                   metadata=row.meta or {}, labels=labels or [])
+
+
+class CriterionView(BaseModel):
+    """A criterion and its scale."""
+
+    name: str
+    description: str = ""
+    scale: dict[str, Any]
+
+
+class Page(BaseModel):
+    """Where a paginated list stands."""
+
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one)."""
+        return max(1, -(-self.total // self.per_page))
