@@ -3,6 +3,9 @@
 The public API lives here; everything else is internal and may change.
 """
 
+from evalign.data.dataset import Dataset
+from evalign.data.export import export_dataset
+from evalign.data.importer import ImportSummary, import_file
 from evalign.errors import (
     ConfigError,
     ConflictError,
@@ -25,9 +28,11 @@ __all__ = [
     "ConfigError",
     "ConflictError",
     "DataError",
+    "Dataset",
     "EvalignError",
     "GenerateRequest",
     "GenerateResult",
+    "ImportSummary",
     "Item",
     "Judge",
     "JudgeSpec",
@@ -42,7 +47,9 @@ __all__ = [
     "UserError",
     "Verdict",
     "cancel_run",
+    "export_dataset",
     "get_model",
+    "import_file",
     "open_store",
     "resume_run",
     "run_judge",

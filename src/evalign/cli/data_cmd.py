@@ -1,9 +1,167 @@
-"""CLI commands: data (filled in by its issue)."""
+"""CLI commands for data: `import`, `datasets list|show|sample|delete`, `export`."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for
+from evalign.data import catalog
+from evalign.data.export import export_dataset
+from evalign.data.importer import ImportSummary, import_file
+from evalign.data.reader import DEFAULT_MAX_BYTES
+from evalign.data.sniff import FORMATS
+from evalign.data.tabular import parse_map
+from evalign.errors import ConfigError
+from evalign.store.repo_datasets import WriteMode
+
+datasets_app = typer.Typer(help="List, inspect, sample and delete datasets.", no_args_is_help=True)
+
+
+def import_cmd(
+    path: Annotated[Path, typer.Argument(help="CSV, TSV, JSON (array) or JSONL file.")],
+    dataset: Annotated[str, typer.Option("--dataset", "-d", help="Name of the dataset.")],
+    format: Annotated[str, typer.Option(help=f"One of: {', '.join(FORMATS)}.")] = "auto",
+    map_: Annotated[list[str] | None, typer.Option(
+        "--map", help="KEY=COLUMN (keys: id, input, output, label, reasoning, annotator, "
+        "output_1, output_2, or an input field name). Repeatable.")] = None,
+    criterion: Annotated[str | None, typer.Option(
+        help="Criterion the labels belong to (default: 'default'; pairwise: 'preference').")
+    ] = None,
+    scale: Annotated[str | None, typer.Option(
+        help="Label scale: pass_fail, thumbs, stars, numeric:MIN:MAX[:T], "
+        "categorical:A,B[:B], pairwise, text.")] = None,
+    annotator: Annotated[str | None, typer.Option(
+        help="Annotator name when the file has none (default: human).")] = None,
+    sample: Annotated[int | None, typer.Option(help="Import a random sample of N rows.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
+    append: Annotated[bool, typer.Option("--append", help="Add rows to an existing dataset.")
+                      ] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite an existing dataset.")
+                       ] = False,
+    max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")
+                         ] = DEFAULT_MAX_BYTES,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Import human-labeled (or unlabeled) examples as a dataset."""
+    if append and replace:
+        raise ConfigError("choose one of --append and --replace")
+    mode: WriteMode = "append" if append else "replace" if replace else "create"
+    summary = import_file(
+        store_for(db), path, dataset, format=format, mapping=parse_map(map_ or []),
+        criterion=criterion, scale=scale, annotator=annotator, sample=sample, seed=seed,
+        mode=mode, max_bytes=max_bytes,
+    )
+    if json_:
+        print_json(summary.to_dict())
+    else:
+        _render_summary(summary)
+
+
+def _render_summary(summary: ImportSummary) -> None:
+    console.print(f"[bold]{summary.dataset}[/]: {summary.rows} rows, {summary.labeled} labeled "
+                  f"({summary.format})")
+    for name, counts in summary.criteria.items():
+        balance = ", ".join(f"{value}: {count}" for value, count in counts.items())
+        console.print(f"  {name}: {balance}")
+    if summary.annotators:
+        console.print(f"  annotators: {', '.join(summary.annotators)}")
+    for warning in summary.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+@datasets_app.command("list")
+def list_cmd(json_: JsonOption = False, db: DbOption = None) -> None:
+    """List datasets with their row and labeled-row counts."""
+    rows = catalog.list_datasets(store_for(db))
+    if json_:
+        print_json([{k: r[k] for k in ("name", "rows", "labeled", "kind")} for r in rows])
+        return
+    table = Table("name", "kind", "rows", "labeled")
+    for r in rows:
+        table.add_row(r["name"], r["kind"], str(r["rows"]), str(r["labeled"]))
+    console.print(table)
+
+
+@datasets_app.command("show")
+def show_cmd(
+    name: Annotated[str, typer.Argument(help="Dataset name.")],
+    preview: Annotated[int, typer.Option(help="How many items to preview.")] = 5,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Show a dataset: size, criteria, label balance, annotators and its first items."""
+    info = catalog.describe_dataset(store_for(db), name, preview)
+    if json_:
+        print_json(info.to_dict())
+        return
+    console.print(f"[bold]{info.name}[/] ({info.kind}): {info.rows} rows, {info.labeled} labeled")
+    for criterion, spec in info.criteria.items():
+        balance = ", ".join(f"{v}: {c}" for v, c in info.labels.get(criterion, {}).items())
+        console.print(f"  criterion {criterion} \\[{spec}]: {balance}")
+    if info.annotators:
+        console.print(f"  annotators: {', '.join(info.annotators)}")
+    if info.preview:
+        console.print(_preview_table(info.preview))
+
+
+def _preview_table(preview: list[dict[str, Any]]) -> Table:
+    columns = list(dict.fromkeys(k for row in preview for k in row if k != "response"))
+    table = Table(*columns, show_lines=True)
+    for row in preview:
+        table.add_row(*(str(row.get(c, "")) for c in columns))
+    return table
+
+
+@datasets_app.command("sample")
+def sample_cmd(
+    source: Annotated[str, typer.Argument(help="Dataset to sample from.")],
+    into: Annotated[str, typer.Option("--into", help="Name of the new dataset.")],
+    n: Annotated[int, typer.Option("--n", help="How many items.")],
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Copy a random sample of a dataset (with its labels) into a new alignment set."""
+    summary = catalog.sample_dataset(store_for(db), source, into, n, seed)
+    if json_:
+        print_json(summary.to_dict())
+    else:
+        _render_summary(summary)
+
+
+@datasets_app.command("delete")
+def delete_cmd(
+    name: Annotated[str, typer.Argument(help="Dataset to delete.")],
+    db: DbOption = None,
+) -> None:
+    """Delete a dataset with its items, labels, runs and verdicts."""
+    catalog.delete_dataset(store_for(db), name)
+    console.print(f"deleted dataset {name}")
+
+
+def export_cmd(
+    name: Annotated[str, typer.Argument(help="Dataset to export.")],
+    path: Annotated[Path, typer.Argument(help="Output file.")],
+    format: Annotated[str | None, typer.Option(
+        help="jsonl or csv (default: from the file's extension, else jsonl).")] = None,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """Export a dataset with its labels (and its latest run's verdicts) to JSONL or CSV."""
+    count = export_dataset(store_for(db), name, path, format)
+    if json_:
+        print_json({"dataset": name, "path": str(path), "rows": count})
+    else:
+        console.print(f"wrote {count} rows to {path}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
+    app.command("import")(import_cmd)
+    app.command("export")(export_cmd)
+    app.add_typer(datasets_app, name="datasets")

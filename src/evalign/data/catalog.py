@@ -1,0 +1,111 @@
+"""Dataset housekeeping over a store: list, describe, delete, and copy a sample into a new set.
+
+These are the library calls behind `evalign datasets ...`; each runs in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from evalign.data.importer import ImportSummary, summarize
+from evalign.data.records import LabelIn, Row
+from evalign.data.sampling import reservoir
+from evalign.items import as_text
+from evalign.store import Store
+from evalign.store import repo_datasets as repo
+
+
+def list_datasets(store: Store) -> list[dict[str, Any]]:
+    """Every dataset as `{"name", "rows", "labeled", "kind", "created_at"}`, by name."""
+    with store.session() as session:
+        return [
+            {"name": d.name, "rows": d.rows, "labeled": d.labeled, "kind": d.kind,
+             "created_at": d.created_at.isoformat()}
+            for d in repo.list_datasets(session)
+        ]
+
+
+@dataclass
+class DatasetInfo:
+    """What `evalign datasets show` prints about one dataset."""
+
+    name: str
+    kind: str
+    rows: int
+    labeled: int
+    criteria: dict[str, str]
+    labels: dict[str, dict[str, int]]
+    annotators: list[str]
+    source: dict[str, Any]
+    preview: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return asdict(self)
+
+
+def describe_dataset(store: Store, name: str, preview: int = 5, width: int = 120) -> DatasetInfo:
+    """A dataset's size, criteria (with scales), label balance, annotators and first items.
+
+    Raises:
+        NotFoundError: no such dataset.
+    """
+    with store.session() as session:
+        stored = repo.get_dataset(session, name)
+        summary = next(d for d in repo.list_datasets(session) if d.id == stored.id)
+        items: list[dict[str, Any]] = []
+        for item in repo.iter_items(session, stored.id, page=max(preview, 1)):
+            if len(items) >= preview:
+                break
+            fields = {k: _clip(as_text(v), width) for k, v in item.fields().items()}
+            items.append({"id": item.external_id, **fields})
+        return DatasetInfo(
+            name=stored.name, kind=stored.kind, rows=summary.rows, labeled=summary.labeled,
+            criteria={c.name: repo.scale_of(c).spec()
+                      for c in repo.dataset_criteria(session, stored.id)},
+            labels=repo.label_balance(session, stored.id),
+            annotators=repo.dataset_annotators(session, stored.id),
+            source=dict(stored.source or {}), preview=items,
+        )
+
+
+def _clip(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def delete_dataset(store: Store, name: str) -> None:
+    """Delete a dataset, its items, labels, runs and verdicts.
+
+    Raises:
+        NotFoundError: no such dataset.
+    """
+    with store.session() as session:
+        repo.delete_dataset(session, name)
+
+
+def sample_dataset(store: Store, source: str, into: str, n: int, seed: int = 0) -> ImportSummary:
+    """Copy a random sample of `n` items of `source` (with their labels) into a new dataset.
+
+    Items keep their ids, inputs, outputs and metadata; the new dataset records where it came
+    from. The same `n` and `seed` always pick the same items.
+
+    Raises:
+        NotFoundError: no dataset `source`.
+        ConflictError: a dataset `into` exists already.
+        ConfigError: `n` is not positive.
+    """
+    with store.session() as session:
+        origin = repo.get_dataset(session, source)
+        picked = reservoir(repo.iter_items(session, origin.id), n, seed)
+        by_item: dict[int, list[LabelIn]] = {}
+        for label in repo.labels_for(session, origin.id):
+            by_item.setdefault(label.item_id, []).append(
+                LabelIn(label.criterion, label.value, label.annotator, label.reasoning)
+            )
+        rows = [Row(item, tuple(by_item.get(item.id or -1, ()))) for item in picked]
+        info = {"sampled_from": source, "n": n, "seed": seed}
+        stats = repo.write_dataset(session, into, rows, repo.Criteria(session),
+                                   kind=origin.kind, source=info)
+    return summarize(stats, "sample", origin.kind)

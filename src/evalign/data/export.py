@@ -1,0 +1,189 @@
+"""Export a dataset with its labels and, when it has been judged, its latest run's verdicts.
+
+JSONL keeps everything: one object per item with `id`, `inputs`, `output` (`output_2`),
+`metadata`, `labels` and `verdict`. CSV is flat (see `evalign.data.table`), with `verdict*`
+columns; a text cell starting with `=`, `+`, `-`, `@` (or a tab / carriage return) gets a leading
+`'`, so a spreadsheet shows it instead of running it as a formula.
+Items are read page by page and written to a temporary file that replaces `path` at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from evalign.data.table import LabelKey, flat_row, label_columns
+from evalign.errors import ConfigError
+from evalign.items import Item
+from evalign.store import Store
+from evalign.store import models as m
+from evalign.store import repo_datasets as repo
+
+ExportFormat = Literal["jsonl", "csv"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PAGE = 500
+
+
+def export_dataset(store: Store, name: str, path: str | Path, format: str | None = None) -> int:
+    """Write dataset `name` to `path`; the format defaults to the file's extension (else JSONL).
+
+    Returns:
+        How many items were written.
+
+    Raises:
+        NotFoundError: no such dataset.
+        ConfigError: an unknown format.
+    """
+    target = Path(path)
+    fmt = format or ("csv" if target.suffix.lower() == ".csv" else "jsonl")
+    if fmt not in ("jsonl", "csv"):
+        raise ConfigError(f"unknown export format {fmt!r}: use jsonl or csv")
+    with store.session() as session:
+        dataset = repo.get_dataset(session, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".export-", dir=target.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+                writer = _write_csv if fmt == "csv" else _write_jsonl
+                count = writer(session, dataset.id, handle)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    return count
+
+
+def neutralize(value: Any) -> Any:
+    """A CSV cell that no spreadsheet will run as a formula (text only; numbers stay)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+Page = list[tuple[Item, list[repo.LabelRecord], dict[str, Any] | None]]
+
+
+def _pages(session: Session, dataset_id: int) -> Iterator[Page]:
+    run_id = latest_run_id(session, dataset_id)
+    items = repo.iter_items(session, dataset_id, page=_PAGE)
+    while True:
+        page = [item for _, item in zip(range(_PAGE), items, strict=False)]
+        if not page:
+            return
+        ids = [item.id for item in page if item.id is not None]
+        labels = _labels_of(session, ids)
+        verdicts = _verdicts_of(session, run_id, ids) if run_id is not None else {}
+        yield [(it, labels.get(it.id or -1, []), verdicts.get(it.id or -1)) for it in page]
+
+
+def latest_run_id(session: Session, dataset_id: int) -> int | None:
+    """The newest run on the dataset that has verdicts, or None."""
+    query = (
+        sa.select(m.Run.id)
+        .where(m.Run.dataset_id == dataset_id, sa.exists().where(m.Verdict.run_id == m.Run.id))
+        .order_by(m.Run.id.desc())
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def _labels_of(session: Session, item_ids: list[int]) -> dict[int, list[repo.LabelRecord]]:
+    query = (
+        sa.select(m.Label, m.Criterion.name)
+        .join(m.Criterion, m.Criterion.id == m.Label.criterion_id)
+        .where(m.Label.item_id.in_(item_ids))
+        .order_by(m.Criterion.name, m.Label.annotator)
+    )
+    found: dict[int, list[repo.LabelRecord]] = {}
+    for label, criterion in session.execute(query):
+        found.setdefault(label.item_id, []).append(repo.LabelRecord(
+            label.id, label.item_id, criterion, label.annotator, label.value, label.reasoning,
+            label.resolved, label.created_at,
+        ))
+    return found
+
+
+def _verdicts_of(session: Session, run_id: int, item_ids: list[int]) -> dict[int, dict[str, Any]]:
+    query = sa.select(m.Verdict).where(
+        m.Verdict.run_id == run_id, m.Verdict.item_id.in_(item_ids), m.Verdict.sample == 0
+    )
+    return {
+        v.item_id: {"run_id": run_id, "value": v.value, "p_pass": v.p_pass,
+                    "reasoning": v.reasoning, "error": v.error}
+        for v in session.scalars(query)
+    }
+
+
+def _write_jsonl(session: Session, dataset_id: int, handle: TextIO) -> int:
+    count = 0
+    for page in _pages(session, dataset_id):
+        for item, labels, verdict in page:
+            record: dict[str, Any] = {"id": item.external_id, "inputs": item.inputs,
+                                      "output": item.output}
+            if item.output_2 is not None:
+                record["output_2"] = item.output_2
+            record["metadata"] = item.metadata
+            record["labels"] = [
+                {"criterion": lb.criterion, "annotator": lb.annotator, "value": lb.value,
+                 "reasoning": lb.reasoning} for lb in labels
+            ]
+            if verdict is not None:
+                record["verdict"] = verdict
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            count += 1
+    return count
+
+
+def _write_csv(session: Session, dataset_id: int, handle: TextIO) -> int:
+    header, columns = _csv_header(session, dataset_id)
+    writer = csv.DictWriter(handle, fieldnames=header, extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for page in _pages(session, dataset_id):
+        for item, labels, verdict in page:
+            row = flat_row(item, [((lb.criterion, lb.annotator), lb.value, lb.reasoning)
+                                  for lb in labels], columns)
+            if verdict is not None:
+                row.update({"verdict": verdict["value"], "verdict_p_pass": verdict["p_pass"],
+                            "verdict_reasoning": verdict["reasoning"],
+                            "verdict_error": verdict["error"]})
+            writer.writerow({k: neutralize(_cell(v)) for k, v in row.items()})
+            count += 1
+    return count
+
+
+def _csv_header(session: Session, dataset_id: int) -> tuple[list[str], dict[LabelKey, str]]:
+    """A first pass over the items: every input field, label column and reasoning column."""
+    keys: dict[LabelKey, bool] = {}
+    for label in repo.labels_for(session, dataset_id):
+        key = (label.criterion, label.annotator)
+        keys[key] = keys.get(key, False) or bool(label.reasoning)
+    columns = label_columns(keys)
+    header: dict[str, None] = {"id": None}
+    pairwise = False
+    for item in repo.iter_items(session, dataset_id, page=_PAGE):
+        header.update(dict.fromkeys(item.inputs))
+        pairwise = pairwise or item.output_2 is not None
+    header.update(dict.fromkeys(["output_1", "output_2"] if pairwise else ["output"]))
+    for key, column in columns.items():
+        header[column] = None
+        if keys[key]:
+            header["reasoning" if column == "label" else f"{column}_reasoning"] = None
+    if latest_run_id(session, dataset_id) is not None:
+        header.update(dict.fromkeys(
+            ["verdict", "verdict_p_pass", "verdict_reasoning", "verdict_error"]))
+    return list(header), columns
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
