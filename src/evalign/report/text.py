@@ -1,0 +1,145 @@
+"""Terminal and CSV renderings of a run report (Rich tables; the csv module)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+
+METRICS: tuple[tuple[str, str, bool], ...] = (
+    # (key, label, is a proportion shown as %)
+    ("agreement", "agreement", True),
+    ("kappa", "Cohen's κ", False),
+    ("mcc", "MCC", False),
+    ("balanced_accuracy", "balanced accuracy", True),
+    ("fail_precision", "FAIL precision", True),
+    ("fail_recall", "FAIL recall", True),
+    ("fail_f1", "FAIL F1", False),
+    ("pass_precision", "PASS precision", True),
+    ("pass_recall", "PASS recall", True),
+    ("pass_f1", "PASS F1", False),
+    ("auc", "AUC (p_pass)", False),
+)
+NUMERIC: tuple[tuple[str, str], ...] = (
+    ("mae", "MAE (0–100)"), ("pearson", "Pearson r"), ("spearman", "Spearman ρ"),
+    ("kendall", "Kendall τ"), ("aligned_pct", "aligned %"), ("discrepancy_pct", "discrepancy %"),
+)
+
+
+def fmt(value: Any, percent: bool = False) -> str:
+    """A number for display; None is "—"."""
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        return str(value)
+    return f"{value * 100:.1f}%" if percent else f"{value:.3f}"
+
+
+def fmt_ci(ci: Any, percent: bool = False) -> str:
+    """A [low, high] interval for display."""
+    if not ci:
+        return ""
+    return f"[{fmt(ci[0], percent)}, {fmt(ci[1], percent)}]"
+
+
+def metric_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Flat (metric, value, ci_low, ci_high, undefined) rows of a report."""
+    rows = []
+    undefined = report.get("undefined") or {}
+    for key, _, _ in METRICS:
+        ci = report.get(f"{key}_ci") or [None, None]
+        rows.append({"metric": key, "value": report.get(key), "ci_low": ci[0],
+                     "ci_high": ci[1], "undefined": undefined.get(key, "")})
+    numeric = report.get("numeric") or {}
+    for key, _ in NUMERIC:
+        if numeric:
+            ci = numeric.get(f"{key}_ci") or [None, None]
+            rows.append({"metric": key, "value": numeric.get(key), "ci_low": ci[0],
+                         "ci_high": ci[1],
+                         "undefined": (numeric.get("undefined") or {}).get(key, "")})
+    return rows
+
+
+def report_table(report: dict[str, Any]) -> Group:
+    """A Rich renderable of a run report: summary, metrics, paired block, breakdown."""
+    run = report.get("run") or {}
+    parts: list[Any] = []
+    head = Table.grid(padding=(0, 2))
+    head.add_row("run", f"{run.get('id')} · {run.get('judge')} on {run.get('dataset')} "
+                 f"· criterion {run.get('criterion')}")
+    head.add_row("comparisons", f"{report['comparisons']} ({report['cannot_compare']} cannot "
+                 f"compare) · {report['misaligned']} of {report['comparisons']} misaligned")
+    if report.get("confusion"):
+        c = report["confusion"]
+        head.add_row("confusion", f"TP {c['tp']} · FN {c['fn']} (too strict) · TN {c['tn']} "
+                     f"· FP {c['fp']} (too lenient)")
+    parts.append(head)
+    table = Table(title="agreement with humans (95% intervals)")
+    for col in ("metric", "value", "95% CI", "note"):
+        table.add_column(col)
+    undefined = report.get("undefined") or {}
+    for key, label, pct in METRICS:
+        table.add_row(label, fmt(report.get(key), pct), fmt_ci(report.get(f"{key}_ci"), pct),
+                      undefined.get(key, ""))
+    for key, label in NUMERIC if report.get("numeric") else ():
+        num = report["numeric"]
+        table.add_row(label, fmt(num.get(key)), fmt_ci(num.get(f"{key}_ci")),
+                      (num.get("undefined") or {}).get(key, ""))
+    parts.append(table)
+    if report.get("paired"):
+        parts.append(_paired_table(report["paired"]))
+    if report.get("breakdown"):
+        parts.append(_breakdown_table(report["breakdown"]))
+    for warning in report.get("warnings") or []:
+        parts.append(f"[yellow]warning:[/] {warning}")
+    return Group(*parts)
+
+
+def _paired_table(paired: dict[str, Any]) -> Table:
+    table = Table(title=f"run {paired['candidate_run']} vs run {paired['baseline_run']} "
+                  "(same items)")
+    table.add_column("")
+    table.add_column("value")
+    table.add_row("pairs", str(paired["pairs"]))
+    table.add_row("agreement difference", f"{fmt(paired['difference'], True)} "
+                  f"{fmt_ci(paired['difference_ci'], True)}")
+    table.add_row("McNemar exact p", fmt(paired["mcnemar_p"]))
+    table.add_row("flipped to aligned", str(len(paired["flipped_to_aligned"])))
+    table.add_row("flipped to misaligned", str(len(paired["flipped_to_misaligned"])))
+    return table
+
+
+def _breakdown_table(block: dict[str, Any]) -> Table:
+    table = Table(title=f"by {block['by']}")
+    for col in ("group", "n", "agreement", "95% CI", "κ", "FAIL recall"):
+        table.add_column(col)
+    for row in block["rows"]:
+        table.add_row(str(row["group"]), str(row["comparisons"]),
+                      fmt(row["agreement"], True), fmt_ci(row["agreement_ci"], True),
+                      fmt(row["kappa"]), fmt(row["fail_recall"], True))
+    return table
+
+
+def print_report(report: dict[str, Any], console: Console) -> None:
+    """Print a run report as tables."""
+    console.print(report_table(report))
+
+
+def report_csv(report: dict[str, Any]) -> str:
+    """CSV of a report: the breakdown rows when there is one, else one row per metric."""
+    buffer = io.StringIO()
+    if report.get("breakdown"):
+        rows = [{k: v for k, v in row.items() if not k.endswith("_ci")}
+                | {"ci_low": (row.get("agreement_ci") or [None])[0],
+                   "ci_high": (row.get("agreement_ci") or [None, None])[1]}
+                for row in report["breakdown"]["rows"]]
+    else:
+        rows = metric_rows(report)
+    if rows:
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return buffer.getvalue()
