@@ -80,3 +80,20 @@ def test_missing_named_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv("EVALIGN_PRICES", str(tmp_path / "nope.yaml"))
     with pytest.raises(ConfigError, match="EVALIGN_PRICES"):
         PriceTable.load()
+
+
+def test_cost_usd_follows_an_edited_file(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    from evalign.providers.pricing import cost_usd
+
+    assert cost_usd("openai/house-model", 1000, 0) is None
+    prices = tmp_path / "prices.yaml"
+    prices.write_text("openai/house-model: [1.0, 2.0]\n")
+    monkeypatch.setenv("EVALIGN_PRICES", str(prices))
+    assert cost_usd("openai/house-model", 1_000_000, 0) == pytest.approx(1.0)
+    prices.write_text("openai/house-model: [3.0, 2.0]\n")
+    os.utime(prices, ns=(1, 10**18))  # a new modification time, whatever the clock
+    assert cost_usd("openai/house-model", 1_000_000, 0) == pytest.approx(3.0)
+    assert cost_usd("local/qwen2.5-coder-1.5b", 1000, 10) == 0.0

@@ -5,6 +5,7 @@ only when named.
 """
 
 from evalign.providers.base import GenerateRequest, GenerateResult, ModelAPI
+from evalign.providers.pricing import Price, PriceTable, cost_usd
 from evalign.providers.registry import PROVIDERS, get_model, parse_model_string
 from evalign.providers.scripted import ScriptedModel
 
@@ -13,7 +14,10 @@ __all__ = [
     "GenerateRequest",
     "GenerateResult",
     "ModelAPI",
+    "Price",
+    "PriceTable",
     "ScriptedModel",
+    "cost_usd",
     "get_model",
     "parse_model_string",
 ]

@@ -14,6 +14,7 @@ with no entry has an unknown cost (None), never a made-up 0.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -76,7 +77,7 @@ class PriceTable:
         """The built-in table overlaid with the user's price file, if there is one."""
         prices = dict(BUILTIN)
         source = Path(file) if file else user_price_file()
-        if source is not None and source.is_file():
+        if source.is_file():
             prices.update(read_price_file(source))
         return cls(prices)
 
@@ -106,7 +107,29 @@ class PriceTable:
         return usd / 1_000_000
 
 
-def user_price_file() -> Path | None:
+def cost_usd(
+    model: str, prompt_tokens: int | None, completion_tokens: int | None,
+    cached_prompt_tokens: int = 0,
+) -> float | None:
+    """USD for one call with the built-in table and the user's price file (None: unknown).
+
+    The user file is re-read whenever it changes, so an edited price applies to the next call.
+    """
+    source = user_price_file()
+    stamp = source.stat().st_mtime_ns if source.is_file() else None
+    table = _table_for(str(source), stamp)
+    return table.cost(model, prompt_tokens, completion_tokens, cached_prompt_tokens)
+
+
+@functools.lru_cache(maxsize=4)
+def _table_for(source: str, stamp: int | None) -> PriceTable:
+    # Keyed on the file's modification time: an edited file is a new key, never a stale table.
+    if stamp is None:
+        return PriceTable(BUILTIN)
+    return PriceTable.load(source)
+
+
+def user_price_file() -> Path:
     """`EVALIGN_PRICES`, else `prices.yaml` in the user config directory."""
     named = os.environ.get("EVALIGN_PRICES")
     if named:
