@@ -1,9 +1,172 @@
-"""CLI commands: judge (filled in by its issue)."""
+"""CLI commands: judge create / show / versions / edit / list / fork / export / import."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.markup import escape
+from rich.table import Table
+
+from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for
+from evalign.judges import catalog
+from evalign.store.repo_judges import JudgeVersionInfo
+
+judge_app = typer.Typer(help="Create, version, fork, export and import judges.",
+                        no_args_is_help=True)
+
+ParamOption = Annotated[list[str] | None, typer.Option(
+    "--param", help="A sampling parameter KEY=VALUE (repeatable), e.g. temperature=0.")]
+DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
+
+
+@judge_app.command("create")
+def create(
+    name: Annotated[str, typer.Argument(help="The new judge's name.")],
+    prompt_file: Annotated[Path | None, typer.Option(
+        "--prompt-file", help="The prompt template; {field} names an item field.")] = None,
+    code: Annotated[str | None, typer.Option(
+        "--code", help="A code judge instead: module:function taking an item.")] = None,
+    scale: Annotated[str, typer.Option(help="Output scale: pass_fail, stars, "
+                                       "numeric:MIN:MAX[:T], categorical:A,B[:PASS], pairwise.")
+                     ] = "pass_fail",
+    model: Annotated[str, typer.Option(help="provider/model.")] = DEFAULT_MODEL,
+    criterion: Annotated[str | None, typer.Option(help="The criterion it judges.")] = None,
+    param: ParamOption = None,
+    dataset: Annotated[str | None, typer.Option(
+        help="Check up front that this dataset's items have every field the prompt names.")
+    ] = None,
+    description: Annotated[str, typer.Option(help="What the judge checks.")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a custom judge (version 1)."""
+    if (prompt_file is None) == (code is None):
+        raise typer.BadParameter("give exactly one of --prompt-file or --code")
+    prompt = code if code is not None else catalog.read_prompt(prompt_file or "")
+    info = catalog.create(
+        store_for(db), name, prompt=prompt, scale=scale, model=model,
+        params=catalog.parse_params(param), criterion=criterion, dataset=dataset,
+        description=description, kind="code" if code else "prompt")
+    _done(info, "created", as_json)
+
+
+@judge_app.command("edit")
+def edit(
+    name: Annotated[str, typer.Argument(help="The judge to edit (a custom one).")],
+    prompt_file: Annotated[Path | None, typer.Option("--prompt-file")] = None,
+    scale: Annotated[str | None, typer.Option()] = None,
+    model: Annotated[str | None, typer.Option()] = None,
+    param: ParamOption = None,
+    note: Annotated[str, typer.Option(help="Why this version (kept in its provenance).")] = "",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make a new version (the old ones stay as they are)."""
+    prompt = catalog.read_prompt(prompt_file) if prompt_file else None
+    info = catalog.edit(store_for(db), name, prompt=prompt, scale=scale, model=model,
+                        params=catalog.parse_params(param), note=note)
+    _done(info, "new version", as_json)
+
+
+@judge_app.command("show")
+def show(ref: Annotated[str, typer.Argument(help="NAME or NAME@VERSION.")],
+         db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show one judge version: prompt, scale, model, parameters."""
+    info = catalog.show(store_for(db), ref)
+    if as_json:
+        print_json(catalog.version_dict(info))
+        return
+    spec = info.spec
+    console.print(f"[bold]{escape(info.ref)}[/]" + (" (built-in)" if info.builtin else ""))
+    console.print(f"kind: {spec.kind}   scale: {spec.scale.spec()}   model: {escape(spec.model)}")
+    if spec.params:
+        console.print(f"params: {escape(str(spec.params))}")
+    if info.criterion:
+        console.print(f"criterion: {escape(info.criterion)}")
+    if spec.threshold is not None:
+        console.print(f"threshold: {spec.threshold}")
+    if spec.guidelines:
+        console.print(f"guidelines:\n{escape(spec.guidelines)}")
+    if spec.few_shot:
+        console.print(f"few-shot examples: {len(spec.few_shot)}")
+    console.print("prompt:", style="bold")
+    console.print(escape(spec.prompt), highlight=False)
+
+
+@judge_app.command("versions")
+def versions(name: Annotated[str, typer.Argument()], db: DbOption = None,
+             as_json: JsonOption = False) -> None:
+    """List a judge's versions."""
+    found = catalog.versions(store_for(db), name)
+    if as_json:
+        print_json([catalog.version_dict(v) for v in found])
+        return
+    table = Table("version", "created", "model", "scale", "provenance", "current")
+    for v in found:
+        table.add_row(str(v.version), f"{v.created_at:%Y-%m-%d %H:%M}", escape(v.spec.model),
+                      v.spec.scale.spec(), escape(str(v.provenance or "")),
+                      "✓" if v.current else "")
+    console.print(table)
+
+
+@judge_app.command("list")
+def list_judges(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List every judge, built-in and custom."""
+    found = catalog.listing(store_for(db))
+    if as_json:
+        print_json([catalog.judge_dict(j) for j in found])
+        return
+    table = Table("name", "kind", "versions", "current", "criterion", "description")
+    for j in found:
+        table.add_row(escape(j.name), "built-in" if j.builtin else "custom",
+                      str(j.latest_version), str(j.current_version or j.latest_version),
+                      escape(j.criterion or ""), escape(j.description))
+    console.print(table)
+
+
+@judge_app.command("fork")
+def fork(source: Annotated[str, typer.Argument(help="NAME[@V] to copy (e.g. a built-in).")],
+         name: Annotated[str, typer.Option("--name", help="The new judge's name.")],
+         db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Copy a judge (typically a built-in) into a new custom judge you can edit."""
+    _done(catalog.fork(store_for(db), source, name), f"forked from {source} as", as_json)
+
+
+@judge_app.command("export")
+def export(
+    ref: Annotated[str, typer.Argument(help="NAME or NAME@VERSION.")],
+    fmt: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
+    out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a judge version: prompt, few-shot, threshold, checks, model, params, provenance."""
+    text = catalog.export(store_for(db), ref, fmt, out)
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        console.print(f"wrote {escape(str(out))}")
+
+
+@judge_app.command("import")
+def import_judge(
+    file: Annotated[Path, typer.Argument(help="A file written by `judge export`.")],
+    name: Annotated[str | None, typer.Option("--name", help="Name it differently.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create a custom judge from an exported file."""
+    _done(catalog.import_file(store_for(db), file, name), f"imported {file} as", as_json)
+
+
+def _done(info: JudgeVersionInfo, what: str, as_json: bool) -> None:
+    if as_json:
+        print_json(catalog.version_dict(info))
+    else:
+        console.print(f"{what} [bold]{escape(info.ref)}[/]")
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
+    app.add_typer(judge_app, name="judge")

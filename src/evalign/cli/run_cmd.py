@@ -1,9 +1,196 @@
-"""CLI commands: run (filled in by its issue)."""
+"""CLI commands: run, runs list / show, cancel, generate."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from evalign.cli.common import DbOption, JsonOption, console, err_console, print_json, store_for
+from evalign.judges.code import CodeJudges, load_function
+from evalign.runner import run as runs
+from evalign.runner.details import list_run_summaries, run_detail, run_summary
+from evalign.runner.generate import generate_outputs
+from evalign.runner.summary import Progress as RunProgress
+from evalign.runner.summary import RunSummary
+
+runs_app = typer.Typer(help="List and inspect runs.", no_args_is_help=True)
+
+
+def run(
+    judge: Annotated[str | None, typer.Argument(help="JUDGE or JUDGE@VERSION.")] = None,
+    dataset: Annotated[str | None, typer.Option(help="The dataset to judge.")] = None,
+    model: Annotated[str | None, typer.Option(help="Another model than the judge's.")] = None,
+    concurrency: Annotated[int | None, typer.Option(
+        help="Most model calls in flight (default 32 remote, 1 local).", min=1)] = None,
+    repeat: Annotated[int, typer.Option(help="Judge each item K times (flip rate).", min=1)] = 1,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the answer cache.")
+                        ] = False,
+    resume: Annotated[int | None, typer.Option(help="Finish the run RUN instead.")] = None,
+    code: Annotated[list[str] | None, typer.Option(
+        "--code", help="Register a code judge NAME=module:function (repeatable).")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Run a judge over a dataset (or --resume a run), storing each verdict as it arrives."""
+    store = store_for(db)
+    code_judges = _code_judges(code)
+    with _Bar(enabled=not as_json) as bar:
+        if resume is not None:
+            summary = runs.resume_run(store, resume, concurrency=concurrency,
+                                      progress=bar.update, code_judges=code_judges)
+        else:
+            if judge is None or dataset is None:
+                raise typer.BadParameter("give JUDGE and --dataset NAME (or --resume RUN)")
+            summary = runs.run_judge(store, judge, dataset, model=model, concurrency=concurrency,
+                                     repeat=repeat, use_cache=not no_cache,
+                                     progress=bar.update, code_judges=code_judges)
+    _print_summary(summary, as_json)
+
+
+@runs_app.command("list")
+def runs_list(dataset: Annotated[str | None, typer.Option(help="Only runs on this dataset.")
+                                 ] = None,
+              db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List runs, newest first."""
+    found = list_run_summaries(store_for(db), dataset=dataset)
+    if as_json:
+        print_json([s.to_dict() for s in found])
+        return
+    table = Table("run", "judge", "dataset", "model", "status", "verdicts", "errors", "calls",
+                  "wall s")
+    for s in found:
+        table.add_row(str(s.run), escape(s.judge), escape(s.dataset), escape(s.model), s.status,
+                      f"{s.verdicts}/{s.items * s.repeat}", str(s.errors), str(s.calls),
+                      f"{s.wall_s:.1f}")
+    console.print(table)
+
+
+@runs_app.command("show")
+def runs_show(run_id: Annotated[int, typer.Argument(metavar="RUN")], db: DbOption = None,
+              as_json: JsonOption = False) -> None:
+    """Show a run and its verdicts item by item."""
+    detail = run_detail(store_for(db), run_id)
+    if as_json:
+        print_json(detail)
+        return
+    _print_summary(run_summary(store_for(db), run_id), False)
+    table = Table("item", "value", "p_pass", "reasoning / error", "attempts", "cached")
+    for row in detail["items"]:
+        note = row["error"] or row["reasoning"] or ""
+        p_pass = "" if row["p_pass"] is None else f"{row['p_pass']:.2f}"
+        table.add_row(escape(str(row["item"])), escape(str(row["value"])), p_pass,
+                      escape(note[:120]), str(row["attempts"]), "✓" if row["cached"] else "")
+    console.print(table)
+
+
+def cancel(run_id: Annotated[int, typer.Argument(metavar="RUN")], db: DbOption = None,
+           as_json: JsonOption = False) -> None:
+    """Cancel a run; cancelling twice, or a finished run, changes nothing."""
+    status, changed = runs.cancel_run(store_for(db), run_id)
+    if as_json:
+        print_json({"run": run_id, "status": status, "changed": changed})
+    elif changed:
+        console.print(f"run {run_id} cancelled")
+    else:
+        console.print(f"run {run_id} is already {status}: nothing to do")
+
+
+def generate(
+    dataset: Annotated[str, typer.Argument(help="The dataset whose inputs to answer.")],
+    model: Annotated[str, typer.Option(help="provider/model that writes the outputs.")],
+    into: Annotated[str, typer.Option(help="Name of the new dataset.")],
+    system_prompt: Annotated[str | None, typer.Option(help="A system prompt.")] = None,
+    concurrency: Annotated[int | None, typer.Option(min=1)] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache")] = False,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Fill a copy of DATASET with outputs from a model (the output source)."""
+    summary = generate_outputs(store_for(db), dataset, model=model, into=into,
+                               system_prompt=system_prompt, concurrency=concurrency,
+                               use_cache=not no_cache)
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    console.print(f"wrote dataset [bold]{escape(into)}[/]: {summary.items} items, "
+                  f"{summary.errors} errors, {summary.calls} model calls, {summary.wall_s:.1f}s")
+
+
+class _Bar:
+    """A Rich progress bar on stderr fed by the runner's progress callback."""
+
+    def __init__(self, *, enabled: bool):
+        self.enabled = enabled
+        self.bar = Progress(
+            TextColumn("judging"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("ETA"),
+            TimeRemainingColumn(), TextColumn("{task.fields[stats]}"),
+            console=err_console, disable=not enabled, transient=False)
+        self.task: TaskID | None = None
+
+    def __enter__(self) -> _Bar:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(None, None, None)
+
+    def update(self, live: RunProgress) -> None:
+        if not self.enabled:
+            return
+        if self.task is None:
+            self.task = self.bar.add_task("run", total=live.total, completed=live.done,
+                                          rate="", stats="")
+        task = self.bar.tasks[0]
+        speed = task.speed or 0.0
+        cost = "cost ?" if live.cost_usd is None else f"${live.cost_usd:.4f}"
+        stats = (f"errors {live.errors} · tokens {live.prompt_tokens}+{live.completion_tokens}"
+                 f" · {cost}")
+        self.bar.update(self.task, completed=live.done, rate=f"{speed:.1f}/s", stats=stats)
+
+
+def _print_summary(summary: RunSummary, as_json: bool) -> None:
+    if as_json:
+        print_json(summary.to_dict())
+        return
+    calls = ("0 model calls (all cached)" if summary.calls == 0 and summary.cached
+             else f"{summary.calls} model calls, {summary.cached} cached")
+    cost = "unknown" if summary.cost_usd is None else f"${summary.cost_usd:.4f}"
+    console.print(
+        f"run [bold]{summary.run}[/] {summary.status}: {escape(summary.judge)} on "
+        f"{escape(summary.dataset)} with {escape(summary.model)} — {summary.verdicts} verdicts "
+        f"on {summary.items} items, {summary.errors} errors; {calls}; tokens "
+        f"{summary.prompt_tokens} in / {summary.completion_tokens} out; cost {cost}; "
+        f"{summary.wall_s:.1f}s")
+    if summary.mean_flip_rate is not None:
+        console.print(f"mean flip rate over {summary.repeat} samples: {summary.mean_flip_rate:.3f}")
+    if summary.error:
+        console.print(f"[red]error:[/] {escape(summary.error)}")
+
+
+def _code_judges(pairs: list[str] | None) -> CodeJudges:
+    judges = CodeJudges()
+    for pair in pairs or []:
+        name, sep, reference = pair.partition("=")
+        judges.register(name if sep else pair, load_function(reference if sep else pair))
+    return judges
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
+    app.command("run")(run)
+    app.command("cancel")(cancel)
+    app.command("generate")(generate)
+    app.add_typer(runs_app, name="runs")

@@ -8,6 +8,8 @@ verdict's `attempts` and `cached` fields.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -32,6 +34,16 @@ class CallStats:
 
 _stats: ContextVar[CallStats | None] = ContextVar("evalign_call_stats", default=None)
 _use_cache: ContextVar[bool] = ContextVar("evalign_use_cache", default=True)
+
+
+@contextmanager
+def counting(stats: CallStats) -> Iterator[CallStats]:
+    """Count the managed calls made inside this block (and tasks it starts) on `stats`."""
+    token = _stats.set(stats)
+    try:
+        yield stats
+    finally:
+        _stats.reset(token)
 
 
 class ManagedModel:
