@@ -63,7 +63,7 @@ def test_pandalm_three_annotators(shared_datasets: Path) -> None:
 def test_judge_vs_majority_next_to_ceiling(shared_datasets: Path) -> None:
     ratings = _pandalm(shared_datasets)
     always_first = {item: 1 for item in ratings}
-    result = judge_vs_majority(ratings, always_first, PAIRWISE)
+    result = judge_vs_majority(ratings, always_first)
     firsts = sum(1 for r in ratings.values() if sorted(r.values())[1] == 1)
     assert result["judge_vs_majority"] == pytest.approx(firsts / result["items"], abs=0.01)
     assert result["annotator_vs_others"] > result["judge_vs_majority"]

@@ -126,18 +126,20 @@ def majority_labels(ratings: Ratings, scale: ScoreConfig) -> dict[Hashable, Hash
 
 
 def judge_vs_majority(
-    ratings: Ratings, judge: Mapping[Hashable, Hashable], scale: ScoreConfig
+    categories: Mapping[Hashable, Mapping[str, Hashable]], judge: Mapping[Hashable, Hashable]
 ) -> dict[str, Any]:
     """The judge's agreement with the annotators' majority, next to the human ceiling.
 
-    `judge` maps item → the judge's category (same coding as `category`). Items without a
-    majority (a tie) are left out.
+    Args:
+        categories: item → {annotator: category} (see `category`, or pass/fail booleans).
+        judge: item → the judge's category in the same coding.
+
+    Items without a majority (a tie) are left out.
     """
-    majorities = majority_labels(ratings, scale)
+    majorities = {i: majority(list(per.values())) for i, per in categories.items()}
     hits = [judge[i] == m for i, m in majorities.items() if m is not None and i in judge]
-    multi = {i: {a: category(scale, v) for a, v in per.items()}
-             for i, per in ratings.items() if len(per) >= 2}
-    names = sorted({a for per in ratings.values() for a in per})
+    multi = {i: per for i, per in categories.items() if len(per) >= 2}
+    names = sorted({a for per in categories.values() for a in per})
     others = [v for v in _vs_others(multi, names).values() if v is not None]
     return {
         "items": len(hits),
