@@ -77,7 +77,8 @@ class PairReader:
         """One row per record."""
         for line, record in records:
             if not self.mapping:
-                self.mapping = _resolve(self.origin, list(record), self.explicit, line)
+                self.mapping = _resolve(self.origin, list(record), self.explicit,
+                                               self.origin.header_line or line)
                 self.annotators = [c for c in record if _ANNOTATOR.match(c)]
             yield self._row(line, record)
 

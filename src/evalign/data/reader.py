@@ -34,6 +34,7 @@ class Origin:
 
     def __init__(self, name: str):
         self.name = name
+        self.header_line: int | None = None  # where the column names are, for a CSV file
 
     def error(self, message: str, line: int | None = None) -> DataError:
         """A data error that names this origin and the line."""
@@ -139,6 +140,7 @@ def csv_records(source: Source, delimiter: str = ",") -> Iterator[Record]:
     except csv.Error as exc:
         raise source.error(f"bad CSV header: {exc}", 1) from None
     header = [name.strip() for name in header]
+    source.header_line = 1
     _check_header(source, header)
     yield from _csv_rows(source, reader, header)
 

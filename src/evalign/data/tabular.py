@@ -115,7 +115,8 @@ class TableReader:
         """One row per record; the first record fixes the mapping."""
         for line, record in records:
             if self.mapping is None:
-                self.mapping = resolve_mapping(self.origin, record.keys(), self.explicit, line)
+                self.mapping = resolve_mapping(self.origin, record.keys(), self.explicit,
+                                               self.origin.header_line or line)
             yield self.row(line, record, self.mapping)
 
     def row(self, line: int, record: dict[str, Any], mapping: dict[str, str]) -> Row:
