@@ -25,6 +25,7 @@ from evalign.items import Item
 from evalign.judges.code import CodeJudges
 from evalign.judges.spec import JudgeSpec
 from evalign.judges.template import check_items
+from evalign.providers.base import ModelAPI
 from evalign.runner.cache import AnswerCache
 from evalign.runner.calls import ManagedModel, judge_one
 from evalign.runner.executor import AsyncioExecutor, Executor
@@ -44,7 +45,8 @@ STALE_AFTER = timedelta(seconds=30)
 def run_judge(store: Store, judge_ref: str, dataset: str, *, model: str | None = None,
               concurrency: int | None = None, repeat: int = 1, use_cache: bool = True,
               progress: ProgressFn | None = None, code_judges: CodeJudges | None = None,
-              policy: RetryPolicy | None = None) -> RunSummary:
+              policy: RetryPolicy | None = None, provider: ModelAPI | None = None,
+              ) -> RunSummary:
     """Apply the judge `NAME[@V]` to every item of `dataset`, storing each verdict as it comes.
 
     Args:
@@ -58,6 +60,8 @@ def run_judge(store: Store, judge_ref: str, dataset: str, *, model: str | None =
         progress: called after every verdict.
         code_judges: where code judges are looked up.
         policy: retry policy for model calls.
+        provider: a provider object to call instead of resolving the model string (its
+            `model` is what the run records).
 
     Raises:
         NotFoundError: no such judge or dataset.
@@ -65,10 +69,10 @@ def run_judge(store: Store, judge_ref: str, dataset: str, *, model: str | None =
     """
     if repeat < 1:
         raise ConflictError("--repeat must be at least 1")
-    run_id = create_run(store, judge_ref, dataset, model=model, repeat=repeat,
-                        use_cache=use_cache)
+    run_id = create_run(store, judge_ref, dataset, repeat=repeat, use_cache=use_cache,
+                        model=provider.model if provider is not None else model)
     return asyncio.run(execute(store, run_id, concurrency=concurrency, progress=progress,
-                               code_judges=code_judges, policy=policy))
+                               code_judges=code_judges, policy=policy, provider=provider))
 
 
 def create_run(store: Store, judge_ref: str, dataset: str, *, model: str | None = None,
@@ -88,7 +92,8 @@ def create_run(store: Store, judge_ref: str, dataset: str, *, model: str | None 
 
 def resume_run(store: Store, run_id: int, *, concurrency: int | None = None,
                progress: ProgressFn | None = None, code_judges: CodeJudges | None = None,
-               policy: RetryPolicy | None = None) -> RunSummary:
+               policy: RetryPolicy | None = None, provider: ModelAPI | None = None,
+               ) -> RunSummary:
     """Finish a run that stopped before its end; a completed run is returned as it is.
 
     Raises:
@@ -104,7 +109,7 @@ def resume_run(store: Store, run_id: int, *, concurrency: int | None = None,
             raise ConflictError(f"run {run_id} is still running in another process "
                                 f"({run.counters.get('owner')}); cancel it first")
     return asyncio.run(execute(store, run_id, concurrency=concurrency, progress=progress,
-                               code_judges=code_judges, policy=policy))
+                               code_judges=code_judges, policy=policy, provider=provider))
 
 
 def cancel_run(store: Store, run_id: int) -> tuple[str, bool]:
@@ -120,7 +125,7 @@ def cancel_run(store: Store, run_id: int) -> tuple[str, bool]:
 async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
                   progress: ProgressFn | None = None, code_judges: CodeJudges | None = None,
                   policy: RetryPolicy | None = None, executor: Executor | None = None,
-                  ) -> RunSummary:
+                  provider: ModelAPI | None = None) -> RunSummary:
     """Run (or go on running) `run_id` until every (item, sample) has a verdict or it is cancelled.
 
     Any unexpected failure marks the run failed (resumable) and is raised again.
@@ -129,8 +134,8 @@ async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
     managed = None
     if job.spec.kind != "code":
         cache = AnswerCache(store) if job.use_cache else None
-        managed = ManagedModel(resolve_model(job.model), concurrency=concurrency, policy=policy,
-                               cache=cache)
+        managed = ManagedModel(provider or resolve_model(job.model), concurrency=concurrency,
+                               policy=policy, cache=cache)
     workers = managed.max_concurrency if managed else (concurrency or 8)
     try:
         job.start()
@@ -141,7 +146,7 @@ async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
         job.finish("failed", error=f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc))
         raise
     finally:
-        if managed is not None:
+        if managed is not None and provider is None:
             await managed.aclose()
     job.finish("completed")
     with store.session() as session:

@@ -202,8 +202,8 @@ def list_judges(session: Session) -> list[JudgeInfo]:
     """Every judge (built-in and custom), by name."""
     seed_builtins(session)
     counts = dict(session.execute(sa.select(m.JudgeVersion.judge_id, sa.func.max(
-        m.JudgeVersion.version)).group_by(m.JudgeVersion.judge_id)).tuples().all())
-    criteria = dict(session.execute(sa.select(m.Criterion.id, m.Criterion.name)).tuples().all())
+        m.JudgeVersion.version)).group_by(m.JudgeVersion.judge_id)).all())
+    criteria = dict(session.execute(sa.select(m.Criterion.id, m.Criterion.name)).all())
     result = []
     for judge in session.scalars(sa.select(m.Judge).order_by(m.Judge.name)):
         forked = session.get(m.JudgeVersion, judge.forked_from_version_id) \

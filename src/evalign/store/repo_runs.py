@@ -118,7 +118,7 @@ def verdict_rows(session: Session, run_id: int) -> list[tuple[m.Verdict, m.Item]
     """The run's verdicts with their items, in item position then sample order."""
     query = (sa.select(m.Verdict, m.Item).join(m.Item, m.Item.id == m.Verdict.item_id)
              .where(m.Verdict.run_id == run_id).order_by(m.Item.position, m.Verdict.sample))
-    return [(verdict, item) for verdict, item in session.execute(query).tuples()]
+    return [(verdict, item) for verdict, item in session.execute(query).all()]
 
 
 def list_runs(session: Session, *, dataset_id: int | None = None,
