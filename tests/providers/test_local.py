@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from evalign import modelfiles
-from evalign.errors import ProviderError
+from evalign.errors import ConfigError, ModelFileError, ProviderError
 from evalign.providers import GenerateRequest, GenerateResult
 from evalign.providers.local import LocalModel
 
@@ -98,3 +99,17 @@ def test_json_schema_is_enforced_by_grammar(model: LocalModel) -> None:
 def test_too_long_a_prompt_is_refused(model: LocalModel) -> None:
     with pytest.raises(ProviderError, match="context window"):
         ask(model, "word " * 1200)
+
+
+def test_a_schema_llama_cpp_cannot_compile_is_a_config_error(model: LocalModel) -> None:
+    with pytest.raises(ConfigError, match="grammar"):
+        ask(model, "x", json_schema={"type": "object",
+                                     "properties": {"a": {"type": "no-such-type"}}})
+
+
+def test_an_unreadable_gguf_is_a_model_file_error(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp", reason="the [local] extra (llama-cpp-python) is missing")
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"GGUF but not really")
+    with pytest.raises(ModelFileError, match="pull it again"):
+        ask(LocalModel(str(bad)), "x")

@@ -167,6 +167,37 @@ def test_json_schema_sent_and_dropped_when_rejected(server: FakeOpenAI) -> None:
     assert "response_format" not in server.requests[2]
 
 
+def test_logprobs_dropped_when_rejected(server: FakeOpenAI) -> None:
+    server.reply(400, {"error": {"message": "logprobs are not supported"}})
+    server.reply(200, completion("PASS"))
+    schema = {"type": "object"}
+    request = GenerateRequest(messages=ASK.messages, choices=("PASS", "FAIL"),
+                              json_schema=schema)
+    result = call(model(server), request)
+    assert result.text == "PASS" and result.choice_probs is None
+    retried = server.requests[1]
+    assert "logprobs" not in retried and "top_logprobs" not in retried
+    assert "response_format" in retried  # only the named feature was dropped
+
+
+def test_an_unrelated_400_keeps_features_on(server: FakeOpenAI) -> None:
+    server.reply(400, {"error": {"message": "prompt is too long"}})
+    server.reply(400, {"error": {"message": "prompt is too long"}})
+    server.reply(200, completion("{}"))
+    m = model(server)
+    request = GenerateRequest(messages=ASK.messages, json_schema={"type": "object"})
+
+    async def twice() -> None:
+        with pytest.raises(ProviderError, match="too long"):
+            await m.generate(request)
+        await m.generate(request)
+        await m.aclose()
+
+    asyncio.run(twice())
+    assert "response_format" not in server.requests[1]
+    assert "response_format" in server.requests[2]
+
+
 def test_other_400_is_final(server: FakeOpenAI) -> None:
     server.reply(400, {"error": {"message": "context length exceeded"}})
     with pytest.raises(ProviderError, match="context length exceeded"):

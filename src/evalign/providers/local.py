@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evalign import modelfiles
-from evalign.errors import ConfigError, MissingExtraError, ProviderError
+from evalign.errors import ConfigError, MissingExtraError, ModelFileError, ProviderError
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.providers.chat_template import ChatTemplate
 from evalign.providers.choices import normalize
@@ -59,7 +59,7 @@ class LocalModel:
         self.model = f"local/{name}"
         self.name = name
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or os.cpu_count() or 1
+        self.n_threads = n_threads or _usable_cores()
         self.n_batch = n_batch
         self._llama: Any = None
         self._template: ChatTemplate | None = None
@@ -112,14 +112,20 @@ class LocalModel:
                 from llama_cpp import Llama
             except ImportError:
                 raise MissingExtraError("llama-cpp-python", "local") from None
-            self._llama = Llama(
-                model_path=str(modelfiles.path(self.name)),
-                n_ctx=self.n_ctx,
-                n_threads=self.n_threads,
-                n_batch=self.n_batch,
-                logits_all=False,
-                verbose=False,
-            )
+            path = modelfiles.path(self.name)
+            try:
+                self._llama = Llama(
+                    model_path=str(path),
+                    n_ctx=self.n_ctx,
+                    n_threads=self.n_threads,
+                    n_batch=self.n_batch,
+                    logits_all=False,
+                    verbose=False,
+                )
+            except ValueError as exc:  # llama.cpp could not read the file
+                raise ModelFileError(
+                    f"{path}: llama.cpp cannot load it ({exc}); delete it and pull it again"
+                ) from None
             self._template = ChatTemplate.for_llama(self._llama)
         return self._llama, self._template
 
@@ -159,8 +165,22 @@ class LocalModel:
         if key not in self._grammars:
             from llama_cpp.llama_grammar import LlamaGrammar
 
-            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            try:
+                self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            # llama-cpp-python signals an unsupported schema with a bare assert
+            except (AssertionError, ValueError, RuntimeError, KeyError, TypeError) as exc:
+                raise ConfigError(
+                    f"{self.model}: llama.cpp cannot turn this JSON schema into a grammar ({exc})"
+                ) from None
         return self._grammars[key]
+
+
+def _usable_cores() -> int:
+    # The cores this process may run on (containers and taskset limit them), not the host's.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _reusable_prefix(cached: Sequence[int], tokens: Sequence[int]) -> int:

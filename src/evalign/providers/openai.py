@@ -74,18 +74,32 @@ class OpenAIModel:
 
     async def generate(self, request: GenerateRequest) -> GenerateResult:
         """Make one chat completion call."""
-        while True:
-            kwargs = self._kwargs(request)
-            try:
-                response = await self._call(kwargs)
-            except openai.BadRequestError as exc:
-                # Endpoints without structured output or logprobs reject them: drop, ask again.
-                if not self._drop_unsupported(kwargs):
-                    raise self._mapped(exc) from None
-                continue
-            except openai.APIError as exc:
-                raise self._mapped(exc) from None
-            return self._result(response, request)
+        kwargs = self._kwargs(request)
+        try:
+            response = await self._call(kwargs)
+        except openai.BadRequestError as exc:
+            response = await self._retry_plain(kwargs, exc)
+        except openai.APIError as exc:
+            raise self._mapped(exc) from None
+        return self._result(response, request)
+
+    async def _retry_plain(self, kwargs: dict[str, Any], exc: openai.BadRequestError) -> Any:
+        """Ask again without structured output / logprobs, which many endpoints reject.
+
+        A feature is marked unsupported only when the call then succeeds, so an unrelated
+        400 (say, a too-long prompt) does not switch features off for later calls.
+        """
+        dropped = _optional_features(kwargs, exc.message)
+        if not dropped:
+            raise self._mapped(exc) from None
+        plain = {k: v for k, v in kwargs.items() if k not in dropped}
+        try:
+            response = await self._call(plain)
+        except openai.APIError as again:
+            raise self._mapped(again) from None
+        self._schema_ok = self._schema_ok and "response_format" not in dropped
+        self._logprobs_ok = self._logprobs_ok and "logprobs" not in dropped
+        return response
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
@@ -124,15 +138,6 @@ class OpenAIModel:
             kwargs["logprobs"] = True
             kwargs["top_logprobs"] = TOP_LOGPROBS
         return kwargs
-
-    def _drop_unsupported(self, kwargs: Mapping[str, Any]) -> bool:
-        if "response_format" in kwargs:
-            self._schema_ok = False
-            return True
-        if "logprobs" in kwargs:
-            self._logprobs_ok = False
-            return True
-        return False
 
     def _result(self, response: Any, request: GenerateRequest) -> GenerateResult:
         return completion_result(response, request, self.model)
@@ -195,6 +200,17 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _optional_features(kwargs: Mapping[str, Any], message: str) -> set[str]:
+    """The optional request fields to drop after a 400: the one the error names, else all."""
+    present = {"response_format", "logprobs", "top_logprobs"} & set(kwargs)
+    text = message.lower()
+    if "logprob" in text:
+        return present & {"logprobs", "top_logprobs"}
+    if "response_format" in text or "schema" in text:
+        return present & {"response_format"}
+    return present
 
 
 def _choice_probs(choice: Any, choices: tuple[str, ...]) -> Mapping[str, float] | None:
