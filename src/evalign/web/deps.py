@@ -23,3 +23,10 @@ StoreDep = Annotated[Store, Depends(get_store)]
 def annotator_of(request: Request) -> str:
     """The annotator name the browser chose (cookie), or empty."""
     return request.cookies.get(ANNOTATOR_COOKIE, "").strip()[:200]
+
+
+def wake_worker(request: Request) -> None:
+    """Tell the background worker new work is queued (no-op without one)."""
+    worker = getattr(request.app.state, "worker", None)
+    if worker is not None:
+        worker.wake()

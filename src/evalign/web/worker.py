@@ -1,8 +1,9 @@
 """The background worker: runs pending benchmark runs and alignment runs inside the server.
 
-One daemon thread polls the store; each job function claims one unit of work and runs it to its
-end (the runner and alignment engine store progress as they go, so pages can poll). Work left
-`running` by a server that died is picked back up once its heartbeat is stale.
+One daemon thread per job polls the store, so a long alignment run never holds up benchmark
+runs. Each job claims one unit of work and runs it to its end; the runner and the alignment
+engine store progress as they go, so pages can poll. Work left `running` by a server that died
+is picked back up once its heartbeat is stale.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ Job = Callable[[Store], bool]
 
 def default_jobs() -> list[Job]:
     """The jobs the server runs: benchmark runs first, then alignment runs."""
-    from evalign.web.services.jobs import next_run
+    from evalign.web.services.jobs import next_alignment, next_run
 
-    return [next_run]
+    return [next_run, next_alignment]
 
 
 class Worker:
@@ -34,35 +35,45 @@ class Worker:
         self.jobs = jobs if jobs is not None else default_jobs()
         self.interval = interval
         self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name="evalign-worker", daemon=True)
+        self._wakes = [threading.Event() for _ in self.jobs]
+        self._threads = [
+            threading.Thread(target=self._loop, args=(job, wake), daemon=True,
+                             name=f"evalign-worker-{getattr(job, '__name__', i)}")
+            for i, (job, wake) in enumerate(zip(self.jobs, self._wakes, strict=True))]
 
     def start(self) -> None:
         """Start polling."""
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Ask the thread to stop after its current unit of work."""
+        """Ask the threads to stop after their current unit of work."""
         self._stop.set()
-        self._wake.set()
-        self._thread.join(timeout)
+        self.wake()
+        for thread in self._threads:
+            thread.join(timeout)
 
     def wake(self) -> None:
         """Poll now (called after new work is queued)."""
-        self._wake.set()
+        for event in self._wakes:
+            event.set()
 
     def run_once(self) -> bool:
         """Run every job once; whether any found work."""
         found = False
         for job in self.jobs:
-            try:
-                found = job(self.store) or found
-            except Exception:  # a failing unit must not kill the worker; the job records it
-                log.exception("background job %s failed", getattr(job, "__name__", job))
+            found = self._run(job) or found
         return found
 
-    def _loop(self) -> None:
+    def _run(self, job: Job) -> bool:
+        try:
+            return job(self.store)
+        except Exception:  # a failing unit must not kill the worker; the job records it
+            log.exception("background job %s failed", getattr(job, "__name__", job))
+            return False
+
+    def _loop(self, job: Job, wake: threading.Event) -> None:
         while not self._stop.is_set():
-            if not self.run_once():
-                self._wake.wait(self.interval)
-                self._wake.clear()
+            if not self._run(job):
+                wake.wait(self.interval)
+                wake.clear()

@@ -2,6 +2,18 @@
 
 from fastapi import APIRouter
 
-from evalign.web.routes import dashboard, datasets, home, queue
+from evalign.web.routes import (
+    alignruns,
+    dashboard,
+    datasets,
+    home,
+    judges,
+    queue,
+    runs,
+    uploads,
+)
 
-ROUTERS: list[APIRouter] = [home.router, datasets.router, queue.router, dashboard.router]
+ROUTERS: list[APIRouter] = [
+    home.router, uploads.router, datasets.router, queue.router, dashboard.router, runs.router,
+    judges.router, alignruns.router,
+]

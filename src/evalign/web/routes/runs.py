@@ -1,0 +1,116 @@
+"""Benchmark runs: list with the New benchmark dialog, run page, rerun, cancel, compare."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from evalign.web.deps import StoreDep, wake_worker
+from evalign.web.services.benchmarks import (
+    NewBenchmark,
+    RunComparison,
+    cancel,
+    compare_runs,
+    new_benchmark,
+    rerun,
+)
+from evalign.web.services.datasets import list_datasets
+from evalign.web.services.overview import RunSummary, list_judges, list_runs
+from evalign.web.services.runs import RunFilters, RunPage, run_page
+from evalign.web.templating import render
+
+router = APIRouter()
+Filters = Annotated[RunFilters, Depends()]
+PageNo = Annotated[int, Query(ge=1)]
+
+
+@router.get("/runs", include_in_schema=False)
+def runs_page(request: Request, store: StoreDep, dataset: str | None = None) -> HTMLResponse:
+    """Every benchmark run, and the New benchmark dialog."""
+    return render(request, "runs.html", title="Benchmarks",
+                  runs=list_runs(store, limit=200, dataset=dataset),
+                  judges=list_judges(store), datasets=list_datasets(store))
+
+
+@router.get("/api/runs", tags=["runs"])
+def runs_api(store: StoreDep, dataset: str | None = None,
+             limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[RunSummary]:
+    """The newest benchmark runs."""
+    return list_runs(store, limit=limit, dataset=dataset)
+
+
+@router.post("/runs", include_in_schema=False)
+def runs_create(request: Request, store: StoreDep, form: Annotated[NewBenchmark, Form()]
+                ) -> Response:
+    """Create the benchmark run the dialog describes."""
+    run_id = new_benchmark(store, form)
+    wake_worker(request)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.post("/api/runs", tags=["runs"], status_code=201)
+def runs_create_api(request: Request, store: StoreDep, body: NewBenchmark) -> dict[str, int]:
+    """Create a benchmark run (it runs in the server's background worker)."""
+    run_id = new_benchmark(store, body)
+    wake_worker(request)
+    return {"run": run_id}
+
+
+@router.get("/runs/compare", include_in_schema=False)
+def compare_page(request: Request, store: StoreDep, a: int, b: int,
+                 all: bool = False) -> HTMLResponse:
+    """Two runs side by side."""
+    return render(request, "compare.html", title=f"Compare #{a} and #{b}",
+                  view=compare_runs(store, a, b, only_changed=not all), show_all=all)
+
+
+@router.get("/api/runs/compare", tags=["runs"])
+def compare_api(store: StoreDep, a: int, b: int, all: bool = False) -> RunComparison:
+    """Two runs side by side with the paired difference in agreement (b − a)."""
+    return compare_runs(store, a, b, only_changed=not all)
+
+
+@router.get("/runs/{run_id}", include_in_schema=False)
+def run_html(request: Request, store: StoreDep, run_id: int, filters: Filters,
+             page: PageNo = 1) -> HTMLResponse:
+    """One benchmark run."""
+    return render(request, "run.html", title=f"Run #{run_id}",
+                  view=run_page(store, run_id, filters, page))
+
+
+@router.get("/api/runs/{run_id}", tags=["runs"])
+def run_api(store: StoreDep, run_id: int, filters: Filters, page: PageNo = 1,
+            per_page: Annotated[int, Query(ge=1, le=1000)] = 50) -> RunPage:
+    """One benchmark run: header stats, filtered items, discrepancies, version history."""
+    return run_page(store, run_id, filters, page, per_page)
+
+
+@router.post("/runs/{run_id}/rerun", include_in_schema=False)
+def rerun_form(request: Request, store: StoreDep, run_id: int) -> Response:
+    """A new run of the judge's current version on the same items."""
+    new_id = rerun(store, run_id)
+    wake_worker(request)
+    return RedirectResponse(f"/runs/{new_id}", status_code=303)
+
+
+@router.post("/api/runs/{run_id}/rerun", tags=["runs"], status_code=201)
+def rerun_api(request: Request, store: StoreDep, run_id: int) -> dict[str, int]:
+    """A new run of the judge's current version on the same items."""
+    new_id = rerun(store, run_id)
+    wake_worker(request)
+    return {"run": new_id}
+
+
+@router.post("/runs/{run_id}/cancel", include_in_schema=False)
+def cancel_form(store: StoreDep, run_id: int) -> Response:
+    """Cancel a run."""
+    cancel(store, run_id)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.post("/api/runs/{run_id}/cancel", tags=["runs"])
+def cancel_api(store: StoreDep, run_id: int) -> dict[str, Any]:
+    """Cancel a run (cancelling twice, or a finished run, changes nothing)."""
+    return cancel(store, run_id)

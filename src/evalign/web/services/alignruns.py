@@ -1,0 +1,147 @@
+"""Alignment runs from the web: the Start alignment dialog, live status, history, decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import select
+
+from evalign.align import (
+    AlignConfig,
+    AlignmentRun,
+    accept_alignment,
+    cancel_alignment,
+    get_alignment,
+    reject_alignment,
+    start_alignment,
+)
+from evalign.align.engine import STRATEGIES
+from evalign.errors import ConfigError
+from evalign.store import Store
+from evalign.store import models as m
+from evalign.web.services.datasets import DatasetSummary, list_datasets
+from evalign.web.services.judges import judges_list
+from evalign.web.services.overview import JudgeSummary, RunSummary, list_runs
+
+
+class StartAlignment(BaseModel):
+    """The Start alignment dialog."""
+
+    judge: str
+    dataset: str = ""
+    from_runs: list[int] = []
+    reflection_model: str = ""
+    judge_model: str = ""
+    verify_model: str = ""
+    delta: float = 0.0
+    split: str = "0.5,0.25,0.25"
+    strategies: list[str] = []
+    budget_calls: int | None = None
+    seed: int = 0
+
+
+class AlignmentView(BaseModel):
+    """One alignment run as the page shows it."""
+
+    id: int
+    judge: str
+    judge_version: int
+    status: str
+    phase: str | None
+    phases: dict[str, Any]
+    config: dict[str, Any]
+    sources: dict[str, Any]
+    outcome: dict[str, Any]
+    decision: str | None
+    accepted_version: str | None
+    error: str | None
+    created_at: datetime | None
+    finished_at: datetime | None
+    diff: list[tuple[str, str]]
+    """The prompt diff as (kind, line): kind is add, del, hunk or same."""
+
+
+class AlignmentPage(BaseModel):
+    """The alignment runs page: history newest first and the dialog's choices."""
+
+    judge: str | None
+    runs: list[AlignmentView]
+    judges: list[JudgeSummary]
+    datasets: list[DatasetSummary]
+    completed_runs: list[RunSummary]
+    strategies: list[str]
+
+
+def view_of(run: AlignmentRun) -> AlignmentView:
+    """A stored alignment run as the page shows it."""
+    diff_text = str(run.outcome.get("prompt_diff") or "")
+    return AlignmentView(
+        id=run.id, judge=run.judge, judge_version=run.judge_version, status=run.status,
+        phase=run.phase, phases=run.phases, config=run.config, sources=run.sources,
+        outcome=run.outcome, decision=run.decision, accepted_version=run.accepted_version,
+        error=run.error, created_at=run.created_at, finished_at=run.finished_at,
+        diff=[(_diff_kind(line), line) for line in diff_text.splitlines()])
+
+
+def _diff_kind(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return "hunk"
+    return {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
+
+
+def alignment_page(store: Store, judge: str | None = None, limit: int = 50) -> AlignmentPage:
+    """Every alignment run (of `judge`, when given), newest first."""
+    with store.session() as s:
+        query = select(m.AlignmentRun.id).order_by(m.AlignmentRun.id.desc()).limit(limit)
+        if judge:
+            query = (query.join(m.JudgeVersion,
+                                m.JudgeVersion.id == m.AlignmentRun.judge_version_id)
+                     .join(m.Judge, m.Judge.id == m.JudgeVersion.judge_id)
+                     .where(m.Judge.name == judge))
+        ids = list(s.scalars(query))
+    return AlignmentPage(
+        judge=judge, runs=[view_of(get_alignment(store, i)) for i in ids],
+        judges=judges_list(store), datasets=list_datasets(store),
+        completed_runs=[r for r in list_runs(store, limit=200) if r.status == "completed"],
+        strategies=list(STRATEGIES))
+
+
+def alignment_view(store: Store, run_id: int) -> AlignmentView:
+    """One alignment run."""
+    return view_of(get_alignment(store, run_id))
+
+
+def start(store: Store, form: StartAlignment) -> int:
+    """Create a pending alignment run from the dialog; the worker executes it."""
+    try:
+        ratios = tuple(float(x) for x in form.split.split(","))
+    except ValueError:
+        raise ConfigError(
+            f"bad split {form.split!r}: write three shares like 0.5,0.25,0.25") from None
+    if len(ratios) != 3:
+        raise ConfigError(f"bad split {form.split!r}: give train,validation,test shares")
+    config = AlignConfig(
+        dataset=form.dataset or None, from_runs=tuple(form.from_runs),
+        reflection_model=form.reflection_model or None, judge_model=form.judge_model or None,
+        verify_model=form.verify_model or None, delta=form.delta,
+        ratios=(ratios[0], ratios[1], ratios[2]),
+        strategies=tuple(form.strategies) or STRATEGIES, budget_calls=form.budget_calls,
+        seed=form.seed)
+    return start_alignment(store, form.judge, config)
+
+
+def cancel(store: Store, run_id: int) -> AlignmentView:
+    """Cancel (idempotent)."""
+    return view_of(cancel_alignment(store, run_id))
+
+
+def accept(store: Store, run_id: int) -> AlignmentView:
+    """Make the candidate the judge's next version (forking a built-in judge)."""
+    return view_of(accept_alignment(store, run_id))
+
+
+def reject(store: Store, run_id: int) -> AlignmentView:
+    """Keep the judge as it is."""
+    return view_of(reject_alignment(store, run_id))

@@ -1,0 +1,167 @@
+"""Starting benchmark runs from the web: rerun, the New benchmark dialog, cancel, compare.
+
+The New benchmark dialog has the benchmarking seed's four sources:
+
+- `upload`: a labeled file is imported as a new dataset (see `uploads`), then judged;
+- `queue`: a dataset whose annotation queue holds human labels is judged;
+- `run_outputs`: a run's items and outputs are copied into a new, unlabeled dataset whose queue
+  annotators fill; the benchmark run waits (pending) until every item has a label;
+- `generate`: not offered until the library can generate outputs with a model.
+
+Runs created here are `pending`; the server's worker executes them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from evalign.data.records import Row
+from evalign.errors import ConfigError
+from evalign.items import Item
+from evalign.runner.run import cancel_run, create_run
+from evalign.stats import Comparison as StatsComparison
+from evalign.stats import paired_report
+from evalign.store import Store
+from evalign.store import models as m
+from evalign.store.repo_datasets import Criteria, write_dataset
+from evalign.store.repo_runs import get_run
+from evalign.web.services.comparisons import Comparison, run_comparisons
+from evalign.web.services.runs import _criterion, run_stats
+
+AWAITING = "awaiting_labels"
+"""Run counter set on a benchmark that waits for its queue to be labeled."""
+
+Source = Literal["queue", "run_outputs", "upload"]
+
+
+class NewBenchmark(BaseModel):
+    """The New benchmark dialog."""
+
+    source: Source = "queue"
+    judge: str
+    dataset: str = ""
+    run_id: int | None = None
+    new_dataset: str = ""
+    model: str | None = None
+
+
+def rerun(store: Store, run_id: int) -> int:
+    """A new run of the judge's current version on the same items; the old run stays."""
+    with store.session() as s:
+        run = get_run(s, run_id)
+        judge, dataset = run.judge_version.judge.name, run.dataset.name
+    new_id = create_run(store, judge, dataset)
+    with store.session() as s:
+        s.execute(update(m.Run).where(m.Run.id == new_id).values(parent_run_id=run_id))
+    return new_id
+
+
+def new_benchmark(store: Store, form: NewBenchmark) -> int:
+    """Create the benchmark run the dialog describes; returns its id."""
+    model = form.model or None
+    if form.source == "run_outputs":
+        if form.run_id is None or not form.new_dataset.strip():
+            raise ConfigError("choose the run whose outputs to review and name the new dataset")
+        copy_run_items(store, form.run_id, form.new_dataset.strip())
+        run_id = create_run(store, form.judge, form.new_dataset.strip(), model=model)
+        with store.session() as s:
+            s.execute(update(m.Run).where(m.Run.id == run_id).values(counters={AWAITING: True}))
+        return run_id
+    if not form.dataset:
+        raise ConfigError("choose a dataset with human labels (or upload a file first)")
+    return create_run(store, form.judge, form.dataset, model=model)
+
+
+def copy_run_items(store: Store, run_id: int, new_dataset: str) -> None:
+    """Copy a run's items (inputs and outputs, no labels) into a new dataset for review."""
+    with store.session() as s:
+        run = get_run(s, run_id)
+        items = s.scalars(select(m.Item).where(m.Item.dataset_id == run.dataset_id)
+                          .order_by(m.Item.position)).all()
+        rows = (Row(item=Item(inputs=i.inputs, output=i.output, output_2=i.output_2,
+                              metadata={**(i.meta or {}), "from_run": run_id},
+                              external_id=i.external_id)) for i in items)
+        criterion = _criterion(s, run)
+        write_dataset(s, new_dataset, rows, Criteria(s), kind=run.dataset.kind,
+                      source={"from_run": run_id,
+                              "criteria": [criterion.name] if criterion else []})
+
+
+def awaiting_labels(s: Session, run: m.Run) -> bool:
+    """Whether a run still waits for its dataset's items to be labeled."""
+    if not (run.counters or {}).get(AWAITING):
+        return False
+    total = s.scalar(select(func.count()).where(m.Item.dataset_id == run.dataset_id)) or 0
+    labeled = s.scalar(select(func.count(func.distinct(m.Label.item_id)))
+                       .join(m.Item, m.Item.id == m.Label.item_id)
+                       .where(m.Item.dataset_id == run.dataset_id)) or 0
+    return labeled < total
+
+
+def cancel(store: Store, run_id: int) -> dict[str, Any]:
+    """Cancel a run (idempotent)."""
+    status, changed = cancel_run(store, run_id)
+    return {"run": run_id, "status": status, "cancelled": changed}
+
+
+class CompareRow(BaseModel):
+    """One item under two runs."""
+
+    item_id: int
+    human: Any
+    a: Any
+    b: Any
+    a_aligned: bool | None
+    b_aligned: bool | None
+
+
+class RunComparison(BaseModel):
+    """Two runs side by side on the same items."""
+
+    a: int
+    b: int
+    a_label: str
+    b_label: str
+    a_aligned: float | None
+    b_aligned: float | None
+    paired: dict[str, Any]
+    rows: list[CompareRow]
+
+
+def compare_runs(store: Store, a: int, b: int, only_changed: bool = True) -> RunComparison:
+    """Runs `a` and `b` side by side, with the paired difference in agreement (b − a)."""
+    with store.session() as s:
+        run_a, run_b = get_run(s, a), get_run(s, b)
+        comps_a = run_comparisons(s, run_a, _criterion(s, run_a))
+        comps_b = run_comparisons(s, run_b, _criterion(s, run_b))
+        by_b = {c.item_id: c for c in comps_b}
+        rows = [CompareRow(item_id=c.item_id, human=c.human.value if c.human else None,
+                           a=c.judge_value, b=by_b[c.item_id].judge_value if c.item_id in by_b
+                           else None, a_aligned=c.aligned,
+                           b_aligned=by_b[c.item_id].aligned if c.item_id in by_b else None)
+                for c in comps_a]
+        if only_changed:
+            rows = [r for r in rows if r.a_aligned != r.b_aligned or r.a != r.b]
+        return RunComparison(
+            a=a, b=b, a_label=_label(run_a), b_label=_label(run_b),
+            a_aligned=run_stats(comps_a).aligned, b_aligned=run_stats(comps_b).aligned,
+            paired=paired_report(_stats(comps_a), _stats(comps_b)), rows=rows)
+
+
+def _label(run: m.Run) -> str:
+    return f"#{run.id} · {run.judge_version.judge.name} v{run.judge_version.version}"
+
+
+def _stats(comps: list[Comparison]) -> list[StatsComparison]:
+    """Pass/fail comparisons in the statistics library's records."""
+    out = []
+    for c in comps:
+        if c.compared and c.human is not None:
+            out.append(StatsComparison(item_id=c.item_id,
+                                       human="pass" if c.human.passed else "fail",
+                                       judge="pass" if c.judge_pass else "fail"))
+    return out
