@@ -15,9 +15,7 @@ from collections.abc import Hashable, Mapping
 from itertools import combinations
 from typing import Any, Literal
 
-import krippendorff
 import numpy as np
-from sklearn.metrics import cohen_kappa_score
 
 from evalign.scores import ScoreConfig, Value
 
@@ -170,6 +168,8 @@ def _alpha(multi: Ratings, names: list[str], scale: ScoreConfig) -> float:
             data[col[annotator], j] = _code(scale, value)
     if len(np.unique(data[np.isfinite(data)])) < 2:
         return math.nan
+    import krippendorff
+
     level = alpha_level(scale)
     domain = np.arange(len(scale.labels), dtype=float) if level == "ordinal" else None
     return float(krippendorff.alpha(reliability_data=data, level_of_measurement=level,
@@ -179,6 +179,9 @@ def _alpha(multi: Ratings, names: list[str], scale: ScoreConfig) -> float:
 def _pairwise(
     cats: Mapping[Hashable, Mapping[str, Hashable]], names: list[str]
 ) -> tuple[dict[str, float | None], dict[str, float | None]]:
+    # imported here, not at module level: SciPy/scikit-learn take seconds to import
+    from sklearn.metrics import cohen_kappa_score
+
     kappas: dict[str, float | None] = {}
     rates: dict[str, float | None] = {}
     for a, b in combinations(names, 2):

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn import metrics as skm
 
 from evalign.stats.bootstrap import DEFAULT_SEED, cell_cis
 from evalign.stats.comparison import BoolArray, FloatArray, Normalized
@@ -135,6 +134,9 @@ def _precision_recall(c: Confusion, out: _Out) -> None:
 
 
 def _chance_corrected(norm: Normalized, c: Confusion, out: _Out) -> None:
+    # imported here, not at module level: SciPy/scikit-learn take seconds to import
+    from sklearn import metrics as skm
+
     h, j = norm.human_pass, norm.judge_pass
     one_class = "only one class on both sides: chance agreement is 1"
     if c.n == 0:
@@ -154,6 +156,8 @@ def _chance_corrected(norm: Normalized, c: Confusion, out: _Out) -> None:
 
 
 def _probabilities(norm: Normalized, out: _Out) -> None:
+    from sklearn import metrics as skm
+
     mask = np.isfinite(norm.p_pass)
     if not mask.any():
         out.values.update(auc=None, brier=None, calibration=None)
@@ -185,6 +189,8 @@ def calibration_table(y: BoolArray, p: FloatArray, bins: int = 10) -> list[dict[
 
 def _pairwise(norm: Normalized, out: _Out) -> dict[str, Any]:
     """Pairwise choices (1, 2, tie): agreement and κ over the choices; no pass/fail cells."""
+    from sklearn import metrics as skm
+
     assert norm.human_choice is not None and norm.judge_choice is not None
     reason = "pairwise scale: no pass/fail"
     for name in ("fail_precision", "fail_recall", "fail_f1", "pass_precision", "pass_recall",

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as sps
 
 FloatArray = npt.NDArray[np.float64]
 DEFAULT_SEED = 20240611
@@ -134,6 +133,9 @@ def correlation_ci(
 
 
 def _corr(x: FloatArray, y: FloatArray, method: str) -> float:
+    # imported here, not at module level: SciPy/scikit-learn take seconds to import
+    from scipy import stats as sps
+
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return float("nan")
     if method == "pearson":

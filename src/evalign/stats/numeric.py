@@ -11,7 +11,6 @@ import math
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
 from evalign.stats.bootstrap import DEFAULT_SEED, correlation_ci
 from evalign.stats.comparison import FloatArray
@@ -74,6 +73,9 @@ def numeric_metrics(
 
 
 def _correlation(h: FloatArray, j: FloatArray, method: str) -> tuple[float | None, str]:
+    # imported here, not at module level: SciPy/scikit-learn take seconds to import
+    from scipy import stats as sps
+
     if h.shape[0] < 2:
         return None, "fewer than 2 pairs"
     if np.ptp(h) == 0 or np.ptp(j) == 0:

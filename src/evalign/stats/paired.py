@@ -12,7 +12,6 @@ from collections.abc import Hashable, Sequence
 from typing import Any
 
 import numpy as np
-from scipy import stats as sps
 
 from evalign.stats.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, percentile_ci
 from evalign.stats.comparison import Comparison
@@ -65,6 +64,8 @@ def paired_difference(
         out["mcnemar_p"] = None
         undefined["mcnemar_p"] = "no item changed between the runs (no discordant pairs)"
     else:
+        from scipy import stats as sps
+
         out["mcnemar_p"] = float(sps.binomtest(len(up), discordant, 0.5).pvalue)
     out["undefined"] = undefined
     return out
