@@ -53,6 +53,10 @@ def parse_answer(text: str, scale: ScoreConfig) -> Parsed:
         value = _read(match.group(1), scale)
         if value is not None:
             return Parsed(value, _without(stripped, match.group(0)))
+        value = _read_lead(match.group(1), scale)
+        if value is not None:  # "Score: 8/10 because ..." — the reason follows the value
+            tail = _after_first_word(match.group(1))
+            return Parsed(value, _clean_reason(tail + " " + _without(stripped, match.group(0))))
     first_line, _, rest = stripped.partition("\n")
     value = _read_lead(first_line, scale)
     if value is not None:
