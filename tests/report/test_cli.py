@@ -97,3 +97,27 @@ def test_unknown_run_is_a_user_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["report", "999", "--db", db])
     assert result.exit_code != 0
     assert "no run 999" in str(result.exception)
+
+
+def test_agreement_on_imported_pandalm_and_squality(tmp_path: Path,
+                                                    shared_datasets: Path) -> None:
+    from evalign.data.importer import import_file
+
+    db = str(tmp_path / "e.db")
+    store = open_store(db)
+    import_file(store, shared_datasets / "pandalm/public.jsonl", "pandalm")
+    import_file(store, shared_datasets / "squality_human_eval/public.jsonl", "squality")
+    store.close()
+    runner = CliRunner()
+    pandalm = json.loads(runner.invoke(app, ["agreement", "pandalm", "--json", "--db", db]).stdout)
+    assert (pandalm["items"], pandalm["annotators"]) == (607, 3)
+    assert pandalm["krippendorff_level"] == "nominal"
+    assert set(pandalm["pairwise_cohen_kappa"]) == {
+        "annotator1|annotator2", "annotator1|annotator3", "annotator2|annotator3"}
+    assert 0.8 < pandalm["fleiss_kappa"] < 0.95
+    ambiguous = runner.invoke(app, ["agreement", "squality", "--db", db])
+    assert "--criterion" in str(ambiguous.exception)
+    squality = json.loads(runner.invoke(app, ["agreement", "squality", "-c", "overall",
+                                              "--json", "--db", db]).stdout)
+    assert squality["krippendorff_level"] == "interval" and squality["annotators"] == 4
+    assert 12 < squality["mean_abs_diff_100"] < 20  # "about 16 points" per the dataset notes

@@ -115,7 +115,7 @@ def dataset_ratings(
     with store.session() as session:
         ds = session.scalar(sa.select(m.Dataset).where(m.Dataset.name == dataset))
         if ds is None:
-            raise NotFoundError(f"no dataset named {dataset!r}: `evalign data list` shows them")
+            raise NotFoundError(f"no dataset named {dataset!r}: `evalign datasets list` shows them")
         crit = pick_criterion(session, ds.id, criterion, None)
         scale = ScoreConfig.parse(crit.score_config.config)
         ratings: dict[int, dict[str, Value]] = {}
