@@ -42,7 +42,7 @@ def disagreements(store: Store, dataset: str, criterion: str) -> AdjudicationVie
         crit = ensure_criterion(s, criterion)
         rows = s.execute(select(m.Label, m.Item).join(m.Item, m.Item.id == m.Label.item_id)
                          .where(m.Item.dataset_id == ds.id, m.Label.criterion_id == crit.id)
-                         .order_by(m.Item.position, m.Label.id)).tuples()
+                         .order_by(m.Item.position, m.Label.id))
         grouped: dict[int, tuple[m.Item, list[m.Label]]] = {}
         for label, item in rows:
             grouped.setdefault(item.id, (item, []))[1].append(label)

@@ -54,11 +54,11 @@ def list_datasets(store: Store) -> list[DatasetSummary]:
     """Every dataset with its row and labeled-row counts, newest first."""
     with store.session() as s:
         rows = dict(s.execute(select(m.Item.dataset_id, func.count())
-                              .group_by(m.Item.dataset_id)).tuples().all())
+                              .group_by(m.Item.dataset_id)).all())
         labeled = dict(s.execute(
             select(m.Item.dataset_id, func.count(func.distinct(m.Label.item_id)))
             .join(m.Label, m.Label.item_id == m.Item.id).group_by(m.Item.dataset_id)
-        ).tuples().all())
+        ).all())
         datasets = s.scalars(select(m.Dataset).order_by(m.Dataset.created_at.desc(),
                                                         m.Dataset.id.desc()))
         return [_summary(d, rows.get(d.id, 0), labeled.get(d.id, 0)) for d in datasets]
@@ -133,6 +133,6 @@ def _labels_of(s: Session, item_ids: list[int]) -> dict[int, list[LabelView]]:
     query = (select(m.Label, m.Criterion.name)
              .join(m.Criterion, m.Criterion.id == m.Label.criterion_id)
              .where(m.Label.item_id.in_(item_ids)).order_by(m.Label.id))
-    for label, criterion in s.execute(query).tuples():
+    for label, criterion in s.execute(query):
         out.setdefault(label.item_id, []).append(LabelView.of(label, criterion))
     return out

@@ -49,8 +49,8 @@ def list_judges(store: Store) -> list[JudgeSummary]:
     """Every judge, custom ones first, then built-in, by name."""
     with store.session() as s:
         counts = dict(s.execute(select(m.JudgeVersion.judge_id, func.count())
-                                .group_by(m.JudgeVersion.judge_id)).tuples().all())
-        crits = dict(s.execute(select(m.Criterion.id, m.Criterion.name)).tuples().all())
+                                .group_by(m.JudgeVersion.judge_id)).all())
+        crits = dict(s.execute(select(m.Criterion.id, m.Criterion.name)).all())
         judges = s.scalars(select(m.Judge).order_by(m.Judge.builtin, m.Judge.name))
         return [JudgeSummary(name=j.name, description=j.description, builtin=j.builtin,
                              current_version=j.current_version, versions=counts.get(j.id, 0),
@@ -67,13 +67,13 @@ def list_runs(store: Store, limit: int = 20, dataset: str | None = None) -> list
                  .join(m.Dataset, m.Dataset.id == m.Run.dataset_id))
         if dataset:
             query = query.where(m.Dataset.name == dataset)
-        rows = s.execute(query.order_by(m.Run.id.desc()).limit(limit)).tuples().all()
+        rows = s.execute(query.order_by(m.Run.id.desc()).limit(limit)).all()
         totals = dict(s.execute(select(m.Item.dataset_id, func.count())
-                                .group_by(m.Item.dataset_id)).tuples().all())
+                                .group_by(m.Item.dataset_id)).all())
         done = dict(s.execute(select(m.Verdict.run_id, func.count())
                               .where(m.Verdict.run_id.in_([r.id for r, *_ in rows]),
                                      m.Verdict.sample == 0)
-                              .group_by(m.Verdict.run_id)).tuples().all())
+                              .group_by(m.Verdict.run_id)).all())
         return [RunSummary(id=r.id, judge=judge, version=v.version, dataset=ds, status=r.status,
                            model=r.model, done=done.get(r.id, 0),
                            total=totals.get(r.dataset_id, 0), created_at=r.created_at)

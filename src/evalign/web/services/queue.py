@@ -119,7 +119,7 @@ def _progress(s: Session, dataset_id: int, criterion_id: int) -> list[AnnotatorP
                      .join(m.Item, m.Item.id == m.Label.item_id)
                      .where(m.Item.dataset_id == dataset_id, m.Label.criterion_id == criterion_id,
                             m.Label.resolved.is_(False))
-                     .group_by(m.Label.annotator).order_by(m.Label.annotator)).tuples()
+                     .group_by(m.Label.annotator).order_by(m.Label.annotator))
     return [AnnotatorProgress(annotator=a, labeled=n) for a, n in rows]
 
 

@@ -1,0 +1,102 @@
+"""Eval Alignment dashboard, benchmark run page, rerun, compare, New benchmark, worker."""
+
+from __future__ import annotations
+
+from evalign.store import Store
+from evalign.web import create_app
+from evalign.web.worker import Worker
+from tests.web.helpers import Client, seed, text_of
+
+
+def test_empty_dashboard_says_what_to_do(sqlite_store: Store) -> None:
+    client = Client(create_app(sqlite_store, worker=False))
+    page = text_of(client.get("/alignment").text)
+    assert "No comparisons available" in page and "annotate at least one item" in page
+    seed(sqlite_store, run=False)
+    assert "No comparisons available" in text_of(client.get("/alignment").text)
+
+
+def test_dashboard_figures(client: Client) -> None:
+    data = client.get("/api/alignment").json()
+    assert data["dataset"] == "demo" and data["criteria"] == ["default"]
+    assert data["comparisons"] == 12 and data["annotations"] == 12 and data["contributing"] == 12
+    (metric,) = data["metrics"]
+    agreement = metric["agreement"]
+    assert metric["metric"] == "gn" and agreement["n"] == 12 and agreement["misaligned"] == 3
+    assert agreement["confusion"] == {"tp": 5, "fn": 1, "tn": 4, "fp": 2}
+    assert agreement["rate"] == 0.75 and 0 < agreement["rate_ci"][0] < 0.75
+    assert agreement["kappa"] is not None and agreement["kappa_ci"] is not None
+    assert metric["breakdown"]["fp"] == {"fail": 2}
+    page = text_of(client.get("/alignment?view=metric").text)
+    assert "3 out of 12 misaligned" in page and "too lenient" in page and "κ" in page
+    assert "Top metrics by alignment" in page
+    assert client.get("/api/alignment?metric=other").json()["metrics"] == []
+
+
+def test_a_new_label_moves_the_dashboard(client: Client) -> None:
+    client.post("/api/datasets/demo/resolutions",
+                json={"item_id": 2, "annotator": "judy", "value": "pass"})  # judge said PASS
+    data = client.get("/api/alignment").json()
+    assert data["metrics"][0]["agreement"]["misaligned"] == 2
+
+
+def test_run_page_filters_and_breakdown(client: Client) -> None:
+    data = client.get("/api/runs/1").json()
+    stats = data["stats"]
+    assert stats["total"] == 12 and stats["human_reviewed"] == 1.0 and stats["evaluated"] == 1.0
+    assert stats["aligned"] == 0.75 and stats["discrepancies"] == 0.25
+    assert (stats["eval_higher"], stats["human_higher"], stats["equal"]) == (2, 1, 9)
+    only = client.get("/api/runs/1?discrepancy=true").json()
+    assert [r["external_id"] for r in only["rows"]] == ["q1", "q4", "q7"]
+    high = client.get("/api/runs/1?human_min=50&eval_max=50").json()
+    assert [r["external_id"] for r in high["rows"]] == ["q4"]
+    assert client.get("/api/runs/1?eval=pending").json()["page"]["total"] == 0
+    assert client.get("/api/runs/1?human=pending").json()["page"]["total"] == 0
+    page = text_of(client.get("/runs/1?discrepancy=true").text)
+    assert "Answer number 4." in page and "Answer number 0." not in page
+
+
+def test_rerun_runs_in_the_worker_and_compares(client: Client, seeded: Store) -> None:
+    created = client.form("/runs/1/rerun", {})
+    assert created.status_code == 303 and created.headers["location"] == "/runs/2"
+    assert client.get("/api/runs/2").json()["run"]["status"] == "pending"
+    assert Worker(seeded).run_once()
+    run = client.get("/api/runs/2").json()
+    assert run["run"]["status"] == "completed" and run["run"]["parent_run_id"] == 1
+    assert [(v["run_id"], v["aligned"]) for v in run["versions"]] == [(1, 0.75), (2, 0.75)]
+    compared = client.get("/api/runs/compare?a=1&b=2").json()
+    assert compared["paired"]["difference"] == 0.0 and compared["rows"] == []
+    assert "Compare" in client.get("/runs/compare?a=1&b=2&all=true").text
+
+
+def test_cancel_is_idempotent(client: Client) -> None:
+    new = client.post("/api/runs/1/rerun", json={}).json()["run"]
+    first = client.post(f"/api/runs/{new}/cancel", json={}).json()
+    again = client.post(f"/api/runs/{new}/cancel", json={}).json()
+    assert first == {"run": new, "status": "cancelled", "cancelled": True}
+    assert again["cancelled"] is False
+    assert client.post("/api/runs/1/cancel", json={}).json()["status"] == "completed"
+
+
+def test_new_benchmark_from_a_queue(client: Client, seeded: Store) -> None:
+    made = client.post("/api/runs", json={"source": "queue", "judge": "gn", "dataset": "demo"})
+    assert made.status_code == 201
+    Worker(seeded).run_once()
+    assert client.get(f"/api/runs/{made.json()['run']}").json()["run"]["status"] == "completed"
+
+
+def test_new_benchmark_from_run_outputs_waits_for_labels(client: Client, seeded: Store) -> None:
+    made = client.form("/runs", {"source": "run_outputs", "judge": "gn", "run_id": "1",
+                                 "new_dataset": "review"})
+    run_id = int(made.headers["location"].rsplit("/", 1)[1])
+    worker = Worker(seeded)
+    assert not worker.run_once()
+    assert client.get(f"/api/runs/{run_id}").json()["run"]["status"] == "pending"
+    queue = client.get("/api/datasets/review/queue?annotator=zed").json()
+    assert queue["total"] == 12 and queue["labeled"] == 0
+    while (item := client.get("/api/datasets/review/queue?annotator=zed").json()["item"]):
+        client.post("/api/datasets/review/labels",
+                    json={"item_id": item["id"], "annotator": "zed", "value": "pass"})
+    assert worker.run_once()
+    done = client.get(f"/api/runs/{run_id}").json()
+    assert done["run"]["status"] == "completed" and done["stats"]["human_reviewed"] == 1.0

@@ -1,0 +1,79 @@
+"""CSRF on forms, the access token, login, and `evalign serve`'s refusal off loopback."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from evalign.cli.app import app as cli
+from evalign.cli.serve_cmd import access_token, is_loopback
+from evalign.errors import ConfigError
+from evalign.store import Store
+from evalign.web import create_app
+from tests.web.helpers import Client
+
+
+def test_form_post_without_csrf_token_is_refused(client: Client) -> None:
+    client.get("/")
+    data = {"item_id": "1", "criterion": "default", "value": "pass"}
+    client.http.cookies.set("evalign_annotator", "bob")
+    refused = client.post("/datasets/demo/queue", data=data)
+    assert refused.status_code == 403
+    assert client.get("/api/datasets/demo/queue?annotator=bob").json()["labeled"] == 0
+    wrong = client.post("/datasets/demo/queue", data={**data, "csrf_token": "forged"})
+    assert wrong.status_code == 403
+    ok = client.form("/datasets/demo/queue", data)
+    assert ok.status_code == 303
+    assert client.get("/api/datasets/demo/queue?annotator=bob").json()["labeled"] == 1
+
+
+def test_json_api_needs_no_csrf_token(client: Client) -> None:
+    label = {"item_id": 1, "annotator": "carol", "value": "fail"}
+    assert client.post("/api/datasets/demo/labels", json=label).status_code == 200
+
+
+@pytest.fixture
+def guarded(seeded: Store) -> Client:
+    return Client(create_app(seeded, token="s3cret", worker=False))
+
+
+def test_token_is_required_everywhere(guarded: Client) -> None:
+    assert guarded.get("/api/datasets").status_code == 401
+    assert guarded.get("/api/datasets", headers={"Authorization": "Bearer nope"}).status_code \
+        == 401
+    assert guarded.get("/api/datasets",
+                       headers={"Authorization": "Bearer s3cret"}).status_code == 200
+    page = guarded.get("/datasets/demo")
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")
+    assert guarded.get("/healthz").status_code == 200
+
+
+def test_bearer_token_exempts_json_posts_from_csrf(guarded: Client) -> None:
+    auth = {"Authorization": "Bearer s3cret"}
+    label = {"item_id": 1, "annotator": "dave", "value": "pass"}
+    assert guarded.post("/api/datasets/demo/labels", json=label, headers=auth).status_code == 200
+    assert guarded.post("/api/datasets/demo/labels", json=label).status_code == 401
+
+
+def test_login_sets_a_session_cookie(guarded: Client) -> None:
+    bad = guarded.form("/login", {"token": "wrong", "next": "/datasets"})
+    assert bad.status_code == 401
+    good = guarded.form("/login", {"token": "s3cret", "next": "/datasets"})
+    assert good.status_code == 303 and good.headers["location"] == "/datasets"
+    assert "s3cret" not in good.headers["set-cookie"]
+    assert guarded.get("/datasets").status_code == 200
+    assert guarded.form("/login", {"token": "s3cret", "next": "//evil.example"}).headers[
+        "location"] == "/"
+
+
+def test_serve_refuses_non_loopback_without_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("EVALIGN_TOKEN", raising=False)
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0")
+    with pytest.raises(ConfigError, match="EVALIGN_TOKEN"):
+        access_token("0.0.0.0")
+    assert access_token("127.0.0.1") is None
+    result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--db", ":memory:"])
+    assert result.exit_code != 0 and isinstance(result.exception, ConfigError)
+    monkeypatch.setenv("EVALIGN_TOKEN", "t0k")
+    assert access_token("0.0.0.0") == "t0k"
