@@ -106,6 +106,9 @@ def sample_dataset(store: Store, source: str, into: str, n: int, seed: int = 0) 
             )
         rows = [Row(item, tuple(by_item.get(item.id or -1, ()))) for item in picked]
         info = {"sampled_from": source, "n": n, "seed": seed}
-        stats = repo.write_dataset(session, into, rows, repo.Criteria(session),
+        criteria = repo.Criteria(session)
+        for criterion in repo.dataset_criteria(session, origin.id):
+            criteria.get_or_create(criterion.name, repo.scale_of(criterion))
+        stats = repo.write_dataset(session, into, rows, criteria,
                                    kind=origin.kind, source=info)
     return summarize(stats, "sample", origin.kind)

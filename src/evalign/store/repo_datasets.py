@@ -132,10 +132,11 @@ class Criteria:
     def row(self, name: str) -> m.Criterion:
         """The stored criterion `name` (created with this import's scale if missing)."""
         if name not in self._rows:
-            criterion = get_or_create_criterion(self.session, name, self.explicit or self.default)
-            if self.explicit is None:
-                self._check_family(criterion)
-            self._rows[name] = criterion
+            existing = get_criterion(self.session, name)
+            if existing is not None and self.explicit is None:
+                self._check_family(existing)
+            scale = self.explicit if existing is not None else self.explicit or self.default
+            self._rows[name] = get_or_create_criterion(self.session, name, scale)
         return self._rows[name]
 
     def scale(self, criterion: str) -> ScoreConfig:

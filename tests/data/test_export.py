@@ -1,0 +1,89 @@
+"""Export to JSONL and CSV: labels, the latest run's verdicts, formula neutralization."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from evalign.data.export import export_dataset, neutralize
+from evalign.data.importer import import_file
+from evalign.errors import ConfigError, NotFoundError
+from evalign.store import Store
+from evalign.store import models as m
+from evalign.store import repo_datasets as repo
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+def _add_run(store: Store, dataset: str, value: str) -> int:
+    with store.session() as s:
+        ds = repo.get_dataset(s, dataset)
+        judge = m.Judge(name=f"j-{value}")
+        s.add(judge)
+        s.flush()
+        version = m.JudgeVersion(judge_id=judge.id, version=1, scale={"kind": "pass_fail"},
+                                 model="scripted/constant")
+        s.add(version)
+        s.flush()
+        run = m.Run(judge_version_id=version.id, dataset_id=ds.id, status="completed",
+                    model="scripted/constant")
+        s.add(run)
+        s.flush()
+        for item in repo.iter_items(s, ds.id):
+            assert item.id is not None
+            s.add(m.Verdict(run_id=run.id, item_id=item.id, value=value, p_pass=0.9,
+                            reasoning="because"))
+        return run.id
+
+
+def test_jsonl_export_has_labels_and_latest_verdicts(store: Store, tmp_path: Path) -> None:
+    import_file(store, FIXTURES / "labeled.csv", "d")
+    _add_run(store, "d", "fail")
+    latest = _add_run(store, "d", "pass")
+    out = tmp_path / "d.jsonl"
+    assert export_dataset(store, "d", out) == 3
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert records[0]["id"] == "q1" and records[0]["inputs"]["question"] == "What is 2+2?"
+    assert records[0]["labels"] == [{"criterion": "default", "annotator": "human",
+                                     "value": "pass", "reasoning": "correct"}]
+    assert records[1]["verdict"] == {"run_id": latest, "value": "pass", "p_pass": 0.9,
+                                     "reasoning": "because", "error": None}
+
+
+def test_csv_export_is_flat_neutralized_and_reimportable(
+    sqlite_store: Store, tmp_path: Path
+) -> None:
+    import_file(sqlite_store, FIXTURES / "labeled.csv", "d")
+    out = tmp_path / "d.csv"
+    export_dataset(sqlite_store, "d", out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert list(rows[0]) == ["id", "question", "grading_notes", "output", "label", "reasoning"]
+    assert rows[2]["output"] == "'=SUM(A1:A2)"
+    assert rows[2]["reasoning"] == "'-looks like a formula"
+    assert rows[2]["question"] == "Formula cell?"
+    summary = import_file(sqlite_store, out, "again")
+    assert (summary.rows, summary.labels) == (3, {"fail": 2, "pass": 1})
+
+
+def test_csv_export_with_verdict_columns(sqlite_store: Store, tmp_path: Path) -> None:
+    import_file(sqlite_store, FIXTURES / "openpipe_alignment.jsonl", "op")
+    _add_run(sqlite_store, "op", "pass")
+    out = tmp_path / "op.csv"
+    export_dataset(sqlite_store, "op", out)
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows[2]["label"] == "" and rows[2]["verdict"] == "pass"
+    assert json.loads(rows[0]["messages"])[1]["role"] == "user"
+
+
+def test_neutralize_and_errors(sqlite_store: Store, tmp_path: Path) -> None:
+    assert [neutralize(v) for v in ("=1+1", "+x", "-y", "@z", "ok", -1)] == [
+        "'=1+1", "'+x", "'-y", "'@z", "ok", -1]
+    with pytest.raises(NotFoundError):
+        export_dataset(sqlite_store, "nope", tmp_path / "x.jsonl")
+    import_file(sqlite_store, FIXTURES / "bom.csv", "b")
+    with pytest.raises(ConfigError):
+        export_dataset(sqlite_store, "b", tmp_path / "x.xml", format="xml")
+    assert not list(tmp_path.glob(".export-*"))
