@@ -47,3 +47,22 @@ def test_cli_json_on_a_runner_run(tmp_path: Path, shared_datasets: Path) -> None
     data = json.loads(result.stdout)
     assert data["comparisons"] == 40 and data["run"]["judge"] == "yes@v1"
     assert data["numeric"] is None
+
+
+def test_pairwise_run_reports_position_bias(store: Store, shared_datasets: Path) -> None:
+    from evalign.data.importer import import_file
+    from evalign.scores import ScoreConfig
+
+    import_file(store, shared_datasets / "pandalm/public.jsonl", "pd", sample=30, seed=1)
+    add_judge(store, "first", "scripted/constant:1", prompt="{output_1}\n---\n{output_2}",
+              scale=ScoreConfig.parse("pairwise"))
+    run = run_judge(store, "first", "pd").run
+    report = run_report(store, run)
+    # always "1" in both orders: never consistent, so every verdict becomes a tie
+    assert report["bias"]["position_swap_items"] == 30
+    assert report["bias"]["position_consistency"] == 0.0
+    assert report["comparisons"] == 90  # three annotators per item
+    ties = sum(1 for c in report["disagreements"] if c["human"] != 0)
+    assert report["misaligned"] == ties
+    assert report["annotators"]["annotators"] == 3
+    assert report["bias"]["length"]["judge_prefers_longer"] is None  # ties only

@@ -7,7 +7,9 @@ from typing import Any, Literal
 
 from evalign.errors import ConfigError
 from evalign.report.load import RunComparisons, View, dataset_ratings, load_run
-from evalign.stats.annotators import annotator_agreement, judge_vs_majority
+from evalign.stats.annotators import annotator_agreement, judge_vs_majority, majority
+from evalign.stats.bias import length_preference
+from evalign.stats.binary import wilson_ci
 from evalign.stats.breakdown import breakdown
 from evalign.stats.comparison import Comparison, normalize
 from evalign.stats.numeric import DISCREPANCY_DELTA
@@ -52,6 +54,7 @@ def run_report(
     if by is not None:
         report["breakdown"] = {"by": by, "rows": breakdown(loaded.comparisons, by)}
     report["annotators"] = _annotator_block(loaded)
+    report["bias"] = _bias_block(loaded)
     if any(len(v) > 1 for v in loaded.samples.values()):
         report["stability"] = stability(loaded.samples)
     report["disagreements"] = disagreement_rows(loaded)
@@ -82,6 +85,27 @@ def _annotator_block(loaded: RunComparisons) -> dict[str, Any] | None:
             "fleiss_kappa": agreement["fleiss_kappa"],
             "krippendorff_alpha": agreement["krippendorff_alpha"],
             "ceiling": agreement["ceiling"], **vs_majority}
+
+
+def _bias_block(loaded: RunComparisons) -> dict[str, Any] | None:
+    """Pairwise probes: position-swap consistency and preference for the longer output."""
+    if loaded.human_scale.kind != "pairwise":
+        return None
+    swaps = list(loaded.swap_consistent.values())
+    judge = {c.item_id: int(c.judge) for c in loaded.comparisons if c.comparable
+             and c.judge is not None}
+    keys = [k for k in judge if int(k) in loaded.items]
+    human = [majority(list(loaded.ratings.get(k, {}).values())) for k in keys]
+    items = [loaded.items[int(k)] for k in keys]
+    length = length_preference(
+        [judge[k] for k in keys], [int(h) if isinstance(h, (int, float)) else 0 for h in human],
+        [len(i.output or "") for i in items], [len(i.output_2 or "") for i in items])
+    return {
+        "position_swap_items": len(swaps),
+        "position_consistency": sum(swaps) / len(swaps) if swaps else None,
+        "position_consistency_ci": wilson_ci(sum(swaps), len(swaps)),
+        "length": length,
+    }
 
 
 def disagreement_rows(loaded: RunComparisons, kind: Kind | None = None) -> list[dict[str, Any]]:

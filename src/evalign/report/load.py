@@ -44,6 +44,7 @@ class RunComparisons:
     items: dict[int, Item]
     ratings: dict[Hashable, dict[str, Value]] = field(default_factory=dict)
     samples: dict[Hashable, list[Hashable]] = field(default_factory=dict)
+    swap_consistent: dict[int, bool] = field(default_factory=dict)
     verdicts: int = 0
     errors: int = 0
     unlabeled: int = 0
@@ -155,6 +156,11 @@ def _fill(
                                                           if hs.kind != "pairwise" else value)
         if verdict.sample != 0:
             continue
+        for check in verdict.checks or []:
+            # pairwise judges record whether their preference survived swapping the outputs
+            if isinstance(check, dict) and "swap" in str(check.get("question", "")) \
+                    and check.get("passed") is not None:
+                loaded.swap_consistent[item.id] = bool(check["passed"])
         per = labels.get(item.id, {})
         if not per:
             loaded.unlabeled += 1

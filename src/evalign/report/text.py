@@ -89,6 +89,7 @@ def report_table(report: dict[str, Any]) -> Group:
         table.add_row(label, fmt(num.get(key)), fmt_ci(num.get(f"{key}_ci")),
                       (num.get("undefined") or {}).get(key, ""))
     parts.append(table)
+    parts.extend(_extras(report))
     if report.get("paired"):
         parts.append(_paired_table(report["paired"]))
     if report.get("breakdown"):
@@ -96,6 +97,30 @@ def report_table(report: dict[str, Any]) -> Group:
     for warning in report.get("warnings") or []:
         parts.append(f"[yellow]warning:[/] {warning}")
     return Group(*parts)
+
+
+def _extras(report: dict[str, Any]) -> list[str]:
+    """One-line summaries of the annotator ceiling, stability and pairwise bias blocks."""
+    lines = []
+    ann = report.get("annotators")
+    if ann:
+        lines.append(f"humans: {ann['annotators']} annotators on {ann['items']} items · ceiling "
+                     f"(annotator vs others) {fmt(ann['ceiling'], True)} · judge vs majority "
+                     f"{fmt(ann['judge_vs_majority'], True)} · Fleiss κ "
+                     f"{fmt(ann['fleiss_kappa'])}")
+    stab = report.get("stability")
+    if stab:
+        lines.append(f"stability over {stab['repeats']} repeats: "
+                     f"{fmt(stab['not_unanimous_share'], True)} of items not unanimous · mean "
+                     f"flip rate {fmt(stab['mean_flip_rate'], True)}")
+    bias = report.get("bias")
+    if bias:
+        length = bias["length"]
+        lines.append(f"pairwise bias: position-swap consistency "
+                     f"{fmt(bias['position_consistency'], True)} · prefers the longer output "
+                     f"{fmt(length['judge_prefers_longer'], True)} (humans "
+                     f"{fmt(length['human_prefers_longer'], True)})")
+    return lines
 
 
 def _paired_table(paired: dict[str, Any]) -> Table:
