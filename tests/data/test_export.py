@@ -87,3 +87,15 @@ def test_neutralize_and_errors(sqlite_store: Store, tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         export_dataset(sqlite_store, "b", tmp_path / "x.xml", format="xml")
     assert not list(tmp_path.glob(".export-*"))
+
+
+def test_delete_dataset_with_runs_and_verdicts(store: Store) -> None:
+    from evalign.data.catalog import delete_dataset, list_datasets
+
+    import_file(store, FIXTURES / "labeled.csv", "d")
+    import_file(store, FIXTURES / "bom.csv", "other")
+    _add_run(store, "d", "pass")
+    delete_dataset(store, "d")
+    assert [d["name"] for d in list_datasets(store)] == ["other"]
+    with store.session() as s:
+        assert s.query(m.Verdict).count() == 0 and s.query(m.Run).count() == 0

@@ -153,13 +153,13 @@ def test_reservoir_keeps_order_and_refuses_non_positive() -> None:
 
 def test_append_and_replace(store: Store) -> None:
     import_file(store, FIXTURES / "openpipe_alignment.jsonl", "op")
-    import_file(store, FIXTURES / "openpipe_alignment.jsonl", "op", mode="append")
+    import_file(store, FIXTURES / "openpipe_alignment.jsonl", "op", append=True)
     assert [i.external_id for i in _items(store, "op")] == ["1", "2", "3", "4", "5", "6"]
     summary = import_file(store, FIXTURES / "bom.csv", "op", mode="replace")
     assert summary.rows == 2 and len(_items(store, "op")) == 2
 
 
-def test_ten_thousand_rows_import_in_seconds(sqlite_store: Store, tmp_path: Path) -> None:
+def test_ten_thousand_rows_import_in_seconds(store: Store, tmp_path: Path) -> None:
     import time
 
     path = tmp_path / "big.csv"
@@ -167,6 +167,6 @@ def test_ten_thousand_rows_import_in_seconds(sqlite_store: Store, tmp_path: Path
     lines += [f"question {i},answer {i},{'pass' if i % 3 else 'fail'}" for i in range(10_000)]
     path.write_text("\n".join(lines) + "\n")
     start = time.perf_counter()
-    summary = import_file(sqlite_store, path, "big")
+    summary = import_file(store, path, "big")
     assert summary.rows == 10_000 and summary.labeled == 10_000
     assert time.perf_counter() - start < 20

@@ -27,6 +27,7 @@ from evalign.data.reader import (
 from evalign.data.records import Row
 from evalign.data.sampling import reservoir
 from evalign.data.scales import Scales
+from evalign.errors import ConfigError
 from evalign.scores import ScoreConfig
 from evalign.store import Store
 from evalign.store.repo_datasets import Criteria, WriteMode, WriteStats, write_dataset
@@ -111,6 +112,8 @@ def import_file(
     sample: int | None = None,
     seed: int = 0,
     mode: WriteMode = "create",
+    append: bool = False,
+    replace: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ImportSummary:
     """Import a file of items and human labels as a dataset.
@@ -128,6 +131,8 @@ def import_file(
         sample: import only a random sample of this many rows.
         seed: the sample's seed.
         mode: `create` (refuse an existing name), `append` or `replace`.
+        append: same as mode `append`.
+        replace: same as mode `replace`.
         max_bytes: refuse files larger than this.
 
     Raises:
@@ -135,6 +140,9 @@ def import_file(
         ConflictError: the dataset exists and mode is `create`; a criterion's scale differs.
         ConfigError: a bad format, scale or sample size.
     """
+    if append and replace:
+        raise ConfigError("choose one of append and replace")
+    mode = "append" if append else "replace" if replace else mode
     source = Source(path, max_bytes)
     explicit = ScoreConfig.parse(scale) if scale is not None else None
     container = sniff.container_of(source, format)
