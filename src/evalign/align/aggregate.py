@@ -1,0 +1,124 @@
+"""Turning per-check P(yes) into one verdict, and learning how on labeled items.
+
+Methods (a JSON-ready dict stored in `JudgeSpec.checks["aggregation"]`):
+
+    {"method": "all_pass"}                          every check answered yes (P(yes) ≥ 0.5)
+    {"method": "min_threshold", "threshold": t}     the weakest check's P(yes) ≥ t
+    {"method": "count_failed", "max_failed": k}     at most k checks answered no
+    {"method": "logistic", "coef": [...], "intercept": b}
+                                                    a small logistic model over sorted check
+                                                    probabilities (see `features`)
+
+An item with no checks passes only under `all_pass`/`count_failed` (nothing is missing) and
+scores NaN-free 1.0 for the weakest check.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+METHODS = ("all_pass", "min_threshold", "count_failed", "logistic")
+
+
+def features(probs: Sequence[float]) -> list[float]:
+    """Order-free features of one item's check probabilities.
+
+    The weakest, second weakest and mean P(yes), and the share of checks answered no.
+    """
+    ordered = sorted(probs) or [1.0]
+    second = ordered[1] if len(ordered) > 1 else ordered[0]
+    failed = sum(p < 0.5 for p in ordered) / len(ordered)
+    return [ordered[0], second, float(np.mean(ordered)), failed]
+
+
+def score(aggregation: dict[str, Any], probs: Sequence[float]) -> float:
+    """The pass score in [0, 1] (comparable to the aggregation's own threshold)."""
+    method = aggregation.get("method", "min_threshold")
+    if method == "logistic":
+        z = float(np.dot(aggregation["coef"], features(probs))) + float(aggregation["intercept"])
+        return 1.0 / (1.0 + math.exp(-z))
+    if method == "count_failed":
+        return 1.0 - features(probs)[3]
+    return min(probs, default=1.0)
+
+
+def decide(aggregation: dict[str, Any], probs: Sequence[float]) -> bool:
+    """Pass or fail under the aggregation."""
+    method = aggregation.get("method", "min_threshold")
+    if method == "all_pass":
+        return all(p >= 0.5 for p in probs)
+    if method == "count_failed":
+        return sum(p < 0.5 for p in probs) <= int(aggregation.get("max_failed", 0))
+    if method == "logistic":
+        return score(aggregation, probs) >= float(aggregation.get("threshold", 0.5))
+    return min(probs, default=1.0) >= float(aggregation.get("threshold", 0.5))
+
+
+def accuracy(aggregation: dict[str, Any], prob_lists: Sequence[Sequence[float]],
+             labels: Sequence[bool]) -> float:
+    """Share of items where the aggregation agrees with the labels (NaN when there are none)."""
+    if not labels:
+        return math.nan
+    hits = [decide(aggregation, p) == y for p, y in zip(prob_lists, labels, strict=True)]
+    return float(np.mean(hits))
+
+
+def fit(method: str, prob_lists: Sequence[Sequence[float]],
+        labels: Sequence[bool]) -> dict[str, Any]:
+    """Fit one method's parameter on labeled items (maximizing agreement)."""
+    if method == "all_pass":
+        return {"method": "all_pass"}
+    if method == "count_failed":
+        counts = [sum(p < 0.5 for p in probs) for probs in prob_lists]
+        best = _best_cut([-c for c in counts], labels)
+        return {"method": "count_failed", "max_failed": int(-best) if best is not None else 0}
+    if method == "logistic":
+        return _fit_logistic(prob_lists, labels)
+    mins = [min(p, default=1.0) for p in prob_lists]
+    cut = _best_cut(mins, labels)
+    return {"method": "min_threshold", "threshold": 0.5 if cut is None else cut}
+
+
+def learn(prob_lists: Sequence[Sequence[float]], labels: Sequence[bool],
+          val_probs: Sequence[Sequence[float]], val_labels: Sequence[bool],
+          methods: Sequence[str] = METHODS) -> tuple[dict[str, Any], dict[str, float]]:
+    """Choose the aggregation: fit each method on train, pick the best on validation, refit on both.
+
+    Returns:
+        The chosen aggregation (fitted on train + validation) and each method's validation
+        agreement.
+    """
+    scores = {m: accuracy(fit(m, prob_lists, labels), val_probs, val_labels) for m in methods}
+    # Ties go to the earlier (simpler) method.
+    chosen = max(methods, key=lambda m: (-1.0 if math.isnan(scores[m]) else scores[m],
+                                         -methods.index(m)))
+    both = list(prob_lists) + list(val_probs)
+    return fit(chosen, both, list(labels) + list(val_labels)), scores
+
+
+def _best_cut(values: Sequence[float], labels: Sequence[bool]) -> float | None:
+    """The cut `value ≥ cut → pass` with the best agreement; the middle of the best plateau."""
+    if not values:
+        return None
+    points = sorted(set(values))
+    cuts = [points[0] - 1e-9] + [(a + b) / 2 for a, b in itertools.pairwise(points)]
+    cuts.append(points[-1] + 1e-9)
+    hits = [sum((v >= c) == y for v, y in zip(values, labels, strict=True)) for c in cuts]
+    best = max(hits)
+    plateau = [c for c, h in zip(cuts, hits, strict=True) if h == best]
+    return plateau[len(plateau) // 2]
+
+
+def _fit_logistic(prob_lists: Sequence[Sequence[float]], labels: Sequence[bool]) -> dict[str, Any]:
+    if len(set(labels)) < 2:
+        return {"method": "all_pass"}
+    x = np.array([features(p) for p in prob_lists])
+    model = LogisticRegression(C=1.0).fit(x, np.array(labels, dtype=int))
+    return {"method": "logistic", "coef": [float(c) for c in model.coef_[0]],
+            "intercept": float(model.intercept_[0]), "threshold": 0.5}

@@ -1,0 +1,90 @@
+"""An alignment run's settings (what `evalign align` parses), stored with the run."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.orm import Session
+
+from evalign.align.engine import STRATEGIES
+from evalign.align.split import DEFAULT_RATIOS
+from evalign.errors import ConfigError, ConflictError, NotFoundError
+from evalign.store import models as m
+from evalign.store.repo_datasets import get_dataset
+
+LOCAL_DEFAULT = "local/qwen2.5-coder-1.5b"
+
+
+def default_model() -> str:
+    """The configured default model (`EVALIGN_MODEL`), else the embedded local one."""
+    return os.environ.get("EVALIGN_MODEL") or LOCAL_DEFAULT
+
+
+class AlignConfig(BaseModel):
+    """Settings of one alignment run.
+
+    Attributes:
+        dataset: the labeled dataset to learn from (or use `from_runs`).
+        from_runs: completed runs of the judge whose items carry labels.
+        criterion: the criterion compared (default: the judge's, else the dataset's only one).
+        reflection_model: the model that distills guidelines (default: `default_model()`).
+        judge_model: the model the candidate judge uses (default: the judge's own).
+        verify_model: the model that scores the test split (default: the judge model).
+        delta: on ordered scales, the least 0–100 gap that counts as a disagreement.
+        ratios: train / validation / test shares.
+        folds: K-fold cross-validation instead of one split.
+        group_by: a field whose equal values stay in one part.
+        strategies: optimizers to try, in the fixed order of `STRATEGIES`.
+        budget_calls: stop after this many model calls.
+        budget_usd: stop after this many dollars.
+        seed: seeds the split, sampling and draws.
+        sample: use at most about this many items (drawn by whole groups).
+        rounds: reflection rounds of the guidelines strategy.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    dataset: str | None = None
+    from_runs: tuple[int, ...] = ()
+    criterion: str | None = None
+    reflection_model: str | None = None
+    judge_model: str | None = None
+    verify_model: str | None = None
+    delta: float = Field(default=0.0, ge=0, le=100)
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS
+    folds: int | None = None
+    group_by: str | None = None
+    strategies: tuple[str, ...] = STRATEGIES
+    budget_calls: int | None = Field(default=None, ge=1)
+    budget_usd: float | None = Field(default=None, gt=0)
+    seed: int = 0
+    sample: int | None = Field(default=None, ge=4)
+    rounds: int = Field(default=3, ge=1, le=20)
+
+    def validate_sources(self, session: Session) -> None:
+        """Check that exactly one source kind is given and that it exists.
+
+        Raises:
+            ConfigError: neither or both of dataset / from_runs.
+            NotFoundError: a dataset or run does not exist.
+        """
+        if bool(self.dataset) == bool(self.from_runs):
+            raise ConfigError("give either --dataset NAME or --from-run RUN (one or more)")
+        if self.dataset:
+            get_dataset(session, self.dataset)
+        for run_id in self.from_runs:
+            run = session.get(m.Run, run_id)
+            if run is None:
+                raise NotFoundError(f"no run {run_id}: see `evalign runs list`")
+            if run.status != "completed":
+                raise ConflictError(f"run {run_id} is {run.status}: align from completed runs")
+
+    def dump(self) -> dict[str, Any]:
+        """JSON-ready settings."""
+        return self.model_dump(mode="json")
+
+    def sources(self) -> dict[str, Any]:
+        """The sources, as the history shows them."""
+        return {"datasets": [self.dataset] if self.dataset else [], "runs": list(self.from_runs)}

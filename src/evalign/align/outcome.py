@@ -1,0 +1,108 @@
+"""The outcome of an alignment run: test statistics, paired difference, baselines, diff.
+
+Everything is computed on the test split only, which no optimizer and no reflection call saw.
+A gain whose paired confidence interval includes zero is reported as not significant, in words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from evalign.align.baselines import Baseline, length_baseline, majority_baseline
+from evalign.align.examples import Example
+from evalign.judges.prompt import system_text
+from evalign.judges.spec import JudgeSpec, Verdict
+from evalign.scores import ScoreConfig
+from evalign.stats import Comparison, agreement_report, paired_report
+
+PASS_FAIL = ScoreConfig(kind="pass_fail")
+
+
+def comparisons(spec: JudgeSpec, examples: Sequence[Example],
+                verdicts: Sequence[Verdict]) -> list[Comparison]:
+    """(label, verdict) pairs for the statistics, honouring the judge's threshold."""
+    threshold = spec.threshold if spec.kind == "prompt" else None
+    return [Comparison(item_id=_item_id(e, n), human=e.label, judge=v.value, human_scale=e.scale,
+                       judge_scale=spec.scale, p_pass=v.p_pass, judge_threshold=threshold,
+                       human_reasoning=e.reasoning, judge_reasoning=v.reasoning)
+            for n, (e, v) in enumerate(zip(examples, verdicts, strict=True))]
+
+
+def baseline_comparisons(baseline: Baseline, examples: Sequence[Example]) -> list[Comparison]:
+    """Pairs for a trivial baseline's predictions."""
+    return [Comparison(item_id=_item_id(e, n), human=e.label, judge="pass" if p else "fail",
+                       human_scale=e.scale, judge_scale=PASS_FAIL)
+            for n, (e, p) in enumerate(zip(examples, baseline.predictions, strict=True))]
+
+
+def test_outcome(base: JudgeSpec, candidate: JudgeSpec, train: Sequence[Example],
+                 test: Sequence[Example], base_verdicts: Sequence[Verdict],
+                 cand_verdicts: Sequence[Verdict]) -> dict[str, Any]:
+    """Baseline vs candidate on test: full reports, paired block, trivial baselines, verdict."""
+    base_cmp = comparisons(base, test, base_verdicts)
+    cand_cmp = comparisons(candidate, test, cand_verdicts)
+    paired = paired_report(base_cmp, cand_cmp)
+    trivial = {}
+    for b in (majority_baseline(train, test), length_baseline(train, test)):
+        report = agreement_report(baseline_comparisons(b, test))
+        trivial[b.name] = {"description": b.description, "agreement": report["agreement"],
+                           "agreement_ci": report["agreement_ci"], "kappa": report["kappa"],
+                           "fail_f1": report["fail_f1"]}
+    return {"baseline": agreement_report(base_cmp), "candidate": agreement_report(cand_cmp),
+            "paired": paired, "significant": significant(paired),
+            "conclusion": conclusion(paired), "trivial_baselines": trivial}
+
+
+def significant(paired: dict[str, Any]) -> bool:
+    """Whether the paired difference's CI excludes zero."""
+    ci = paired.get("difference_ci")
+    return ci is not None and len(ci) == 2 and (ci[0] > 0 or ci[1] < 0)
+
+
+def conclusion(paired: dict[str, Any]) -> str:
+    """One plain sentence about the test result."""
+    diff, ci, p = paired.get("difference"), paired.get("difference_ci"), paired.get("mcnemar_p")
+    if diff is None or not ci:
+        return "no comparable test items: the gain cannot be measured"
+    span = f"{diff:+.1%} (95% CI {ci[0]:+.1%} to {ci[1]:+.1%}" + (
+        f", McNemar p={p:.3g})" if p is not None else ")")
+    if significant(paired):
+        word = "better" if diff > 0 else "worse"
+        return f"the candidate agrees with humans significantly {word} on the test split: {span}"
+    return (f"not significant: the test difference {span} could be chance; label more items "
+            "before trusting this gain")
+
+
+def prompt_diff(base: JudgeSpec, candidate: JudgeSpec) -> str:
+    """A unified diff of what the judge sees, base vs candidate."""
+    return "".join(difflib.unified_diff(
+        _shown(base).splitlines(keepends=True), _shown(candidate).splitlines(keepends=True),
+        fromfile="base", tofile="candidate"))
+
+
+def _shown(spec: JudgeSpec) -> str:
+    if spec.kind == "decomposed":
+        lines = ["kind: decomposed", f"checks: {spec.checks}"]
+        return "\n".join(lines) + "\n"
+    text = system_text(spec) + "\n\n" + spec.prompt
+    if spec.threshold is not None:
+        text += f"\n\n[decision threshold on p_pass: {spec.threshold}]"
+    return text + "\n"
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with every NaN or infinity replaced by None (JSON, and PostgreSQL, have none)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def _item_id(example: Example, n: int) -> int | str:
+    return example.item.id if example.item.id is not None else example.item.external_id or n

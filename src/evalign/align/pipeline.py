@@ -1,0 +1,164 @@
+"""One alignment run from its stored settings to its outcome (called by `execute_alignment`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from evalign.align.config import AlignConfig, default_model
+from evalign.align.engine import FoldResult, Settings, optimize
+from evalign.align.examples import Example
+from evalign.align.guards import Budget
+from evalign.align.load import Loaded, load_dataset, load_runs, sample_examples
+from evalign.align.outcome import prompt_diff, test_outcome
+from evalign.align.scoring import Scorer
+from evalign.align.split import Split, kfold_splits, split_examples
+from evalign.judges.serialize import spec_to_dict
+from evalign.judges.spec import JudgeSpec, Verdict
+from evalign.providers.base import ModelAPI
+from evalign.runner.models import resolve_model
+from evalign.store import Store
+from evalign.store import models as m
+from evalign.store.repo_judges import to_spec
+
+
+class Cancelled(Exception):
+    """The run was cancelled while it ran."""
+
+
+class Tracker(Protocol):
+    """Where the pipeline reports phases and progress (and learns of cancellation)."""
+
+    def phase(self, name: str, **extra: Any) -> None: ...
+
+    def progress(self, done: int, total: int, **extra: Any) -> None: ...
+
+    def check(self) -> None: ...
+
+
+async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
+                       models: Mapping[str, ModelAPI] | None = None) -> dict[str, Any]:
+    """Load, split, optimize, verify on test, and return the outcome dict."""
+    tracker.phase("loading annotations")
+    config, base, version_id, judge_criterion = _settings(store, run_id)
+    loaded = _load(store, config, version_id, judge_criterion)
+    splits = _splits(loaded.examples, config)
+    tracker.progress(len(loaded.examples), len(loaded.examples), split=splits[0].sizes())
+    roles = _models(config, base, models or {})
+    budget = Budget(config.budget_calls, config.budget_usd)
+    scorer = Scorer(roles["judge"], budget, cache_store=store,
+                    check=tracker.check)
+    verify = scorer if roles["verify"] is roles["judge"] else Scorer(
+        roles["verify"], budget, cache_store=store, check=scorer.check)
+    for index, verdict in loaded.verdicts.items():
+        scorer.remember(base, index, verdict)
+        verify.remember(base, index, verdict)
+    judge_spec = base.model_copy(update={"model": roles["judge"].model}) \
+        if config.judge_model else base
+    settings = Settings(strategies=config.strategies, delta=config.delta, rounds=config.rounds,
+                        seed=config.seed)
+    folds = []
+    try:
+        for split in splits:
+            folds.append(await optimize(judge_spec, loaded.examples, split, scorer=scorer,
+                                        reflection=roles["reflection"], verify=verify,
+                                        settings=settings, phase=tracker.phase))
+    finally:
+        for model in {id(v): v for v in roles.values()}.values():
+            if not models or model not in models.values():
+                await model.aclose()
+    tracker.phase("finalizing")
+    return _outcome(run_id, base, loaded, folds, budget, scorer, verify)
+
+
+def _settings(store: Store, run_id: int) -> tuple[AlignConfig, JudgeSpec, int, str | None]:
+    with store.session() as session:
+        row = session.get_one(m.AlignmentRun, run_id)
+        version = session.get_one(m.JudgeVersion, row.judge_version_id)
+        judge = session.get_one(m.Judge, version.judge_id)
+        criterion = session.get(m.Criterion, judge.criterion_id) if judge.criterion_id else None
+        return (AlignConfig.model_validate(row.config), to_spec(version), version.id,
+                criterion.name if criterion else None)
+
+
+def _load(store: Store, config: AlignConfig, version_id: int,
+          judge_criterion: str | None) -> Loaded:
+    criterion = config.criterion or judge_criterion
+    with store.session() as session:
+        if config.dataset:
+            loaded = load_dataset(session, config.dataset, criterion)
+        else:
+            loaded = load_runs(session, config.from_runs, version_id, criterion)
+    if config.sample:
+        loaded = sample_examples(loaded, config.sample, config.group_by, config.seed)
+    return loaded
+
+
+def _splits(examples: list[Example], config: AlignConfig) -> list[Split]:
+    if config.folds:
+        return kfold_splits(examples, config.folds, group_by=config.group_by, seed=config.seed)
+    return [split_examples(examples, config.ratios, group_by=config.group_by, seed=config.seed)]
+
+
+def _models(config: AlignConfig, base: JudgeSpec,
+            given: Mapping[str, ModelAPI]) -> dict[str, ModelAPI]:
+    names = {"judge": config.judge_model or base.model,
+             "reflection": config.reflection_model or default_model()}
+    names["verify"] = config.verify_model or names["judge"]
+    opened: dict[str, ModelAPI] = {}
+    roles: dict[str, ModelAPI] = {}
+    for role in ("judge", "reflection", "verify"):
+        if role in given:
+            roles[role] = given[role]
+            continue
+        if role == "verify" and not config.verify_model:
+            roles[role] = roles["judge"]
+            continue
+        # One object per model string: a local model is loaded once and shared by the roles.
+        name = names[role]
+        if name not in opened:
+            opened[name] = resolve_model(name)
+        roles[role] = opened[name]
+    return roles
+
+
+def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResult],
+             budget: Budget, scorer: Scorer, verify: Scorer) -> dict[str, Any]:
+    examples = loaded.examples
+    test_idx = [i for f in folds for i in f.split.test]
+    train = [examples[i] for i in folds[0].split.train]
+    test = [examples[i] for i in test_idx]
+    base_test: list[Verdict] = [v for f in folds for v in f.base_test]
+    cand_test: list[Verdict] = [v for f in folds for v in f.candidate_test]
+    winner = folds[0].candidate
+    stats = test_outcome(base, winner.spec, train, test, base_test, cand_test)
+    seconds = dict(scorer.seconds)
+    for phase, value in verify.seconds.items():
+        if verify is not scorer:
+            seconds[phase] = seconds.get(phase, 0.0) + value
+    notes = [n for f in folds for n in f.notes]
+    if len(folds) > 1:
+        notes.append(f"{len(folds)}-fold cross-validation: test figures pool every fold; the "
+                     "candidate saved is fold 1's")
+    traces = folds[0].traces
+    return {
+        "run": run_id, "status": "aligned", "criterion": loaded.criterion,
+        "split": folds[0].split.sizes() if len(folds) == 1 else
+        {"train": len(folds[0].split.train), "val": len(folds[0].split.val), "test": len(test)},
+        "folds": len(folds),
+        "disagreements": traces.disagreements, "agreeing_skipped": traces.agreeing_skipped,
+        "traces_warning": traces.warning, "strategy": winner.strategy,
+        "guidelines": winner.spec.guidelines, "threshold": winner.spec.threshold,
+        "prompt_diff": prompt_diff(base, winner.spec),
+        "validation": {"baseline": folds[0].base_val, "candidate": winner.val_agreement,
+                       "curve": winner.curve},
+        **stats,
+        "details": winner.details, "notes": notes,
+        "calls": budget.calls, "prompt_tokens": budget.prompt_tokens,
+        "completion_tokens": budget.completion_tokens, "cost_usd": round(budget.usd, 6),
+        "per_phase": {p: dict(v, seconds=round(seconds.get(p, 0.0), 3))
+                      for p, v in budget.by_phase.items()},
+        "test_items": [e.item.id if e.item.id is not None else e.item.external_id
+                       for e in test],
+        "candidate_spec": spec_to_dict(winner.spec),
+    }

@@ -1,0 +1,85 @@
+"""Scoring candidate judges on labeled examples for an alignment run, with its budget.
+
+Every model call an alignment run makes to a judge goes through `Scorer.score`, which uses the
+runner's `score_items` (limits, retries, answer cache), charges the run's budget per phase, and
+remembers verdicts by (spec, example) so the same candidate is never scored twice on one item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from evalign.align.examples import Example
+from evalign.align.guards import Budget
+from evalign.judges.spec import JudgeSpec, Verdict
+from evalign.providers.base import ModelAPI
+from evalign.runner import score_items
+from evalign.store import Store
+
+Progress = Callable[[int, int], None]
+
+
+def agreement(spec: JudgeSpec, examples: Sequence[Example], verdicts: Sequence[Verdict]) -> float:
+    """Share of examples whose verdict agrees with the human pass/fail (errors count as misses).
+
+    NaN when there are no examples.
+    """
+    if not examples:
+        return float("nan")
+    hits = sum(judged_pass(spec, v) == e.passed for e, v in zip(examples, verdicts, strict=True))
+    return hits / len(examples)
+
+
+def judged_pass(spec: JudgeSpec, verdict: Verdict) -> bool | None:
+    """The verdict as pass/fail, honouring a prompt judge's p_pass threshold."""
+    if verdict.value is None:
+        return None
+    if spec.kind == "prompt" and spec.threshold is not None and verdict.p_pass is not None:
+        return verdict.p_pass >= spec.threshold
+    return spec.scale.to_pass(verdict.value)
+
+
+@dataclass
+class Scorer:
+    """Scores judge specs on examples of one alignment run.
+
+    Attributes:
+        model: the judge model (a provider object, kept loaded across calls).
+        budget: the run's budget, charged per phase.
+        cache_store: the store whose answer cache to use (None: no cache).
+        phase: the phase to charge calls to (set by the run as phases change).
+    """
+
+    model: ModelAPI
+    budget: Budget
+    cache_store: Store | None = None
+    phase: str = "verifying"
+    check: Callable[[], None] | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    _memo: dict[tuple[str, int], Verdict] = field(default_factory=dict)
+
+    def remember(self, spec: JudgeSpec, index: int, verdict: Verdict) -> None:
+        """Record a verdict obtained elsewhere (e.g. from a source run)."""
+        self._memo[(spec.model_dump_json(), index)] = verdict
+
+    async def score(self, spec: JudgeSpec, examples: Sequence[Example], indices: Sequence[int],
+                    progress: Progress | None = None) -> list[Verdict]:
+        """Verdicts of `spec` on `examples[i]` for i in `indices`, in that order."""
+        key = spec.model_dump_json()
+        todo = [i for i in dict.fromkeys(indices) if (key, i) not in self._memo]
+        if todo:
+            if self.check is not None:
+                self.check()
+            if self.phase not in self.budget.exempt:
+                self.budget.check()
+            batch = await score_items(spec, [examples[i].item for i in todo], model=self.model,
+                                      cache_store=self.cache_store)
+            for i, verdict in zip(todo, batch.verdicts, strict=True):
+                self._memo[(key, i)] = verdict
+            self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + batch.seconds
+            self.budget.charge(self.phase, batch.calls, batch.prompt_tokens,
+                               batch.completion_tokens, batch.cost_usd)
+        if progress is not None:
+            progress(len(indices), len(indices))
+        return [self._memo[(key, i)] for i in indices]

@@ -1,0 +1,109 @@
+"""The honest split: train / validation / test, stratified by human label, grouped.
+
+Items that share a `group_by` value (e.g. the same question asked twice, once with a complete
+answer and once with a truncated one) always land in the same part, so a judge is never tuned on
+one half of a pair and tested on the other. scikit-learn's `StratifiedGroupKFold` does the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sklearn.model_selection import StratifiedGroupKFold
+
+from evalign.align.examples import Example
+from evalign.errors import ConfigError, UserError
+
+DEFAULT_RATIOS = (0.5, 0.25, 0.25)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Indices into the example list for each part."""
+
+    train: tuple[int, ...]
+    val: tuple[int, ...]
+    test: tuple[int, ...]
+
+    def sizes(self) -> dict[str, int]:
+        """`{"train": n, "val": n, "test": n}`."""
+        return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
+
+
+def parse_ratios(text: str) -> tuple[float, float, float]:
+    """Read `--split 0.5,0.25,0.25` (any three positive numbers; normalized to sum 1)."""
+    try:
+        parts = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        raise ConfigError(f"--split {text!r}: give three numbers, e.g. 0.5,0.25,0.25") from None
+    if len(parts) != 3 or min(parts) <= 0:
+        raise ConfigError(f"--split {text!r}: give three positive numbers, e.g. 0.5,0.25,0.25")
+    total = sum(parts)
+    return parts[0] / total, parts[1] / total, parts[2] / total
+
+
+def split_examples(
+    examples: Sequence[Example],
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS,
+    *,
+    group_by: str | None = None,
+    seed: int = 0,
+) -> Split:
+    """Split examples into train / val / test, stratified by pass/fail and grouped.
+
+    The test part is one fold of `round(1 / test_ratio)` folds; validation is one fold of the
+    rest, sized the same way, so the parts approach `ratios` as closely as the groups allow.
+
+    Raises:
+        UserError: too few groups for the requested parts.
+    """
+    indices = list(range(len(examples)))
+    rest, test = _take_fold(examples, indices, ratios[2], group_by, seed)
+    train, val = _take_fold(examples, rest, ratios[1] / (ratios[0] + ratios[1]), group_by, seed)
+    return Split(tuple(sorted(train)), tuple(sorted(val)), tuple(sorted(test)))
+
+
+def kfold_splits(
+    examples: Sequence[Example], k: int, *, group_by: str | None = None, seed: int = 0
+) -> list[Split]:
+    """K-fold cross-validation: fold i is the test part, fold i+1 validation, the rest train."""
+    if k < 3:
+        raise ConfigError(f"--folds {k}: use at least 3 folds (train, validation and test)")
+    folds = _folds(examples, list(range(len(examples))), k, group_by, seed)
+    splits = []
+    for i in range(k):
+        test, val = folds[i], folds[(i + 1) % k]
+        train = [j for f in range(k) if f not in (i, (i + 1) % k) for j in folds[f]]
+        splits.append(Split(tuple(sorted(train)), tuple(sorted(val)), tuple(sorted(test))))
+    return splits
+
+
+def _take_fold(
+    examples: Sequence[Example], indices: list[int], ratio: float, group_by: str | None, seed: int
+) -> tuple[list[int], list[int]]:
+    n_folds = max(2, round(1 / ratio))
+    folds = _folds(examples, indices, n_folds, group_by, seed)
+    held = folds[0]
+    kept = [i for i in indices if i not in set(held)]
+    return kept, held
+
+
+def _folds(
+    examples: Sequence[Example], indices: list[int], k: int, group_by: str | None, seed: int
+) -> list[list[int]]:
+    groups = [examples[i].group_key(group_by) for i in indices]
+    if len(set(groups)) < k:
+        raise UserError(
+            f"only {len(set(groups))} distinct groups"
+            + (f" of {group_by!r}" if group_by else "")
+            + f" for {k} parts: label more items or use fewer parts"
+        )
+    labels = [int(examples[i].passed) for i in indices]
+    # With too few items of one label per fold, stratification is impossible; plain group folds
+    # still keep pairs together.
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    return [
+        [indices[j] for j in held]
+        for _, held in splitter.split(indices, labels, groups)
+    ]

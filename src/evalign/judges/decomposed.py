@@ -1,0 +1,141 @@
+"""Decomposed judges: one short yes/no question per check, aggregated into one verdict.
+
+A small model judges a whole rubric at chance but answers "does the response mention X?" well.
+Each check is asked in its own call whose messages start with the same system text and the same
+item text, and end with the question, so a provider with a prefix cache (the local model) reads
+the item once and each further check costs only its question's few tokens.
+
+`JudgeSpec.checks` for `kind="decomposed"`:
+
+    questions          fixed yes/no questions (e.g. the criteria of a prompt), or
+    rubric_field       an item field split per item into concepts (e.g. "grading_notes")
+    question_template  how a concept becomes a question (default: Does the response mention …?)
+    expand             spell out abbreviations in concepts (default true)
+    context_fields     the item fields shown, in order (default: every field but the rubric)
+    aggregation        see `evalign.align.aggregate` (default: weakest check's P(yes) ≥ 0.5)
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from evalign.align import aggregate
+from evalign.align.rubric import DEFAULT_QUESTION, question_for, split_rubric
+from evalign.errors import ConfigError, ParseError
+from evalign.items import Item
+from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
+from evalign.providers.base import GenerateRequest, ModelAPI
+
+SYSTEM = (
+    "You check one point at a time. Read the text, then answer the question about it "
+    "with exactly one word: Yes or No."
+)
+CHOICES = ("Yes", "No")
+_LABELS = {"output": "Response", "response": "Response", "output_1": "Response 1",
+           "output_2": "Response 2"}
+
+
+async def score_decomposed(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verdict:
+    """Ask each check of `spec` about `item` and aggregate the answers into one verdict.
+
+    Raises:
+        ConfigError: the spec names no questions and no rubric field, or the item lacks it.
+    """
+    started = time.monotonic()
+    questions = check_questions(spec, item)
+    prefix = context_text(spec, item)
+    checks: list[CheckResult] = []
+    prompt_tokens = completion_tokens = 0
+    for question in questions:
+        request = GenerateRequest(
+            messages=[{"role": "system", "content": SYSTEM},
+                      {"role": "user", "content": f"{prefix}\n\n{question} Answer Yes or No."}],
+            params={"temperature": 0.0, "max_tokens": 2, **spec.params},
+            choices=CHOICES,
+            context=item.fields() | {"check": question},
+        )
+        result = await model.generate(request)
+        prompt_tokens += result.prompt_tokens or 0
+        completion_tokens += result.completion_tokens or 0
+        p_yes = _p_yes(result.choice_probs, result.text)
+        if p_yes is None:
+            error = _unreadable(question, result.text)
+            return Verdict(value=None, raw=result.text, error=str(error), error_kind=error.kind,
+                           checks=checks, prompt_tokens=prompt_tokens,
+                           completion_tokens=completion_tokens,
+                           latency_s=time.monotonic() - started)
+        checks.append(CheckResult(question=question, passed=p_yes >= 0.5, p_yes=p_yes))
+    return _verdict(spec, checks, prompt_tokens, completion_tokens, time.monotonic() - started)
+
+
+def aggregate_verdict(spec: JudgeSpec, verdict: Verdict) -> Verdict:
+    """Re-decide a decomposed verdict under `spec`'s aggregation, without calling the model."""
+    return _verdict(spec, verdict.checks, verdict.prompt_tokens, verdict.completion_tokens,
+                    verdict.latency_s)
+
+
+def check_questions(spec: JudgeSpec, item: Item) -> list[str]:
+    """The yes/no questions asked about `item`."""
+    config = spec.checks
+    template = str(config.get("question_template") or DEFAULT_QUESTION)
+    if config.get("questions"):
+        return [str(q) for q in config["questions"]]
+    field = config.get("rubric_field")
+    if not field:
+        raise ConfigError("decomposed judge: set checks.questions or checks.rubric_field")
+    fields = item.fields()
+    if field not in fields:
+        raise ConfigError(
+            f"decomposed judge: item {item.external_id or item.id} has no field {field!r}"
+        )
+    concepts = split_rubric(fields[field], expand=bool(config.get("expand", True)))
+    return [question_for(c, template) for c in concepts]
+
+
+def context_text(spec: JudgeSpec, item: Item) -> str:
+    """The item text every check of the item shares (the cacheable prefix)."""
+    fields = item.fields()
+    rubric = spec.checks.get("rubric_field")
+    names = spec.checks.get("context_fields") or _default_fields(fields, rubric)
+    blocks = []
+    for name in names:
+        if name in fields:
+            label = _LABELS.get(name, name.replace("_", " ").capitalize())
+            blocks.append(f"{label}:\n{fields[name]}")
+    return "\n\n".join(blocks)
+
+
+def _default_fields(fields: dict[str, str], rubric: Any) -> list[str]:
+    outputs: list[str] = [n for n in ("output_1", "output_2") if n in fields] or ["output"]
+    skip = {rubric, "output", "response", "output_1", "output_2"}
+    return [n for n in fields if n not in skip] + outputs
+
+
+def _p_yes(probs: Any, text: str) -> float | None:
+    if probs:
+        yes, no = float(probs.get("Yes", 0.0)), float(probs.get("No", 0.0))
+        if yes + no > 0:
+            return yes / (yes + no)
+    word = text.strip().split()[0].strip(".,:;!\"'").lower() if text.strip() else ""
+    return {"yes": 1.0, "no": 0.0}.get(word)
+
+
+def _unreadable(question: str, text: str) -> ParseError:
+    return ParseError(f"check {question!r}: answer {text[:80]!r} is neither Yes nor No", text)
+
+
+def _verdict(spec: JudgeSpec, checks: list[CheckResult], prompt_tokens: int,
+             completion_tokens: int, latency: float) -> Verdict:
+    aggregation = spec.checks.get("aggregation") or {"method": "min_threshold", "threshold": 0.5}
+    probs = [c.p_yes if c.p_yes is not None else float(bool(c.passed)) for c in checks]
+    passed = aggregate.decide(aggregation, probs)
+    failed = [c.question for c in checks if not c.passed]
+    reasoning = ("missing: " + "; ".join(failed)) if failed else "every check answered yes"
+    value = spec.scale.parse_value("pass" if passed else "fail") if spec.scale.kind in (
+        "pass_fail", "thumbs") else ("pass" if passed else "fail")
+    return Verdict(
+        value=value, reasoning=reasoning, raw=reasoning, p_pass=aggregate.score(aggregation, probs),
+        checks=list(checks), prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+        latency_s=latency,
+    )

@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from evalign.align import aggregate
+from evalign.align.baselines import length_baseline, majority_baseline
+from evalign.align.examples import Example
+from evalign.align.guards import (
+    Budget,
+    BudgetExceeded,
+    GuardError,
+    check_fields_preserved,
+    check_no_leak,
+)
+from evalign.align.rubric import expand_abbreviations, question_for, split_rubric
+from evalign.align.split import kfold_splits, parse_ratios, split_examples
+from evalign.align.traces import build_traces, template_fields
+from evalign.errors import ConfigError, UserError
+from evalign.items import Item
+from evalign.judges.spec import JudgeSpec, Verdict
+from evalign.scores import ScoreConfig
+from tests.align.helpers import PROMPT, rows
+
+PF = ScoreConfig(kind="pass_fail")
+
+
+def _examples(questions: int = 16) -> list[Example]:
+    return [Example(r.item, r.labels[0].value, PF, r.labels[0].reasoning) for r in rows(questions)]
+
+
+def test_split_is_stratified_grouped_and_seeded() -> None:
+    examples = _examples(16)
+    split = split_examples(examples, group_by="question", seed=3)
+    assert split.sizes() == {"train": 16, "val": 8, "test": 8}
+    parts = [split.train, split.val, split.test]
+    assert sorted(i for p in parts for i in p) == list(range(32))
+    questions = [{examples[i].item.inputs["question"] for i in p} for p in parts]
+    assert not (questions[0] & questions[1] or questions[0] & questions[2]
+                or questions[1] & questions[2])
+    assert sum(examples[i].passed for i in split.test) == 4
+    assert split_examples(examples, group_by="question", seed=3) == split
+    assert split_examples(examples, group_by="question", seed=4) != split
+
+
+def test_kfold_tests_every_item_once() -> None:
+    examples = _examples(12)
+    splits = kfold_splits(examples, 4, group_by="question")
+    tested = sorted(i for s in splits for i in s.test)
+    assert tested == list(range(24))
+    with pytest.raises(ConfigError):
+        kfold_splits(examples, 2)
+
+
+def test_split_refuses_too_few_groups_and_bad_ratios() -> None:
+    with pytest.raises(UserError, match="distinct groups"):
+        split_examples(_examples(2), group_by="question")
+    assert parse_ratios("2,1,1") == (0.5, 0.25, 0.25)
+    with pytest.raises(ConfigError, match="three positive"):
+        parse_ratios("0.5,0.5")
+
+
+def test_rubric_split_and_expansion() -> None:
+    concepts = split_rubric("*Post-$ val* critical, pre-money val! + new invstmnt; "
+                            "$1,000 fee (a, b). 18mo runway\n- mkt size")
+    texts = [c.text for c in concepts]
+    assert texts == ["post-money valuation critical", "pre-money valuation + new investment",
+                     "$1,000 fee (a, b)", "18 months runway", "market size"]
+    assert [c.critical for c in concepts][:3] == [True, True, False]
+    assert expand_abbreviations("R&D w/ rev") == "R&D with revenue"
+    assert question_for(concepts[-1]) == 'Does the response mention "market size"?'
+
+
+def test_aggregation_methods_and_learning() -> None:
+    probs = [[0.9, 0.8], [0.9, 0.2], [0.95, 0.7], [0.3, 0.9]]
+    labels = [True, False, True, False]
+    fitted = aggregate.fit("min_threshold", probs, labels)
+    assert 0.3 < fitted["threshold"] <= 0.7
+    assert aggregate.accuracy(fitted, probs, labels) == 1.0
+    assert aggregate.decide({"method": "all_pass"}, [0.6, 0.5])
+    assert not aggregate.decide({"method": "count_failed", "max_failed": 0}, [0.6, 0.4])
+    chosen, scores = aggregate.learn(probs, labels, probs, labels)
+    assert chosen["method"] == "all_pass" and scores["all_pass"] == 1.0
+    assert math.isnan(aggregate.accuracy({"method": "all_pass"}, [], []))
+    logistic = aggregate.fit("logistic", probs * 3, labels * 3)
+    assert logistic["method"] == "logistic" and len(logistic["coef"]) == 4
+
+
+def test_traces_show_template_fields_only_and_count() -> None:
+    examples = _examples(8)
+    spec = JudgeSpec(prompt=PROMPT)
+    assert template_fields(PROMPT) == ["response", "grading_notes"]
+    verdicts = [Verdict(value="pass") for _ in examples]
+    traces = build_traces(spec, examples, verdicts, list(range(16)))
+    assert traces.disagreements == 8 and traces.agreeing_skipped == 8
+    assert traces.warning is not None and "8 disagreements" in traces.warning
+    first = traces.traces[0]
+    assert set(first.fields) == {"grading_notes"}  # never "secret" or "question"
+    assert "secret" not in first.to_text() and first.human == "fail"
+
+
+def test_traces_numeric_delta() -> None:
+    scale = ScoreConfig.parse("numeric:0:100:50")
+    examples = [Example(Item({}, "x"), 60.0, scale), Example(Item({}, "y"), 90.0, scale)]
+    spec = JudgeSpec(prompt="{output}", scale=scale)
+    verdicts = [Verdict(value=45.0), Verdict(value=70.0)]
+    assert build_traces(spec, examples, verdicts, [0, 1], delta=0).disagreements == 1
+    assert build_traces(spec, examples, verdicts, [0, 1], delta=18).disagreements == 1
+    assert build_traces(spec, examples, verdicts, [0, 1], delta=30).disagreements == 0
+
+
+def test_guards() -> None:
+    base = JudgeSpec(prompt=PROMPT)
+    with pytest.raises(GuardError, match="grading_notes"):
+        check_fields_preserved(base, base.model_copy(update={"prompt": "Judge {response}"}))
+    held = ["the quick brown fox jumps over the lazy dog near the river bank"]
+    leaky = base.model_copy(update={"guidelines": "- quick brown fox jumps over the lazy dog near"})
+    with pytest.raises(GuardError, match="8-word"):
+        check_no_leak(base, leaky, held)
+    check_no_leak(base, base.model_copy(update={"guidelines": "- be strict"}), held)
+    budget = Budget(max_calls=3)
+    budget.charge("distilling guidelines", 3)
+    with pytest.raises(BudgetExceeded):
+        budget.charge("distilling guidelines", 1)
+    assert budget.by_phase["distilling guidelines"]["calls"] == 4
+    budget.charge("verifying", 5)  # the final test scoring is counted, never stopped
+
+
+def test_trivial_baselines() -> None:
+    examples = _examples(8)
+    train, test = examples[:8], examples[8:]
+    assert majority_baseline(train, test).predictions == [True] * 8
+    length = length_baseline(train, test)
+    assert "≥" in length.description
+    assert length.predictions == [e.passed for e in test]  # fail answers are shorter here
