@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from html import unescape
 from typing import Any
 
 import httpx
@@ -80,4 +81,4 @@ class Client:
 
 def text_of(html: str) -> str:
     """The page without tags, whitespace collapsed (for asserting on visible text)."""
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import URL
+from starlette.datastructures import UploadFile as FormFile
 
 from evalign.errors import UserError
 from evalign.web.deps import StoreDep
@@ -52,7 +53,7 @@ async def upload_file(request: Request, store: StoreDep) -> Response:
     options = _options(form)
     file = form.get("file")
     token = str(form.get("token") or "")
-    if isinstance(file, UploadFile) and file.filename:
+    if isinstance(file, FormFile) and file.filename:
         token = save_upload(file.file, file.filename)
     if not token:
         return _page(request, None, options, error="choose a file to upload")
