@@ -102,3 +102,21 @@ def test_criterion_rule(store: Store) -> None:
     assert run_report(store, run, criterion="tone")["agreement"] == 0.5
     with pytest.raises(NotFoundError):
         run_report(store, 999)
+
+
+def test_judges_ranked_and_unfinished_run_warned(store: Store) -> None:
+    from evalign.report.build import judges_report
+    from evalign.store import models as m
+
+    add_dataset(store, "bal", BALANCED)
+    weak = add_run(store, "bal", ["pass"] * 40, judge="weak")
+    strong = add_run(store, "bal", ["pass" if i % 2 == 0 or i < 4 else "fail"
+                                    for i in range(40)], judge="strong")
+    ranked = judges_report(store, [weak, strong])
+    assert [(r["group"], r["run"]) for r in ranked["rows"]] == [("strong@v1", strong),
+                                                                ("weak@v1", weak)]
+    assert ranked["rows"][0]["agreement"] == pytest.approx(38 / 40)
+    with store.session() as s:
+        s.get(m.Run, weak).status = "running"  # type: ignore[union-attr]
+    report = run_report(store, weak)
+    assert report["warnings"][0].startswith(f"run {weak} is running")

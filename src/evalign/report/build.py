@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
+from dataclasses import replace
 from typing import Any, Literal
 
 from evalign.errors import ConfigError
@@ -42,6 +43,9 @@ def run_report(
     loaded = load_run(store, run_id, criterion=criterion, view=view)
     report: dict[str, Any] = {"run": _run_block(loaded)}
     report.update(agreement_report(loaded.comparisons))
+    if loaded.status != "completed":
+        report["warnings"].insert(0, f"run {run_id} is {loaded.status}: the figures cover the "
+                                  f"{loaded.verdicts} verdicts stored so far")
     if vs is not None:
         other = load_run(store, vs, criterion=loaded.criterion, view=view)
         if other.dataset != loaded.dataset:
@@ -59,6 +63,28 @@ def run_report(
         report["stability"] = stability(loaded.samples)
     report["disagreements"] = disagreement_rows(loaded)
     return report
+
+
+def judges_report(
+    store: Store, run_ids: list[int], *, criterion: str | None = None
+) -> dict[str, Any]:
+    """Several runs (judges or judge versions) on the same labels, ranked by agreement.
+
+    Returns `{"criterion", "runs": [run blocks], "rows": [breakdown rows by judge]}`; each row's
+    `group` is `NAME@vN`, and `run` is its run id.
+    """
+    blocks, comparisons, by_judge = [], [], {}
+    for run_id in run_ids:
+        loaded = load_run(store, run_id, criterion=criterion)
+        criterion = loaded.criterion
+        blocks.append(_run_block(loaded))
+        label = loaded.judge if loaded.judge not in by_judge else f"{loaded.judge}#run{run_id}"
+        by_judge[label] = run_id
+        comparisons += [replace(c, judge_name=label) for c in loaded.comparisons]
+    rows = breakdown(comparisons, "judge")
+    for row in rows:
+        row["run"] = by_judge[str(row["group"])]
+    return {"criterion": criterion, "runs": blocks, "rows": rows}
 
 
 def _run_block(loaded: RunComparisons) -> dict[str, Any]:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -93,7 +94,19 @@ def report_from_normalized(
     body["warnings"] = collect_warnings(norm, min_comparisons=min_comparisons)
     ordered = {key: body.get(key) for key in _ORDER}
     ordered.update({k: v for k, v in body.items() if k not in ordered})
-    return ordered
+    cleaned: dict[str, Any] = finite(ordered)
+    return cleaned
+
+
+def finite(data: Any) -> Any:
+    """`data` with every NaN or infinity replaced by None, so the JSON stays valid."""
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(v) for v in data]
+    return data
 
 
 def paired_report(
