@@ -14,6 +14,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from evalign.data import openai_jsonl, pairwise, ratings, sniff, tabular
 from evalign.data.reader import (
     DEFAULT_MAX_BYTES,
@@ -143,24 +145,72 @@ def import_file(
     if append and replace:
         raise ConfigError("choose one of append and replace")
     mode = "append" if append else "replace" if replace else mode
+    with store.session() as session:
+        parsed = parse_file(session, path, format=format, mapping=mapping, criterion=criterion,
+                            scale=scale, annotator=annotator, max_bytes=max_bytes)
+        rows = unique_ids(parsed.source, parsed.rows)
+        if sample is not None:
+            rows = iter(reservoir(rows, sample, seed))
+        info = {"file": str(path), "format": parsed.format, "sample": sample, "seed": seed,
+                "imported_at": datetime.now(UTC).isoformat()}
+        stats = write_dataset(session, dataset, rows, parsed.criteria, kind=parsed.kind,
+                              source=info, mode=mode, source_name=parsed.source.name)
+    return summarize(stats, parsed.format, parsed.kind)
+
+
+@dataclass
+class ParsedFile:
+    """A file opened for import: what it was recognized as, and its rows (read lazily).
+
+    Attributes:
+        source: the file, for error messages.
+        format: the container and shape, e.g. `csv/table`.
+        shape: `openai`, `table`, `pairwise` or `ratings`.
+        kind: `single` or `pairwise`.
+        columns: the first record's columns.
+        criteria: the scales labels are checked against (store-backed when given a session).
+        rows: the rows; iterating raises `DataError` at the first bad line.
+    """
+
+    source: Source
+    format: str
+    shape: sniff.Shape
+    kind: str
+    columns: list[str]
+    criteria: Criteria
+    rows: Iterator[Row]
+
+
+def parse_file(
+    session: Session,
+    path: str | Path,
+    *,
+    format: str = "auto",
+    mapping: Mapping[str, str] | None = None,
+    criterion: str | None = None,
+    scale: str | ScoreConfig | None = None,
+    annotator: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ParsedFile:
+    """Recognize a file's format and return its rows, without writing anything.
+
+    This is the first half of `import_file`, for callers that preview an upload. Criteria the
+    labels name are looked up (and created, if new) in `session`: roll it back to keep nothing.
+
+    Raises:
+        DataError: an empty file or a malformed first record.
+        ConfigError: a bad format or scale.
+    """
     source = Source(path, max_bytes)
     explicit = ScoreConfig.parse(scale) if scale is not None else None
     container = sniff.container_of(source, format)
     records = _peeked(source, _records(source, container))
     shape = sniff.shape_of(format, records.columns)
+    criteria = Criteria(session, explicit, DEFAULT_SCALES[shape])
+    rows = _parser(shape)(source, records, criteria, mapping or {}, criterion, annotator)
     kind = "pairwise" if shape == "pairwise" else "single"
-    fmt = f"{container}/{shape}"
-    info = {"file": str(path), "format": fmt,
-            "imported_at": datetime.now(UTC).isoformat(), "sample": sample, "seed": seed}
-    with store.session() as session:
-        criteria = Criteria(session, explicit, _DEFAULT_SCALES[shape])
-        rows = _parser(shape)(source, records, criteria, mapping or {}, criterion, annotator)
-        rows = unique_ids(source, rows)
-        if sample is not None:
-            rows = iter(reservoir(rows, sample, seed))
-        stats = write_dataset(session, dataset, rows, criteria, kind=kind, source=info,
-                              mode=mode, source_name=source.name)
-    return summarize(stats, fmt, kind)
+    return ParsedFile(source, f"{container}/{shape}", shape, kind, records.columns, criteria,
+                      rows)
 
 
 class _peeked:
@@ -190,10 +240,13 @@ Parser = Callable[
     [Origin, Iterable[Record], Scales, Mapping[str, str], str | None, str | None], Iterator[Row]
 ]
 
-_DEFAULT_SCALES: dict[str, ScoreConfig] = {
+DEFAULT_SCALES: dict[str, ScoreConfig] = {
     "openai": openai_jsonl.DEFAULT_SCALE, "table": tabular.DEFAULT_SCALE,
     "pairwise": pairwise.DEFAULT_SCALE, "ratings": ratings.DEFAULT_SCALE,
 }
+
+
+_DEFAULT_SCALES = DEFAULT_SCALES  # the web upload preview's name for it
 
 
 def _parser(shape: sniff.Shape) -> Parser:
