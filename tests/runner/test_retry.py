@@ -104,6 +104,22 @@ def test_limiter_halves_on_429_and_grows_back() -> None:
     assert limiter.limit == 8
 
 
+def test_a_burst_of_429s_halves_the_limit_once() -> None:
+    limiter = AdaptiveLimiter(32)
+    epoch = limiter.epoch
+    for _ in range(20):  # twenty calls in flight together all get a 429
+        limiter.on_rate_limited(epoch)
+    assert limiter.limit == 16
+    limiter.on_rate_limited(limiter.epoch)  # a call started after the decrease
+    assert limiter.limit == 8
+
+
+def test_rate_limits_have_their_own_budget() -> None:
+    model = Flaky(["429"] * 8)  # more 429s than the failure budget of 4 attempts
+    batch = asyncio.run(score_items(SPEC, ITEMS[:3], model=model, policy=FAST))
+    assert batch.errors == 0 and all(v.attempts == 9 for v in batch.verdicts)
+
+
 @pytest.mark.parametrize("attempt", [1, 3, 10])
 def test_backoff_is_bounded_with_jitter(attempt: int) -> None:
     policy = RetryPolicy(base_delay=0.5, max_delay=4.0)

@@ -1,8 +1,9 @@
 """Adaptive concurrency: at most `limit` model calls in flight, AIMD-style.
 
-A 429 halves the limit (multiplicative decrease, never below 1); every `limit` successful calls
-in a row raise it by one (additive increase) up to the ceiling. The default ceiling comes from
-the model: 32 for remote providers, 1 for the in-process local model.
+A 429 halves the limit (multiplicative decrease, never below 1) — once per burst: 429s from
+calls that were already in flight before the last decrease do not shrink it again. Every `limit`
+successful calls in a row raise it by one (additive increase) up to the ceiling. The default
+ceiling comes from the model: 32 for remote providers, 1 for the in-process local model.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class AdaptiveLimiter:
         self.limit = self.ceiling
         self.in_flight = 0
         self._streak = 0
+        self.epoch = 0
         self._changed: asyncio.Condition | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -38,13 +40,13 @@ class AdaptiveLimiter:
         return self._changed
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """Hold one in-flight slot for the duration of a call."""
+    async def slot(self) -> AsyncIterator[int]:
+        """Hold one in-flight slot for the duration of a call; yields the current epoch."""
         async with self._condition:
             await self._condition.wait_for(lambda: self.in_flight < self.limit)
             self.in_flight += 1
         try:
-            yield
+            yield self.epoch
         finally:
             async with self._condition:
                 self.in_flight -= 1
@@ -61,7 +63,10 @@ class AdaptiveLimiter:
             self.limit += 1
             self._streak = 0
 
-    def on_rate_limited(self) -> None:
-        """The provider said 429: halve the limit."""
+    def on_rate_limited(self, epoch: int | None = None) -> None:
+        """The provider said 429 to a call started in `epoch`: halve the limit, once per epoch."""
         self._streak = 0
+        if epoch is not None and epoch != self.epoch:
+            return  # this burst already shrank the limit
         self.limit = max(1, self.limit // 2)
+        self.epoch += 1

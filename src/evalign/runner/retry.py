@@ -24,13 +24,16 @@ class RetryPolicy:
     """How hard to try one call.
 
     Attributes:
-        attempts: calls at most, the first included.
+        attempts: calls at most, the first included, for failures (5xx, timeouts, ...).
+        rate_limit_attempts: calls at most while the provider keeps answering 429: being told
+            to slow down is not a failure of the call, so it has its own, larger budget.
         base_delay: seconds before the first retry; doubles each time.
         max_delay: the longest single wait (also caps a provider's Retry-After).
         timeout: seconds one call may take before it counts as a transient failure.
     """
 
     attempts: int = 6
+    rate_limit_attempts: int = 30
     base_delay: float = 0.5
     max_delay: float = 30.0
     timeout: float = 300.0
@@ -52,25 +55,29 @@ async def call_with_retry(call: Callable[[], Awaitable[T]], policy: RetryPolicy,
         ProviderError: the last failure, once the attempts are spent (or at once if not worth
             retrying).
     """
-    attempt = 0
+    attempt = failures = limited = 0
     while True:
         attempt += 1
+        epoch = limiter.epoch
         try:
-            async with limiter.slot():
+            async with limiter.slot() as epoch:
                 result = await asyncio.wait_for(call(), timeout=policy.timeout)
                 limiter.on_success()
         except RateLimitError as exc:
-            limiter.on_rate_limited()
+            limiter.on_rate_limited(epoch)
+            limited += 1
             failure: ProviderError = exc
+            spent = limited >= policy.rate_limit_attempts
             wait = min(policy.max_delay, exc.retry_after) if exc.retry_after is not None \
-                else policy.backoff(attempt)
+                else policy.backoff(limited)
         except (TransientError, TimeoutError, ConnectionError, OSError) as exc:
+            failures += 1
             failure = exc if isinstance(exc, TransientError) else TransientError(_describe(exc))
-            wait = policy.backoff(attempt)
+            spent = failures >= policy.attempts
+            wait = policy.backoff(failures)
         else:
             return result, attempt
-        if attempt >= policy.attempts:
-            failure.attempts = attempt  # type: ignore[attr-defined]
+        if spent:
             raise failure
         await asyncio.sleep(wait)
 
