@@ -35,11 +35,16 @@ import json
 import math
 import re
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import h11
@@ -717,6 +722,72 @@ class MockProvider:
         self.stop()
 
 
+class MockProcess:
+    """The mock in its own process (so it shares no GIL with the tool under test).
+
+    Same surface as `MockProvider`: `start()`, `.url`, `.stats()`, `.stop()`.
+    """
+
+    def __init__(self, config: MockConfig | None = None) -> None:
+        self.config = config or MockConfig()
+        self.port = _free_port()
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL for OpenAI clients (ends in /v1)."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def start(self) -> MockProcess:
+        """Start the server process and wait until it answers."""
+        args = [sys.executable, str(Path(__file__).resolve()), "--port", str(self.port)]
+        for name, value in asdict(self.config).items():
+            if value is not None and not isinstance(value, bool):
+                args += ["--" + name.replace("_", "-"), str(value)]
+        if not self.config.keep_timeline:
+            args.append("--no-timeline")
+        self._proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                self.stats()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("mock provider process did not start")
+
+    def stats(self) -> dict[str, Any]:
+        """The counters, fetched from `GET /_mock/stats`."""
+        url = f"http://127.0.0.1:{self.port}/_mock/stats"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            data: dict[str, Any] = json.load(response)
+        return data
+
+    def stop(self) -> None:
+        """Stop the process (SIGTERM, then SIGKILL)."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.terminate()
+            try:
+                self._proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+
+    def __enter__(self) -> MockProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 def physical_limit(
     n: int, concurrency: int, latency_s: float, rpm: int = 0, burst: int | None = None
 ) -> float:
@@ -733,6 +804,7 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--stats-file", help="write the final counters here as JSON on exit")
+    parser.add_argument("--no-timeline", dest="keep_timeline", action="store_false")
     defaults = MockConfig()
     for name, value in asdict(defaults).items():
         if isinstance(value, bool):

@@ -1,0 +1,104 @@
+"""evalign's side of the benchmarks: import the bench rows, create the judge, run it.
+
+Used in-process by the benchmarks and as a separate process (so it can be killed):
+``python -m bench.evalign_job run --db DB --rows ROWS.jsonl --concurrency 64``
+prints the run summary as one JSON line; ``resume --db DB --run ID`` finishes a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.data import JUDGE_PROMPT
+from evalign import JudgeSpec, ScoreConfig, open_store, resume_run, run_judge
+from evalign.data.importer import import_file
+from evalign.runner import RetryPolicy
+from evalign.store import Store, repo_judges
+
+DATASET = "bench"
+JUDGE = "bench-judge"
+
+
+def prepare(store: Store, rows_path: Path, model: str = "openai/mock") -> None:
+    """Import the rows as dataset `bench` and create judge `bench-judge` (the shared prompt)."""
+    import_file(store, rows_path, DATASET)
+    spec = JudgeSpec(prompt=JUDGE_PROMPT, scale=ScoreConfig(kind="pass_fail"), model=model)
+    with store.session() as session:
+        repo_judges.create_judge(session, JUDGE, spec, criterion="default")
+
+
+def policy(timeout: float | None) -> RetryPolicy | None:
+    """The runner's default retry policy, with a shorter call timeout when asked."""
+    return None if timeout is None else RetryPolicy(timeout=timeout)
+
+
+def run(store: Store, concurrency: int | None, timeout: float | None = None) -> dict[str, Any]:
+    """Run the bench judge over the bench dataset; the summary plus the measured wall time."""
+    started = time.perf_counter()
+    summary = run_judge(
+        store, JUDGE, DATASET, concurrency=concurrency, use_cache=False, policy=policy(timeout)
+    )
+    return {**summary.to_dict(), "measured_wall_s": time.perf_counter() - started}
+
+
+def verdicts(store: Store, run_id: int) -> dict[str, dict[str, Any]]:
+    """Every stored verdict of a run by item external id: value, error, error_kind, attempts."""
+    import sqlalchemy as sa
+
+    from evalign.store import models as m
+
+    with store.session() as session:
+        rows = session.execute(
+            sa.select(
+                m.Item.external_id,
+                m.Verdict.value,
+                m.Verdict.error,
+                m.Verdict.error_kind,
+                m.Verdict.attempts,
+                m.Verdict.p_pass,
+            )
+            .join(m.Item, m.Item.id == m.Verdict.item_id)
+            .where(m.Verdict.run_id == run_id)
+        )
+        return {
+            r[0]: {
+                "value": r[1],
+                "error": r[2],
+                "error_kind": r[3],
+                "attempts": r[4],
+                "p_pass": r[5],
+            }
+            for r in rows
+        }
+
+
+def _main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("action", choices=["prepare", "run", "resume"])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--rows", type=Path)
+    parser.add_argument("--run", type=int)
+    parser.add_argument("--concurrency", type=int)
+    parser.add_argument("--timeout", type=float)
+    args = parser.parse_args()
+    store = open_store(args.db)
+    try:
+        if args.action == "prepare":
+            prepare(store, args.rows)
+        elif args.action == "run":
+            print(json.dumps(run(store, args.concurrency, args.timeout)), flush=True)
+        else:
+            summary = resume_run(
+                store, args.run, concurrency=args.concurrency, policy=policy(args.timeout)
+            )
+            print(json.dumps(summary.to_dict()), flush=True)
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    _main()
