@@ -127,3 +127,12 @@ def test_backoff_is_bounded_with_jitter(attempt: int) -> None:
     ceiling = min(4.0, 0.5 * 2 ** (attempt - 1))
     assert all(ceiling / 2 <= d <= ceiling for d in delays)
     assert len(delays) > 1
+
+
+def test_cost_is_priced_per_model_and_unknown_stays_unknown() -> None:
+    priced = Flaky([])
+    priced.model = "openai/gpt-4o-mini"
+    batch = asyncio.run(score_items(SPEC, ITEMS[:2], model=priced, policy=FAST))
+    assert batch.cost_usd is not None and batch.cost_usd > 0
+    unknown = asyncio.run(score_items(SPEC, ITEMS[:2], model=Flaky([]), policy=FAST))
+    assert unknown.cost_usd is None and unknown.verdicts[0].cost_usd is None

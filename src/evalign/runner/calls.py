@@ -18,8 +18,8 @@ from evalign.judges.code import CodeJudges
 from evalign.judges.scorer import score_item
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest, GenerateResult, ModelAPI
+from evalign.providers.pricing import cost_usd
 from evalign.runner.cache import AnswerCache, cache_key
-from evalign.runner.cost import cost_of
 from evalign.runner.limits import AdaptiveLimiter
 from evalign.runner.retry import RetryPolicy, call_with_retry
 
@@ -106,7 +106,7 @@ async def judge_one(spec: JudgeSpec, item: Item, model: ManagedModel | None, *,
     verdict.attempts = max(1, stats.calls)
     verdict.cached = stats.cached > 0 and stats.calls == 0
     if model is not None and not verdict.cached:
-        verdict.cost_usd = cost_of(model.model, verdict.prompt_tokens, verdict.completion_tokens)
+        verdict.cost_usd = cost_usd(model.model, verdict.prompt_tokens, verdict.completion_tokens)
     elif verdict.cached:
         # Nothing was spent: tokens and cost count what this run used, not what it reused.
         verdict.prompt_tokens = verdict.completion_tokens = 0
