@@ -111,10 +111,12 @@ def test_one_million_comparisons_are_fast() -> None:
     human_100 = rng.random(n) * 100
     judge_100 = np.clip(human_100 + rng.normal(0, 15, n), 0, 100)
     p = rng.random(n)
-    start = time.perf_counter()
+    agreement_report_arrays([True, False] * 3, [True] * 6)  # lazy imports happen here
+    # CPU time, not wall time: seven engineers share two cores while the tests run
+    start = time.process_time()
     report = agreement_report_arrays(human_100 >= 50, judge_100 >= 50, human_100=human_100,
                                      judge_100=judge_100, p_pass=p)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert report["comparisons"] == n and report["kappa_ci"] is not None
     assert report["numeric"]["correlation_ci_method"] == "fisher_z"
     assert elapsed < 5.0, elapsed

@@ -18,7 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from evalign.stats.bootstrap import DEFAULT_SEED, cell_cis
+from evalign.stats.bootstrap import (
+    DEFAULT_SEED,
+    Cells,
+    balanced_accuracy_of,
+    cell_cis,
+    kappa_of,
+    mcc_of,
+)
 from evalign.stats.comparison import BoolArray, FloatArray, Normalized
 
 _Z95 = 1.959963984540054
@@ -110,7 +117,7 @@ def binary_metrics(
     c = Confusion.of(norm.human_pass, norm.judge_pass)
     out.values["confusion"] = c.to_dict()
     _precision_recall(c, out)
-    _chance_corrected(norm, c, out)
+    _chance_corrected(c, out)
     cis = cell_cis(c.as_tuple(), resamples, seed) if n else {}
     for name in ("kappa", "mcc", "fail_f1", "pass_f1", "balanced_accuracy"):
         out.values[f"{name}_ci"] = cis.get(name) if out.values.get(name) is not None else None
@@ -133,25 +140,22 @@ def _precision_recall(c: Confusion, out: _Out) -> None:
             out.stat(f"{cls}_f1", 2 * hit / (2 * hit + c.fn + c.fp), "")
 
 
-def _chance_corrected(norm: Normalized, c: Confusion, out: _Out) -> None:
-    # imported here, not at module level: SciPy/scikit-learn take seconds to import
-    from sklearn import metrics as skm
+def _chance_corrected(c: Confusion, out: _Out) -> None:
+    """κ, MCC and balanced accuracy from the four counts.
 
-    h, j = norm.human_pass, norm.judge_pass
-    one_class = "only one class on both sides: chance agreement is 1"
+    Computed from the counts (the same formulas the bootstrap resamples, cross-checked against
+    scikit-learn in the tests) because scikit-learn re-derives the counts from the label
+    arrays, which costs seconds at a million pairs.
+    """
     if c.n == 0:
         for name in ("kappa", "mcc", "balanced_accuracy"):
             out.stat(name, math.nan, "no comparable pairs")
         return
-    same = (c.tp + c.fn in (0, c.n)) and (c.tp + c.fp in (0, c.n)) and (
-        (c.tp + c.fn == 0) == (c.tp + c.fp == 0))
-    out.stat("kappa", math.nan if same else skm.cohen_kappa_score(h, j), one_class)
-    empty = min(c.tp + c.fp, c.tp + c.fn, c.tn + c.fp, c.tn + c.fn) == 0
-    # sklearn returns 0.0 for MCC when a row or column is empty: that is undefined, not zero
-    out.stat("mcc", math.nan if empty else skm.matthews_corrcoef(h, j),
-             "humans or judge used only one class")
-    both = c.tp + c.fn > 0 and c.tn + c.fp > 0
-    out.stat("balanced_accuracy", skm.balanced_accuracy_score(h, j) if both else math.nan,
+    cells = Cells(*(np.array([float(v)]) for v in c.as_tuple()))
+    out.stat("kappa", float(kappa_of(cells)[0]),
+             "only one class on both sides: chance agreement is 1")
+    out.stat("mcc", float(mcc_of(cells)[0]), "humans or judge used only one class")
+    out.stat("balanced_accuracy", float(balanced_accuracy_of(cells)[0]),
              "humans used only one class")
 
 

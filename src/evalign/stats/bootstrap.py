@@ -119,13 +119,19 @@ def correlation_ci(
     method: str,
     resamples: int = 1000,
     seed: int = DEFAULT_SEED,
+    *,
+    estimate: float | None = None,
 ) -> tuple[list[float] | None, str]:
-    """A 95% interval of a correlation (`pearson`, `spearman` or `kendall`) and its method."""
+    """A 95% interval of a correlation (`pearson`, `spearman` or `kendall`) and its method.
+
+    `estimate` is the correlation on all pairs when the caller has it (saves recomputing it).
+    """
     n = x.shape[0]
     if n < 4:
         return None, "too few pairs"
     if n > MAX_PAIRS_FOR_INDEX_BOOTSTRAP:
-        return _fisher_ci(x, y, method), "fisher_z"
+        r = _corr(x, y, method) if estimate is None else estimate
+        return _fisher_ci(r, n, method), "fisher_z"
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, n, size=(resamples, n))
     values = np.array([_corr(x[row], y[row], method) for row in idx])
@@ -145,11 +151,10 @@ def _corr(x: FloatArray, y: FloatArray, method: str) -> float:
     return float(sps.kendalltau(x, y).statistic)
 
 
-def _fisher_ci(x: FloatArray, y: FloatArray, method: str) -> list[float] | None:
-    r = _corr(x, y, method)
+def _fisher_ci(r: float, n: int, method: str) -> list[float] | None:
     if not np.isfinite(r) or abs(r) >= 1:
         return None
     offset = 4 if method == "kendall" else 3
-    half = _Z95 * np.sqrt(_CORR_VARIANCE[method] / (x.shape[0] - offset))
+    half = _Z95 * np.sqrt(_CORR_VARIANCE[method] / (n - offset))
     z = np.arctanh(r)
     return [float(np.tanh(z - half)), float(np.tanh(z + half))]

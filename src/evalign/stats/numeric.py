@@ -66,7 +66,7 @@ def numeric_metrics(
             undefined[name] = reason
             out[f"{name}_ci"] = None
         else:
-            out[f"{name}_ci"], method = correlation_ci(h, j, name, seed=seed)
+            out[f"{name}_ci"], method = correlation_ci(h, j, name, seed=seed, estimate=value)
     out["correlation_ci_method"] = method
     out["undefined"] = undefined
     return out
