@@ -100,3 +100,15 @@ def test_new_benchmark_from_run_outputs_waits_for_labels(client: Client, seeded:
     assert worker.run_once()
     done = client.get(f"/api/runs/{run_id}").json()
     assert done["run"]["status"] == "completed" and done["stats"]["human_reviewed"] == 1.0
+
+
+def test_new_benchmark_from_generated_outputs(client: Client, seeded: Store) -> None:
+    made = client.post("/api/runs", json={
+        "source": "generate", "judge": "gn", "dataset": "demo", "new_dataset": "fresh",
+        "generate_model": "scripted/constant:A fresh answer.", "system_prompt": "Be brief."})
+    assert made.status_code == 201, made.text
+    fresh = client.get("/api/datasets/fresh?per_page=1").json()
+    assert fresh["items"][0]["output"] == "A fresh answer." and fresh["dataset"]["labeled"] == 0
+    assert [c["name"] for c in fresh["criteria"]] == ["default"]
+    assert not Worker(seeded).run_once()  # waits for the queue to be labeled
+    assert client.get(f"/api/runs/{made.json()['run']}").json()["run"]["status"] == "pending"

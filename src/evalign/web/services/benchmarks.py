@@ -6,7 +6,8 @@ The New benchmark dialog has the benchmarking seed's four sources:
 - `queue`: a dataset whose annotation queue holds human labels is judged;
 - `run_outputs`: a run's items and outputs are copied into a new, unlabeled dataset whose queue
   annotators fill; the benchmark run waits (pending) until every item has a label;
-- `generate`: not offered until the library can generate outputs with a model.
+- `generate`: a model with a system prompt writes fresh outputs for a dataset's items into a new
+  dataset (`evalign.runner.generate.generate_outputs`), routed to its queue as above.
 
 Runs created here are `pending`; the server's worker executes them.
 """
@@ -19,15 +20,17 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from evalign.data.records import Row
+from evalign.data.records import DEFAULT_CRITERION, Row
 from evalign.errors import ConfigError
 from evalign.items import Item
+from evalign.runner.generate import generate_outputs
 from evalign.runner.run import cancel_run, create_run
 from evalign.stats import Comparison as StatsComparison
 from evalign.stats import paired_report
 from evalign.store import Store
 from evalign.store import models as m
-from evalign.store.repo_datasets import Criteria, write_dataset
+from evalign.store.repo_datasets import Criteria, get_dataset, write_dataset
+from evalign.store.repo_judges import get_judge
 from evalign.store.repo_runs import get_run
 from evalign.web.services.comparisons import Comparison, run_comparisons
 from evalign.web.services.runs import _criterion, run_stats
@@ -35,7 +38,7 @@ from evalign.web.services.runs import _criterion, run_stats
 AWAITING = "awaiting_labels"
 """Run counter set on a benchmark that waits for its queue to be labeled."""
 
-Source = Literal["queue", "run_outputs", "upload"]
+Source = Literal["queue", "run_outputs", "generate", "upload"]
 
 
 class NewBenchmark(BaseModel):
@@ -47,6 +50,8 @@ class NewBenchmark(BaseModel):
     run_id: int | None = None
     new_dataset: str = ""
     model: str | None = None
+    generate_model: str = ""
+    system_prompt: str = ""
 
 
 def rerun(store: Store, run_id: int) -> int:
@@ -63,11 +68,17 @@ def rerun(store: Store, run_id: int) -> int:
 def new_benchmark(store: Store, form: NewBenchmark) -> int:
     """Create the benchmark run the dialog describes; returns its id."""
     model = form.model or None
-    if form.source == "run_outputs":
-        if form.run_id is None or not form.new_dataset.strip():
-            raise ConfigError("choose the run whose outputs to review and name the new dataset")
-        copy_run_items(store, form.run_id, form.new_dataset.strip())
-        run_id = create_run(store, form.judge, form.new_dataset.strip(), model=model)
+    if form.source in ("run_outputs", "generate"):
+        target = form.new_dataset.strip()
+        if not target:
+            raise ConfigError("name the new dataset whose annotation queue reviewers will fill")
+        if form.source == "run_outputs":
+            if form.run_id is None:
+                raise ConfigError("choose the run whose outputs to review")
+            copy_run_items(store, form.run_id, target)
+        else:
+            _generate(store, form, target)
+        run_id = create_run(store, form.judge, target, model=model)
         with store.session() as s:
             s.execute(update(m.Run).where(m.Run.id == run_id).values(counters={AWAITING: True}))
         return run_id
@@ -89,6 +100,20 @@ def copy_run_items(store: Store, run_id: int, new_dataset: str) -> None:
         write_dataset(s, new_dataset, rows, Criteria(s), kind=run.dataset.kind,
                       source={"from_run": run_id,
                               "criteria": [criterion.name] if criterion else []})
+
+
+def _generate(store: Store, form: NewBenchmark, target: str) -> None:
+    """Fresh outputs from a model for the dataset's items, into a new dataset to label."""
+    if not form.dataset or not form.generate_model.strip():
+        raise ConfigError("choose the dataset of test cases and the model that writes outputs")
+    generate_outputs(store, form.dataset, model=form.generate_model.strip(), into=target,
+                     system_prompt=form.system_prompt or None)
+    with store.session() as s:
+        judge = get_judge(s, form.judge)
+        criterion = s.get(m.Criterion, judge.criterion_id) if judge.criterion_id else None
+        dataset = get_dataset(s, target)
+        dataset.source = {**dataset.source, "criteria": [
+            criterion.name if criterion else DEFAULT_CRITERION]}
 
 
 def awaiting_labels(s: Session, run: m.Run) -> bool:
