@@ -99,3 +99,18 @@ def test_delete_dataset_with_runs_and_verdicts(store: Store) -> None:
     assert [d["name"] for d in list_datasets(store)] == ["other"]
     with store.session() as s:
         assert s.query(m.Verdict).count() == 0 and s.query(m.Run).count() == 0
+
+
+def test_jsonl_export_reimports_without_loss(store: Store, tmp_path: Path,
+                                             shared_datasets: Path) -> None:
+    from evalign import Dataset
+
+    import_file(store, shared_datasets / "pandalm/public.jsonl", "p", sample=25, seed=1)
+    out = tmp_path / "p.jsonl"
+    export_dataset(store, "p", out)
+    summary = import_file(store, out, "p2")
+    assert (summary.format, summary.kind, summary.rows) == ("jsonl/native", "pairwise", 25)
+    first, second = Dataset.load(store, "p"), Dataset.load(store, "p2")
+    assert [r.labels for r in first.rows] == [r.labels for r in second.rows]
+    assert [(i.inputs, i.output_2, i.metadata, i.external_id) for i in first.items] == [
+        (i.inputs, i.output_2, i.metadata, i.external_id) for i in second.items]

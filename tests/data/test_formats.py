@@ -170,3 +170,37 @@ def test_ten_thousand_rows_import_in_seconds(store: Store, tmp_path: Path) -> No
     summary = import_file(store, path, "big")
     assert summary.rows == 10_000 and summary.labeled == 10_000
     assert time.perf_counter() - start < 20
+
+
+@pytest.mark.parametrize(("name", "text", "fmt", "expected"), [
+    ("a.csv", "x,y\n", "auto", "csv"),
+    ("a.tsv", "x\ty\n", "auto", "tsv"),
+    ("a.json", "[{}]", "auto", "json"),
+    ("a.json", '{"a": 1}\n', "auto", "jsonl"),
+    ("a.ndjson", '{"a": 1}\n', "auto", "jsonl"),
+    ("a.txt", '  [{"a": 1}]', "auto", "json"),
+    ("a.txt", "x,y\n", "auto", "csv"),
+    ("a.txt", '{"messages": []}\n', "openai-jsonl", "jsonl"),
+    ("a.data", "x\n", "csv", "csv"),
+])
+def test_container_sniffing(tmp_path: Path, name: str, text: str, fmt: str,
+                            expected: str) -> None:
+    from evalign.data.reader import Source
+    from evalign.data.sniff import container_of
+
+    path = tmp_path / name
+    path.write_text(text)
+    assert container_of(Source(path), fmt) == expected
+
+
+def test_shape_sniffing_and_unknown_format() -> None:
+    from evalign.data.sniff import check_format, shape_of
+
+    assert shape_of("auto", ["messages", "judgement"]) == "openai"
+    assert shape_of("auto", ["instruction", "response1", "response2"]) == "pairwise"
+    assert shape_of("auto", ["id", "response", "reviews"]) == "ratings"
+    assert shape_of("auto", ["id", "inputs", "output", "labels"]) == "native"
+    assert shape_of("auto", ["question", "response", "target"]) == "table"
+    assert shape_of("pairwise", ["a"]) == "pairwise"
+    with pytest.raises(ConfigError, match="unknown format 'xml'"):
+        check_format("xml")

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from evalign.data import openai_jsonl, pairwise, ratings, sniff, tabular
+from evalign.data import sniff
 from evalign.data.reader import Origin, Record
 from evalign.data.records import LabelIn, Row
 from evalign.data.sampling import reservoir
@@ -27,10 +27,6 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from evalign.data.importer import ImportSummary
-
-_DEFAULTS = {"openai": openai_jsonl.DEFAULT_SCALE, "table": tabular.DEFAULT_SCALE,
-             "pairwise": pairwise.DEFAULT_SCALE, "ratings": ratings.DEFAULT_SCALE}
-
 
 @dataclass
 class Dataset:
@@ -82,13 +78,17 @@ class Dataset:
             (index, {str(k): _cell(v) for k, v in record.items()})
             for index, record in enumerate(df.to_dict("records"), start=1)
         ]
-        shape = sniff.shape_of("auto", [str(c) for c in df.columns])
+        from evalign.data.importer import default_scale, parser_for
+
+        columns = [str(c) for c in df.columns]
+        shape = sniff.shape_of("auto", columns)
+        kind = sniff.kind_of(shape, columns)
         explicit = ScoreConfig.parse(scale) if scale is not None else None
-        scales = FixedScales(explicit, _DEFAULTS[shape])
-        origin = Origin("DataFrame")
-        rows = list(_parse(shape, origin, records, scales, mapping or {}, criterion, annotator))
+        scales = FixedScales(explicit, default_scale(shape, kind))
+        parse = parser_for(shape)
+        rows = list(parse(Origin("DataFrame"), records, scales, mapping or {}, criterion,
+                          annotator))
         used = {label.criterion for row in rows for label in row.labels}
-        kind = "pairwise" if shape == "pairwise" else "single"
         return cls(name, rows, {c: scales.scale(c) for c in sorted(used)}, kind)
 
     def to_pandas(self) -> pd.DataFrame:
@@ -155,18 +155,3 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
-
-
-def _parse(shape: str, origin: Origin, records: list[Record], scales: FixedScales,
-           mapping: Mapping[str, str], criterion: str | None, annotator: str | None
-           ) -> Iterator[Row]:
-    if shape == "openai":
-        return openai_jsonl.parse(origin, records, scales, criterion=criterion,
-                                  annotator=annotator)
-    if shape == "ratings":
-        return ratings.parse(origin, records, scales, criterion=criterion)
-    if shape == "pairwise":
-        return pairwise.parse(origin, records, scales, mapping=mapping, criterion=criterion,
-                              annotator=annotator)
-    return tabular.parse(origin, records, scales, mapping=mapping, criterion=criterion,
-                         annotator=annotator)

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from evalign.data import openai_jsonl, pairwise, ratings, sniff, tabular
+from evalign.data import native, openai_jsonl, pairwise, ratings, sniff, tabular
 from evalign.data.reader import (
     DEFAULT_MAX_BYTES,
     Origin,
@@ -206,9 +206,9 @@ def parse_file(
     container = sniff.container_of(source, format)
     records = _peeked(source, _records(source, container))
     shape = sniff.shape_of(format, records.columns)
-    criteria = Criteria(session, explicit, DEFAULT_SCALES[shape])
-    rows = _parser(shape)(source, records, criteria, mapping or {}, criterion, annotator)
-    kind = "pairwise" if shape == "pairwise" else "single"
+    kind = sniff.kind_of(shape, records.columns)
+    criteria = Criteria(session, explicit, default_scale(shape, kind))
+    rows = parser_for(shape)(source, records, criteria, mapping or {}, criterion, annotator)
     return ParsedFile(source, f"{container}/{shape}", shape, kind, records.columns, criteria,
                       rows)
 
@@ -243,13 +243,17 @@ Parser = Callable[
 DEFAULT_SCALES: dict[str, ScoreConfig] = {
     "openai": openai_jsonl.DEFAULT_SCALE, "table": tabular.DEFAULT_SCALE,
     "pairwise": pairwise.DEFAULT_SCALE, "ratings": ratings.DEFAULT_SCALE,
+    "native": native.DEFAULT_SCALE,
 }
 
 
-_DEFAULT_SCALES = DEFAULT_SCALES  # the web upload preview's name for it
+def default_scale(shape: sniff.Shape, kind: str) -> ScoreConfig:
+    """The scale new criteria get when the user names none."""
+    return pairwise.DEFAULT_SCALE if kind == "pairwise" else DEFAULT_SCALES[shape]
 
 
-def _parser(shape: sniff.Shape) -> Parser:
+def parser_for(shape: sniff.Shape) -> Parser:
+    """The function that turns records of `shape` into rows."""
     parsers: dict[str, Parser] = {
         "openai": lambda o, r, s, m, c, a: openai_jsonl.parse(o, r, s, criterion=c, annotator=a),
         "table": lambda o, r, s, m, c, a: tabular.parse(o, r, s, mapping=m, criterion=c,
@@ -257,8 +261,13 @@ def _parser(shape: sniff.Shape) -> Parser:
         "pairwise": lambda o, r, s, m, c, a: pairwise.parse(o, r, s, mapping=m, criterion=c,
                                                             annotator=a),
         "ratings": lambda o, r, s, m, c, a: ratings.parse(o, r, s, criterion=c),
+        "native": lambda o, r, s, m, c, a: native.parse(o, r, s),
     }
     return parsers[shape]
+
+
+_DEFAULT_SCALES = DEFAULT_SCALES  # older names, still used by the web upload preview
+_parser = parser_for
 
 
 def unique_ids(origin: Origin, rows: Iterable[Row]) -> Iterator[Row]:

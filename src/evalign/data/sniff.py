@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from evalign.data import pairwise, ratings
+from evalign.data import native, pairwise, ratings
 from evalign.data.reader import Source
 from evalign.errors import ConfigError
 
 Container = Literal["csv", "tsv", "json", "jsonl"]
-Shape = Literal["openai", "table", "pairwise", "ratings"]
+Shape = Literal["openai", "table", "pairwise", "ratings", "native"]
 
 FORMATS = ("auto", "openai-jsonl", "csv", "tsv", "json", "jsonl", "pairwise", "ratings")
 """The values `--format` accepts."""
@@ -43,6 +43,8 @@ def shape_of(fmt: str, columns: Iterable[str]) -> Shape:
     names = list(columns)
     if "messages" in names:
         return "openai"
+    if native.looks_native(names):
+        return "native"
     if ratings.looks_like_ratings(names):
         return "ratings"
     if pairwise.looks_pairwise(names):
@@ -58,3 +60,10 @@ def check_format(fmt: str) -> None:
     """
     if fmt not in FORMATS:
         raise ConfigError(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+
+
+def kind_of(shape: Shape, columns: Iterable[str]) -> str:
+    """`pairwise` when the records hold two outputs, else `single`."""
+    if shape == "pairwise" or (shape == "native" and "output_2" in set(columns)):
+        return "pairwise"
+    return "single"
