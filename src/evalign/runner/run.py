@@ -139,9 +139,15 @@ async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
     workers = managed.max_concurrency if managed else (concurrency or 8)
     try:
         job.start()
-        await (executor or AsyncioExecutor(workers)).map(
-            job.todo, lambda unit: job.handle(unit, managed, code_judges),
-            should_stop=job.should_stop)
+        # Beat in the background too: one slow item (a local model) must not look like a dead
+        # process to a worker looking for orphaned runs.
+        beating = asyncio.create_task(job.beat())
+        try:
+            await (executor or AsyncioExecutor(workers)).map(
+                job.todo, lambda unit: job.handle(unit, managed, code_judges),
+                should_stop=job.should_stop)
+        finally:
+            beating.cancel()
     except BaseException as exc:
         job.finish("failed", error=f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc))
         raise
@@ -206,6 +212,13 @@ class _Job:
             self._beat = time.monotonic()
             self._cancelled = not self._heartbeat()
         return self._cancelled
+
+    async def beat(self) -> None:
+        """Record liveness every HEARTBEAT_S until cancelled (by the caller)."""
+        while True:
+            await asyncio.sleep(max(HEARTBEAT_S, 0.05))
+            self._beat = time.monotonic()
+            self._cancelled = self._cancelled or not self._heartbeat()
 
     def _heartbeat(self) -> bool:
         """Record liveness and live counters; False when the run is no longer running."""
