@@ -112,3 +112,40 @@ def test_new_benchmark_from_generated_outputs(client: Client, seeded: Store) -> 
     assert [c["name"] for c in fresh["criteria"]] == ["default"]
     assert not Worker(seeded).run_once()  # waits for the queue to be labeled
     assert client.get(f"/api/runs/{made.json()['run']}").json()["run"]["status"] == "pending"
+
+
+def test_a_restarted_server_picks_up_an_orphaned_run(client: Client, seeded: Store) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import delete, update
+
+    from evalign.store import models as m
+    from evalign.store.repo_runs import now
+
+    run_id = client.post("/api/runs/1/rerun", json={}).json()["run"]
+    with seeded.session() as s:  # as a server killed mid-run leaves it
+        s.execute(update(m.Run).where(m.Run.id == run_id).values(
+            status="running", heartbeat_at=now() - timedelta(minutes=5),
+            counters={"owner": {"host": "gone-host", "pid": 1}}))
+        s.execute(delete(m.Verdict).where(m.Verdict.run_id == run_id))
+    assert Worker(seeded).run_once()
+    done = client.get(f"/api/runs/{run_id}").json()
+    assert done["run"]["status"] == "completed" and done["stats"]["evaluated"] == 1.0
+
+
+def test_worker_command_runs_pending_work(client: Client, seeded: Store) -> None:
+    from typer.testing import CliRunner
+
+    from evalign.cli.app import app as cli
+
+    run_id = client.post("/api/runs/1/rerun", json={}).json()["run"]
+    db = seeded.url.removeprefix("sqlite:///")
+    result = CliRunner().invoke(cli, ["worker", "--once", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert client.get(f"/api/runs/{run_id}").json()["run"]["status"] == "completed"
+
+
+def test_per_metric_bars_carry_the_annotation_breakdown(client: Client) -> None:
+    page = client.get("/alignment?view=metric").text
+    assert "<title>gn: 7 PASS verdicts; human annotations behind them:" in page
+    assert "FP: fail ×2" in page

@@ -90,3 +90,20 @@ def test_adjudication_records_a_resolved_label(client: Client, seeded: Store) ->
     with seeded.session() as s:
         resolved = s.scalars(select(m.Label).where(m.Label.resolved.is_(True))).all()
         assert [(r.item_id, r.value) for r in resolved] == [(1, "pass")]
+
+
+def test_chat_messages_and_tool_calls_render_readably(client: Client, seeded: Store) -> None:
+    from evalign.data.importer import import_file
+    from tests.web.test_uploads_judges import FIXTURES
+
+    import_file(seeded, FIXTURES / "openpipe_alignment.jsonl", "chat")
+    page = client.get("/datasets/chat/queue?annotator=bob").text
+    assert 'class="chat"' in page and 'class="msg role-system"' in page
+    assert "What is the capital of Tasmania?" in page
+    assert "identify_capital" in page  # the tool call (output) and the tools list
+    markdown = client.post("/api/datasets/chat/labels", json={
+        "item_id": client.get("/api/datasets/chat/queue?annotator=bob").json()["item"]["id"],
+        "annotator": "bob", "value": "PASS", "reasoning": "**bold** # not a heading"})
+    assert markdown.status_code == 200
+    detail = client.get("/datasets/chat").text
+    assert "**bold** # not a heading" in detail and "<strong>bold" not in detail
