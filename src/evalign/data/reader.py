@@ -69,8 +69,11 @@ class Source(Origin):
             DataError: bytes that are not UTF-8, or the file grew past `max_bytes`.
         """
         total = 0
+        number = 0
         with self._open() as handle:
-            for number, raw in enumerate(handle, start=1):
+            # Never ask for more than the limit allows, even of a file that is one long line.
+            while raw := handle.readline(self.max_bytes - total + 1):
+                number += 1
                 total += len(raw)
                 if total > self.max_bytes:
                     raise self.error(
@@ -130,7 +133,7 @@ def csv_records(source: Source, delimiter: str = ",") -> Iterator[Record]:
     Raises:
         DataError: a row with more or fewer fields than the header, or a missing header.
     """
-    csv.field_size_limit(sys.maxsize)
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long answers exceed the 128 KiB default
     lines = (text for _, text in source.lines())
     reader = csv.reader(lines, delimiter=delimiter)
     try:
