@@ -45,6 +45,8 @@ CASES: list[tuple[str, bytes | None, dict[str, Any], str]] = [
      r'no_messages.jsonl:2: "messages" is missing'),
     ("no_messages_first.jsonl", _lines('{"prompt": "x", "judgement": "PASS"}'),
      {"format": "openai-jsonl"}, r'no_messages_first.jsonl:1: "messages" is missing'),
+    ("judgement_only.jsonl", _lines('{"judgement": "PASS", "prompt": "x"}', _chat("b")), {},
+     r'judgement_only.jsonl:1: "messages" is missing'),
     ("no_assistant.jsonl", _lines(_chat("a"), _chat("b", None)), {},
      r"no_assistant.jsonl:2: no assistant message"),
     ("bad_judgement.jsonl", None, {},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from evalign.data import native, pairwise, ratings
+from evalign.data import native, pairwise, ratings, tabular
 from evalign.data.reader import Source
 from evalign.errors import ConfigError
 
@@ -41,7 +41,7 @@ def shape_of(fmt: str, columns: Iterable[str]) -> Shape:
     if fmt in named:
         return named[fmt]
     names = list(columns)
-    if "messages" in names:
+    if "messages" in names or _judgement_without_output(names):
         return "openai"
     if native.looks_native(names):
         return "native"
@@ -50,6 +50,12 @@ def shape_of(fmt: str, columns: Iterable[str]) -> Shape:
     if pairwise.looks_pairwise(names):
         return "pairwise"
     return "table"
+
+
+def _judgement_without_output(names: list[str]) -> bool:
+    # A `judgement` is OpenPipe's mark: without an output column the row lacks its messages.
+    lower = {n.lower() for n in names}
+    return bool(lower & {"judgement", "judgment"}) and not lower & set(tabular.ALIASES["output"])
 
 
 def check_format(fmt: str) -> None:
