@@ -1,9 +1,242 @@
-"""CLI commands: align (filled in by its issue)."""
+"""CLI commands: align JUDGE (start and run an alignment run), align status / cancel / history /
+accept / reject."""
 
 from __future__ import annotations
 
+import threading
+from typing import Annotated, Any
+
 import typer
+from rich.markup import escape
+from rich.table import Table
+
+from evalign.align import (
+    AlignConfig,
+    AlignmentRun,
+    accept_alignment,
+    alignment_history,
+    cancel_alignment,
+    execute_alignment,
+    get_alignment,
+    reject_alignment,
+    start_alignment,
+)
+from evalign.align.engine import parse_strategies
+from evalign.align.run import history_rows
+from evalign.align.split import parse_ratios
+from evalign.cli.common import DbOption, JsonOption, console, err_console, print_json, store_for
+from evalign.store import Store
+
+
+class _DefaultStart(typer.core.TyperGroup):
+    """`evalign align JUDGE ...` means `evalign align start JUDGE ...`."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["start", *args]
+        parsed: list[str] = super().parse_args(ctx, args)
+        return parsed
+
+
+align_app = typer.Typer(cls=_DefaultStart, no_args_is_help=True,
+                        help="Align a judge with human labels, proven on held-out items.")
+
+
+@align_app.command("start", hidden=True)
+def start(
+    judge: Annotated[str, typer.Argument(help="JUDGE or JUDGE@VERSION.")],
+    dataset: Annotated[str | None, typer.Option(help="The labeled dataset to learn from.")] = None,
+    from_run: Annotated[list[int] | None, typer.Option(
+        "--from-run", help="A completed run of the judge whose items carry labels (repeatable)."
+    )] = None,
+    criterion: Annotated[str | None, typer.Option(help="The criterion compared.")] = None,
+    reflection_model: Annotated[str | None, typer.Option(
+        help="Model that distills guidelines (default: $EVALIGN_MODEL or the local one).")] = None,
+    judge_model: Annotated[str | None, typer.Option(help="Model of the candidate judge.")] = None,
+    verify_model: Annotated[str | None, typer.Option(help="Model that scores the test split.")
+                            ] = None,
+    delta_threshold: Annotated[float, typer.Option(
+        help="Numeric scales: the least 0–100 gap counted as a disagreement.")] = 0.0,
+    split: Annotated[str, typer.Option(help="train,val,test shares.")] = "0.5,0.25,0.25",
+    folds: Annotated[int | None, typer.Option(help="K-fold cross-validation instead.")] = None,
+    group_by: Annotated[str | None, typer.Option(
+        help="Keep items with the same value of this field in one part (e.g. question).")
+    ] = None,
+    strategy: Annotated[str, typer.Option(help="Strategies to try, comma-separated.")
+                        ] = "guidelines,fewshot,threshold,decompose",
+    budget_calls: Annotated[int | None, typer.Option(help="Stop after N model calls.")] = None,
+    budget_usd: Annotated[float | None, typer.Option(help="Stop after X dollars.")] = None,
+    rounds: Annotated[int, typer.Option(help="Reflection rounds (guidelines).")] = 3,
+    seed: Annotated[int, typer.Option(help="Seeds the split and the draws.")] = 0,
+    sample: Annotated[int | None, typer.Option(
+        help="Use about N items (whole groups), for a quicker run.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Align JUDGE: learn a better version from labeled items and test it on held-out ones."""
+    config = AlignConfig(
+        dataset=dataset, from_runs=tuple(from_run or ()), criterion=criterion,
+        reflection_model=reflection_model, judge_model=judge_model, verify_model=verify_model,
+        delta=delta_threshold, ratios=parse_ratios(split), folds=folds, group_by=group_by,
+        strategies=parse_strategies(strategy), budget_calls=budget_calls, budget_usd=budget_usd,
+        rounds=rounds, seed=seed, sample=sample)
+    store = store_for(db)
+    run_id = start_alignment(store, judge, config)
+    result = _execute_showing_phases(store, run_id, quiet=as_json)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    _render(result)
+
+
+@align_app.command("status")
+def status(run: Annotated[int, typer.Argument(help="The alignment run.")],
+           db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Show an alignment run: status, phases, and its outcome when aligned."""
+    result = get_alignment(store_for(db), run)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    _render(result)
+
+
+@align_app.command("cancel")
+def cancel(run: Annotated[int, typer.Argument(help="The alignment run.")],
+           db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Cancel a pending or running alignment run (a finished one is left as it is)."""
+    result = cancel_alignment(store_for(db), run)
+    if as_json:
+        print_json({"run": result.id, "status": result.status})
+        return
+    console.print(f"alignment run {result.id}: {result.status}")
+
+
+@align_app.command("history")
+def history(judge: Annotated[str, typer.Argument(help="The judge.")],
+            db: DbOption = None, as_json: JsonOption = False) -> None:
+    """List a judge's alignment runs, newest first."""
+    rows = history_rows(alignment_history(store_for(db), judge))
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("run", "judge", "status", "created", "sources", "strategy", "test agreement",
+                  "decision")
+    for r in rows:
+        sources = ", ".join([*r["sources"].get("datasets", []),
+                             *(f"run {x}" for x in r["sources"].get("runs", []))])
+        table.add_row(str(r["run"]), escape(r["judge"]), r["status"], r["created_at"][:19],
+                      escape(sources), str(r["strategy"] or ""),
+                      f"{_pct(r['baseline_agreement'])} → {_pct(r['candidate_agreement'])}",
+                      r["decision"] or "")
+    console.print(table)
+
+
+@align_app.command("accept")
+def accept(run: Annotated[int, typer.Argument(help="The alignment run.")],
+           name: Annotated[str | None, typer.Option(
+               help="Name of the new judge when the aligned judge is built-in.")] = None,
+           db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Make the candidate the judge's next version (a built-in judge is forked first)."""
+    result = accept_alignment(store_for(db), run, name=name)
+    if as_json:
+        print_json({"run": result.id, "decision": result.decision,
+                    "version": result.accepted_version})
+        return
+    console.print(f"accepted: the judge is now [bold]{escape(str(result.accepted_version))}"
+                  "[/]")
+
+
+@align_app.command("reject")
+def reject(run: Annotated[int, typer.Argument(help="The alignment run.")],
+           db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Reject the candidate (the judge stays as it is)."""
+    result = reject_alignment(store_for(db), run)
+    if as_json:
+        print_json({"run": result.id, "decision": result.decision})
+        return
+    console.print(f"alignment run {result.id}: rejected")
 
 
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
+    app.add_typer(align_app, name="align")
+
+
+def _execute_showing_phases(store: Store, run_id: int, *, quiet: bool) -> AlignmentRun:
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            execute_alignment(store, run_id)
+        except BaseException as exc:  # re-raised in the main thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    shown: str | None = None
+    with console.status(f"alignment run {run_id}: starting", spinner="dots") as spinner:
+        while thread.is_alive():
+            thread.join(0.5)
+            current = get_alignment(store, run_id)
+            if current.phase and current.phase != shown and not quiet:
+                if shown:
+                    err_console.print(f"  done: {shown}")
+                shown = current.phase
+            spinner.update(f"alignment run {run_id}: {current.phase or current.status}")
+    if failure:
+        raise failure[0]
+    return get_alignment(store, run_id)
+
+
+def _render(run: AlignmentRun) -> None:
+    console.print(f"[bold]alignment run {run.id}[/] of {escape(run.judge)}@{run.judge_version}: "
+                  f"[bold]{run.status}[/]" + (f" ({escape(run.error)})" if run.error else ""))
+    _render_phases(run.phases)
+    out = run.outcome
+    if not out:
+        return
+    split = out.get("split", {})
+    console.print(f"split: train {split.get('train')}, validation {split.get('val')}, "
+                  f"test {split.get('test')}; disagreements used {out.get('disagreements')}, "
+                  f"agreeing skipped {out.get('agreeing_skipped')}")
+    if out.get("traces_warning"):
+        err_console.print(f"[yellow]warning:[/] {escape(out['traces_warning'])}")
+    table = Table("on the test split", "agreement (95% CI)", "κ", "FAIL F1", title=None)
+    table.add_row(f"baseline {escape(run.judge)}@{run.judge_version}",
+                  *_stats(out.get("baseline") or {}))
+    table.add_row(f"candidate ({escape(str(out.get('strategy')))})",
+                  *_stats(out.get("candidate") or {}))
+    for name, row in (out.get("trivial_baselines") or {}).items():
+        table.add_row(f"trivial: {name} — {escape(row['description'])}", *_stats(row))
+    console.print(table)
+    console.print(escape(str(out.get("conclusion", ""))))
+    if out.get("guidelines"):
+        console.print("[bold]guidelines[/]\n" + escape(out["guidelines"]))
+    for note in out.get("notes", []):
+        console.print(f"note: {escape(note)}")
+    console.print(f"calls {out.get('calls')}, prompt tokens {out.get('prompt_tokens')}, "
+                  f"completion tokens {out.get('completion_tokens')}, cost ${out.get('cost_usd')}"
+                  f", {out.get('wall_s')} s")
+    if run.status == "aligned" and run.decision is None:
+        console.print(f"next: `evalign align accept {run.id}` or `evalign align reject {run.id}`")
+
+
+def _render_phases(phases: dict[str, Any]) -> None:
+    parts = []
+    for name, info in phases.items():
+        seconds = info.get("seconds")
+        parts.append(f"{name}: {info.get('status')}" + (f" {seconds:.1f}s" if seconds else ""))
+    console.print("phases: " + " · ".join(parts))
+
+
+def _stats(report: dict[str, Any]) -> tuple[str, str, str]:
+    ci = report.get("agreement_ci") or [None, None]
+    agreement = f"{_pct(report.get('agreement'))} ({_pct(ci[0])}–{_pct(ci[1])})"
+    kappa = report.get("kappa")
+    f1 = report.get("fail_f1")
+    return (agreement, "—" if kappa is None else f"{kappa:.2f}",
+            "—" if f1 is None else f"{f1:.2f}")
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{100 * float(value):.1f}%"

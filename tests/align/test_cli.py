@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evalign.cli.app import app
+from evalign.errors import UserError
+from evalign.store import open_store
+from tests.align.helpers import seed_store
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    path = str(tmp_path / "e.db")
+    store = open_store(path)
+    seed_store(store)
+    store.close()
+    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict about every point.")
+    return path
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    """Exit code and output as `main()` gives them (a `UserError` exits 2 with its message)."""
+    result = runner.invoke(app, list(args))
+    if isinstance(result.exception, UserError):
+        return 2, str(result.exception)
+    return result.exit_code, result.output
+
+
+def test_align_json_status_history_accept(db: str) -> None:
+    code, out = _invoke("align", "gn", "--dataset", "bench", "--group-by", "question",
+                        "--strategy", "guidelines,threshold", "--rounds", "1", "--db", db,
+                        "--json")
+    assert code == 0, out
+    data = json.loads(out)
+    for key in ("run", "status", "split", "disagreements", "agreeing_skipped", "guidelines",
+                "baseline", "candidate", "paired", "calls", "prompt_tokens",
+                "completion_tokens", "cost_usd", "wall_s"):
+        assert key in data, key
+    assert data["status"] == "aligned" and data["split"]["test"] == 8
+    assert set(data["paired"]) >= {"difference", "difference_ci", "mcnemar_p"}
+    run = str(data["run"])
+    code, out = _invoke("align", "status", run, "--db", db)
+    assert code == 0 and "on the test split" in out and "not significant" in out
+    code, out = _invoke("align", "history", "gn", "--db", db, "--json")
+    assert code == 0 and json.loads(out)[0]["run"] == data["run"]
+    code, out = _invoke("align", "cancel", run, "--db", db)
+    assert code == 0 and "aligned" in out
+    code, out = _invoke("align", "accept", run, "--db", db, "--json")
+    assert code == 0 and json.loads(out)["version"] == "gn@2"
+    code, out = _invoke("align", "reject", run, "--db", db)
+    assert code == 2 and "already accepted" in out
+
+
+def test_align_refuses_bad_options(db: str) -> None:
+    code, out = _invoke("align", "gn", "--db", db)
+    assert code == 2 and "--dataset" in out
+    code, out = _invoke("align", "gn", "--dataset", "bench", "--strategy", "magic", "--db", db)
+    assert code == 2 and "magic" in out
+    code, out = _invoke("align", "gn", "--dataset", "bench", "--split", "1,2", "--db", db)
+    assert code == 2 and "three positive numbers" in out
+    code, out = _invoke("align", "status", "999", "--db", db)
+    assert code == 2 and "no alignment run 999" in out
