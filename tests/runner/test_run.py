@@ -132,3 +132,15 @@ def test_running_run_stops_when_cancelled(store: Store, shared_datasets: Path,
     assert summary.status == "cancelled"
     assert 5 <= summary.verdicts < 20
     assert cancel_run(store, run_id) == ("cancelled", False)
+
+
+def test_code_judge_run(store: Store, shared_datasets: Path) -> None:
+    add_evalsbench(store, shared_datasets, limit=4)
+    with store.session() as session:
+        from evalign.store.repo_judges import create_judge
+
+        create_judge(session, "long", JudgeSpec(kind="code",
+                                                prompt="tests.judges.code_fixtures:long_enough"))
+    summary = run_judge(store, "long", "eb")
+    assert (summary.verdicts, summary.errors, summary.calls, summary.cost_usd) == (4, 0, 0, 0.0)
+    assert {v for v, _ in verdicts_with_labels(store, summary.run)} == {"pass"}

@@ -105,9 +105,11 @@ async def judge_one(spec: JudgeSpec, item: Item, model: ManagedModel | None, *,
     verdict.sample = sample
     verdict.attempts = max(1, stats.calls)
     verdict.cached = stats.cached > 0 and stats.calls == 0
-    if model is not None and not verdict.cached:
+    if model is None:
+        verdict.cost_usd = 0.0  # a code judge runs here, for free
+    elif not verdict.cached:
         verdict.cost_usd = cost_usd(model.model, verdict.prompt_tokens, verdict.completion_tokens)
-    elif verdict.cached:
+    else:
         # Nothing was spent: tokens and cost count what this run used, not what it reused.
         verdict.prompt_tokens = verdict.completion_tokens = 0
         verdict.cost_usd = 0.0
