@@ -11,7 +11,7 @@ from evalign.items import Item
 from evalign.judges import Judge
 from evalign.judges.serialize import spec_to_dict
 from evalign.store import Store, repo_judges
-from evalign.web.services.overview import JudgeSummary, RunSummary, list_runs
+from evalign.web.services.overview import JudgeSummary, RunSummary, list_judges, list_runs
 
 
 class VersionView(BaseModel):
@@ -35,12 +35,7 @@ class JudgeDetail(BaseModel):
 
 def judges_list(store: Store) -> list[JudgeSummary]:
     """Every judge, custom first; the built-in judges are seeded on first look."""
-    with store.session() as s:
-        infos = repo_judges.list_judges(s)
-    summaries = [JudgeSummary(name=j.name, description=j.description, builtin=j.builtin,
-                              current_version=j.current_version or j.latest_version,
-                              versions=j.versions, criterion=j.criterion) for j in infos]
-    return sorted(summaries, key=lambda j: (j.builtin, j.name))
+    return list_judges(store)
 
 
 def judge_detail(store: Store, name: str) -> JudgeDetail:

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
-from evalign.store import Store
+from evalign.store import Store, repo_judges
 from evalign.store import models as m
 from evalign.web.services.datasets import DatasetSummary, list_datasets
 
@@ -46,16 +46,13 @@ class Overview(BaseModel):
 
 
 def list_judges(store: Store) -> list[JudgeSummary]:
-    """Every judge, custom ones first, then built-in, by name."""
+    """Every judge, custom ones first, then built-in, by name (built-ins seeded on first look)."""
     with store.session() as s:
-        counts = dict(s.execute(select(m.JudgeVersion.judge_id, func.count())
-                                .group_by(m.JudgeVersion.judge_id)).all())
-        crits = dict(s.execute(select(m.Criterion.id, m.Criterion.name)).all())
-        judges = s.scalars(select(m.Judge).order_by(m.Judge.builtin, m.Judge.name))
-        return [JudgeSummary(name=j.name, description=j.description, builtin=j.builtin,
-                             current_version=j.current_version, versions=counts.get(j.id, 0),
-                             criterion=crits.get(j.criterion_id) if j.criterion_id else None)
-                for j in judges]
+        infos = repo_judges.list_judges(s)
+    summaries = [JudgeSummary(name=j.name, description=j.description, builtin=j.builtin,
+                              current_version=j.current_version or j.latest_version,
+                              versions=j.versions, criterion=j.criterion) for j in infos]
+    return sorted(summaries, key=lambda j: (j.builtin, j.name))
 
 
 def list_runs(store: Store, limit: int = 20, dataset: str | None = None) -> list[RunSummary]:
