@@ -113,3 +113,31 @@ def test_an_unreadable_gguf_is_a_model_file_error(tmp_path: Path) -> None:
     bad.write_bytes(b"GGUF but not really")
     with pytest.raises(ModelFileError, match="pull it again"):
         ask(LocalModel(str(bad)), "x")
+
+
+def test_cancelling_stops_the_generation_early(model: LocalModel) -> None:
+    import llama_cpp
+
+    request = GenerateRequest(
+        messages=[{"role": "user", "content": "Count from 1 to 500, one number per line."}],
+        params={"max_tokens": 400},
+    )
+    ask(model, "warm up")  # loaded, so the cancel lands during generation
+
+    def generated() -> int:
+        return int(llama_cpp.llama_perf_context(model._llama._ctx.ctx).n_eval)
+
+    async def cancel_soon() -> int:
+        before = generated()
+        task = asyncio.create_task(model.generate(request))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # This call waits for the cancelled one to leave the model, then decodes one token.
+        await model.generate(GenerateRequest(messages=request.messages,
+                                             params={"max_tokens": 1}))
+        return generated() - before
+
+    # Uncancelled, the first call alone would decode ~400 tokens one by one.
+    assert asyncio.run(cancel_soon()) < 150

@@ -70,8 +70,17 @@ class LocalModel:
         return f"LocalModel(model={self.model!r}, loaded={self._llama is not None})"
 
     async def generate(self, request: GenerateRequest) -> GenerateResult:
-        """Answer one request in a worker thread, one call at a time."""
-        return await asyncio.to_thread(self._generate_locked, request)
+        """Answer one request in a worker thread, one call at a time.
+
+        Cancelling the awaiting task stops the generation at the next token (or before it
+        starts, if it is still waiting for the model), so a cancelled run frees the model fast.
+        """
+        cancelled = threading.Event()
+        try:
+            return await asyncio.to_thread(self._generate_locked, request, cancelled)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
 
     async def aclose(self) -> None:
         """Free the model's memory; the next call loads it again."""
@@ -84,8 +93,12 @@ class LocalModel:
                 self._llama = None
                 self._grammars.clear()
 
-    def _generate_locked(self, request: GenerateRequest) -> GenerateResult:
+    def _generate_locked(
+        self, request: GenerateRequest, cancelled: threading.Event
+    ) -> GenerateResult:
         with self._lock:
+            if cancelled.is_set():
+                raise ProviderError(f"{self.model}: call cancelled before it started")
             llama, template = self._load()
             prompt = template.render(request.messages)
             tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
@@ -97,7 +110,7 @@ class LocalModel:
                     "(raise n_ctx or shorten the prompt)"
                 )
             cached = _reusable_prefix(list(llama._input_ids), tokens)
-            out, probs = self._sample(llama, tokens, request, max_tokens)
+            out, probs = self._sample(llama, tokens, request, max_tokens, cancelled)
             return GenerateResult(
                 text=_detokenize(llama, out, request.params.get("stop")),
                 prompt_tokens=len(tokens),
@@ -130,7 +143,8 @@ class LocalModel:
         return self._llama, self._template
 
     def _sample(
-        self, llama: Any, tokens: list[int], request: GenerateRequest, max_tokens: int
+        self, llama: Any, tokens: list[int], request: GenerateRequest, max_tokens: int,
+        cancelled: threading.Event,
     ) -> tuple[list[int], dict[str, float] | None]:
         params = request.params
         if "seed" in params:
@@ -148,7 +162,7 @@ class LocalModel:
             grammar=self._grammar(request.json_schema),
             reset=True,
         ):
-            if _is_end(llama, token):
+            if _is_end(llama, token) or cancelled.is_set():
                 break
             if probs is None and token in wanted:
                 # The logits that produced this token are still the context's last row.
