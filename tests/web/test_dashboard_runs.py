@@ -149,3 +149,16 @@ def test_per_metric_bars_carry_the_annotation_breakdown(client: Client) -> None:
     page = client.get("/alignment?view=metric").text
     assert "<title>gn: 7 PASS verdicts; human annotations behind them:" in page
     assert "FP: fail ×2" in page
+
+
+def test_criteria_are_separate_tabs(client: Client) -> None:
+    client.post("/api/datasets/demo/labels", json={
+        "item_id": 1, "annotator": "alice", "criterion": "tone", "value": "pass"})
+    data = client.get("/api/alignment").json()
+    assert data["criteria"] == ["default", "tone"] and data["criterion"] == "default"
+    tone = client.get("/api/alignment?criterion=tone").json()
+    assert tone["criterion"] == "tone" and tone["metrics"] == []  # gn judges "default" only
+    assert [r["metric"] for r in data["metrics"]] == ["gn"]
+    assert client.get("/api/runs/1").json()["run"]["criterion"] == "default"
+    page = client.get("/alignment").text
+    assert 'aria-label="Annotation criteria"' in page and "criterion=tone" in page

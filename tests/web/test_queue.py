@@ -65,12 +65,23 @@ def test_a_value_outside_the_scale_is_refused(client: Client) -> None:
     assert _queue(client, "bob")["labeled"] == 0
 
 
-def test_stars_queue_shows_five_choices(client: Client) -> None:
-    page = client.get("/datasets/demo/queue?annotator=bob&criterion=quality").text
-    assert page.count('name="value"') == 2  # "quality" was created as pass_fail by default
-    with_stars = client.post("/api/datasets/demo/labels", json={
-        "item_id": 1, "annotator": "bob", "criterion": "quality", "value": "pass"})
-    assert with_stars.status_code == 200
+def test_each_scale_gets_its_input(client: Client) -> None:
+    def page(criterion: str, scale: str) -> str:
+        return client.get(f"/datasets/demo/queue?annotator=bob&criterion={criterion}"
+                          f"&scale={scale}").text
+
+    assert page("quality", "stars").count('name="value"') == 5
+    assert 'type="number"' in page("score", "numeric:0:10:7")
+    assert page("tone", "categorical:rude,neutral,kind").count('name="value"') == 3
+    assert "👍" in page("vibe", "thumbs")
+    ok = client.post("/api/datasets/demo/labels", json={
+        "item_id": 1, "annotator": "bob", "criterion": "quality", "value": 4})
+    assert ok.status_code == 200 and ok.json()["value"] == 4
+    bad = client.post("/api/datasets/demo/labels", json={
+        "item_id": 1, "annotator": "bob", "criterion": "quality", "value": 7})
+    assert bad.status_code == 400
+    tabs = client.get("/datasets/demo/queue?annotator=bob").text
+    assert all(f"criterion={c}" in tabs for c in ("default", "quality"))
 
 
 def test_adjudication_records_a_resolved_label(client: Client, seeded: Store) -> None:

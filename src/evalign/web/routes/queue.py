@@ -38,10 +38,11 @@ class SkipIn(BaseModel):
 
 @router.get("/datasets/{name}/queue", include_in_schema=False)
 def queue_page(request: Request, store: StoreDep, name: str, criterion: str | None = None,
-               annotator: str | None = None, item: int | None = None) -> HTMLResponse:
-    """The next item for this browser's annotator."""
+               annotator: str | None = None, item: int | None = None,
+               scale: str | None = None) -> HTMLResponse:
+    """The next item for this browser's annotator (`scale` names a new criterion's scale)."""
     who = (annotator or annotator_of(request)).strip()
-    view = queue_state(store, name, criterion, who, item)
+    view = queue_state(store, name, criterion, who, item, scale)
     response = render(request, "queue.html", title=f"Queue · {name}", view=view)
     if annotator:
         response.set_cookie(ANNOTATOR_COOKIE, who[:200], samesite="strict")
@@ -50,9 +51,9 @@ def queue_page(request: Request, store: StoreDep, name: str, criterion: str | No
 
 @router.get("/api/datasets/{name}/queue", tags=["queue"])
 def queue_api(store: StoreDep, name: str, annotator: str, criterion: str | None = None,
-              item: int | None = None) -> QueueView:
-    """An annotator's progress and next item."""
-    return queue_state(store, name, criterion, annotator, item)
+              item: int | None = None, scale: str | None = None) -> QueueView:
+    """An annotator's progress and next item (`scale` names a new criterion's scale)."""
+    return queue_state(store, name, criterion, annotator, item, scale)
 
 
 @router.post("/datasets/{name}/queue", include_in_schema=False)

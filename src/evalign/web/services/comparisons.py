@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from evalign.scores import ScoreConfig, comparable
 from evalign.store import models as m
+from evalign.web.services.criteria import DEFAULT_CRITERION
 
 DISCREPANCY = 20.0
 """A normalized (0–100) gap at or above this is a discrepancy (benchmarking seed)."""
@@ -148,7 +149,10 @@ def _compare(item_id: int, human: Human | None, verdict: m.Verdict | None,
 
 def judge_criterion(s: Session, judge: m.Judge, dataset_criteria: list[m.Criterion]
                     ) -> m.Criterion | None:
-    """The criterion a judge compares with: its own, else the dataset's only one."""
+    """The criterion a judge compares with: its own, else the dataset's only one, else the
+    one named "default" (the criterion of labels imported without a name)."""
     if judge.criterion_id is not None:
         return s.get(m.Criterion, judge.criterion_id)
-    return dataset_criteria[0] if len(dataset_criteria) == 1 else None
+    if len(dataset_criteria) == 1:
+        return dataset_criteria[0]
+    return next((c for c in dataset_criteria if c.name == DEFAULT_CRITERION), None)

@@ -49,16 +49,17 @@ class QueueView(BaseModel):
 
 
 def queue_state(store: Store, dataset: str, criterion: str | None, annotator: str,
-                item_id: int | None = None) -> QueueView:
+                item_id: int | None = None, scale: str | None = None) -> QueueView:
     """The queue of `annotator` on `dataset` and `criterion` (default: its first, or "default").
 
     Args:
         item_id: show this item instead of the next one (to revisit a label).
+        scale: the scale of a criterion that does not exist yet (default pass_fail).
     """
     with store.session() as s:
         ds = get_dataset(s, dataset)
         names = [c.name for c in dataset_criteria(s, ds)] or [DEFAULT_CRITERION]
-        crit = ensure_criterion(s, criterion or names[0])
+        crit = ensure_criterion(s, criterion or names[0], scale)
         if crit.name not in names:
             names.append(crit.name)
         total = s.scalar(select(func.count()).where(m.Item.dataset_id == ds.id)) or 0
