@@ -8,6 +8,8 @@ log-probabilities, so `choice_probs` stays None. SDK retries are off: the runner
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import json
 import os
 from typing import Any
@@ -26,7 +28,7 @@ from evalign.providers.scrub import scrub
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_TOKENS = 1024
-_API_PARAMS = frozenset({"temperature", "top_p", "top_k", "stop_sequences", "metadata"})
+_SAMPLING = frozenset({"temperature", "top_p", "top_k", "metadata"})
 
 
 class AnthropicModel:
@@ -110,7 +112,14 @@ class AnthropicModel:
             "messages": [m for m in request.messages if m.get("role") != "system"],
             "max_tokens": int(request.params.get("max_tokens", DEFAULT_MAX_TOKENS)),
         }
-        kwargs.update({k: v for k, v in request.params.items() if k in _API_PARAMS})
+        # SDK releases differ in which sampling arguments create() names; the API takes them
+        # all, so whatever this SDK does not name travels in the body.
+        named = _create_arguments()
+        for key, value in request.params.items():
+            if key in _SAMPLING and key in named:
+                kwargs[key] = value
+            elif key in _SAMPLING:
+                kwargs.setdefault("extra_body", {})[key] = value
         if "stop" in request.params:
             stop = request.params["stop"]
             kwargs["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
@@ -136,6 +145,13 @@ class AnthropicModel:
             if exc.status_code >= 500 or exc.status_code == 408:
                 return TransientError(message)  # includes 529 "overloaded"
         return ProviderError(message)
+
+
+@functools.cache
+def _create_arguments() -> frozenset[str]:
+    from anthropic.resources.messages import AsyncMessages
+
+    return frozenset(inspect.signature(AsyncMessages.create).parameters)
 
 
 def _text(response: Any) -> str:
