@@ -24,3 +24,11 @@ def test_judge_with_a_provider_object_and_code_judge() -> None:
     assert model.calls == 1
     code = evalign.Judge(code=lambda item: "pass" if item.output else "fail")
     assert code.score({"response": "hi"}).value == "pass"
+
+
+def test_model_overrides_a_given_spec() -> None:
+    spec = evalign.JudgeSpec(prompt="{response}", model="scripted/constant:FAIL")
+    assert evalign.Judge(spec=spec).score({"response": "x"}).value == "fail"
+    judge = evalign.Judge(spec=spec, model="scripted/constant:PASS")
+    assert judge.spec.model == "scripted/constant:PASS"
+    assert judge.score({"response": "x"}).value == "pass"

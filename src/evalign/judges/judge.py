@@ -35,19 +35,21 @@ class Judge:
     Args:
         prompt: the template (`{field}` names an item field); ignored for code judges.
         scale: a scale spec (`pass_fail`, `stars`, `numeric:0:10:7`, ...) or `ScoreConfig`.
-        model: `provider/model`, or a provider object.
+        model: `provider/model`, or a provider object (default: the spec's model, else
+            the embedded `local/qwen2.5-coder-1.5b`).
         params: sampling parameters.
         few_shot: labeled examples (`fields`, `label`, `reasoning`).
         threshold: decide pass when p_pass ≥ threshold (pass/fail scales).
         guidelines: guidelines shown before the examples.
         code: a code judge instead of a prompt: a function `(item) -> value` or `module:function`.
-        spec: a complete `JudgeSpec` (the other content arguments are then ignored).
+        spec: a complete `JudgeSpec` (the other content arguments except `model` are then
+            ignored).
         cache_store: a store whose answer cache to use.
         concurrency: most model calls in flight for `score_many`.
     """
 
     def __init__(self, prompt: str = "", *, scale: str | ScoreConfig = "pass_fail",
-                 model: str | ModelAPI = "local/qwen2.5-coder-1.5b",
+                 model: str | ModelAPI | None = None,
                  params: Mapping[str, Any] | None = None,
                  few_shot: Sequence[Mapping[str, Any]] = (), threshold: float | None = None,
                  guidelines: str = "", code: str | CodeFunction | None = None,
@@ -57,11 +59,13 @@ class Judge:
         kind: JudgeKind = "prompt"
         if code is not None:
             kind, prompt = "code", code if isinstance(code, str) else _register(self, code)
-        model_name = model if isinstance(model, str) else model.model
         self.spec = spec or JudgeSpec(
-            kind=kind, prompt=prompt, scale=ScoreConfig.parse(scale), model=model_name,
+            kind=kind, prompt=prompt, scale=ScoreConfig.parse(scale),
             params=dict(params or {}), few_shot=[dict(e) for e in few_shot],
             threshold=threshold, guidelines=guidelines)
+        if model is not None:
+            name = model if isinstance(model, str) else model.model
+            self.spec = self.spec.model_copy(update={"model": name})
         if self.spec.kind == "prompt" and not self.spec.prompt.strip():
             raise ConfigError("a prompt judge needs a prompt (or pass code=...)")
         self._provider: ModelAPI | None = None if isinstance(model, str) else model
@@ -77,7 +81,7 @@ class Judge:
 
         with store.session() as session:
             spec = resolve(session, ref).spec
-        return cls(spec=spec, model=options.pop("model", spec.model), **options)
+        return cls(spec=spec, **options)
 
     async def ascore(self, item: Item | Mapping[str, Any]) -> Verdict:
         """One verdict on `item` (an `Item`, or a dict of fields where `output`/`response` is
