@@ -19,7 +19,6 @@ from evalign.align.guards import Budget
 from evalign.align.scoring import Scorer, agreement
 from evalign.align.strategies.base import Candidate
 from evalign.align.traces import OUTPUT_FIELDS, template_fields
-from evalign.judges.decomposed import aggregate_verdict
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest, ModelAPI
 
@@ -57,6 +56,9 @@ class DecomposeOptimizer:
             [p for p, _ in train_ok], [y for _, y in train_ok],
             [p for p, _ in val_ok], [y for _, y in val_ok], self.methods)
         final = spec.model_copy(update={"checks": checks | {"aggregation": chosen}})
+        # judges.decomposed imports this package's aggregation: import it late, not in a cycle.
+        from evalign.judges.decomposed import aggregate_verdict
+
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
                         for v in val_raw]
         # Report the honest figure: the chosen method fitted on train only, scored on val.
