@@ -79,7 +79,7 @@ def test_cross_check_against_sklearn(seed: int) -> None:
     assert report["fail_f1"] == pytest.approx(fail_f)
     assert report["pass_f1"] == pytest.approx(skm.f1_score(human, judge))
     assert report["auc"] == pytest.approx(skm.roc_auc_score(human, p))
-    for name in ("kappa", "mcc", "fail_f1", "agreement"):
+    for name in ("kappa", "mcc", "fail_f1", "agreement", "auc"):
         low, high = report[f"{name}_ci"]
         assert low < report[name] < high
         assert high - low < 0.25

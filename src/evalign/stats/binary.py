@@ -164,16 +164,27 @@ def _probabilities(norm: Normalized, out: _Out) -> None:
 
     mask = np.isfinite(norm.p_pass)
     if not mask.any():
-        out.values.update(auc=None, brier=None, calibration=None)
+        out.values.update(auc=None, auc_ci=None, brier=None, calibration=None)
         out.undefined["auc"] = "no verdict carries p_pass"
         return
     y, p = norm.human_pass[mask], norm.p_pass[mask]
     if y.all() or not y.any():
         out.stat("auc", math.nan, "humans used only one class")
+        out.values["auc_ci"] = None
     else:
         out.stat("auc", skm.roc_auc_score(y, p), "")
+        out.values["auc_ci"] = auc_ci(out.values["auc"], int(y.sum()), int((~y).sum()))
     out.values["brier"] = float(skm.brier_score_loss(y, p, pos_label=True))
     out.values["calibration"] = calibration_table(y, p)
+
+
+def auc_ci(auc: float, positives: int, negatives: int) -> list[float]:
+    """95% interval of an AUC by the Hanley & McNeil (1982) standard error, clipped to [0, 1]."""
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    var = (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc)
+           + (negatives - 1) * (q2 - auc * auc)) / (positives * negatives)
+    half = _Z95 * math.sqrt(max(var, 0.0))
+    return [max(0.0, auc - half), min(1.0, auc + half)]
 
 
 def calibration_table(y: BoolArray, p: FloatArray, bins: int = 10) -> list[dict[str, Any]]:
@@ -202,7 +213,7 @@ def _pairwise(norm: Normalized, out: _Out) -> dict[str, Any]:
                  "auc"):
         out.values[name], out.values[f"{name}_ci"] = None, None
         out.undefined[name] = reason
-    out.values.update(confusion=None, brier=None, calibration=None, kappa_ci=None)
+    out.values.update(confusion=None, brier=None, calibration=None, kappa_ci=None, auc_ci=None)
     h, j = norm.human_choice, norm.judge_choice
     single = len(set(h.tolist()) | set(j.tolist())) < 2
     out.stat("kappa", math.nan if single or norm.n == 0 else skm.cohen_kappa_score(h, j),

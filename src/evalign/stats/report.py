@@ -24,7 +24,8 @@ _ORDER = (
     "fail_f1_ci", "pass_precision", "pass_precision_ci", "pass_recall", "pass_recall_ci",
     "pass_f1", "pass_f1_ci", "kappa", "kappa_ci", "mcc", "mcc_ci", "balanced_accuracy",
     "balanced_accuracy_ci", "true_pass_rate", "true_pass_rate_ci", "true_fail_rate",
-    "true_fail_rate_ci", "auc", "brier", "calibration", "numeric", "warnings", "undefined",
+    "true_fail_rate_ci", "auc", "auc_ci", "brier", "calibration", "numeric", "warnings",
+    "undefined",
 )
 
 
