@@ -40,3 +40,12 @@ def test_no_choice_mass_means_no_estimate() -> None:
     assert probs_from_top_logprobs({"The": -0.1, "A": -2.0}, ("PASS", "FAIL")) is None
     assert normalize({"PASS": 0.0, "FAIL": 0.0}) is None
     assert normalize({"PASS": float("inf"), "FAIL": 1.0}) is None
+
+
+def test_scrub_hides_keys_and_url_passwords() -> None:
+    from evalign.providers.scrub import scrub
+
+    text = "bad key sk-proj-abcdef123456 at https://bob:hunter2@x.example/v1 (Bearer tok.en123)"
+    cleaned = scrub(text, ["hunter2"])
+    assert "abcdef123456" not in cleaned and "hunter2" not in cleaned
+    assert "tok.en123" not in cleaned and "x.example/v1" in cleaned

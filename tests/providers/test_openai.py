@@ -102,6 +102,12 @@ def test_401_is_final_and_never_shows_the_key(server: FakeOpenAI) -> None:
     assert KEY not in repr(m) and KEY not in str(vars(m).get("model"))
 
 
+def test_repr_hides_credentials_in_the_base_url() -> None:
+    m = get_model("openai/m", base_url="https://bob:hunter2@llm.example/v1", api_key=KEY)
+    assert "hunter2" not in repr(m) and KEY not in repr(m)
+    assert "llm.example/v1" in repr(m)
+
+
 def test_missing_key_without_base_url_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("OPENAI_BASE_URL", raising=False)

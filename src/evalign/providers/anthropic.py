@@ -24,7 +24,7 @@ from evalign.errors import (
 from evalign.items import as_text
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.providers.openai import retry_after
-from evalign.providers.scrub import scrub
+from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_TOKENS = 1024
@@ -68,7 +68,7 @@ class AnthropicModel:
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def __repr__(self) -> str:
-        return f"AnthropicModel(model={self.model!r}, base_url={self.base_url!r})"
+        return f"AnthropicModel(model={self.model!r}, base_url={redact_url(self.base_url)!r})"
 
     async def generate(self, request: GenerateRequest) -> GenerateResult:
         """Make one Messages API call."""

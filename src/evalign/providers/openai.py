@@ -21,7 +21,7 @@ import openai
 from evalign.errors import ConfigError, ProviderError, RateLimitError, TransientError
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.providers.choices import match_choice, probs_from_top_logprobs
-from evalign.providers.scrub import scrub
+from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
 TOP_LOGPROBS = 20  # OpenAI's maximum; enough to hold every verdict token
@@ -70,7 +70,7 @@ class OpenAIModel:
         self._logprobs_ok = True
 
     def __repr__(self) -> str:
-        return f"OpenAIModel(model={self.model!r}, base_url={self.base_url!r})"
+        return f"OpenAIModel(model={self.model!r}, base_url={redact_url(self.base_url)!r})"
 
     async def generate(self, request: GenerateRequest) -> GenerateResult:
         """Make one chat completion call."""
