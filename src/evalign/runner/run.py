@@ -31,7 +31,7 @@ from evalign.runner.calls import ManagedModel, judge_one
 from evalign.runner.executor import AsyncioExecutor, Executor
 from evalign.runner.models import resolve_model
 from evalign.runner.retry import RetryPolicy
-from evalign.runner.summary import Progress, RunSummary, summarize
+from evalign.runner.summary import Progress, RunSummary, flip_rates, summarize
 from evalign.store import Store, repo_runs
 from evalign.store import models as m
 from evalign.store.repo_datasets import get_dataset, iter_items
@@ -231,13 +231,17 @@ class _Job:
     def finish(self, status: str, *, error: str | None = None) -> None:
         """Move a running run to `status`; a run cancelled meanwhile stays cancelled."""
         with self.store.session() as session:
+            counters = self._counters(final=True)
+            if self.repeat > 1:
+                rates = flip_rates(session, self.run_id)
+                counters["flip_rates"] = {str(item): rate for item, rate in rates.items()}
             session.execute(
                 sa.update(m.Run).where(m.Run.id == self.run_id, m.Run.status == "running")
                 .values(status=status, error=error, finished_at=repo_runs.now(),
-                        heartbeat_at=repo_runs.now(), counters=self._counters(final=True)))
+                        heartbeat_at=repo_runs.now(), counters=counters))
             run = repo_runs.get_run(session, self.run_id)
             if run.status == "cancelled":
-                run.counters = self._counters(final=True)
+                run.counters = counters
 
     def _counters(self, *, final: bool = False) -> dict[str, Any]:
         previous = self.previous
