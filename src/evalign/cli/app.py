@@ -51,5 +51,6 @@ def main() -> None:
     try:
         app()
     except UserError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        message = f"[bold red]error:[/] {escape(str(exc))}"
+        err_console.print(message, highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
