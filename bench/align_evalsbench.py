@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import ROOT, machine, table
 from evalign.align import AlignConfig, execute_alignment, start_alignment
 from evalign.align.baselines import length_baseline, majority_baseline
-from evalign.align.load import load_dataset
+from evalign.align.load import load_dataset, sample_examples
 from evalign.align.outcome import baseline_comparisons, comparisons
 from evalign.align.split import split_examples
 from evalign.align.strategies.threshold import choose_threshold
@@ -51,8 +51,11 @@ START, END = "<!-- align_evalsbench:start -->", "<!-- align_evalsbench:end -->"
 def v2_prompt() -> str | None:
     """The Ragas guide's hand-tuned v2 prompt, from the stored seed page (None if absent)."""
     for page in sorted((SHARED / "seeds").glob("003_*.txt")):
-        found = re.search(r'accuracy_metric_v2 = DiscreteMetric\(.*?prompt="""(.*?)"""',
-                          page.read_text(encoding="utf-8"), re.S)
+        found = re.search(
+            r'accuracy_metric_v2 = DiscreteMetric\(.*?prompt="""(.*?)"""',
+            page.read_text(encoding="utf-8"),
+            re.S,
+        )
         if found:
             return found.group(1).replace("β€’", "•").replace("β†’", "→")
     return None
@@ -62,7 +65,7 @@ def main() -> None:
     args = _args()
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(Path(tmp) / "bench.db")
-        import_file(store, args.csv, "evalsbench", sample=args.sample, seed=args.seed)
+        import_file(store, args.csv, "evalsbench")
         rows, notes = run_all(store, args)
     text = render(rows, args, notes)
     print(text)
@@ -76,30 +79,58 @@ def run_all(store: Store, args: argparse.Namespace) -> tuple[list[list[object]],
     model = resolve_model(args.model)
     base_ref = _baseline_judge(store, args.model)
     with store.session() as s:
-        examples = load_dataset(s, "evalsbench", None).examples
+        loaded = load_dataset(s, "evalsbench", None)
+    if args.sample:
+        # The same whole-question sample the alignment runs draw (same function, same seed).
+        loaded = sample_examples(loaded, args.sample, "question", args.seed)
+    examples = loaded.examples
     split = split_examples(examples, group_by="question", seed=args.seed)
     train = [examples[i] for i in split.train]
     test = [examples[i] for i in split.test]
     rows: list[list[object]] = []
     for b in (majority_baseline(train, test), length_baseline(train, test)):
-        rows.append(_row(f"trivial: {b.description}",
-                         agreement_report(baseline_comparisons(b, test)), 0, 0.0))
+        rows.append(
+            _row(
+                f"trivial: {b.description}", agreement_report(baseline_comparisons(b, test)), 0, 0.0
+            )
+        )
     notes: list[str] = []
-    config = dict(dataset="evalsbench", group_by="question", seed=args.seed,
-                  reflection_model=args.model, rounds=args.rounds)
+    config = dict(
+        dataset="evalsbench",
+        group_by="question",
+        seed=args.seed,
+        reflection_model=args.model,
+        rounds=args.rounds,
+        sample=args.sample,
+    )
     first = True
     for strategy in args.strategies:
         started = time.perf_counter()
-        run_id = start_alignment(store, base_ref, AlignConfig.model_validate(
-            config | {"strategies": tuple(strategy.split("+"))}))
+        run_id = start_alignment(
+            store,
+            base_ref,
+            AlignConfig.model_validate(config | {"strategies": tuple(strategy.split("+"))}),
+        )
         run = execute_alignment(store, run_id, models={"judge": model, "reflection": model})
         out = run.outcome
         if first:
-            rows.append(_row("Ragas baseline prompt", out["baseline"],
-                             out["per_phase"].get("verifying", {}).get("calls", 0), None))
+            rows.append(
+                _row(
+                    "Ragas baseline prompt",
+                    out["baseline"],
+                    out["per_phase"].get("verifying", {}).get("calls", 0),
+                    None,
+                )
+            )
             first = False
-        rows.append(_row(f"evalign aligned: {strategy} → {out['strategy']}", out["candidate"],
-                         out["calls"], time.perf_counter() - started))
+        rows.append(
+            _row(
+                f"evalign aligned: {strategy} → {out['strategy']}",
+                out["candidate"],
+                out["calls"],
+                time.perf_counter() - started,
+            )
+        )
         notes.append(f"{strategy}: {out['conclusion']}")
     prompt = v2_prompt()
     if prompt is not None:
@@ -109,22 +140,34 @@ def run_all(store: Store, args: argparse.Namespace) -> tuple[list[list[object]],
     return rows, notes
 
 
-async def _v2_rows(prompt: str, model: Any, examples: list[Any], split: Any,
-                   model_name: str) -> list[list[object]]:
+async def _v2_rows(
+    prompt: str, model: Any, examples: list[Any], split: Any, model_name: str
+) -> list[list[object]]:
     spec = JudgeSpec(prompt=prompt, model=model_name)
     started = time.perf_counter()
     val = await score_items(spec, [examples[i].item for i in split.val], model=model)
     test = await score_items(spec, [examples[i].item for i in split.test], model=model)
     seconds = time.perf_counter() - started
     test_ex = [examples[i] for i in split.test]
-    rows = [_row("Ragas v2 hand-tuned prompt", agreement_report(
-        comparisons(spec, test_ex, test.verdicts)), test.calls, seconds)]
+    rows = [
+        _row(
+            "Ragas v2 hand-tuned prompt",
+            agreement_report(comparisons(spec, test_ex, test.verdicts)),
+            test.calls,
+            seconds,
+        )
+    ]
     cut = choose_threshold(val.verdicts, [examples[i].passed for i in split.val])
     if cut is not None:
         tuned = spec.model_copy(update={"threshold": cut})
-        rows.append(_row(f"Ragas v2 + threshold {cut:.3f} chosen on validation",
-                         agreement_report(comparisons(tuned, test_ex, test.verdicts)),
-                         val.calls + test.calls, seconds))
+        rows.append(
+            _row(
+                f"Ragas v2 + threshold {cut:.3f} chosen on validation",
+                agreement_report(comparisons(tuned, test_ex, test.verdicts)),
+                val.calls + test.calls,
+                seconds,
+            )
+        )
     return rows
 
 
@@ -139,9 +182,14 @@ def _baseline_judge(store: Store, model: str) -> str:
 
 def _row(name: str, report: dict[str, Any], calls: int, seconds: float | None) -> list[object]:
     ci = report.get("agreement_ci") or [None, None]
-    return [name, f"{_pct(report.get('agreement'))} [{_pct(ci[0])}, {_pct(ci[1])}]",
-            _num(report.get("kappa")), _num(report.get("fail_f1")), calls,
-            "—" if seconds is None else f"{seconds:.0f}"]
+    return [
+        name,
+        f"{_pct(report.get('agreement'))} [{_pct(ci[0])}, {_pct(ci[1])}]",
+        _num(report.get("kappa")),
+        _num(report.get("fail_f1")),
+        calls,
+        "—" if seconds is None else f"{seconds:.0f}",
+    ]
 
 
 def _pct(value: Any) -> str:
@@ -154,14 +202,15 @@ def _num(value: Any) -> str:
 
 def render(rows: list[list[object]], args: argparse.Namespace, notes: list[str]) -> str:
     """The markdown section."""
-    head = (f"## Alignment on EvalsBench\n\n{machine()}; model `{args.model}`; "
-            f"{'all rows' if not args.sample else f'a sample of {args.sample} rows'} of "
-            f"`evalsbench/public.csv`, split 50/25/25 grouped by question (seed {args.seed}); "
-            "every row is scored on the same held-out test split.\n\n"
-            "Command: `.venv/bin/python bench/align_evalsbench.py "
-            + " ".join(sys.argv[1:]) + "`\n\n")
-    body = table("", ["judge", "test agreement [95% CI]", "κ", "FAIL F1", "calls", "seconds"],
-                 rows)
+    rows_used = f"about {args.sample} rows (whole questions)" if args.sample else "all rows"
+    head = (
+        f"## Alignment on EvalsBench\n\n{machine()}; model `{args.model}`; {rows_used} of "
+        f"`evalsbench/public.csv`, split 50/25/25 grouped by question (seed {args.seed}); "
+        "every row is scored on the same held-out test split.\n\n"
+        "Command: `.venv/bin/python bench/align_evalsbench.py " + " ".join(sys.argv[1:]) + "`\n\n"
+    )
+    headers = ["judge", "test agreement [95% CI]", "κ", "FAIL F1", "calls", "seconds"]
+    body = table("EvalsBench, held-out test split", headers, rows)
     return head + body + "\n" + "\n".join(f"- {n}" for n in notes) + "\n"
 
 
@@ -181,11 +230,20 @@ def _args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="local/qwen2.5-coder-1.5b")
     parser.add_argument("--csv", default=str(CSV))
-    parser.add_argument("--sample", type=int, default=None, help="rows to import (whole file)")
+    parser.add_argument(
+        "--sample",
+        type=int,
+        default=None,
+        help="use about N rows, drawn by whole questions (default: all)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--strategies", nargs="+", default=["decompose"],
-                        help="each entry one alignment run, e.g. decompose guidelines+threshold")
+    parser.add_argument(
+        "--strategies",
+        nargs="+",
+        default=["decompose"],
+        help="each entry one alignment run, e.g. decompose guidelines+threshold",
+    )
     parser.add_argument("--write-docs", action="store_true")
     return parser.parse_args()
 
