@@ -81,16 +81,34 @@ class Comparison:
 def human_sides(s: Session, dataset_id: int, criterion_id: int,
                 scale: ScoreConfig) -> dict[int, Human]:
     """The human side of every labeled item of a dataset on one criterion."""
-    rows = s.execute(select(m.Label).join(m.Item, m.Item.id == m.Label.item_id)
+    # plain columns, not ORM objects: a page may read 10,000s of labels
+    rows = s.execute(select(m.Label.item_id, m.Label.value, m.Label.reasoning, m.Label.resolved)
+                     .join(m.Item, m.Item.id == m.Label.item_id)
                      .where(m.Item.dataset_id == dataset_id, m.Label.criterion_id == criterion_id)
-                     .order_by(m.Label.id)).scalars()
-    by_item: dict[int, list[m.Label]] = {}
-    for row in rows:
-        by_item.setdefault(row.item_id, []).append(row)
+                     .order_by(m.Label.id))
+    by_item: dict[int, list[_Label]] = {}
+    for item_id, value, reasoning, resolved in rows:
+        by_item.setdefault(item_id, []).append(_Label(value, reasoning, resolved))
     return {item: _human(labels, scale) for item, labels in by_item.items()}
 
 
-def _human(labels: list[m.Label], scale: ScoreConfig) -> Human:
+@dataclass
+class _Label:
+    value: Any
+    reasoning: str
+    resolved: bool
+
+
+@dataclass
+class _Verdict:
+    value: Any
+    p_pass: float | None
+    reasoning: str
+    error: str | None
+    checks: list[Any]
+
+
+def _human(labels: list[_Label], scale: ScoreConfig) -> Human:
     own = [r.value for r in labels if not r.resolved]
     resolved = next((r for r in labels if r.resolved), None)
     chosen = resolved or labels[0]
@@ -112,24 +130,32 @@ def _safe_100(scale: ScoreConfig, value: Any) -> float | None:
         return None
 
 
-def run_comparisons(s: Session, run: m.Run, criterion: m.Criterion | None) -> list[Comparison]:
-    """One comparison per item of the run's dataset, in item order."""
+def run_comparisons(s: Session, run: m.Run, criterion: m.Criterion | None,
+                    humans: dict[int, Human] | None = None) -> list[Comparison]:
+    """One comparison per item of the run's dataset, in item order.
+
+    Args:
+        humans: the human sides when the caller already read them (same dataset and criterion).
+    """
     version = run.judge_version
     judge_scale = ScoreConfig.parse(version.scale)
-    humans: dict[int, Human] = {}
+    found: dict[int, Human] = {}
     if criterion is not None:
         human_scale = ScoreConfig.parse(criterion.score_config.config)
         if comparable(human_scale, judge_scale):
-            humans = human_sides(s, run.dataset_id, criterion.id, human_scale)
-    verdicts = {v.item_id: v for v in s.scalars(
-        select(m.Verdict).where(m.Verdict.run_id == run.id, m.Verdict.sample == 0))}
+            found = humans if humans is not None else human_sides(
+                s, run.dataset_id, criterion.id, human_scale)
+    verdicts = {row[0]: _Verdict(*row[1:]) for row in s.execute(
+        select(m.Verdict.item_id, m.Verdict.value, m.Verdict.p_pass, m.Verdict.reasoning,
+               m.Verdict.error, m.Verdict.checks)
+        .where(m.Verdict.run_id == run.id, m.Verdict.sample == 0))}
     items = s.scalars(select(m.Item.id).where(m.Item.dataset_id == run.dataset_id)
                       .order_by(m.Item.position))
-    return [_compare(i, humans.get(i), verdicts.get(i), judge_scale, version.threshold)
+    return [_compare(i, found.get(i), verdicts.get(i), judge_scale, version.threshold)
             for i in items]
 
 
-def _compare(item_id: int, human: Human | None, verdict: m.Verdict | None,
+def _compare(item_id: int, human: Human | None, verdict: _Verdict | None,
              scale: ScoreConfig, threshold: float | None) -> Comparison:
     out = Comparison(item_id=item_id, human=human)
     if verdict is None:

@@ -17,8 +17,14 @@ from evalign.store import Store
 from evalign.store import models as m
 from evalign.store.repo_runs import get_run
 from evalign.web.services.agreement import Agreement, agreement
-from evalign.web.services.comparisons import Comparison, judge_criterion, run_comparisons
-from evalign.web.services.criteria import dataset_criteria
+from evalign.web.services.comparisons import (
+    Comparison,
+    Human,
+    human_sides,
+    judge_criterion,
+    run_comparisons,
+)
+from evalign.web.services.criteria import dataset_criteria, scale_of
 from evalign.web.services.records import Page
 
 PER_PAGE = 50
@@ -129,13 +135,21 @@ def run_page(store: Store, run_id: int, filters: RunFilters | None = None, page:
     with store.session() as s:
         run = get_run(s, run_id)
         criterion = _criterion(s, run)
-        comps = run_comparisons(s, run, criterion)
+        humans = _humans(s, run, criterion)
+        comps = run_comparisons(s, run, criterion, humans)
         chosen = [c for c in comps if _keep(c, filters)]
         page = max(1, min(page, -(-len(chosen) // per_page) or 1))
         window = chosen[(page - 1) * per_page: page * per_page]
         return RunPage(run=_header(run, criterion), stats=run_stats(comps), filters=filters,
                        page=Page(page=page, per_page=per_page, total=len(chosen)),
-                       rows=_rows(s, window), versions=versions(s, run))
+                       rows=_rows(s, window), versions=versions(s, run, humans, comps))
+
+
+def _humans(s: Session, run: m.Run, criterion: m.Criterion | None) -> dict[int, Human] | None:
+    """The run's human sides, read once for the page and its version history."""
+    if criterion is None:
+        return None
+    return human_sides(s, run.dataset_id, criterion.id, scale_of(criterion))
 
 
 def _criterion(s: Session, run: m.Run) -> m.Criterion | None:
@@ -215,8 +229,14 @@ def _row(item: m.Item, c: Comparison) -> RunRow:
         discrepancy=c.compared and c.discrepancy)
 
 
-def versions(s: Session, run: m.Run) -> list[VersionRow]:
-    """Every run of this judge on this dataset, oldest first, with its aligned/discrepancy %."""
+def versions(s: Session, run: m.Run, humans: dict[int, Human] | None = None,
+             comps: list[Comparison] | None = None) -> list[VersionRow]:
+    """Every run of this judge on this dataset, oldest first, with its aligned/discrepancy %.
+
+    Args:
+        humans: the dataset's human sides, when already read.
+        comps: `run`'s own comparisons, when already computed.
+    """
     judge_id = run.judge_version.judge_id
     others = s.scalars(select(m.Run).join(m.JudgeVersion,
                                           m.JudgeVersion.id == m.Run.judge_version_id)
@@ -225,7 +245,8 @@ def versions(s: Session, run: m.Run) -> list[VersionRow]:
     criterion = _criterion(s, run)
     out = []
     for other in others:
-        stats = run_stats(run_comparisons(s, other, criterion))
+        mine = comps if comps is not None and other.id == run.id else None
+        stats = run_stats(mine or run_comparisons(s, other, criterion, humans))
         out.append(VersionRow(run_id=other.id, version=other.judge_version.version,
                               status=other.status, aligned=stats.aligned,
                               discrepancies=stats.discrepancies, n=stats.agreement.n,
