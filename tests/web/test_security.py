@@ -77,3 +77,17 @@ def test_serve_refuses_non_loopback_without_token(monkeypatch: pytest.MonkeyPatc
     assert result.exit_code != 0 and isinstance(result.exception, ConfigError)
     monkeypatch.setenv("EVALIGN_TOKEN", "t0k")
     assert access_token("0.0.0.0") == "t0k"
+
+
+def test_a_refused_form_explains_itself(client: Client) -> None:
+    page = client.post("/runs/1/rerun", data={})
+    assert page.status_code == 403 and "CSRF token missing or wrong" in page.text
+    assert page.headers["content-type"].startswith("text/html")
+    api = client.post("/api/runs/1/rerun", data={})
+    assert api.status_code == 403 and "CSRF" in api.json()["detail"]
+
+
+def test_unknown_pages_get_a_page_and_unknown_api_paths_json(client: Client) -> None:
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert client.get("/api/no/such").json() == {"detail": "Not Found"}

@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from evalign.errors import ConflictError, DataError, NotFoundError, UserError
 from evalign.store import Store
@@ -54,6 +56,7 @@ def create_app(store: Store, *, token: str | None = None, worker: bool = True) -
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     return app
 
 
@@ -63,6 +66,14 @@ def _status_of(exc: UserError) -> int:
     if isinstance(exc, ConflictError):
         return 409
     return 422 if isinstance(exc, DataError) else 400
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    """HTTP errors (e.g. a refused CSRF token): JSON for the API, a readable page for people."""
+    if request.url.path.startswith("/api") or exc.status_code < 400:
+        return await http_exception_handler(request, exc)
+    return render(request, "error.html", status_code=exc.status_code,
+                  title="That did not work", message=str(exc.detail))
 
 
 async def _user_error(request: Request, exc: UserError) -> Response:
