@@ -3,6 +3,20 @@
 The public API lives here; everything else is internal and may change.
 """
 
+# `evalign.align` is the function below (the Python twin of `evalign align`); the package of the
+# same name stays importable as `evalign.align.<module>`.
+from evalign.align import (
+    AlignConfig,
+    AlignmentRun,
+    accept_alignment,
+    align,
+    alignment_history,
+    cancel_alignment,
+    execute_alignment,
+    get_alignment,
+    reject_alignment,
+    start_alignment,
+)
 from evalign.data.dataset import Dataset
 from evalign.data.export import export_dataset
 from evalign.data.importer import ImportSummary, import_file
@@ -31,6 +45,8 @@ from evalign.stats import (
 from evalign.store import Store, open_store
 
 __all__ = [
+    "AlignConfig",
+    "AlignmentRun",
     "CheckResult",
     "CodeJudges",
     "Comparison",
@@ -55,19 +71,27 @@ __all__ = [
     "Store",
     "UserError",
     "Verdict",
+    "accept_alignment",
     "agreement_report",
+    "align",
+    "alignment_history",
     "annotator_agreement",
+    "cancel_alignment",
     "cancel_run",
     "comparisons_from_lists",
     "dataset_agreement",
     "disagreements",
+    "execute_alignment",
     "export_dataset",
+    "get_alignment",
     "get_model",
     "import_file",
     "open_store",
     "paired_report",
+    "reject_alignment",
     "resume_run",
     "run_judge",
     "run_report",
     "score_items",
+    "start_alignment",
 ]

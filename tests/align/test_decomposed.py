@@ -59,3 +59,12 @@ def test_export_round_trip_scores_the_same(sqlite_store: Store) -> None:
     second = asyncio.run(score_items(loaded, items, model=Recorder()))
     assert [v.value for v in first.verdicts] == [v.value for v in second.verdicts] == \
         ["fail", "pass"]
+
+
+def test_public_api_exports_align() -> None:
+    import evalign
+
+    assert callable(evalign.align)
+    for name in ("start_alignment", "execute_alignment", "cancel_alignment", "accept_alignment",
+                 "reject_alignment", "alignment_history", "AlignConfig", "AlignmentRun"):
+        assert name in evalign.__all__
