@@ -1,12 +1,14 @@
 """Real-browser tests: Debian's Chromium driven by Playwright against a live server.
 
-They also refresh the screenshots in docs/img/ that the README shows.
+With EVALIGN_SCREENSHOTS=1 they also refresh the screenshots in docs/img/ that the README
+shows (otherwise screenshots go to a temporary folder, so a test run leaves the tree clean).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +21,9 @@ from tests.web.live import CHROMIUM, CHROMIUM_ARGS, live_server
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
-IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+IMG = DOCS_IMG if os.environ.get("EVALIGN_SCREENSHOTS") else \
+    Path(tempfile.gettempdir()) / "evalign-screenshots"
 BAD = ('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}],'
        ' "judgement": "PASS"}\n{"messages": [{"role": "user", "content": "x"}, '
        '{"role": "assistant", "content": "y"}], "judgement": "MAYBE"}\n')
