@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from evalign.data.records import LabelIn, Row
 from evalign.items import Item
@@ -61,3 +61,33 @@ def test_ten_thousand_items_stay_fast(sqlite_store: Store) -> None:
     assert client.get("/api/runs/1").json()["stats"]["total"] == 10_000
     assert max(timings.values()) < 3.0, timings
     client.close()
+
+
+def test_concurrent_annotators_lose_nothing(store: Store) -> None:
+    import threading
+
+    import httpx
+
+    from tests.web.live import live_server
+
+    seed(store, run=False)
+    errors: list[str] = []
+    with live_server(store, worker=False) as url:
+        def annotate(who: str) -> None:
+            with httpx.Client(base_url=url, timeout=60) as http:
+                for item_id in range(1, 13):
+                    r = http.post("/api/datasets/demo/labels", json={
+                        "item_id": item_id, "annotator": who, "value": "pass"})
+                    if r.status_code != 200:
+                        errors.append(f"{who} {item_id}: {r.status_code} {r.text[:200]}")
+
+        threads = [threading.Thread(target=annotate, args=(f"a{n}",)) for n in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    with store.session() as s:
+        counts = dict(s.execute(select(m.Label.annotator, func.count())
+                                .group_by(m.Label.annotator)).all())
+    assert counts == {"alice": 12, **{f"a{n}": 12 for n in range(20)}}
