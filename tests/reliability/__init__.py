@@ -1,0 +1,1 @@
+"""Reliability tests: faults, kills, cancellation, atomic writes, secrets, escaping."""
