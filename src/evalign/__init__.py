@@ -43,6 +43,7 @@ from evalign.stats import (
     paired_report,
 )
 from evalign.store import Store, open_store
+from evalign.web import create_app
 
 __all__ = [
     "AlignConfig",
@@ -79,6 +80,7 @@ __all__ = [
     "cancel_alignment",
     "cancel_run",
     "comparisons_from_lists",
+    "create_app",
     "dataset_agreement",
     "disagreements",
     "execute_alignment",
