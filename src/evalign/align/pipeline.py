@@ -46,10 +46,11 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
     tracker.progress(len(loaded.examples), len(loaded.examples), split=splits[0].sizes())
     roles = _models(config, base, models or {})
     budget = Budget(config.budget_calls, config.budget_usd)
-    scorer = Scorer(roles["judge"], budget, cache_store=store,
-                    check=tracker.check)
+    scorer = Scorer(roles["judge"], budget, cache_store=store, check=tracker.check,
+                    progress=tracker.progress)
     verify = scorer if roles["verify"] is roles["judge"] else Scorer(
-        roles["verify"], budget, cache_store=store, check=scorer.check)
+        roles["verify"], budget, cache_store=store, check=tracker.check,
+        progress=tracker.progress)
     for index, verdict in loaded.verdicts.items():
         scorer.remember(base, index, verdict)
         verify.remember(base, index, verdict)

@@ -18,6 +18,7 @@ from evalign.runner import score_items
 from evalign.store import Store
 
 Progress = Callable[[int, int], None]
+CHUNK = 8
 
 
 def agreement(spec: JudgeSpec, examples: Sequence[Example], verdicts: Sequence[Verdict]) -> float:
@@ -56,6 +57,7 @@ class Scorer:
     cache_store: Store | None = None
     phase: str = "verifying"
     check: Callable[[], None] | None = None
+    progress: Progress | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     _memo: dict[tuple[str, int], Verdict] = field(default_factory=dict)
 
@@ -65,21 +67,28 @@ class Scorer:
 
     async def score(self, spec: JudgeSpec, examples: Sequence[Example], indices: Sequence[int],
                     progress: Progress | None = None) -> list[Verdict]:
-        """Verdicts of `spec` on `examples[i]` for i in `indices`, in that order."""
+        """Verdicts of `spec` on `examples[i]` for i in `indices`, in that order.
+
+        Items are scored in chunks; between chunks the run's `check` (cancellation, heartbeat)
+        and `progress` are called, so a long phase stays visibly alive and stops promptly.
+        """
         key = spec.model_dump_json()
         todo = [i for i in dict.fromkeys(indices) if (key, i) not in self._memo]
-        if todo:
+        chunk = max(CHUNK, self.model.max_concurrency)
+        report = progress or self.progress
+        for start in range(0, len(todo), chunk):
             if self.check is not None:
                 self.check()
             if self.phase not in self.budget.exempt:
                 self.budget.check()
-            batch = await score_items(spec, [examples[i].item for i in todo], model=self.model,
+            part = todo[start:start + chunk]
+            batch = await score_items(spec, [examples[i].item for i in part], model=self.model,
                                       cache_store=self.cache_store)
-            for i, verdict in zip(todo, batch.verdicts, strict=True):
+            for i, verdict in zip(part, batch.verdicts, strict=True):
                 self._memo[(key, i)] = verdict
             self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + batch.seconds
             self.budget.charge(self.phase, batch.calls, batch.prompt_tokens,
                                batch.completion_tokens, batch.cost_usd)
-        if progress is not None:
-            progress(len(indices), len(indices))
+            if report is not None:
+                report(start + len(part), len(todo))
         return [self._memo[(key, i)] for i in indices]
