@@ -162,3 +162,30 @@ def test_criteria_are_separate_tabs(client: Client) -> None:
     assert client.get("/api/runs/1").json()["run"]["criterion"] == "default"
     page = client.get("/alignment").text
     assert 'aria-label="Annotation criteria"' in page and "criterion=tone" in page
+
+
+def test_pairwise_runs_align_on_the_choice(sqlite_store: Store) -> None:
+    from evalign.data.records import LabelIn, Row
+    from evalign.items import Item
+    from evalign.judges.spec import JudgeSpec
+    from evalign.runner.run import run_judge
+    from evalign.scores import ScoreConfig
+    from evalign.store import repo_datasets
+    from evalign.store.repo_judges import create_judge
+
+    rows = [Row(Item({"input": f"task {i}"}, f"first {i}", f"second {i}", external_id=f"p{i}"),
+                (LabelIn("preference", 1 if i % 2 else 2, "ann"),), i + 1) for i in range(8)]
+    with sqlite_store.session() as s:
+        repo_datasets.write_dataset(s, "pairs", rows,
+                                    repo_datasets.Criteria(s, ScoreConfig.parse("pairwise")),
+                                    kind="pairwise")
+        create_judge(s, "pref", JudgeSpec(prompt="{input}\nA: {output_1}\nB: {output_2}",
+                                          scale=ScoreConfig.parse("pairwise"),
+                                          model="scripted/constant:1"))
+    run_judge(sqlite_store, "pref", "pairs")
+    client = Client(create_app(sqlite_store, worker=False))
+    stats = client.get("/api/runs/1").json()["stats"]
+    assert stats["agreement"]["n"] > 0
+    assert stats["aligned"] == stats["agreement"]["rate"]
+    assert "Output 1 better" in client.get("/datasets/pairs/queue?annotator=x").text
+    client.close()

@@ -25,14 +25,14 @@ from evalign.errors import ConfigError
 from evalign.items import Item
 from evalign.runner.generate import generate_outputs
 from evalign.runner.run import cancel_run, create_run
-from evalign.stats import Comparison as StatsComparison
 from evalign.stats import paired_report
 from evalign.store import Store
 from evalign.store import models as m
 from evalign.store.repo_datasets import Criteria, get_dataset, write_dataset
 from evalign.store.repo_judges import get_judge
 from evalign.store.repo_runs import get_run
-from evalign.web.services.comparisons import Comparison, run_comparisons
+from evalign.web.services.agreement import stats_comparisons
+from evalign.web.services.comparisons import run_comparisons
 from evalign.web.services.runs import _criterion, run_stats
 
 AWAITING = "awaiting_labels"
@@ -174,19 +174,10 @@ def compare_runs(store: Store, a: int, b: int, only_changed: bool = True) -> Run
         return RunComparison(
             a=a, b=b, a_label=_label(run_a), b_label=_label(run_b),
             a_aligned=run_stats(comps_a).aligned, b_aligned=run_stats(comps_b).aligned,
-            paired=paired_report(_stats(comps_a), _stats(comps_b)), rows=rows)
+            paired=paired_report(stats_comparisons(comps_a), stats_comparisons(comps_b)),
+            rows=rows)
 
 
 def _label(run: m.Run) -> str:
     return f"#{run.id} · {run.judge_version.judge.name} v{run.judge_version.version}"
 
-
-def _stats(comps: list[Comparison]) -> list[StatsComparison]:
-    """Pass/fail comparisons in the statistics library's records."""
-    out = []
-    for c in comps:
-        if c.compared and c.human is not None:
-            out.append(StatsComparison(item_id=c.item_id,
-                                       human="pass" if c.human.passed else "fail",
-                                       judge="pass" if c.judge_pass else "fail"))
-    return out

@@ -1,9 +1,10 @@
 """Pairing human labels with a run's verdicts: one comparison per item.
 
 The human side of an item is its resolved label when there is one, else its annotators' label
-when they agree, else their pass/fail majority; a tie is left out (it needs adjudication). The
-judge side is the verdict of sample 0; a verdict with `p_pass` and a version with a threshold
-passes when p_pass ≥ threshold. Both sides are normalized with `ScoreConfig` (pass/fail, 0–100).
+when they agree, else their majority (pass/fail, or the choice for pairwise scales); a tie is
+left out (it needs adjudication). The judge side is the verdict of sample 0; a verdict with
+`p_pass` and a version with a threshold passes when p_pass ≥ threshold. Both sides are
+normalized with `ScoreConfig` (pass/fail, 0–100); pairwise items align when the choices match.
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ class Human:
     score: float | None
     annotations: list[Any] = field(default_factory=list)
     reasoning: str = ""
+    key: Any = None
+    """What alignment compares: pass/fail, or the choice (0/1/2) on a pairwise scale."""
 
 
 @dataclass
@@ -48,20 +51,22 @@ class Comparison:
     checks: list[Any] = field(default_factory=list)
     p_pass: float | None = None
     evaluated: bool = False
+    judge_key: Any = None
+    pairwise: bool = False
 
     @property
     def compared(self) -> bool:
-        """Both sides have a pass/fail."""
-        return (self.human is not None and self.human.passed is not None
-                and self.judge_pass is not None)
+        """Both sides have a pass/fail (or a pairwise choice)."""
+        return (self.human is not None and self.human.key is not None
+                and self.judge_key is not None)
 
     @property
     def aligned(self) -> bool | None:
-        """Whether pass/fail agree (None when not compared)."""
+        """Whether pass/fail (or the pairwise choice) agree; None when not compared."""
         if not self.compared:
             return None
         assert self.human is not None
-        return self.human.passed == self.judge_pass
+        return bool(self.human.key == self.judge_key)
 
     @property
     def delta(self) -> float | None:
@@ -114,13 +119,23 @@ def _human(labels: list[_Label], scale: ScoreConfig) -> Human:
     chosen = resolved or labels[0]
     reasoning = " / ".join(r.reasoning for r in ([resolved] if resolved else labels) if r.reasoning)
     if resolved is None and len({str(v) for v in own}) > 1:
-        votes = Counter(scale.to_pass(v) for v in own)
-        if votes[True] == votes[False]:
+        votes = Counter(key_of(scale, v) for v in own).most_common()
+        if len(votes) > 1 and votes[0][1] == votes[1][1]:
             return Human(value=None, passed=None, score=None, annotations=own, reasoning=reasoning)
-        majority = votes[True] > votes[False]
-        chosen = next(r for r in labels if scale.to_pass(r.value) == majority)
+        chosen = next(r for r in labels if key_of(scale, r.value) == votes[0][0])
     return Human(value=chosen.value, passed=scale.to_pass(chosen.value),
-                 score=_safe_100(scale, chosen.value), annotations=own, reasoning=reasoning)
+                 score=_safe_100(scale, chosen.value), annotations=own, reasoning=reasoning,
+                 key=key_of(scale, chosen.value))
+
+
+def key_of(scale: ScoreConfig, value: Any) -> Any:
+    """What alignment compares: the choice on a pairwise scale, else pass/fail."""
+    if scale.kind == "pairwise":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return None
+    return scale.to_pass(value)
 
 
 def _safe_100(scale: ScoreConfig, value: Any) -> float | None:
@@ -155,9 +170,16 @@ def run_comparisons(s: Session, run: m.Run, criterion: m.Criterion | None,
             for i in items]
 
 
+def _judge_pass(scale: ScoreConfig, value: Any, p_pass: float | None,
+                threshold: float | None) -> bool | None:
+    if threshold is not None and p_pass is not None:
+        return p_pass >= threshold
+    return scale.to_pass(value)
+
+
 def _compare(item_id: int, human: Human | None, verdict: _Verdict | None,
              scale: ScoreConfig, threshold: float | None) -> Comparison:
-    out = Comparison(item_id=item_id, human=human)
+    out = Comparison(item_id=item_id, human=human, pairwise=scale.kind == "pairwise")
     if verdict is None:
         return out
     out.evaluated, out.judge_error = True, verdict.error
@@ -166,10 +188,8 @@ def _compare(item_id: int, human: Human | None, verdict: _Verdict | None,
         return out
     out.judge_value = verdict.value
     out.judge_score = _safe_100(scale, verdict.value)
-    if threshold is not None and verdict.p_pass is not None:
-        out.judge_pass = verdict.p_pass >= threshold
-    else:
-        out.judge_pass = scale.to_pass(verdict.value)
+    out.judge_pass = _judge_pass(scale, verdict.value, verdict.p_pass, threshold)
+    out.judge_key = key_of(scale, verdict.value) if out.pairwise else out.judge_pass
     return out
 
 

@@ -103,7 +103,7 @@ def _metric_comparisons(s: Session, ds: m.Dataset, crit: m.Criterion | None,
 
 
 def _metric(name: str, run: m.Run, comps: list[Comparison]) -> MetricAlignment:
-    compared = [c for c in comps if c.compared and c.human is not None]
+    compared = [c for c in comps if c.compared and c.human is not None and not c.pairwise]
     breakdown: dict[str, Counter[str]] = {k: Counter() for k in ("tp", "fn", "tn", "fp")}
     for c in compared:
         assert c.human is not None
