@@ -184,8 +184,11 @@ def test_pairwise_runs_align_on_the_choice(sqlite_store: Store) -> None:
                                           model="scripted/constant:1"))
     run_judge(sqlite_store, "pref", "pairs")
     client = Client(create_app(sqlite_store, worker=False))
-    stats = client.get("/api/runs/1").json()["stats"]
-    assert stats["agreement"]["n"] > 0
-    assert stats["aligned"] == stats["agreement"]["rate"]
+    run = client.get("/api/runs/1").json()
+    # "1" in both orders is position bias: the swap check makes every verdict a tie (0),
+    # which matches no human choice
+    assert {r["eval_value"] for r in run["rows"]} == {0}
+    assert run["stats"]["agreement"]["n"] == 8 and run["stats"]["aligned"] == 0.0
+    assert run["stats"]["agreement"]["confusion"] == {"tp": 0, "fn": 0, "tn": 0, "fp": 0}
     assert "Output 1 better" in client.get("/datasets/pairs/queue?annotator=x").text
     client.close()
