@@ -61,8 +61,9 @@ def load_dataset(session: Session, name: str, criterion: str | None) -> Loaded:
 
 
 def load_runs(session: Session, run_ids: Sequence[int], judge_version_id: int,
-              criterion: str | None) -> Loaded:
-    """The labeled items of completed runs, with their verdicts when the version matches."""
+              criterion: str | None, model: str | None = None) -> Loaded:
+    """The labeled items of completed runs, with their verdicts when the run used the same
+    judge version (and `model`, when given)."""
     loaded = Loaded()
     for run_id in run_ids:
         run = session.get(m.Run, run_id)
@@ -77,7 +78,7 @@ def load_runs(session: Session, run_ids: Sequence[int], judge_version_id: int,
         loaded.sources["runs"].append(run_id)
         dataset = session.get_one(m.Dataset, run.dataset_id)
         loaded.sources["datasets"].append(dataset.name)
-        if run.judge_version_id == judge_version_id:
+        if run.judge_version_id == judge_version_id and model in (None, run.model):
             for verdict_row in session.scalars(sa.select(m.Verdict).where(
                     m.Verdict.run_id == run_id, m.Verdict.sample == 0)):
                 index = positions.get(verdict_row.item_id)

@@ -41,7 +41,9 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
     """Load, split, optimize, verify on test, and return the outcome dict."""
     tracker.phase("loading annotations")
     config, base, version_id, judge_criterion = _settings(store, run_id)
-    loaded = _load(store, config, version_id, judge_criterion)
+    # Source-run verdicts stand in for the base judge only when made by the same model.
+    loaded = _load(store, config, version_id, judge_criterion,
+                   None if models else config.judge_model or base.model)
     splits = _splits(loaded.examples, config)
     tracker.progress(len(loaded.examples), len(loaded.examples), split=splits[0].sizes())
     roles = _models(config, base, models or {})
@@ -82,14 +84,14 @@ def _settings(store: Store, run_id: int) -> tuple[AlignConfig, JudgeSpec, int, s
                 criterion.name if criterion else None)
 
 
-def _load(store: Store, config: AlignConfig, version_id: int,
-          judge_criterion: str | None) -> Loaded:
+def _load(store: Store, config: AlignConfig, version_id: int, judge_criterion: str | None,
+          model: str | None) -> Loaded:
     criterion = config.criterion or judge_criterion
     with store.session() as session:
         if config.dataset:
             loaded = load_dataset(session, config.dataset, criterion)
         else:
-            loaded = load_runs(session, config.from_runs, version_id, criterion)
+            loaded = load_runs(session, config.from_runs, version_id, criterion, model)
     if config.sample:
         loaded = sample_examples(loaded, config.sample, config.group_by, config.seed)
     return loaded
