@@ -24,7 +24,11 @@ def test_each_annotator_has_their_own_position(client: Client) -> None:
     assert _queue(client, "bob")["labeled"] == 1
     assert _queue(client, "carol")["item"]["external_id"] == "q0"
     page = text_of(client.get("/datasets/demo/queue?annotator=bob").text)
-    assert "1 of 12 labeled" in page
+    assert "1 of 12 labeled" in page and "← Previous" in page
+    assert _queue(client, "bob")["previous_id"] == bob["item"]["id"]
+    again = client.get(f"/datasets/demo/queue?annotator=bob&item={bob['item']['id']}").text
+    assert "you labeled this" in again
+    assert 'value="pass" data-key="1" data-letter="P" checked' in again
 
 
 def test_skip_puts_the_item_after_the_unseen_ones(client: Client) -> None:

@@ -37,10 +37,12 @@ def datasets_api(store: StoreDep) -> list[DatasetSummary]:
 
 @router.get("/datasets/{name}", include_in_schema=False)
 def dataset_page(request: Request, store: StoreDep, name: str, filters: Filters,
-                 page: PageNo = 1) -> HTMLResponse:
-    """One page of a dataset's items."""
+                 page: PageNo = 1, imported: int | None = None,
+                 warning: Annotated[list[str] | None, Query()] = None) -> HTMLResponse:
+    """One page of a dataset's items (after an upload: its summary and warnings)."""
     view = dataset_detail(store, name, filters, page)
-    return render(request, "dataset.html", title=name, view=view)
+    return render(request, "dataset.html", title=name, view=view, imported=imported,
+                  warnings=warning or [])
 
 
 @router.get("/api/datasets/{name}", tags=["datasets"])

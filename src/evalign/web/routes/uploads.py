@@ -61,10 +61,11 @@ async def upload_file(request: Request, store: StoreDep) -> Response:
     if form.get("action") != "import" or view.error:
         return _page(request, view, options)
     try:
-        import_upload(store, token, options)
+        summary = import_upload(store, token, options)
     except UserError as exc:
         return _page(request, view, options, error=str(exc))
-    url = URL(f"/datasets/{options.dataset.strip()}")
+    url = URL(f"/datasets/{options.dataset.strip()}").include_query_params(
+        imported=summary["rows"], warning=summary["warnings"])
     return RedirectResponse(str(url), status_code=303)
 
 

@@ -45,6 +45,8 @@ class QueueView(BaseModel):
     skipped: int
     item: ItemView | None
     item_skipped: bool = False
+    previous_id: int | None = None
+    """The item this annotator labeled last (to revisit it)."""
     annotators: list[AnnotatorProgress]
 
 
@@ -74,7 +76,18 @@ def queue_state(store: Store, dataset: str, criterion: str | None, annotator: st
             dataset=ds.name, criterion=criterion_view(crit), criteria=sorted(names),
             annotator=annotator, total=total, labeled=labeled, skipped=skipped, item=item,
             item_skipped=row is not None and row.id in set(s.scalars(skipped_ids)),
+            previous_id=_last_labeled(s, ds.id, crit.id, annotator, row.id if row else None),
             annotators=_progress(s, ds.id, crit.id))
+
+
+def _last_labeled(s: Session, dataset_id: int, criterion_id: int, annotator: str,
+                  shown: int | None) -> int | None:
+    query = (select(m.Label.item_id).join(m.Item, m.Item.id == m.Label.item_id)
+             .where(m.Item.dataset_id == dataset_id, m.Label.criterion_id == criterion_id,
+                    m.Label.annotator == annotator))
+    if shown is not None:
+        query = query.where(m.Label.item_id != shown)
+    return s.scalar(query.order_by(m.Label.created_at.desc(), m.Label.id.desc()).limit(1))
 
 
 def _labeled_ids(dataset_id: int, criterion_id: int, annotator: str) -> Any:
