@@ -84,7 +84,10 @@ def test_aggregation_methods_and_learning() -> None:
     assert chosen["method"] == "all_pass" and scores["all_pass"] == 1.0
     assert math.isnan(aggregate.accuracy({"method": "all_pass"}, [], []))
     logistic = aggregate.fit("logistic", probs * 3, labels * 3)
-    assert logistic["method"] == "logistic" and len(logistic["coef"]) == 4
+    assert logistic["method"] == "logistic" and len(logistic["coef"]) == 5
+    geo = aggregate.fit("geomean_threshold", probs, labels)
+    assert aggregate.accuracy(geo, probs, labels) == 1.0
+    assert aggregate.score(geo, [0.25, 1.0]) == pytest.approx(0.5)
 
 
 def test_traces_show_template_fields_only_and_count() -> None:

@@ -5,6 +5,9 @@ Methods (a JSON-ready dict stored in `JudgeSpec.checks["aggregation"]`):
     {"method": "all_pass"}                          every check answered yes (P(yes) ≥ 0.5)
     {"method": "min_threshold", "threshold": t}     the weakest check's P(yes) ≥ t
     {"method": "count_failed", "max_failed": k}     at most k checks answered no
+    {"method": "geomean_threshold", "threshold": t} the geometric mean of P(yes) ≥ t (a soft
+                                                    count of missing points: one clear "no"
+                                                    or several doubtful ones fail the item)
     {"method": "logistic", "coef": [...], "intercept": b}
                                                     a small logistic model over sorted check
                                                     probabilities (see `features`)
@@ -23,18 +26,25 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-METHODS = ("all_pass", "min_threshold", "count_failed", "logistic")
+METHODS = ("all_pass", "min_threshold", "count_failed", "geomean_threshold", "logistic")
+FLOOR = 1e-4
 
 
 def features(probs: Sequence[float]) -> list[float]:
     """Order-free features of one item's check probabilities.
 
-    The weakest, second weakest and mean P(yes), and the share of checks answered no.
+    The weakest, second weakest and mean P(yes), the share of checks answered no, and the
+    mean log P(yes).
     """
     ordered = sorted(probs) or [1.0]
     second = ordered[1] if len(ordered) > 1 else ordered[0]
     failed = sum(p < 0.5 for p in ordered) / len(ordered)
-    return [ordered[0], second, float(np.mean(ordered)), failed]
+    return [ordered[0], second, float(np.mean(ordered)), failed, _mean_log(ordered)]
+
+
+def _mean_log(probs: Sequence[float]) -> float:
+    return float(np.mean(np.log(np.clip(np.asarray(probs, dtype=float), FLOOR, 1.0)))) \
+        if len(probs) else 0.0
 
 
 def score(aggregation: dict[str, Any], probs: Sequence[float]) -> float:
@@ -45,6 +55,8 @@ def score(aggregation: dict[str, Any], probs: Sequence[float]) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     if method == "count_failed":
         return 1.0 - features(probs)[3]
+    if method == "geomean_threshold":
+        return math.exp(_mean_log(probs))
     return min(probs, default=1.0)
 
 
@@ -55,7 +67,7 @@ def decide(aggregation: dict[str, Any], probs: Sequence[float]) -> bool:
         return all(p >= 0.5 for p in probs)
     if method == "count_failed":
         return sum(p < 0.5 for p in probs) <= int(aggregation.get("max_failed", 0))
-    if method == "logistic":
+    if method in ("logistic", "geomean_threshold"):
         return score(aggregation, probs) >= float(aggregation.get("threshold", 0.5))
     return min(probs, default=1.0) >= float(aggregation.get("threshold", 0.5))
 
@@ -80,6 +92,10 @@ def fit(method: str, prob_lists: Sequence[Sequence[float]],
         return {"method": "count_failed", "max_failed": int(-best) if best is not None else 0}
     if method == "logistic":
         return _fit_logistic(prob_lists, labels)
+    if method == "geomean_threshold":
+        scores = [score({"method": method}, p) for p in prob_lists]
+        cut = _best_cut(scores, labels)
+        return {"method": method, "threshold": 0.5 if cut is None else cut}
     mins = [min(p, default=1.0) for p in prob_lists]
     cut = _best_cut(mins, labels)
     return {"method": "min_threshold", "threshold": 0.5 if cut is None else cut}
