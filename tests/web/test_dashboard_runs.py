@@ -149,6 +149,8 @@ def test_per_metric_bars_carry_the_annotation_breakdown(client: Client) -> None:
     page = client.get("/alignment?view=metric").text
     assert "<title>gn: 7 PASS verdicts; human annotations behind them:" in page
     assert "FP: fail ×2" in page
+    aggregate = client.get("/alignment").text
+    assert "<title>Human FAIL comparisons; annotations behind them: fail ×6</title>" in aggregate
 
 
 def test_criteria_are_separate_tabs(client: Client) -> None:

@@ -92,10 +92,21 @@ def dashboard_chart(view: Dashboard, mode: str) -> Markup:
     human_fail = sum(r.human_fail for r in view.metrics)
     judge_pass = sum(r.judge_pass for r in view.metrics)
     judge_fail = sum(r.judge_fail for r in view.metrics)
-    groups = [Group("Human annotations", [Bar("pass", human_pass, "pass"),
-                                          Bar("fail", human_fail, "fail")]),
+    groups = [Group("Human annotations", [
+        Bar("pass", human_pass, "pass", _annotations("Human PASS", view, ("tp", "fn"))),
+        Bar("fail", human_fail, "fail", _annotations("Human FAIL", view, ("tn", "fp")))]),
               Group("Metrics", [Bar("pass", judge_pass, "pass"), Bar("fail", judge_fail, "fail")])]
     return grouped_bars(groups, caption="Human annotations vs metrics, pass/fail totals")
+
+
+def _annotations(title: str, view: Dashboard, cells: tuple[str, str]) -> str:
+    counts: dict[str, int] = {}
+    for row in view.metrics:
+        for cell in cells:
+            for name, n in row.breakdown.get(cell, {}).items():
+                counts[name] = counts.get(name, 0) + n
+    names = ", ".join(f"{k} ×{v}" for k, v in sorted(counts.items())) or "none"
+    return f"{title} comparisons; annotations behind them: {names}"
 
 
 def _tip(metric: str, verdict: str, count: int, breakdown: dict[str, dict[str, int]],
