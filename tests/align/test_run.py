@@ -76,9 +76,13 @@ def test_reflection_never_sees_validation_or_test_items(store: Store) -> None:
     with store.session() as s:
         from evalign.store import models as m
 
-        held = [s.get_one(m.Item, i).output for i in run.outcome["test_items"]]
+        parts = run.outcome["split_items"]
+        assert parts["test"] == run.outcome["test_items"]
+        held = [s.get_one(m.Item, i).output for i in parts["val"] + parts["test"]]
+        train = [s.get_one(m.Item, i).output for i in parts["train"]]
     seen = "\n".join(str(msg["content"]) for r in reflection.requests for msg in r.messages)
     assert held and not any(text in seen for text in held)
+    assert any(text in seen for text in train)  # the traces do reach it
     assert "secret" not in seen  # only template fields reach the reflection model
     assert run.outcome["guidelines"] == "" or "grading notes" in run.outcome["guidelines"]
 

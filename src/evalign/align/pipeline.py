@@ -161,7 +161,12 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
         "completion_tokens": budget.completion_tokens, "cost_usd": round(budget.usd, 6),
         "per_phase": {p: dict(v, seconds=round(seconds.get(p, 0.0), 3))
                       for p, v in budget.by_phase.items()},
-        "test_items": [e.item.id if e.item.id is not None else e.item.external_id
-                       for e in test],
+        "test_items": [_id(e) for e in test],
+        "split_items": {part: [_id(examples[i]) for i in getattr(folds[0].split, part)]
+                        for part in ("train", "val", "test")},
         "candidate_spec": spec_to_dict(winner.spec),
     }
+
+
+def _id(example: Example) -> int | str:
+    return example.item.id if example.item.id is not None else example.item.external_id
