@@ -141,3 +141,26 @@ def test_cancelling_stops_the_generation_early(model: LocalModel) -> None:
 
     # Uncancelled, the first call alone would decode ~400 tokens one by one.
     assert asyncio.run(cancel_soon()) < 150
+
+
+def test_lazy_grammar_gives_the_same_answer_as_llama_cpps_sampler(
+    model: LocalModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import evalign.providers.local as local
+
+    schema = {"type": "object", "required": ["reasoning", "verdict"],
+              "properties": {"reasoning": {"type": "string"},
+                             "verdict": {"enum": ["PASS", "FAIL"]}}}
+    request = GenerateRequest(
+        messages=[{"role": "user", "content": "Claim: fish fly. Reply in JSON with a short "
+                                              "reasoning and a verdict PASS or FAIL."}],
+        params={"max_tokens": 24}, json_schema=schema, choices=("PASS", "FAIL"),
+    )
+    answers = []
+    for greedy in (True, False):  # False: llama-cpp-python's full-vocabulary grammar sampler
+        monkeypatch.setattr(local, "_is_greedy", lambda _params, g=greedy: g)
+        model._llama.n_tokens = 0  # both start from an empty KV cache: same batches
+        result = asyncio.run(model.generate(request))
+        answers.append((result.text, result.completion_tokens, result.choice_probs))
+    assert answers[0] == answers[1]
+    assert answers[0][0].startswith('{')

@@ -18,14 +18,17 @@ import json
 import math
 import os
 import threading
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from evalign import modelfiles
 from evalign.errors import ConfigError, MissingExtraError, ModelFileError, ProviderError
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.providers.chat_template import ChatTemplate
 from evalign.providers.choices import normalize
+
+if TYPE_CHECKING:
+    from evalign.providers.greedy import LazyGrammar
 
 DEFAULT_N_CTX = 4096
 DEFAULT_MAX_TOKENS = 256
@@ -109,8 +112,7 @@ class LocalModel:
                     f"exceeds the context window of {self.n_ctx} "
                     "(raise n_ctx or shorten the prompt)"
                 )
-            cached = _reusable_prefix(list(llama._input_ids), tokens)
-            out, probs = self._sample(llama, tokens, request, max_tokens, cancelled)
+            out, probs, cached = self._sample(llama, tokens, request, max_tokens, cancelled)
             return GenerateResult(
                 text=_detokenize(llama, out, request.params.get("stop")),
                 prompt_tokens=len(tokens),
@@ -145,32 +147,53 @@ class LocalModel:
     def _sample(
         self, llama: Any, tokens: list[int], request: GenerateRequest, max_tokens: int,
         cancelled: threading.Event,
-    ) -> tuple[list[int], dict[str, float] | None]:
+    ) -> tuple[list[int], dict[str, float] | None, int]:
+        """Generate; returns the answer tokens, the choice probabilities and reused tokens."""
         params = request.params
-        if "seed" in params:
-            llama.set_seed(int(params["seed"]))
         choice_ids = _choice_token_ids(llama, request.choices) if request.choices else {}
         wanted = {t for ids in choice_ids.values() for t in ids}
+        from evalign.providers.greedy import LazyGrammar  # needs llama_cpp: the [local] extra
+
+        grammar = self._grammar(request.json_schema)
+        lazy = LazyGrammar(llama, grammar._grammar) if grammar and _is_greedy(params) else None
+        cached, stream = self._stream(llama, tokens, params, grammar, lazy)
         out: list[int] = []
         probs: dict[str, float] | None = None
-        for token in llama.generate(
+        try:
+            for token in stream:
+                if _is_end(llama, token) or cancelled.is_set():
+                    break
+                if probs is None and token in wanted:
+                    # The logits that produced this token are still the context's last row.
+                    probs = _probs_at_last(llama, choice_ids)
+                out.append(token)
+                if len(out) >= max_tokens or _hit_stop(llama, out, params.get("stop")):
+                    break
+        finally:
+            if lazy is not None:
+                lazy.close()
+        return out, probs, cached
+
+    def _stream(
+        self, llama: Any, tokens: list[int], params: Mapping[str, Any], grammar: Any,
+        lazy: LazyGrammar | None,
+    ) -> tuple[int, Iterator[int]]:
+        from evalign.providers.greedy import eval_prompt, greedy_tokens
+
+        if _is_greedy(params):
+            return eval_prompt(llama, tokens), greedy_tokens(llama, lazy)
+        if "seed" in params:
+            llama.set_seed(int(params["seed"]))
+        cached = _reusable_prefix(list(llama._input_ids), tokens)
+        return cached, llama.generate(
             tokens,
             temp=float(params.get("temperature", 0.0)),
             top_p=float(params.get("top_p", 0.95)),
             top_k=int(params.get("top_k", 40)),
             repeat_penalty=float(params.get("repeat_penalty", 1.0)),
-            grammar=self._grammar(request.json_schema),
+            grammar=grammar,
             reset=True,
-        ):
-            if _is_end(llama, token) or cancelled.is_set():
-                break
-            if probs is None and token in wanted:
-                # The logits that produced this token are still the context's last row.
-                probs = _probs_at_last(llama, choice_ids)
-            out.append(token)
-            if len(out) >= max_tokens or _hit_stop(llama, out, params.get("stop")):
-                break
-        return out, probs
+        )
 
     def _grammar(self, schema: Mapping[str, Any] | None) -> Any:
         if schema is None:
@@ -187,6 +210,14 @@ class LocalModel:
                     f"{self.model}: llama.cpp cannot turn this JSON schema into a grammar ({exc})"
                 ) from None
         return self._grammars[key]
+
+
+def _is_greedy(params: Mapping[str, Any]) -> bool:
+    """Temperature 0 without penalties: the fast path of `greedy` gives the same tokens."""
+    return (
+        float(params.get("temperature", 0.0)) == 0.0
+        and float(params.get("repeat_penalty", 1.0)) == 1.0
+    )
 
 
 def _usable_cores() -> int:
