@@ -17,8 +17,13 @@ from sqlalchemy.orm import Session
 from evalign.store import Store
 from evalign.store import models as m
 from evalign.web.services.agreement import Agreement, agreement
-from evalign.web.services.comparisons import Comparison, judge_criterion, run_comparisons
-from evalign.web.services.criteria import dataset_criteria, get_dataset
+from evalign.web.services.comparisons import (
+    Comparison,
+    human_sides,
+    judge_criterion,
+    run_comparisons,
+)
+from evalign.web.services.criteria import dataset_criteria, get_dataset, scale_of
 
 
 class MetricAlignment(BaseModel):
@@ -91,6 +96,7 @@ def _metric_comparisons(s: Session, ds: m.Dataset, crit: m.Criterion | None,
                                m.Run.id.desc()))
     out: list[tuple[str, m.Run, list[Comparison]]] = []
     seen: set[int] = set()
+    humans = human_sides(s, ds.id, crit.id, scale_of(crit)) if crit is not None else None
     for run in runs:
         judge = run.judge_version.judge
         if judge.id in seen or crit is None:
@@ -98,7 +104,7 @@ def _metric_comparisons(s: Session, ds: m.Dataset, crit: m.Criterion | None,
         seen.add(judge.id)
         target = judge_criterion(s, judge, crits)
         if target is not None and target.id == crit.id:
-            out.append((judge.name, run, run_comparisons(s, run, crit)))
+            out.append((judge.name, run, run_comparisons(s, run, crit, humans)))
     return out
 
 
