@@ -72,6 +72,8 @@ class MockConfig:
         max_requests: stop accepting (503) after this many requests (0 = unbounded).
         max_lifetime_s: the server stops itself after this long (0 = until stopped).
         keep_timeline: record (time, status) of every request, for rate measurements.
+        api_key: when set, a request with another Bearer key gets a 401 that quotes the key
+            it sent, as some providers do (to test that clients scrub secrets).
     """
 
     latency_ms: float = 0.0
@@ -89,6 +91,7 @@ class MockConfig:
     max_requests: int = 0
     max_lifetime_s: float = 0.0
     keep_timeline: bool = True
+    api_key: str | None = None
 
 
 def _unit(*parts: object) -> float:
@@ -505,12 +508,23 @@ class MockServer:
             await self._send(conn, writer, 200, self.snapshot())
             return True
         if request.method == b"POST" and target.endswith("/chat/completions"):
+            if not self._authorized(request):
+                sent = dict(request.headers).get(b"authorization", b"").decode()[7:]
+                message = f"Incorrect API key provided: {sent}."
+                await self._send(conn, writer, 401, self._error(message, "invalid_api_key"))
+                return True
             return await self._chat(conn, writer, raw)
         await self._send(conn, writer, 404, {"error": {"message": f"no route {target}"}})
         return True
 
     def _error(self, message: str, kind: str) -> dict[str, Any]:
         return {"error": {"message": message, "type": kind, "param": None, "code": kind}}
+
+    def _authorized(self, request: h11.Request) -> bool:
+        if self.config.api_key is None:
+            return True
+        sent = dict(request.headers).get(b"authorization", b"").decode()
+        return sent == f"Bearer {self.config.api_key}"
 
     async def _chat(self, conn: h11.Connection, writer: asyncio.StreamWriter, raw: bytes) -> bool:
         st, cfg = self.stats, self.config
@@ -809,7 +823,7 @@ def _parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, value in asdict(defaults).items():
         if isinstance(value, bool):
             continue
-        kind = type(value) if value is not None else int
+        kind = type(value) if value is not None else (str if name == "api_key" else int)
         parser.add_argument("--" + name.replace("_", "-"), type=kind, default=value)
     return parser.parse_args(argv)
 
