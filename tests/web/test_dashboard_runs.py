@@ -194,3 +194,18 @@ def test_pairwise_runs_align_on_the_choice(sqlite_store: Store) -> None:
     assert run["stats"]["agreement"]["confusion"] == {"tp": 0, "fn": 0, "tn": 0, "fp": 0}
     assert "Output 1 better" in client.get("/datasets/pairs/queue?annotator=x").text
     client.close()
+
+
+def test_failed_checks_of_a_decomposed_verdict_are_shown(client: Client, seeded: Store) -> None:
+    from sqlalchemy import update
+
+    from evalign.store import models as m
+
+    checks = [{"question": "Does it name <alpha>?", "passed": True, "p_yes": 0.9},
+              {"question": "Does it name beta?", "passed": False, "p_yes": 0.1}]
+    with seeded.session() as s:
+        s.execute(update(m.Verdict).where(m.Verdict.item_id == 2).values(checks=checks))
+    row = client.get("/api/runs/1").json()["rows"][1]
+    assert row["failed_checks"] == ["Does it name beta?"]
+    page = client.get("/runs/1").text
+    assert "Failed checks:" in page and "Does it name beta?" in page
