@@ -6,9 +6,11 @@ per provider object, and one `Llama` holds one KV cache, so calls are serialized
 (`max_concurrency = 1`) and run in a worker thread to keep the event loop free.
 
 Prefix cache: the tokens of the previous call stay in the KV cache and only the new suffix of
-the next prompt is evaluated (`Llama.generate` matches the prefix), so a judge whose constant
-instructions come first pays for them once. Choice probabilities are read from the logits of
-the position that produced the verdict token, without `logits_all` (which costs ~0.6 GB).
+the next prompt is evaluated, so a judge whose constant instructions come first pays for them
+once. Choice probabilities are read from the logits of the position that produced the verdict
+token, without `logits_all` (which costs ~0.6 GB). Greedy decoding (temperature 0, the
+default) runs through `greedy`, which checks a JSON-schema grammar one token at a time;
+sampling goes through `Llama.generate`.
 """
 
 from __future__ import annotations
@@ -258,12 +260,9 @@ def _choice_token_ids(llama: Any, choices: Sequence[str]) -> dict[str, set[int]]
 
 
 def _probs_at_last(llama: Any, choice_ids: Mapping[str, set[int]]) -> dict[str, float] | None:
-    import llama_cpp
-    import numpy as np
+    from evalign.providers.greedy import last_logits
 
-    row = np.ctypeslib.as_array(
-        llama_cpp.llama_get_logits_ith(llama._ctx.ctx, -1), shape=(llama.n_vocab(),)
-    )
+    row = last_logits(llama)
     logits = {c: [float(row[t]) for t in ids] for c, ids in choice_ids.items()}
     flat = [v for vs in logits.values() for v in vs]
     if not flat:
