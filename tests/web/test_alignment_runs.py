@@ -7,7 +7,8 @@ from evalign.web.worker import Worker
 from tests.web.helpers import Client, text_of
 
 START = {"judge": "gn", "dataset": "demo", "reflection_model": "scripted/constant:- Be strict.",
-         "strategies": ["guidelines"], "split": "0.5,0.25,0.25"}
+         "strategies": ["guidelines"], "split": "0.5,0.25,0.25", "group_by": "question",
+         "budget_calls": 500}
 
 
 def test_start_run_accept_makes_a_new_version(client: Client, seeded: Store) -> None:
@@ -19,6 +20,7 @@ def test_start_run_accept_makes_a_new_version(client: Client, seeded: Store) -> 
     assert Worker(seeded).run_once()
     run = client.get(f"/api/alignment/runs/{run_id}").json()
     assert run["status"] == "aligned", run["error"]
+    assert run["config"]["group_by"] == "question" and run["config"]["budget_calls"] == 500
     assert set(run["outcome"]) >= {"baseline", "candidate", "paired", "guidelines",
                                    "disagreements", "agreeing_skipped", "prompt_diff"}
     page = text_of(client.get(f"/alignment/runs/{run_id}").text)

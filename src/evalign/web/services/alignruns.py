@@ -39,6 +39,9 @@ class StartAlignment(BaseModel):
     split: str = "0.5,0.25,0.25"
     strategies: list[str] = []
     budget_calls: int | None = None
+    budget_usd: float | None = None
+    group_by: str = ""
+    folds: int | None = None
     seed: int = 0
 
 
@@ -128,6 +131,7 @@ def start(store: Store, form: StartAlignment) -> int:
         verify_model=form.verify_model or None, delta=form.delta,
         ratios=(ratios[0], ratios[1], ratios[2]),
         strategies=tuple(form.strategies) or STRATEGIES, budget_calls=form.budget_calls,
+        budget_usd=form.budget_usd, group_by=form.group_by or None, folds=form.folds,
         seed=form.seed)
     return start_alignment(store, form.judge, config)
 
