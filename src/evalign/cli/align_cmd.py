@@ -38,11 +38,14 @@ class _DefaultStart(typer.core.TyperGroup):
         return parsed
 
 
-align_app = typer.Typer(cls=_DefaultStart, no_args_is_help=True,
-                        help="Align a judge with human labels, proven on held-out items.")
+align_app = typer.Typer(
+    cls=_DefaultStart, no_args_is_help=True,
+    help="Align a judge with human labels, proven on held-out items.\n\n"
+         "evalign align JUDGE or JUDGE@V (--dataset NAME | --from-run RUN ...) OPTIONS "
+         "starts and runs an alignment run (options: `evalign align start --help`).")
 
 
-@align_app.command("start", hidden=True)
+@align_app.command("start")
 def start(
     judge: Annotated[str, typer.Argument(help="JUDGE or JUDGE@VERSION.")],
     dataset: Annotated[str | None, typer.Option(help="The labeled dataset to learn from.")] = None,
