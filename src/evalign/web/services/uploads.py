@@ -1,8 +1,9 @@
 """Uploading a labeled file: keep it aside, map its columns, preview the parse, then import.
 
-Nothing reaches the store before the user confirms: the preview parses the whole file with the
-same importers as `evalign import` (so it shows the same file:line errors) inside a transaction
-that is always rolled back. The import itself is `evalign.data.importer.import_file`.
+Nothing reaches the store before the user confirms: the preview parses the whole file with
+`evalign.data.importer.parse_file`, the first half of `evalign import` (so it shows the same
+file:line errors), inside a transaction that is always rolled back. The import itself is
+`evalign.data.importer.import_file`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,9 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel
 
-from evalign.data import importer, sniff, tabular
-from evalign.data.reader import Source
+from evalign.data import importer, tabular
 from evalign.errors import ConfigError, DataError, NotFoundError
-from evalign.scores import ScoreConfig
 from evalign.store import Store
-from evalign.store.repo_datasets import Criteria
 
 MAX_BYTES = 100 * 1024 * 1024
 PREVIEW_ROWS = 8
@@ -128,20 +126,14 @@ def preview_upload(store: Store, token: str, options: UploadOptions) -> UploadPr
 
 
 def _parse_into(session: Any, path: Path, options: UploadOptions, out: UploadPreview) -> None:
-    source = Source(path, MAX_BYTES)
-    explicit = ScoreConfig.parse(options.scale) if options.scale else None
-    container = sniff.container_of(source, options.format)
-    records = importer._peeked(source, importer._records(source, container))
-    out.columns = records.columns
-    shape = sniff.shape_of(options.format, records.columns)
-    out.format = f"{container}/{shape}"
     mapping = {k: v for k, v in options.mapping.items() if v}
-    if shape == "table":
-        out.mapping = tabular.resolve_mapping(source, records.columns, mapping, 1)
-    criteria = Criteria(session, explicit, importer._DEFAULT_SCALES[shape])
-    rows = importer._parser(shape)(source, records, criteria, mapping,
-                                   options.criterion or None, None)
-    for row in importer.unique_ids(source, rows):
+    parsed = importer.parse_file(session, path, format=options.format, mapping=mapping,
+                                 criterion=options.criterion or None,
+                                 scale=options.scale or None, max_bytes=MAX_BYTES)
+    out.columns, out.format = parsed.columns, parsed.format
+    if parsed.shape == "table":
+        out.mapping = tabular.resolve_mapping(parsed.source, parsed.columns, mapping, 1)
+    for row in importer.unique_ids(parsed.source, parsed.rows):
         out.rows += 1
         out.labeled += bool(row.labels)
         if len(out.preview) < PREVIEW_ROWS:
