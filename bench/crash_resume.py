@@ -1,4 +1,4 @@
-"""Benchmark 4: `kill -9` at a random point of a 960-item run, then resume.
+"""Benchmark 4: `kill -9` at a random point of a 960-item `evalign run`, then `--resume`.
 
     python -m bench.crash_resume [--n 960] [--seed S]
 
@@ -24,11 +24,13 @@ import numpy as np
 
 from bench.common import OUT, ROOT, machine, save, table
 from bench.data import rows, write_jsonl
-from bench.evalign_job import verdicts
+from bench.evalign_job import DATASET, JUDGE, verdicts
 from bench.mock_provider import MockConfig, MockProcess
 from bench.tools import evalign_env, evalign_prepare, run_evalign
 from evalign import open_store
 from evalign.stats import agreement_report_arrays
+
+EVALIGN = str(Path(sys.executable).with_name("evalign"))
 
 
 def stats_of(stored: dict[str, dict[str, Any]], targets: dict[str, str]) -> dict[str, Any]:
@@ -84,14 +86,17 @@ def crash_and_resume(n: int, config: MockConfig, kill_at: int) -> dict[str, Any]
         evalign_prepare(db, path, mock.url)
         proc = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "bench.evalign_job",
+                EVALIGN,
                 "run",
+                JUDGE,
+                "--dataset",
+                DATASET,
+                "--no-cache",
                 "--db",
                 str(db),
                 "--concurrency",
                 str(config.max_in_flight),
+                "--json",
             ],
             cwd=ROOT,
             env=evalign_env(mock.url),
@@ -107,16 +112,15 @@ def crash_and_resume(n: int, config: MockConfig, kill_at: int) -> dict[str, Any]
         before_resume = mock.stats()["calls_per_key"]
         resumed = subprocess.run(
             [
-                sys.executable,
-                "-m",
-                "bench.evalign_job",
-                "resume",
+                EVALIGN,
+                "run",
+                "--resume",
+                "1",
                 "--db",
                 str(db),
-                "--run",
-                "1",
                 "--concurrency",
                 str(config.max_in_flight),
+                "--json",
             ],
             cwd=ROOT,
             env=evalign_env(mock.url),
