@@ -37,6 +37,7 @@ class Settings:
     delta: float = 0.0
     rounds: int = 3
     seed: int = 0
+    group_by: str | None = None
 
 
 @dataclass
@@ -138,7 +139,9 @@ def _optimizer(name: str, scorer: Scorer, reflection: ModelAPI, examples: Sequen
                                 [t.index for t in traces.traces], seed=settings.seed)
     if name == "threshold":
         return ThresholdOptimizer(scorer, examples, split.train, split.val)
-    return DecomposeOptimizer(scorer, examples, split.train, split.val, reflection=reflection)
+    groups = [e.group_key(settings.group_by) for e in examples]
+    return DecomposeOptimizer(scorer, examples, split.train, split.val, reflection=reflection,
+                              groups=groups, seed=settings.seed)
 
 
 def _filled(verdicts: list[Verdict | None]) -> list[Verdict]:

@@ -59,7 +59,7 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
     judge_spec = base.model_copy(update={"model": roles["judge"].model}) \
         if config.judge_model else base
     settings = Settings(strategies=config.strategies, delta=config.delta, rounds=config.rounds,
-                        seed=config.seed)
+                        seed=config.seed, group_by=config.group_by)
     folds = []
     try:
         for split in splits:

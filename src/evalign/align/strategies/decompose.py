@@ -3,8 +3,9 @@
 Where the rubric lives in an item field (grading notes, a checklist), each item's rubric is split
 by rules into concepts; where it lives in the prompt, the reflection model lists the checks once.
 The judge model answers every check on train and validation items once; the aggregation (all
-checks pass, a cut on the weakest check's P(yes), a count of failed checks, or a small logistic
-model) is fitted on train, chosen on validation, and refitted on both.
+checks pass, a cut on the weakest check's P(yes) or on their geometric mean, a count of failed
+checks, or a small logistic model) is chosen by grouped cross-validation over the train and
+validation items (train → validation when no groups are known), then refitted on both.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ class DecomposeOptimizer:
 
     def __init__(self, scorer: Scorer, examples: Sequence[Example], train_idx: Sequence[int],
                  val_idx: Sequence[int], *, reflection: ModelAPI | None = None,
-                 methods: Sequence[str] = aggregate.METHODS):
+                 methods: Sequence[str] = aggregate.METHODS,
+                 groups: Sequence[str] | None = None, seed: int = 0):
         self.scorer, self.examples = scorer, examples
         self.train_idx, self.val_idx = list(train_idx), list(val_idx)
         self.reflection, self.methods = reflection, tuple(methods)
+        self.groups, self.seed = groups, seed
 
     async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
                     budget: Budget) -> Candidate:
@@ -50,24 +53,34 @@ class DecomposeOptimizer:
                          model=base.model, params={}, checks=checks)
         fitted = await self.scorer.score(spec, self.examples, self.train_idx)
         val_raw = await self.scorer.score(spec, self.examples, self.val_idx)
-        train_ok = [(p, e.passed) for p, e in zip(_probs(fitted), train, strict=True) if p]
-        val_ok = [(p, e.passed) for p, e in zip(_probs(val_raw), val, strict=True) if p]
-        chosen, scores = aggregate.learn(
-            [p for p, _ in train_ok], [y for _, y in train_ok],
-            [p for p, _ in val_ok], [y for _, y in val_ok], self.methods)
+        chosen, scores = self._learn(fitted, val_raw)
         final = spec.model_copy(update={"checks": checks | {"aggregation": chosen}})
         # judges.decomposed imports this package's aggregation: import it late, not in a cycle.
         from evalign.judges.decomposed import aggregate_verdict
 
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
                         for v in val_raw]
-        # Report the honest figure: the chosen method fitted on train only, scored on val.
+        # The honest figure: the chosen method scored on items it was not fitted on.
         honest = max(scores.values()) if scores else agreement(final, val, val_verdicts)
         curve = [{"strategy": self.name, "round": i + 1, "method": m, "val_agreement": s}
                  for i, (m, s) in enumerate(scores.items())]
         return Candidate(final, self.name, honest, val_verdicts, curve=curve,
                          details={"aggregation": chosen, "method_val_agreement": scores,
                                   "checks_per_item": _mean_checks(fitted + val_raw)})
+
+    def _learn(self, train_verdicts: Sequence[Verdict], val_verdicts: Sequence[Verdict],
+               ) -> tuple[dict[str, Any], dict[str, float]]:
+        """Grouped cross-validation over train + val when groups are known, else train → val."""
+        idx = self.train_idx + self.val_idx
+        rows = [(p, self.examples[i].passed, i) for p, i in
+                zip(_probs([*train_verdicts, *val_verdicts]), idx, strict=True) if p]
+        n_train = sum(1 for _, _, i in rows if i in set(self.train_idx))
+        probs, labels = [p for p, _, _ in rows], [y for _, y, _ in rows]
+        if self.groups is not None:
+            return aggregate.learn_cv(probs, labels, [self.groups[i] for _, _, i in rows],
+                                      self.methods, seed=self.seed)
+        return aggregate.learn(probs[:n_train], labels[:n_train], probs[n_train:],
+                               labels[n_train:], self.methods)
 
     async def checks_config(self, base: JudgeSpec, budget: Budget) -> dict[str, Any]:
         """The `checks` block: a rubric field split per item, or questions from the prompt."""
