@@ -89,3 +89,18 @@ def test_online_scoring_uses_the_current_version(client: Client) -> None:
         {"question": "a", "says": "PASS", "response": "x"},
         {"question": "b", "says": "FAIL", "response": "y"}]}).json()
     assert [r["passed"] for r in batch["results"]] == [True, False]
+
+
+def test_abandoned_uploads_are_forgotten(tmp_path: Path) -> None:
+    import io
+    import os
+
+    from evalign.web.services import uploads
+
+    old = uploads.save_upload(io.BytesIO(b"a,b\n1,2\n"), "old.csv")
+    folder = uploads.uploaded_file(old).parent
+    os.utime(folder, (0, 0))
+    fresh = uploads.save_upload(io.BytesIO(b"a,b\n1,2\n"), "../../etc/passwd")
+    assert not folder.exists()
+    assert uploads.uploaded_file(fresh).name == "passwd"  # no path escapes the upload folder
+    assert uploads.uploaded_file(fresh).parent.parent == uploads.upload_dir()

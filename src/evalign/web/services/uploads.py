@@ -12,6 +12,7 @@ import re
 import secrets
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -23,6 +24,7 @@ from evalign.store import Store
 
 MAX_BYTES = 100 * 1024 * 1024
 PREVIEW_ROWS = 8
+KEEP_S = 24 * 3600.0
 MAP_KEYS = ("id", "input", "output", "label", "reasoning", "annotator")
 _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 
@@ -74,6 +76,7 @@ def upload_dir() -> Path:
 
 def save_upload(stream: BinaryIO, filename: str, max_bytes: int = MAX_BYTES) -> str:
     """Copy an uploaded file aside (refusing it past `max_bytes`); returns its token."""
+    _forget_stale(upload_dir())
     token = secrets.token_hex(16)
     folder = upload_dir() / token
     folder.mkdir(parents=True)
@@ -87,6 +90,16 @@ def save_upload(stream: BinaryIO, filename: str, max_bytes: int = MAX_BYTES) -> 
                 raise DataError(f"file is larger than {max_bytes // (1 << 20)} MB", filename)
             out.write(chunk)
     return token
+
+
+def _forget_stale(root: Path, max_age_s: float = KEEP_S) -> None:
+    """Drop uploads nobody imported within `max_age_s` (abandoned previews)."""
+    if not root.is_dir():
+        return
+    cutoff = time.time() - max_age_s
+    for folder in root.iterdir():
+        if _TOKEN.match(folder.name) and folder.stat().st_mtime < cutoff:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _safe_name(filename: str) -> str:
