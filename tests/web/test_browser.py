@@ -150,8 +150,24 @@ def test_cancel_a_running_alignment(browser: object, sqlite_store: Store,
         context.close()
 
 
-def test_screenshots_of_the_main_pages(page: tuple[object, str]) -> None:
+def _more_judges(store: Store) -> None:
+    """Two more metrics on the demo dataset, so the dashboard has something to rank."""
+    from evalign.judges.spec import JudgeSpec
+    from evalign.runner.run import run_judge
+    from evalign.store.repo_judges import create_judge
+    from tests.web.helpers import PROMPT
+
+    for name, answer in (("always-pass", "PASS"), ("always-fail", "FAIL")):
+        with store.session() as s:
+            create_judge(s, name, JudgeSpec(prompt=PROMPT, model=f"scripted/constant:{answer}"))
+        run_judge(store, name, "demo")
+
+
+def test_screenshots_of_the_main_pages(page: tuple[object, str], sqlite_store: Store) -> None:
     tab, url = page
+    worker = threading.Thread(target=_more_judges, args=(sqlite_store,))
+    worker.start()
+    worker.join()
     for name, path in (("home", "/"), ("dataset", "/datasets/demo"), ("run", "/runs/1"),
                        ("alignment-per-metric", "/alignment?view=metric"),
                        ("judges", "/judges"), ("benchmarks", "/runs")):
