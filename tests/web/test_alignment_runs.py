@@ -49,3 +49,20 @@ def test_bad_start_is_a_clear_error(client: Client) -> None:
     assert bad.status_code == 400 and "bad split" in bad.json()["error"]
     both = client.post("/api/alignment/runs", json={**START, "dataset": ""})
     assert both.status_code == 400 and "--dataset" in both.json()["error"]
+
+
+def test_an_orphaned_alignment_run_starts_over(client: Client, seeded: Store) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from evalign.store import models as m
+    from evalign.store.repo_runs import now
+
+    run_id = client.post("/api/alignment/runs", json=START).json()["run"]
+    with seeded.session() as s:  # a server died in the middle of it
+        s.execute(update(m.AlignmentRun).where(m.AlignmentRun.id == run_id).values(
+            status="running", phase="distilling guidelines",
+            heartbeat_at=now() - timedelta(hours=1)))
+    assert Worker(seeded).run_once()
+    assert client.get(f"/api/alignment/runs/{run_id}").json()["status"] == "aligned"
