@@ -174,6 +174,15 @@ def test_screenshots_of_the_main_pages(page: tuple[object, str], sqlite_store: S
         response = tab.goto(f"{url}{path}")  # type: ignore[attr-defined]
         assert response.status == 200
         _shot(tab, name)
+    tab.goto(f"{url}/datasets/upload")  # type: ignore[attr-defined]
+    labeled = Path(__file__).resolve().parent.parent / "fixtures" / "labeled.csv"
+    tab.set_input_files("input[name=file]", str(labeled))  # type: ignore[attr-defined]
+    tab.fill("input[name=dataset]", "support")  # type: ignore[attr-defined]
+    tab.click("button[value=preview]")  # type: ignore[attr-defined]
+    playwright.expect(tab.locator("main")).to_contain_text("parse cleanly")  # type: ignore[attr-defined]
+    _shot(tab, "upload-preview")
+    tab.click("button[value=import]")  # type: ignore[attr-defined]
+    playwright.expect(tab.locator("main")).to_contain_text("Imported 3 rows.")  # type: ignore[attr-defined]
     tab.goto(f"{url}/runs")  # type: ignore[attr-defined]
     tab.click("text=New benchmark")  # type: ignore[attr-defined]
     playwright.expect(tab.locator("#new-benchmark")).to_be_visible()  # type: ignore[attr-defined]
