@@ -59,7 +59,9 @@ def machine() -> str:
     except OSError:
         mem = "? RAM"
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"{now} · {cpu} · {os.cpu_count()} cores · {mem} · Python {platform.python_version()}"
+    load = os.getloadavg()[0]
+    return (f"{now} · {cpu} · {os.cpu_count()} cores · {mem} · load {load:.1f} · "
+            f"Python {platform.python_version()}")
 
 
 def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
