@@ -24,7 +24,7 @@ run bench.faults "${FAULT[@]}"
 run bench.crash_resume
 run bench.overhead "${MEM[@]}"
 run bench.store_load --seconds "$SECONDS_LOAD"
-if ls "${EVALIGN_MODELS:-$HOME/.cache/evalign/models}"/qwen2.5-coder-1.5b*.gguf >/dev/null 2>&1; then
+if "$PY" -c "from evalign import modelfiles; assert modelfiles.path('qwen2.5-coder-1.5b').exists()" 2>/dev/null; then
   run bench.local_model --model qwen2.5-coder-1.5b --n "$LOCAL_N"
 else
   echo "== bench.local_model skipped: run 'evalign models pull qwen2.5-coder-1.5b' first"
