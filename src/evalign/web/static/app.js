@@ -22,6 +22,8 @@
         ev.preventDefault(); submit(); return;
       }
       if (typing(ev.target) || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+      // a focused button or link keeps its own Enter (e.g. Tab to Skip, then Enter)
+      if (ev.key === "Enter" && ev.target.closest && ev.target.closest("button, a")) return;
       const key = ev.key.toUpperCase();
       const hit = radios.find((r) => r.dataset.key === key || r.dataset.letter === key);
       if (hit) { hit.checked = true; hit.focus(); ev.preventDefault(); return; }
