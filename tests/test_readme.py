@@ -111,7 +111,8 @@ class Tour:
         args = _without_env(words)
         assert args[0] == "evalign", f"the README runs {args[0]!r}: teach tests/test_readme.py"
         result = self.runner.invoke(app, args[1:], env=env)
-        assert result.exit_code == 0, f"{command}\n exited {result.exit_code}:\n{result.output}"
+        assert result.exit_code == 0, (
+            f"{command}\n exited {result.exit_code}: {result.exception!r}\n{result.output}")
         return None
 
     def _pg_url(self, documented: str) -> str:
@@ -154,6 +155,8 @@ def test_readme_tour_runs(checkout_like: Path, pg_server: pgserver.PgServer | No
             skipped[command] = reason
     ran = len(tour_commands(README.read_text())) - len(skipped)
     assert ran >= 15, f"only {ran} tour commands ran; skipped: {skipped}"
+    if pg_server is not None:
+        assert tour.pg_urls, "the PostgreSQL step did not run"
     assert (checkout_like / "ragas-judge.yaml").exists()
     assert (checkout_like / "evalsbench-judged.jsonl").exists()
 
@@ -199,4 +202,20 @@ def test_cli_doc_covers_every_command_and_option() -> None:
             if param.param_type_name == "option" and param.name != "help":
                 missing += [f"evalign {path} {o}" for o in param.opts if f"`{o}`" not in section]
     assert not missing, "docs/cli.md lacks (regenerate it with docs/gen_cli.py): " + ", ".join(
+        missing)
+
+
+def test_store_doc_lists_every_table_and_column() -> None:
+    from evalign.store.models import Base
+
+    doc = (ROOT / "docs" / "store.md").read_text()
+    sections = {s.split("\n", 1)[0].strip("` "): s for s in re.split(r"^### ", doc, flags=re.M)}
+    missing: list[str] = []
+    for name, table in Base.metadata.tables.items():
+        section = sections.get(name)
+        if section is None:
+            missing.append(name)
+            continue
+        missing += [f"{name}.{c.name}" for c in table.columns if f"| `{c.name}` |" not in section]
+    assert not missing, "docs/store.md lacks (regenerate with docs/gen_schema.py): " + ", ".join(
         missing)
