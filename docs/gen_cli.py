@@ -23,6 +23,7 @@ Generated from the CLI itself by `docs/gen_cli.py` (`evalign COMMAND --help` say
 Every command that reads or writes the store takes `--db` (a SQLite file path or a
 `postgresql://` URL; default `$EVALIGN_DB`, else `./evalign.db`); most take `--json` for
 machine-readable output. User errors print one line, `error: ...`, and exit with status 2.
+`evalign align JUDGE ...` starts an alignment run; its other subcommands manage runs.
 
 """
 
@@ -93,11 +94,26 @@ def _section(path: str, command: Any) -> str:
     return "\n".join(lines)
 
 
+def _overview(root: Any) -> str:
+    rows = ["| command | what it does |", "|---|---|"]
+    for name, command in root.commands.items():
+        if getattr(command, "hidden", False):
+            continue
+        summary = (command.help or "").strip().split("\n\n")[0].replace("\n", " ")
+        if hasattr(command, "commands"):
+            subs = ", ".join("`JUDGE`" if n == "start" else f"`{n}`"
+                             for n, c in command.commands.items()
+                             if not getattr(c, "hidden", False))
+            summary += f" ({subs})"
+        rows.append(f"| `evalign {name}` | {summary} |")
+    return "\n".join(rows) + "\n\n"
+
+
 def main() -> None:
     """Regenerate docs/cli.md."""
     root = typer.main.get_command(app)
     body = "\n".join(_section(path, cmd) for path, cmd in _commands(root))
-    OUT.write_text(HEADER + body)
+    OUT.write_text(HEADER + _overview(root) + body)
 
 
 if __name__ == "__main__":
