@@ -5,7 +5,9 @@ imports each), in a temporary folder laid out like the checkout (`docs/` and `..
 links), with the local model replaced by `scripted/hash` so the tour takes seconds. Lines that
 need a terminal, a server or the network are skipped, each for a stated reason; anything else
 the test does not know how to run fails it, so the README cannot drift into commands nobody
-ran. The same file checks that docs/cli.md covers every command and option.
+ran. The README's Python example runs too. The same file checks that the format examples in
+docs/examples import, and that docs/cli.md and docs/store.md cover every command, option, table
+and column.
 """
 
 from __future__ import annotations
@@ -159,6 +161,14 @@ def test_readme_tour_runs(checkout_like: Path, pg_server: pgserver.PgServer | No
         assert tour.pg_urls, "the PostgreSQL step did not run"
     assert (checkout_like / "ragas-judge.yaml").exists()
     assert (checkout_like / "evalsbench-judged.jsonl").exists()
+
+
+def test_readme_python_runs(checkout_like: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocks = re.findall(r"^```python\n(.*?)^```", README.read_text(), flags=re.S | re.M)
+    assert blocks, "the README lost its Python example"
+    for block in blocks:
+        exec(compile(LOCAL_MODEL.sub(FAST_MODEL, block), "README.md", "exec"), {})
+    assert capsys.readouterr().out.strip()
 
 
 def test_format_examples_import(tmp_path: Path) -> None:
