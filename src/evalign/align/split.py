@@ -7,6 +7,8 @@ one half of a pair and tested on the other. scikit-learn's `StratifiedGroupKFold
 
 from __future__ import annotations
 
+import warnings
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -103,7 +105,10 @@ def _folds(
     # With too few items of one label per fold, stratification is impossible; plain group folds
     # still keep pairs together.
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-    return [
-        [indices[j] for j in held]
-        for _, held in splitter.split(indices, labels, groups)
-    ]
+    with warnings.catch_warnings():
+        # "The least populated class has only N members": expected with small label sets.
+        warnings.simplefilter("ignore", UserWarning)
+        return [
+            [indices[j] for j in held]
+            for _, held in splitter.split(indices, labels, groups)
+        ]
