@@ -182,6 +182,11 @@ def test_format_examples_import(tmp_path: Path) -> None:
             args += ["--scale", "stars", "--criterion", "helpfulness"]
         result = runner.invoke(app, args)
         assert result.exit_code == 0, f"{path.name}: {result.output}"
+    judge_file = tmp_path / "judge.yaml"
+    judge_file.write_text(re.findall(r"^```yaml\n(.*?)^```", (ROOT / "docs" / "formats.md")
+                                     .read_text(), flags=re.S | re.M)[0])
+    result = runner.invoke(app, ["judge", "import", str(judge_file), "--db", db])
+    assert result.exit_code == 0, f"the judge file of docs/formats.md: {result.output}"
 
 
 def _commands(group: Any, path: str = "") -> Iterator[tuple[str, Any]]:
