@@ -13,14 +13,14 @@ from evalign.data.importer import import_file
 from evalign.errors import ConfigError, NotFoundError
 from evalign.store import Store
 from evalign.store import models as m
-from evalign.store import repo_datasets as repo
+from evalign.store.repo_items import get_dataset, iter_items
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def _add_run(store: Store, dataset: str, value: str) -> int:
     with store.session() as s:
-        ds = repo.get_dataset(s, dataset)
+        ds = get_dataset(s, dataset)
         judge = m.Judge(name=f"j-{value}")
         s.add(judge)
         s.flush()
@@ -32,7 +32,7 @@ def _add_run(store: Store, dataset: str, value: str) -> int:
                     model="scripted/constant")
         s.add(run)
         s.flush()
-        for item in repo.iter_items(s, ds.id):
+        for item in iter_items(s, ds.id):
             assert item.id is not None
             s.add(m.Verdict(run_id=run.id, item_id=item.id, value=value, p_pass=0.9,
                             reasoning="because"))

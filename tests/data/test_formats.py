@@ -14,19 +14,20 @@ from evalign.data.tabular import parse_map
 from evalign.errors import ConfigError
 from evalign.items import Item
 from evalign.store import Store
-from evalign.store import repo_datasets as repo
+from evalign.store.repo_items import get_dataset, iter_items
+from evalign.store.repo_labels import LabelRecord, labels_for
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
 def _items(store: Store, name: str) -> list[Item]:
     with store.session() as s:
-        return list(repo.iter_items(s, repo.get_dataset(s, name).id))
+        return list(iter_items(s, get_dataset(s, name).id))
 
 
-def _labels(store: Store, name: str) -> list[repo.LabelRecord]:
+def _labels(store: Store, name: str) -> list[LabelRecord]:
     with store.session() as s:
-        return repo.labels_for(s, repo.get_dataset(s, name).id)
+        return labels_for(s, get_dataset(s, name).id)
 
 
 def test_openpipe_example_two_labeled_one_unlabeled(store: Store) -> None:

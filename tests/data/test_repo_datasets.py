@@ -9,7 +9,16 @@ from evalign.items import Item
 from evalign.scores import ScoreConfig
 from evalign.store import Store
 from evalign.store import models as m
-from evalign.store import repo_datasets as repo
+from evalign.store.repo_criteria import Criteria, get_or_create_criterion
+from evalign.store.repo_items import delete_dataset, get_dataset, iter_items, list_datasets
+from evalign.store.repo_labels import (
+    criterion_for,
+    dataset_annotators,
+    label_balance,
+    labels_for,
+    upsert_label,
+)
+from evalign.store.repo_writes import WriteMode, write_dataset
 
 
 def _rows(n: int, start: int = 0) -> list[Row]:
@@ -19,27 +28,27 @@ def _rows(n: int, start: int = 0) -> list[Row]:
     ]
 
 
-def _write(store: Store, name: str, rows: list[Row], mode: repo.WriteMode = "create") -> None:
+def _write(store: Store, name: str, rows: list[Row], mode: WriteMode = "create") -> None:
     with store.session() as s:
-        repo.write_dataset(s, name, rows, repo.Criteria(s), mode=mode, source_name="f.jsonl")
+        write_dataset(s, name, rows, Criteria(s), mode=mode, source_name="f.jsonl")
 
 
 def test_write_list_iterate_and_labels(store: Store) -> None:
     with store.session() as s:
-        stats = repo.write_dataset(s, "d", _rows(5), repo.Criteria(s))
+        stats = write_dataset(s, "d", _rows(5), Criteria(s))
     assert (stats.rows, stats.labeled) == (5, 5)
     assert stats.by_criterion["default"] == {"pass": 2, "fail": 3}
     with store.session() as s:
-        [summary] = repo.list_datasets(s)
+        [summary] = list_datasets(s)
         assert (summary.name, summary.rows, summary.labeled) == ("d", 5, 5)
-        ds = repo.get_dataset(s, "d")
-        items = list(repo.iter_items(s, ds.id, page=2))
+        ds = get_dataset(s, "d")
+        items = list(iter_items(s, ds.id, page=2))
         assert [i.external_id for i in items] == ["1", "2", "3", "4", "5"]
         assert items[0].inputs == {"q": "q0"} and items[0].id is not None
-        assert len(repo.labels_for(s, ds.id, "default")) == 5
-        assert repo.criterion_for(s, ds.id).name == "default"
-        assert repo.label_balance(s, ds.id) == {"default": {"fail": 3, "pass": 2}}
-        assert repo.dataset_annotators(s, ds.id) == ["human"]
+        assert len(labels_for(s, ds.id, "default")) == 5
+        assert criterion_for(s, ds.id).name == "default"
+        assert label_balance(s, ds.id) == {"default": {"fail": 3, "pass": 2}}
+        assert dataset_annotators(s, ds.id) == ["human"]
 
 
 def test_create_twice_conflicts_append_and_replace(store: Store) -> None:
@@ -48,11 +57,11 @@ def test_create_twice_conflicts_append_and_replace(store: Store) -> None:
         _write(store, "d", _rows(3))
     _write(store, "d", _rows(2, 3), mode="append")
     with store.session() as s:
-        ds = repo.get_dataset(s, "d")
-        assert [i.external_id for i in repo.iter_items(s, ds.id)] == ["1", "2", "3", "4", "5"]
+        ds = get_dataset(s, "d")
+        assert [i.external_id for i in iter_items(s, ds.id)] == ["1", "2", "3", "4", "5"]
     _write(store, "d", _rows(1), mode="replace")
     with store.session() as s:
-        assert [(d.rows, d.labeled) for d in repo.list_datasets(s)] == [(1, 1)]
+        assert [(d.rows, d.labeled) for d in list_datasets(s)] == [(1, 1)]
 
 
 def test_duplicate_id_refused_and_nothing_written(store: Store) -> None:
@@ -67,34 +76,34 @@ def test_duplicate_id_refused_and_nothing_written(store: Store) -> None:
 def test_get_dataset_not_found_lists_names(store: Store) -> None:
     _write(store, "alpha", _rows(1))
     with store.session() as s, pytest.raises(NotFoundError, match="datasets: alpha"):
-        repo.get_dataset(s, "beta")
+        get_dataset(s, "beta")
 
 
 def test_upsert_label_checks_scale_and_updates(store: Store) -> None:
     _write(store, "d", _rows(1))
     with store.session() as s:
-        repo.get_or_create_criterion(s, "stars", ScoreConfig.parse("stars"))
-        item = next(repo.iter_items(s, repo.get_dataset(s, "d").id))
+        get_or_create_criterion(s, "stars", ScoreConfig.parse("stars"))
+        item = next(iter_items(s, get_dataset(s, "d").id))
         assert item.id is not None
-        repo.upsert_label(s, item.id, "stars", "4", annotator="ann")
-        again = repo.upsert_label(s, item.id, "stars", 5, annotator="ann", reasoning="r")
+        upsert_label(s, item.id, "stars", "4", annotator="ann")
+        again = upsert_label(s, item.id, "stars", 5, annotator="ann", reasoning="r")
         assert again.value == 5
         with pytest.raises(DataError, match="must lie in"):
-            repo.upsert_label(s, item.id, "stars", 9)
-        assert len(repo.labels_for(s, repo.get_dataset(s, "d").id, "stars")) == 1
+            upsert_label(s, item.id, "stars", 9)
+        assert len(labels_for(s, get_dataset(s, "d").id, "stars")) == 1
 
 
 def test_criterion_scale_conflict(store: Store) -> None:
     with store.session() as s:
-        repo.get_or_create_criterion(s, "c", ScoreConfig.parse("pass_fail"))
+        get_or_create_criterion(s, "c", ScoreConfig.parse("pass_fail"))
         with pytest.raises(ConflictError, match="already has scale"):
-            repo.get_or_create_criterion(s, "c", ScoreConfig.parse("stars"))
+            get_or_create_criterion(s, "c", ScoreConfig.parse("stars"))
 
 
 def test_delete_dataset(store: Store) -> None:
     _write(store, "d", _rows(2))
     with store.session() as s:
-        repo.delete_dataset(s, "d")
+        delete_dataset(s, "d")
     with store.session() as s:
-        assert repo.list_datasets(s) == []
+        assert list_datasets(s) == []
         assert s.scalar(sa.select(sa.func.count(m.Label.id))) == 0

@@ -8,7 +8,9 @@ import pytest
 
 from evalign.data.importer import import_file
 from evalign.store import Store
-from evalign.store import repo_datasets as repo
+from evalign.store.repo_criteria import get_criterion, scale_of
+from evalign.store.repo_items import get_dataset, iter_items, list_datasets
+from evalign.store.repo_labels import labels_for
 
 CASES = [
     # path, rows, labeled, labels, annotators, kind
@@ -31,14 +33,14 @@ def test_shared_file_imports_with_readme_counts(
     if labels is not None:
         assert summary.labels == labels
     with store.session() as s:
-        [listed] = repo.list_datasets(s)
+        [listed] = list_datasets(s)
         assert (listed.rows, listed.labeled) == (rows, labeled)
 
 
 def test_evalsbench_fields_are_template_inputs(sqlite_store: Store, shared_datasets: Path) -> None:
     import_file(sqlite_store, shared_datasets / "evalsbench/public.csv", "eb")
     with sqlite_store.session() as s:
-        first = next(repo.iter_items(s, repo.get_dataset(s, "eb").id))
+        first = next(iter_items(s, get_dataset(s, "eb").id))
     assert set(first.inputs) == {"topic", "question", "grading_notes"}
     assert first.output and first.output.startswith("When calculating")
     assert {"question", "grading_notes", "output"} <= set(first.fields())
@@ -49,7 +51,7 @@ def test_annotated_examples_keep_reasons(sqlite_store: Store, shared_datasets: P
     assert (summary.rows, summary.labeled) == (24, 24)
     assert any("at least 30" in w for w in summary.warnings)
     with sqlite_store.session() as s:
-        labels = repo.labels_for(s, repo.get_dataset(s, "a").id)
+        labels = labels_for(s, get_dataset(s, "a").id)
     assert len(labels) == 24 and all(label.reasoning for label in labels)
 
 
@@ -58,9 +60,9 @@ def test_pandalm_one_label_per_annotator_majority_is_metadata(
 ) -> None:
     import_file(sqlite_store, shared_datasets / "pandalm/public.jsonl", "p")
     with sqlite_store.session() as s:
-        ds = repo.get_dataset(s, "p")
-        labels = repo.labels_for(s, ds.id, "preference")
-        first = next(repo.iter_items(s, ds.id))
+        ds = get_dataset(s, "p")
+        labels = labels_for(s, ds.id, "preference")
+        first = next(iter_items(s, ds.id))
     assert len(labels) == 3 * 607
     assert {label.value for label in labels} == {0, 1, 2}
     assert first.external_id == "0" and first.output_2 is not None
@@ -72,7 +74,7 @@ def test_pandalm_one_label_per_annotator_majority_is_metadata(
 def test_llmbar_keeps_subset_as_metadata(sqlite_store: Store, shared_datasets: Path) -> None:
     import_file(sqlite_store, shared_datasets / "llmbar/public.jsonl", "l")
     with sqlite_store.session() as s:
-        first = next(repo.iter_items(s, repo.get_dataset(s, "l").id))
+        first = next(iter_items(s, get_dataset(s, "l").id))
     assert first.external_id == "Natural-0" and first.metadata == {"subset": "Natural"}
 
 
@@ -84,9 +86,9 @@ def test_squality_one_label_per_reviewer_and_criterion(
     assert set(summary.criteria) == {"correctness", "selection", "overall"}
     assert all(a.startswith("worker_") for a in summary.annotators)
     with store.session() as s:
-        ds = repo.get_dataset(s, "sq")
-        overall = repo.labels_for(s, ds.id, "overall")
-        criterion = repo.get_criterion(s, "overall")
-        assert criterion is not None and repo.scale_of(criterion).spec() == "numeric:0:100:50"
+        ds = get_dataset(s, "sq")
+        overall = labels_for(s, ds.id, "overall")
+        criterion = get_criterion(s, "overall")
+        assert criterion is not None and scale_of(criterion).spec() == "numeric:0:100:50"
     assert len(overall) == 3 * 180
     assert all(0 <= float(label.value) <= 100 for label in overall)

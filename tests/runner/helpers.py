@@ -12,8 +12,9 @@ from evalign.items import Item
 from evalign.judges.spec import JudgeSpec
 from evalign.store import Store
 from evalign.store import models as m
-from evalign.store.repo_datasets import Criteria, write_dataset
+from evalign.store.repo_criteria import Criteria
 from evalign.store.repo_judges import create_judge
+from evalign.store.repo_writes import write_dataset
 
 TEMPLATE = "Question: {question}\nGrading notes: {grading_notes}\nResponse: {response}"
 

@@ -10,7 +10,8 @@ from evalign import modelfiles
 from evalign.runner import run_judge
 from evalign.runner.details import run_detail
 from evalign.store import Store
-from evalign.store.repo_datasets import Criteria, write_dataset
+from evalign.store.repo_criteria import Criteria
+from evalign.store.repo_writes import write_dataset
 from tests.runner.helpers import evalsbench_rows
 
 pytestmark = pytest.mark.slow

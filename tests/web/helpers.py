@@ -14,8 +14,10 @@ from evalign.data.records import LabelIn, Row
 from evalign.items import Item
 from evalign.judges.spec import JudgeSpec
 from evalign.runner.run import run_judge
-from evalign.store import Store, repo_datasets
+from evalign.store import Store
+from evalign.store.repo_criteria import Criteria
 from evalign.store.repo_judges import create_judge
+from evalign.store.repo_writes import write_dataset
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '<img src=x onerror="alert(2)">'
@@ -40,7 +42,7 @@ def rows(n: int = 12) -> list[Row]:
 def seed(store: Store, *, name: str = "demo", n: int = 12, run: bool = True) -> None:
     """Dataset `name`, judge `gn` (answers the `says` field), and one completed run."""
     with store.session() as s:
-        repo_datasets.write_dataset(s, name, rows(n), repo_datasets.Criteria(s))
+        write_dataset(s, name, rows(n), Criteria(s))
         create_judge(s, "gn", JudgeSpec(prompt=PROMPT, model="scripted/field:says"))
     if run:
         run_judge(store, "gn", name)

@@ -172,15 +172,15 @@ def test_pairwise_runs_align_on_the_choice(sqlite_store: Store) -> None:
     from evalign.judges.spec import JudgeSpec
     from evalign.runner.run import run_judge
     from evalign.scores import ScoreConfig
-    from evalign.store import repo_datasets
+    from evalign.store.repo_criteria import Criteria
     from evalign.store.repo_judges import create_judge
+    from evalign.store.repo_writes import write_dataset
 
     rows = [Row(Item({"input": f"task {i}"}, f"first {i}", f"second {i}", external_id=f"p{i}"),
                 (LabelIn("preference", 1 if i % 2 else 2, "ann"),), i + 1) for i in range(8)]
     with sqlite_store.session() as s:
-        repo_datasets.write_dataset(s, "pairs", rows,
-                                    repo_datasets.Criteria(s, ScoreConfig.parse("pairwise")),
-                                    kind="pairwise")
+        write_dataset(s, "pairs", rows, Criteria(s, ScoreConfig.parse("pairwise")),
+                      kind="pairwise")
         create_judge(s, "pref", JudgeSpec(prompt="{input}\nA: {output_1}\nB: {output_2}",
                                           scale=ScoreConfig.parse("pairwise"),
                                           model="scripted/constant:1"))

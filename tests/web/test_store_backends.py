@@ -9,9 +9,12 @@ from sqlalchemy import func, insert, select
 from evalign.data.records import LabelIn, Row
 from evalign.items import Item
 from evalign.judges.spec import JudgeSpec
-from evalign.store import Store, repo_datasets, repo_runs
+from evalign.store import Store, repo_runs
 from evalign.store import models as m
+from evalign.store.repo_criteria import Criteria
+from evalign.store.repo_items import get_dataset
 from evalign.store.repo_judges import create_judge
+from evalign.store.repo_writes import write_dataset
 from evalign.web import create_app
 from tests.web.helpers import Client, seed, text_of
 
@@ -37,9 +40,9 @@ def test_ten_thousand_items_stay_fast(sqlite_store: Store) -> None:
                 (LabelIn("default", "pass" if i % 3 else "fail", "alice"),) if i % 2 else ())
             for i in range(10_000))
     with sqlite_store.session() as s:
-        repo_datasets.write_dataset(s, "big", rows, repo_datasets.Criteria(s))
+        write_dataset(s, "big", rows, Criteria(s))
         version = create_judge(s, "gn", JudgeSpec(prompt="{question} {response}"))
-        dataset = repo_datasets.get_dataset(s, "big")
+        dataset = get_dataset(s, "big")
         run = repo_runs.create_run(s, judge_version_id=version.id, dataset_id=dataset.id,
                                    model="scripted/hash", params={}, repeat=1,
                                    use_cache=False)

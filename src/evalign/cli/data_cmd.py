@@ -16,7 +16,7 @@ from evalign.data.reader import DEFAULT_MAX_BYTES
 from evalign.data.sniff import FORMATS
 from evalign.data.tabular import parse_map
 from evalign.errors import ConfigError
-from evalign.store.repo_datasets import WriteMode
+from evalign.store.repo_writes import WriteMode
 
 datasets_app = typer.Typer(help="List, inspect, sample and delete datasets.", no_args_is_help=True)
 

@@ -12,8 +12,7 @@ from evalign.data.importer import ImportSummary, summarize
 from evalign.data.records import LabelIn, Row
 from evalign.data.sampling import reservoir
 from evalign.items import as_text
-from evalign.store import Store
-from evalign.store import repo_datasets as repo
+from evalign.store import Store, repo_criteria, repo_items, repo_labels, repo_writes
 
 
 def list_datasets(store: Store) -> list[dict[str, Any]]:
@@ -22,7 +21,7 @@ def list_datasets(store: Store) -> list[dict[str, Any]]:
         return [
             {"name": d.name, "rows": d.rows, "labeled": d.labeled, "kind": d.kind,
              "created_at": d.created_at.isoformat()}
-            for d in repo.list_datasets(session)
+            for d in repo_items.list_datasets(session)
         ]
 
 
@@ -52,20 +51,20 @@ def describe_dataset(store: Store, name: str, preview: int = 5, width: int = 120
         NotFoundError: no such dataset.
     """
     with store.session() as session:
-        stored = repo.get_dataset(session, name)
-        summary = next(d for d in repo.list_datasets(session) if d.id == stored.id)
+        stored = repo_items.get_dataset(session, name)
+        summary = next(d for d in repo_items.list_datasets(session) if d.id == stored.id)
         items: list[dict[str, Any]] = []
-        for item in repo.iter_items(session, stored.id, page=max(preview, 1)):
+        for item in repo_items.iter_items(session, stored.id, page=max(preview, 1)):
             if len(items) >= preview:
                 break
             fields = {k: _clip(as_text(v), width) for k, v in item.fields().items()}
             items.append({"id": item.external_id, **fields})
         return DatasetInfo(
             name=stored.name, kind=stored.kind, rows=summary.rows, labeled=summary.labeled,
-            criteria={c.name: repo.scale_of(c).spec()
-                      for c in repo.dataset_criteria(session, stored.id)},
-            labels=repo.label_balance(session, stored.id),
-            annotators=repo.dataset_annotators(session, stored.id),
+            criteria={c.name: repo_criteria.scale_of(c).spec()
+                      for c in repo_labels.dataset_criteria(session, stored.id)},
+            labels=repo_labels.label_balance(session, stored.id),
+            annotators=repo_labels.dataset_annotators(session, stored.id),
             source=dict(stored.source or {}), preview=items,
         )
 
@@ -82,7 +81,7 @@ def delete_dataset(store: Store, name: str) -> None:
         NotFoundError: no such dataset.
     """
     with store.session() as session:
-        repo.delete_dataset(session, name)
+        repo_items.delete_dataset(session, name)
 
 
 def sample_dataset(store: Store, source: str, into: str, n: int, seed: int = 0) -> ImportSummary:
@@ -97,18 +96,18 @@ def sample_dataset(store: Store, source: str, into: str, n: int, seed: int = 0) 
         ConfigError: `n` is not positive.
     """
     with store.session() as session:
-        origin = repo.get_dataset(session, source)
-        picked = reservoir(repo.iter_items(session, origin.id), n, seed)
+        origin = repo_items.get_dataset(session, source)
+        picked = reservoir(repo_items.iter_items(session, origin.id), n, seed)
         by_item: dict[int, list[LabelIn]] = {}
-        for label in repo.labels_for(session, origin.id):
+        for label in repo_labels.labels_for(session, origin.id):
             by_item.setdefault(label.item_id, []).append(
                 LabelIn(label.criterion, label.value, label.annotator, label.reasoning)
             )
         rows = [Row(item, tuple(by_item.get(item.id or -1, ()))) for item in picked]
         info = {"sampled_from": source, "n": n, "seed": seed}
-        criteria = repo.Criteria(session)
-        for criterion in repo.dataset_criteria(session, origin.id):
-            criteria.get_or_create(criterion.name, repo.scale_of(criterion))
-        stats = repo.write_dataset(session, into, rows, criteria,
-                                   kind=origin.kind, source=info)
+        criteria = repo_criteria.Criteria(session)
+        for criterion in repo_labels.dataset_criteria(session, origin.id):
+            criteria.get_or_create(criterion.name, repo_criteria.scale_of(criterion))
+        stats = repo_writes.write_dataset(session, into, rows, criteria,
+                                          kind=origin.kind, source=info)
     return summarize(stats, "sample", origin.kind)

@@ -21,7 +21,10 @@ from evalign.data.table import flat_row, label_columns
 from evalign.items import Item
 from evalign.scores import ScoreConfig
 from evalign.store import Store
-from evalign.store import repo_datasets as repo
+from evalign.store.repo_criteria import Criteria, scale_of
+from evalign.store.repo_items import get_dataset, iter_items
+from evalign.store.repo_labels import dataset_criteria, labels_for
+from evalign.store.repo_writes import WriteMode, write_dataset
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -113,20 +116,20 @@ class Dataset:
             NotFoundError: no such dataset.
         """
         with store.session() as session:
-            stored = repo.get_dataset(session, name)
+            stored = get_dataset(session, name)
             by_item: dict[int, list[LabelIn]] = {}
-            for label in repo.labels_for(session, stored.id):
+            for label in labels_for(session, stored.id):
                 by_item.setdefault(label.item_id, []).append(
                     LabelIn(label.criterion, label.value, label.annotator, label.reasoning)
                 )
-            criteria = {c.name: repo.scale_of(c) for c in repo.dataset_criteria(session, stored.id)}
+            criteria = {c.name: scale_of(c) for c in dataset_criteria(session, stored.id)}
             rows = [
                 Row(item, tuple(by_item.get(item.id or -1, ())), index)
-                for index, item in enumerate(repo.iter_items(session, stored.id), start=1)
+                for index, item in enumerate(iter_items(session, stored.id), start=1)
             ]
             return cls(name, rows, criteria, stored.kind)
 
-    def save(self, store: Store, *, mode: repo.WriteMode = "create") -> ImportSummary:
+    def save(self, store: Store, *, mode: WriteMode = "create") -> ImportSummary:
         """Write the dataset to `store` in one transaction.
 
         Raises:
@@ -136,13 +139,13 @@ class Dataset:
         from evalign.data.importer import summarize, unique_ids
 
         with store.session() as session:
-            criteria = repo.Criteria(session)
+            criteria = Criteria(session)
             for name, scale in self.criteria.items():
                 criteria.get_or_create(name, scale)
             rows = unique_ids(Origin(self.name), self.rows)
-            stats = repo.write_dataset(session, self.name, rows, criteria, kind=self.kind,
-                                       source={"format": "python"}, mode=mode,
-                                       source_name=self.name)
+            stats = write_dataset(session, self.name, rows, criteria, kind=self.kind,
+                                  source={"format": "python"}, mode=mode,
+                                  source_name=self.name)
         return summarize(stats, "python", self.kind)
 
     def sample(self, n: int, seed: int = 0, name: str | None = None) -> Dataset:

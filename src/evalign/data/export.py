@@ -25,7 +25,8 @@ from evalign.errors import ConfigError
 from evalign.items import Item
 from evalign.store import Store
 from evalign.store import models as m
-from evalign.store import repo_datasets as repo
+from evalign.store.repo_items import get_dataset, iter_items
+from evalign.store.repo_labels import LabelRecord, labels_for
 
 ExportFormat = Literal["jsonl", "csv"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,7 +48,7 @@ def export_dataset(store: Store, name: str, path: str | Path, format: str | None
     if fmt not in ("jsonl", "csv"):
         raise ConfigError(f"unknown export format {fmt!r}: use jsonl or csv")
     with store.session() as session:
-        dataset = repo.get_dataset(session, name)
+        dataset = get_dataset(session, name)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".export-", dir=target.parent)
         try:
@@ -68,12 +69,12 @@ def neutralize(value: Any) -> Any:
     return value
 
 
-Page = list[tuple[Item, list[repo.LabelRecord], dict[str, Any] | None]]
+Page = list[tuple[Item, list[LabelRecord], dict[str, Any] | None]]
 
 
 def _pages(session: Session, dataset_id: int) -> Iterator[Page]:
     run_id = latest_run_id(session, dataset_id)
-    items = repo.iter_items(session, dataset_id, page=_PAGE)
+    items = iter_items(session, dataset_id, page=_PAGE)
     while True:
         page = [item for _, item in zip(range(_PAGE), items, strict=False)]
         if not page:
@@ -95,16 +96,16 @@ def latest_run_id(session: Session, dataset_id: int) -> int | None:
     return session.scalar(query)
 
 
-def _labels_of(session: Session, item_ids: list[int]) -> dict[int, list[repo.LabelRecord]]:
+def _labels_of(session: Session, item_ids: list[int]) -> dict[int, list[LabelRecord]]:
     query = (
         sa.select(m.Label, m.Criterion.name)
         .join(m.Criterion, m.Criterion.id == m.Label.criterion_id)
         .where(m.Label.item_id.in_(item_ids))
         .order_by(m.Criterion.name, m.Label.annotator)
     )
-    found: dict[int, list[repo.LabelRecord]] = {}
+    found: dict[int, list[LabelRecord]] = {}
     for label, criterion in session.execute(query):
-        found.setdefault(label.item_id, []).append(repo.LabelRecord(
+        found.setdefault(label.item_id, []).append(LabelRecord(
             label.id, label.item_id, criterion, label.annotator, label.value, label.reasoning,
             label.resolved, label.created_at,
         ))
@@ -163,13 +164,13 @@ def _write_csv(session: Session, dataset_id: int, handle: TextIO) -> int:
 def _csv_header(session: Session, dataset_id: int) -> tuple[list[str], dict[LabelKey, str]]:
     """A first pass over the items: every input field, label column and reasoning column."""
     keys: dict[LabelKey, bool] = {}
-    for label in repo.labels_for(session, dataset_id):
+    for label in labels_for(session, dataset_id):
         key = (label.criterion, label.annotator)
         keys[key] = keys.get(key, False) or bool(label.reasoning)
     columns = label_columns(keys)
     header: dict[str, None] = {"id": None}
     pairwise = False
-    for item in repo.iter_items(session, dataset_id, page=_PAGE):
+    for item in iter_items(session, dataset_id, page=_PAGE):
         header.update(dict.fromkeys(item.inputs))
         pairwise = pairwise or item.output_2 is not None
     header.update(dict.fromkeys(["output_1", "output_2"] if pairwise else ["output"]))

@@ -32,7 +32,8 @@ from evalign.data.scales import Scales
 from evalign.errors import ConfigError
 from evalign.scores import ScoreConfig
 from evalign.store import Store
-from evalign.store.repo_datasets import Criteria, WriteMode, WriteStats, write_dataset
+from evalign.store.repo_criteria import Criteria
+from evalign.store.repo_writes import WriteMode, WriteStats, write_dataset
 
 MIN_LABELED = 30
 """Below this many labeled rows, alignment statistics are too noisy to trust (OpenPipe's advice)."""

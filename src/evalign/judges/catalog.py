@@ -14,7 +14,7 @@ from evalign.judges.template import check_items
 from evalign.scores import ScoreConfig
 from evalign.store import Store
 from evalign.store import repo_judges as repo
-from evalign.store.repo_datasets import get_dataset, iter_items
+from evalign.store.repo_items import get_dataset, iter_items
 
 
 def parse_params(pairs: list[str] | None) -> dict[str, Any]:

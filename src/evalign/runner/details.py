@@ -10,7 +10,7 @@ from evalign.store import Store, repo_runs
 
 def list_run_summaries(store: Store, *, dataset: str | None = None) -> list[RunSummary]:
     """Every run, newest first (optionally only those on `dataset`)."""
-    from evalign.store.repo_datasets import get_dataset
+    from evalign.store.repo_items import get_dataset
 
     with store.session() as session:
         dataset_id = get_dataset(session, dataset).id if dataset else None

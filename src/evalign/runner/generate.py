@@ -23,7 +23,9 @@ from evalign.runner.calls import CallStats, ManagedModel, counting
 from evalign.runner.executor import AsyncioExecutor
 from evalign.runner.models import resolve_model
 from evalign.store import Store
-from evalign.store.repo_datasets import Criteria, get_dataset, iter_items, write_dataset
+from evalign.store.repo_criteria import Criteria
+from evalign.store.repo_items import get_dataset, iter_items
+from evalign.store.repo_writes import write_dataset
 
 _QUESTION_KEYS = ("input", "question", "prompt", "instruction", "query")
 

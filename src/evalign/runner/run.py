@@ -34,7 +34,7 @@ from evalign.runner.retry import RetryPolicy
 from evalign.runner.summary import Progress, RunSummary, flip_rates, summarize
 from evalign.store import Store, repo_runs
 from evalign.store import models as m
-from evalign.store.repo_datasets import get_dataset, iter_items
+from evalign.store.repo_items import get_dataset, iter_items
 from evalign.store.repo_judges import resolve, to_spec
 
 ProgressFn = Callable[[Progress], None]

@@ -22,7 +22,7 @@ from evalign.judges.builtin import builtin_judges
 from evalign.judges.serialize import spec_from_dict, spec_to_dict
 from evalign.judges.spec import JudgeSpec
 from evalign.store import models as m
-from evalign.store.repo_datasets import get_criterion, get_or_create_criterion
+from evalign.store.repo_criteria import get_criterion, get_or_create_criterion
 
 
 @dataclass(frozen=True)

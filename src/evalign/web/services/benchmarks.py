@@ -28,9 +28,11 @@ from evalign.runner.run import cancel_run, create_run
 from evalign.stats import paired_report
 from evalign.store import Store
 from evalign.store import models as m
-from evalign.store.repo_datasets import Criteria, get_dataset, write_dataset
+from evalign.store.repo_criteria import Criteria
+from evalign.store.repo_items import get_dataset
 from evalign.store.repo_judges import get_judge
 from evalign.store.repo_runs import get_run
+from evalign.store.repo_writes import write_dataset
 from evalign.web.services.agreement import stats_comparisons
 from evalign.web.services.comparisons import run_comparisons
 from evalign.web.services.runs import _criterion, run_stats
