@@ -8,7 +8,6 @@ one half of a pair and tested on the other. scikit-learn's `StratifiedGroupKFold
 from __future__ import annotations
 
 import warnings
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 
