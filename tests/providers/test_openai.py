@@ -11,7 +11,8 @@ import pytest
 
 from evalign.errors import ConfigError, ProviderError, RateLimitError, TransientError
 from evalign.providers import GenerateRequest, get_model
-from evalign.providers.openai import OpenAIModel, retry_after
+from evalign.providers.http_errors import retry_after
+from evalign.providers.openai import OpenAIModel
 from tests.providers.fake_openai_server import FakeOpenAI, completion
 
 KEY = "sk-test-SECRETSECRET123"

@@ -18,12 +18,11 @@ from evalign.errors import (
     ConfigError,
     MissingExtraError,
     ProviderError,
-    RateLimitError,
     TransientError,
 )
 from evalign.items import as_text
 from evalign.providers.base import GenerateRequest, GenerateResult
-from evalign.providers.openai import retry_after
+from evalign.providers.http_errors import from_status
 from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -140,10 +139,7 @@ class AnthropicModel:
         if isinstance(exc, anthropic.APIConnectionError):
             return TransientError(message)
         if isinstance(exc, anthropic.APIStatusError):
-            if exc.status_code == 429:
-                return RateLimitError(message, retry_after=retry_after(exc.response.headers))
-            if exc.status_code >= 500 or exc.status_code == 408:
-                return TransientError(message)  # includes 529 "overloaded"
+            return from_status(message, exc.status_code, exc.response.headers)
         return ProviderError(message)
 
 

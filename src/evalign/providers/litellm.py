@@ -12,7 +12,13 @@ import openai
 
 from evalign.errors import ConfigError, MissingExtraError, TransientError
 from evalign.providers.base import GenerateRequest, GenerateResult
-from evalign.providers.openai import DEFAULT_TIMEOUT_S, completion_result, map_error
+from evalign.providers.openai import (
+    DEFAULT_TIMEOUT_S,
+    TOP_LOGPROBS,
+    completion_result,
+    map_error,
+    response_format,
+)
 
 
 class LiteLLMModel:
@@ -55,12 +61,9 @@ class LiteLLMModel:
 
         kwargs: dict[str, Any] = {**self._options, **request.params}
         if request.json_schema is not None:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "verdict", "schema": dict(request.json_schema)},
-            }
+            kwargs["response_format"] = response_format(request.json_schema)
         if request.choices:
-            kwargs.update(logprobs=True, top_logprobs=20)
+            kwargs.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
         try:
             response = await litellm.acompletion(
                 model=self.name, messages=request.messages, timeout=self.timeout,

@@ -10,17 +10,16 @@ environment (or given once), handed to the SDK and never kept in reprs or error 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import os
-import time
 from collections.abc import Mapping
 from typing import Any
 
 import openai
 
-from evalign.errors import ConfigError, ProviderError, RateLimitError, TransientError
+from evalign.errors import ConfigError, ProviderError, TransientError
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.providers.choices import match_choice, probs_from_top_logprobs
+from evalign.providers.http_errors import from_status
 from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -130,10 +129,7 @@ class OpenAIModel:
         if extra:
             kwargs["extra_body"] = extra
         if request.json_schema is not None and self._schema_ok:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "verdict", "schema": dict(request.json_schema)},
-            }
+            kwargs["response_format"] = response_format(request.json_schema)
         if request.choices and self._logprobs_ok:
             kwargs["logprobs"] = True
             kwargs["top_logprobs"] = TOP_LOGPROBS
@@ -162,6 +158,11 @@ def completion_result(response: Any, request: GenerateRequest, model: str) -> Ge
     )
 
 
+def response_format(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """OpenAI's structured-output request field for a verdict JSON schema (also LiteLLM's)."""
+    return {"type": "json_schema", "json_schema": {"name": "verdict", "schema": dict(schema)}}
+
+
 def map_error(
     exc: openai.APIError, model: str, timeout: float, secrets: list[str | None]
 ) -> ProviderError:
@@ -172,34 +173,8 @@ def map_error(
     if isinstance(exc, openai.APIConnectionError):
         return TransientError(message)
     if isinstance(exc, openai.APIStatusError):
-        status = exc.status_code
-        if status == 429:
-            return RateLimitError(message, retry_after=retry_after(exc.response.headers))
-        if status >= 500 or status == 408:
-            return TransientError(message)
+        return from_status(message, exc.status_code, exc.response.headers)
     return ProviderError(message)
-
-
-def retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `retry-after-ms`."""
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def _optional_features(kwargs: Mapping[str, Any], message: str) -> set[str]:

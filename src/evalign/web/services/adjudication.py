@@ -10,7 +10,9 @@ from sqlalchemy import delete, select
 from evalign.errors import ConfigError
 from evalign.store import Store
 from evalign.store import models as m
-from evalign.web.services.criteria import criterion_view, ensure_criterion, get_dataset, scale_of
+from evalign.store.repo_criteria import scale_of
+from evalign.store.repo_items import get_dataset
+from evalign.web.services.criteria import criterion_view, ensure_criterion
 from evalign.web.services.queue import save_label
 from evalign.web.services.records import CriterionView, ItemView, LabelView
 

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from evalign.data.records import DEFAULT_CRITERION
 from evalign.scores import ScoreConfig, comparable
 from evalign.store import models as m
-from evalign.web.services.criteria import DEFAULT_CRITERION
 
 DISCREPANCY = 20.0
 """A normalized (0–100) gap at or above this is a discrepancy (benchmarking seed)."""

@@ -1,62 +1,26 @@
-"""Finding and creating criteria, and the criteria a dataset uses."""
+"""Finding and creating criteria for pages, and the criteria a dataset uses."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from evalign.errors import NotFoundError
 from evalign.scores import ScoreConfig
 from evalign.store import models as m
+from evalign.store.repo_criteria import get_criterion, get_or_create_criterion, scale_of
 from evalign.web.services.records import CriterionView
-
-DEFAULT_CRITERION = "default"
-
-
-def get_dataset(s: Session, name: str) -> m.Dataset:
-    """The dataset called `name`.
-
-    Raises:
-        NotFoundError: no such dataset.
-    """
-    row = s.scalar(select(m.Dataset).where(m.Dataset.name == name))
-    if row is None:
-        raise NotFoundError(f"no dataset named {name!r}: see /datasets for the list")
-    return row
-
-
-def scale_of(criterion: m.Criterion) -> ScoreConfig:
-    """A criterion's score config."""
-    return ScoreConfig.parse(criterion.score_config.config)
 
 
 def ensure_criterion(s: Session, name: str, scale: str | None = None) -> m.Criterion:
-    """The criterion `name`, created with `scale` (default pass_fail) when it does not exist."""
-    row = s.scalar(select(m.Criterion).where(m.Criterion.name == name))
-    if row is not None:
-        return row
-    config = ScoreConfig.parse(scale or "pass_fail")
-    spec = config.spec()
-    scale_row = s.scalar(select(m.ScoreConfigRow).where(m.ScoreConfigRow.spec == spec))
-    if scale_row is None:
-        scale_row = m.ScoreConfigRow(spec=spec, config=config.to_dict())
-        s.add(scale_row)
-    row = m.Criterion(name=name, score_config=scale_row)
-    s.add(row)
-    s.flush()
-    return row
+    """The criterion `name` as stored, or created with `scale` (default pass_fail).
 
-
-def get_criterion(s: Session, name: str) -> m.Criterion:
-    """The criterion `name`.
-
-    Raises:
-        NotFoundError: no such criterion.
+    Unlike the importer, a page never refuses an existing criterion over its scale: the
+    stored scale is the one labels are checked against.
     """
-    row = s.scalar(select(m.Criterion).where(m.Criterion.name == name))
-    if row is None:
-        raise NotFoundError(f"no criterion named {name!r}")
-    return row
+    existing = get_criterion(s, name)
+    if existing is not None:
+        return existing
+    return get_or_create_criterion(s, name, ScoreConfig.parse(scale) if scale else None)
 
 
 def dataset_criteria(s: Session, dataset: m.Dataset) -> list[m.Criterion]:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 
 from evalign.store import Store
 from evalign.store import models as m
+from evalign.store.repo_criteria import scale_of
+from evalign.store.repo_items import get_dataset
 from evalign.web.services.agreement import Agreement, agreement
 from evalign.web.services.comparisons import (
     Comparison,
@@ -23,7 +25,7 @@ from evalign.web.services.comparisons import (
     judge_criterion,
     run_comparisons,
 )
-from evalign.web.services.criteria import dataset_criteria, get_dataset, scale_of
+from evalign.web.services.criteria import dataset_criteria
 
 
 class MetricAlignment(BaseModel):

@@ -13,7 +13,8 @@ from sqlalchemy.sql import Select
 
 from evalign.store import Store
 from evalign.store import models as m
-from evalign.web.services.criteria import criterion_view, dataset_criteria, get_dataset
+from evalign.store.repo_items import get_dataset
+from evalign.web.services.criteria import criterion_view, dataset_criteria
 from evalign.web.services.records import CriterionView, ItemView, LabelView, Page
 
 PER_PAGE = 50

@@ -12,16 +12,16 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from evalign.data.records import DEFAULT_CRITERION
 from evalign.errors import ConfigError, NotFoundError
 from evalign.store import Store
 from evalign.store import models as m
+from evalign.store.repo_criteria import scale_of
+from evalign.store.repo_items import get_dataset
 from evalign.web.services.criteria import (
-    DEFAULT_CRITERION,
     criterion_view,
     dataset_criteria,
     ensure_criterion,
-    get_dataset,
-    scale_of,
 )
 from evalign.web.services.records import CriterionView, ItemView, LabelView
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from evalign.store import Store
 from evalign.store import models as m
+from evalign.store.repo_criteria import scale_of
 from evalign.store.repo_runs import get_run
 from evalign.web.services.agreement import Agreement, agreement
 from evalign.web.services.comparisons import (
@@ -24,7 +25,7 @@ from evalign.web.services.comparisons import (
     judge_criterion,
     run_comparisons,
 )
-from evalign.web.services.criteria import dataset_criteria, scale_of
+from evalign.web.services.criteria import dataset_criteria
 from evalign.web.services.records import Page
 
 PER_PAGE = 50
