@@ -97,3 +97,13 @@ def test_code_judges_from_registry_and_module_path() -> None:
         asyncio.run(score_item(JudgeSpec(kind="code", prompt="nope"), ITEM, None))
     with pytest.raises(ConfigError):
         asyncio.run(score_item(JudgeSpec(kind="code", prompt="no_such_module:f"), ITEM, None))
+
+
+def test_code_judges_from_command_line_references() -> None:
+    judges = CodeJudges.from_references(
+        ["long=tests.judges.code_fixtures:long_enough", "tests.judges.code_fixtures:long_enough"])
+    assert judges.names() == ["long", "tests.judges.code_fixtures:long_enough"]
+    spec = JudgeSpec(kind="code", prompt="long")
+    assert asyncio.run(score_item(spec, ITEM, None, code_judges=judges)).value == "fail"
+    with pytest.raises(ConfigError, match="module:function"):
+        CodeJudges.from_references(["bad=nocolon"])

@@ -18,7 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from evalign.cli.common import DbOption, JsonOption, console, err_console, print_json, store_for
-from evalign.judges.code import CodeJudges, load_function
+from evalign.judges.code import CodeJudges
 from evalign.runner import run as runs
 from evalign.runner.details import list_run_summaries, run_detail, run_summary
 from evalign.runner.generate import generate_outputs
@@ -45,7 +45,7 @@ def run(
 ) -> None:
     """Run a judge over a dataset (or --resume a run), storing each verdict as it arrives."""
     store = store_for(db)
-    code_judges = _code_judges(code)
+    code_judges = CodeJudges.from_references(code)
     with _Bar(enabled=not as_json) as bar:
         if resume is not None:
             summary = runs.resume_run(store, resume, concurrency=concurrency,
@@ -81,11 +81,12 @@ def runs_list(dataset: Annotated[str | None, typer.Option(help="Only runs on thi
 def runs_show(run_id: Annotated[int, typer.Argument(metavar="RUN")], db: DbOption = None,
               as_json: JsonOption = False) -> None:
     """Show a run and its verdicts item by item."""
-    detail = run_detail(store_for(db), run_id)
+    store = store_for(db)
+    detail = run_detail(store, run_id)
     if as_json:
         print_json(detail)
         return
-    _print_summary(run_summary(store_for(db), run_id), False)
+    _print_summary(run_summary(store, run_id), False)
     table = Table("item", "value", "p_pass", "reasoning / error", "attempts", "cached")
     for row in detail["items"]:
         note = row["error"] or row["reasoning"] or ""
@@ -178,14 +179,6 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
         console.print(f"mean flip rate over {summary.repeat} samples: {summary.mean_flip_rate:.3f}")
     if summary.error:
         console.print(f"[red]error:[/] {escape(summary.error)}")
-
-
-def _code_judges(pairs: list[str] | None) -> CodeJudges:
-    judges = CodeJudges()
-    for pair in pairs or []:
-        name, sep, reference = pair.partition("=")
-        judges.register(name if sep else pair, load_function(reference if sep else pair))
-    return judges
 
 
 def register(app: typer.Typer) -> None:

@@ -141,11 +141,3 @@ def judge_dict(info: repo.JudgeInfo) -> dict[str, Any]:
             "criterion": info.criterion, "current_version": info.current_version,
             "latest_version": info.latest_version, "forked_from": info.forked_from,
             "created_at": info.created_at.isoformat()}
-
-
-def check_kind(kind: str) -> JudgeKind:
-    """Validate a judge kind given on the command line."""
-    if kind not in ("prompt", "code", "decomposed"):
-        raise ConfigError(f"unknown judge kind {kind!r}: use prompt, code or decomposed")
-    checked: JudgeKind = kind  # type: ignore[assignment]
-    return checked

@@ -34,6 +34,20 @@ class CodeJudges:
         self._functions: dict[str, CodeFunction] = dict(functions or {})
         self._use_entry_points = entry_points
 
+    @classmethod
+    def from_references(cls, references: list[str] | None) -> CodeJudges:
+        """A registry of `NAME=module:function` entries (a bare `module:function` is its own
+        name), as `evalign run --code` takes them.
+
+        Raises:
+            ConfigError: a reference cannot be imported or is not callable.
+        """
+        judges = cls()
+        for reference in references or []:
+            name, sep, target = reference.partition("=")
+            judges.register(name if sep else reference, load_function(target if sep else reference))
+        return judges
+
     def register(self, name: str, function: CodeFunction) -> CodeFunction:
         """Register `function` under `name` (replacing an earlier one) and return it."""
         if not callable(function):

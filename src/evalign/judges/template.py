@@ -91,14 +91,3 @@ def render(template: str, values: Mapping[str, str], *, where: str = "the item")
         return values[match.group(1)]
 
     return _TOKEN.sub(substitute, template)
-
-
-def split_constant(template: str) -> tuple[str, str]:
-    """Split a template into its constant head (before the first placeholder) and the rest.
-
-    The head is the same for every item, so providers with a prefix cache reuse it.
-    """
-    for match in _TOKEN.finditer(template):
-        if match.group(1):
-            return template[: match.start()], template[match.start():]
-    return template, ""

@@ -25,6 +25,10 @@ from evalign.stats.annotators import majority
 from evalign.stats.comparison import Comparison
 from evalign.store import Store
 from evalign.store import models as m
+from evalign.store.repo_criteria import get_criterion, scale_of
+from evalign.store.repo_items import get_dataset, to_item
+from evalign.store.repo_labels import dataset_criteria
+from evalign.store.repo_runs import get_run
 
 View = Literal["labels", "consensus"]
 
@@ -60,20 +64,18 @@ def load_run(
         ConfigError: the criterion is ambiguous, or its scale cannot be compared with the judge's.
     """
     with store.session() as session:
-        run = session.get(m.Run, run_id)
-        if run is None:
-            raise NotFoundError(f"no run {run_id}: `evalign runs list` shows the runs there are")
+        run = get_run(session, run_id)
         version = run.judge_version
         judge = version.judge
         crit = pick_criterion(session, run.dataset_id, criterion, judge.criterion_id)
-        human_scale = ScoreConfig.parse(crit.score_config.config)
+        human_scale = scale_of(crit)
         judge_scale = ScoreConfig.parse(version.scale)
         labels = _labels(session, run.dataset_id, crit.id)
         rows = session.execute(
             sa.select(m.Verdict, m.Item).join(m.Item, m.Item.id == m.Verdict.item_id)
             .where(m.Verdict.run_id == run_id).order_by(m.Item.position, m.Verdict.sample)
         ).all()
-        items = {item.id: _to_item(item) for _, item in rows}
+        items = {item.id: to_item(item) for _, item in rows}
         loaded = RunComparisons(
             run_id=run_id, judge=f"{judge.name}@v{version.version}", dataset=run.dataset.name,
             criterion=crit.name, status=run.status, human_scale=human_scale,
@@ -88,18 +90,15 @@ def pick_criterion(
 ) -> m.Criterion:
     """The criterion a report compares on (see the module docstring)."""
     if name is not None:
-        found = session.scalar(sa.select(m.Criterion).where(m.Criterion.name == name))
-        if found is None:
+        named = get_criterion(session, name)
+        if named is None:
             raise NotFoundError(f"no criterion named {name!r}")
-        return found
+        return named
     if judge_criterion_id is not None:
         found = session.get(m.Criterion, judge_criterion_id)
         if found is not None:
             return found
-    labeled = list(session.scalars(
-        sa.select(m.Criterion).where(m.Criterion.id.in_(
-            sa.select(m.Label.criterion_id).join(m.Item, m.Item.id == m.Label.item_id)
-            .where(m.Item.dataset_id == dataset_id))).order_by(m.Criterion.name)))
+    labeled = dataset_criteria(session, dataset_id)
     if not labeled:
         raise NotFoundError("the dataset has no human labels: import or add labels first")
     if len(labeled) > 1:
@@ -114,11 +113,9 @@ def dataset_ratings(
 ) -> tuple[str, ScoreConfig, dict[Hashable, dict[str, Value]]]:
     """A dataset's labels on one criterion as item external id → {annotator: value}."""
     with store.session() as session:
-        ds = session.scalar(sa.select(m.Dataset).where(m.Dataset.name == dataset))
-        if ds is None:
-            raise NotFoundError(f"no dataset named {dataset!r}: `evalign datasets list` shows them")
+        ds = get_dataset(session, dataset)
         crit = pick_criterion(session, ds.id, criterion, None)
-        scale = ScoreConfig.parse(crit.score_config.config)
+        scale = scale_of(crit)
         ratings: dict[int, dict[str, Value]] = {}
         for item_id, label in _labels(session, ds.id, crit.id).items():
             ratings[item_id] = {a: scale.parse_value(lab.value) for a, lab in label.items()
@@ -205,11 +202,6 @@ def _parse(scale: ScoreConfig, raw: Any) -> Value | None:
         return scale.parse_value(raw)
     except ValueError:
         return None
-
-
-def _to_item(row: m.Item) -> Item:
-    return Item(inputs=dict(row.inputs or {}), output=row.output, output_2=row.output_2,
-                metadata=dict(row.meta or {}), external_id=row.external_id, id=row.id)
 
 
 def _slices(row: m.Item) -> dict[str, Any]:

@@ -58,15 +58,6 @@ def get_run(session: Session, run_id: int) -> m.Run:
     return run
 
 
-def run_status(store: Store, run_id: int) -> str:
-    """The run's status, read fresh from the store."""
-    with store.session() as session:
-        status = session.scalar(sa.select(m.Run.status).where(m.Run.id == run_id))
-    if status is None:
-        raise NotFoundError(f"no run {run_id}")
-    return status
-
-
 def done_keys(session: Session, run_id: int) -> set[tuple[int, int]]:
     """(item id, sample) of every verdict the run already has."""
     query = sa.select(m.Verdict.item_id, m.Verdict.sample).where(m.Verdict.run_id == run_id)

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 
 from evalign.scores import ScoreConfig
 from evalign.stats import Comparison as StatsComparison
-from evalign.stats import agreement_report, agreement_report_arrays, wilson_ci
+from evalign.stats import agreement_report, agreement_report_arrays
 from evalign.web.services.comparisons import Comparison
 
 PAIRWISE = ScoreConfig(kind="pairwise")
@@ -38,11 +38,6 @@ class Agreement(BaseModel):
     warnings: list[str] = []
     report: dict[str, Any] = {}
     """The full `evalign.stats.agreement_report` of these comparisons."""
-
-
-def wilson(k: int, n: int) -> list[float] | None:
-    """95% Wilson interval of k in n (None for n = 0)."""
-    return wilson_ci(k, n)
 
 
 def stats_comparisons(comparisons: list[Comparison]) -> list[StatsComparison]:

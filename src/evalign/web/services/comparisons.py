@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from evalign.data.records import DEFAULT_CRITERION
 from evalign.scores import ScoreConfig, comparable
 from evalign.store import models as m
+from evalign.store.repo_criteria import scale_of
 
 DISCREPANCY = 20.0
 """A normalized (0–100) gap at or above this is a discrepancy (benchmarking seed)."""
@@ -156,7 +157,7 @@ def run_comparisons(s: Session, run: m.Run, criterion: m.Criterion | None,
     judge_scale = ScoreConfig.parse(version.scale)
     found: dict[int, Human] = {}
     if criterion is not None:
-        human_scale = ScoreConfig.parse(criterion.score_config.config)
+        human_scale = scale_of(criterion)
         if comparable(human_scale, judge_scale):
             found = humans if humans is not None else human_sides(
                 s, run.dataset_id, criterion.id, human_scale)

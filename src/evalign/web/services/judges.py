@@ -7,7 +7,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from evalign.items import Item
 from evalign.judges import Judge
 from evalign.judges.serialize import spec_to_dict
 from evalign.store import Store, repo_judges
@@ -109,19 +108,13 @@ def score_online(store: Store, name: str, request: ScoreRequest) -> ScoreRespons
         info = repo_judges.resolve(s, name)
     options: dict[str, Any] = {"model": request.model} if request.model else {}
     with Judge(spec=info.spec, cache_store=store, **options) as judge:
-        verdicts = judge.score_many([_item(d) for d in batch]).verdicts
+        verdicts = judge.score_many(batch).verdicts  # the library reads each dict as an item
     scale = info.spec.scale
     return ScoreResponse(judge=info.judge, version=info.version, results=[
         ScoreResult(value=v.value, passed=_passed(scale, v.value, v.p_pass, info.spec.threshold),
                     p_pass=v.p_pass, reasoning=v.reasoning, error=v.error,
                     checks=[{"question": c.question, "passed": c.passed, "p_yes": c.p_yes}
                             for c in v.checks]) for v in verdicts])
-
-
-def _item(data: dict[str, Any]) -> Item:
-    fields = dict(data)
-    output = fields.pop("output", None) or fields.pop("response", None)
-    return Item(inputs=fields, output=None if output is None else str(output))
 
 
 def _passed(scale: Any, value: Any, p_pass: float | None, threshold: float | None) -> bool | None:
