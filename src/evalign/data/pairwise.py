@@ -14,7 +14,7 @@ from typing import Any
 
 from evalign.data.reader import Origin, Record
 from evalign.data.records import DEFAULT_ANNOTATOR, LabelIn, Row
-from evalign.data.scales import Scales, label_value
+from evalign.data.scales import Scales, is_blank, label_value
 from evalign.items import Item
 from evalign.scores import ScoreConfig
 
@@ -78,7 +78,7 @@ class PairReader:
         for line, record in records:
             if not self.mapping:
                 self.mapping = _resolve(self.origin, list(record), self.explicit,
-                                               self.origin.header_line or line)
+                                        self.origin.header_line or line)
                 self.annotators = [c for c in record if _ANNOTATOR.match(c)]
             yield self._row(line, record)
 
@@ -113,7 +113,7 @@ class PairReader:
             sources = []
         for column, annotator in sources:
             raw = record.get(column)
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if is_blank(raw):
                 continue
             raw = _CHOICES.get(str(raw).strip().lower(), raw)
             yield LabelIn(self.criterion, label_value(self.origin, line, column, raw, scale),

@@ -34,6 +34,11 @@ class FixedScales:
         return self.explicit or self.default
 
 
+def is_blank(raw: Any) -> bool:
+    """Whether a label cell is empty: that row has no label there (not a data error)."""
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
 def label_value(
     origin: Origin, line: int | None, column: str, raw: Any, scale: ScoreConfig
 ) -> Value:

@@ -16,7 +16,7 @@ from typing import Any
 
 from evalign.data.reader import Origin, Record
 from evalign.data.records import DEFAULT_ANNOTATOR, DEFAULT_CRITERION, LabelIn, Row
-from evalign.data.scales import Scales, label_value
+from evalign.data.scales import Scales, is_blank, label_value
 from evalign.errors import ConfigError
 from evalign.items import Item
 from evalign.scores import PASS_FAIL
@@ -143,7 +143,7 @@ class TableReader:
     def _label(self, line: int, record: dict[str, Any], mapping: dict[str, str]) -> LabelIn | None:
         column = mapping.get("label")
         raw = record.get(column) if column else None
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
+        if is_blank(raw):
             return None
         value = label_value(self.origin, line, column or "label", raw,
                             self.scales.scale(self.criterion))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from evalign.store import Store
 
@@ -18,6 +18,8 @@ def get_store(request: Request) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+PageNo = Annotated[int, Query(ge=1)]
+"""A 1-based page number in a query string."""
 
 
 def annotator_of(request: Request) -> str:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from evalign.web.deps import StoreDep
+from evalign.web.deps import PageNo, StoreDep
 from evalign.web.services.datasets import (
     DatasetDetail,
     DatasetSummary,
@@ -19,7 +19,6 @@ from evalign.web.templating import render
 
 router = APIRouter()
 Filters = Annotated[ItemFilters, Depends()]
-PageNo = Annotated[int, Query(ge=1)]
 PerPage = Annotated[int, Query(ge=1, le=500)]
 
 

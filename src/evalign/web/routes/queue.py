@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.datastructures import URL
 
+from evalign.data.records import DEFAULT_CRITERION
 from evalign.web.deps import ANNOTATOR_COOKIE, StoreDep, annotator_of
 from evalign.web.services.adjudication import AdjudicationView, disagreements, resolve
 from evalign.web.services.queue import QueueView, queue_state, save_label, skip_item
@@ -22,7 +23,7 @@ class LabelIn(BaseModel):
     """A label posted to the API."""
 
     item_id: int
-    criterion: str = "default"
+    criterion: str = DEFAULT_CRITERION
     annotator: str
     value: Any
     reasoning: str = ""
@@ -32,7 +33,7 @@ class SkipIn(BaseModel):
     """A skip posted to the API."""
 
     item_id: int
-    criterion: str = "default"
+    criterion: str = DEFAULT_CRITERION
     annotator: str
 
 
@@ -87,7 +88,7 @@ def skip_api(store: StoreDep, name: str, body: SkipIn) -> dict[str, bool]:
 
 @router.get("/datasets/{name}/adjudicate", include_in_schema=False)
 def adjudicate_page(request: Request, store: StoreDep, name: str,
-                    criterion: str = "default") -> HTMLResponse:
+                    criterion: str = DEFAULT_CRITERION) -> HTMLResponse:
     """Items where annotators disagree."""
     view = disagreements(store, name, criterion)
     return render(request, "adjudicate.html", title=f"Adjudicate · {name}", view=view,
@@ -95,7 +96,8 @@ def adjudicate_page(request: Request, store: StoreDep, name: str,
 
 
 @router.get("/api/datasets/{name}/disagreements", tags=["queue"])
-def adjudicate_api(store: StoreDep, name: str, criterion: str = "default") -> AdjudicationView:
+def adjudicate_api(store: StoreDep, name: str,
+                   criterion: str = DEFAULT_CRITERION) -> AdjudicationView:
     """Items where annotators disagree, open ones first."""
     return disagreements(store, name, criterion)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from evalign.web.deps import StoreDep, wake_worker
+from evalign.web.deps import PageNo, StoreDep, wake_worker
 from evalign.web.services.benchmarks import (
     NewBenchmark,
     RunComparison,
@@ -23,7 +23,6 @@ from evalign.web.templating import render
 
 router = APIRouter()
 Filters = Annotated[RunFilters, Depends()]
-PageNo = Annotated[int, Query(ge=1)]
 
 
 @router.get("/runs", include_in_schema=False)
