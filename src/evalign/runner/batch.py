@@ -15,6 +15,7 @@ from evalign.runner.calls import ManagedModel, judge_one
 from evalign.runner.executor import AsyncioExecutor
 from evalign.runner.models import resolve_model
 from evalign.runner.retry import RetryPolicy
+from evalign.runner.summary import count_verdict
 from evalign.store import Store
 
 
@@ -78,7 +79,7 @@ async def score_items(spec: JudgeSpec, items: Sequence[Item], *,
     async def handle(index: int) -> None:
         verdict, stats = await judge_one(spec, items[index], managed, code_judges=code_judges)
         batch.verdicts[index] = verdict
-        _add(batch, verdict, stats.calls)
+        count_verdict(batch, verdict, stats.calls)
 
     workers = managed.max_concurrency if managed else (concurrency or 8)
     try:
@@ -89,12 +90,3 @@ async def score_items(spec: JudgeSpec, items: Sequence[Item], *,
     batch.seconds = time.perf_counter() - started
     return batch
 
-
-def _add(batch: ScoreBatch, verdict: Verdict, calls: int) -> None:
-    batch.calls += calls
-    batch.cached += int(verdict.cached)
-    batch.errors += int(verdict.error is not None)
-    batch.prompt_tokens += verdict.prompt_tokens
-    batch.completion_tokens += verdict.completion_tokens
-    if batch.cost_usd is not None:
-        batch.cost_usd = None if verdict.cost_usd is None else batch.cost_usd + verdict.cost_usd

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -29,13 +29,33 @@ class Progress:
     def add(self, verdict: Verdict, calls: int) -> None:
         """Count one stored verdict that took `calls` provider calls."""
         self.done += 1
-        self.errors += int(verdict.error is not None)
-        self.calls += calls
-        self.cached += int(verdict.cached)
-        self.prompt_tokens += verdict.prompt_tokens
-        self.completion_tokens += verdict.completion_tokens
-        if self.cost_usd is not None:
-            self.cost_usd = None if verdict.cost_usd is None else self.cost_usd + verdict.cost_usd
+        count_verdict(self, verdict, calls)
+
+
+class Usage(Protocol):
+    """Running totals that verdicts add to (live progress, an in-memory batch)."""
+
+    calls: int
+    cached: int
+    errors: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float | None
+
+
+def count_verdict(totals: Usage, verdict: Verdict, calls: int) -> None:
+    """Add one verdict that took `calls` provider calls to `totals`.
+
+    The cost becomes None for good once one verdict's cost is unknown: a partial sum would
+    understate it.
+    """
+    totals.calls += calls
+    totals.cached += int(verdict.cached)
+    totals.errors += int(verdict.error is not None)
+    totals.prompt_tokens += verdict.prompt_tokens
+    totals.completion_tokens += verdict.completion_tokens
+    if totals.cost_usd is not None:
+        totals.cost_usd = None if verdict.cost_usd is None else totals.cost_usd + verdict.cost_usd
 
 
 @dataclass(frozen=True)
