@@ -60,8 +60,10 @@ def machine() -> str:
         mem = "? RAM"
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     load = os.getloadavg()[0]
-    return (f"{now} · {cpu} · {os.cpu_count()} cores · {mem} · load {load:.1f} · "
-            f"Python {platform.python_version()}")
+    return (
+        f"{now} · {cpu} · {os.cpu_count()} cores · {mem} · load {load:.1f} · "
+        f"Python {platform.python_version()}"
+    )
 
 
 def table(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:

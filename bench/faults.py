@@ -35,6 +35,8 @@ def fault_config(args: argparse.Namespace) -> MockConfig:
 
 
 def _causes(run: ToolRun) -> str:
+    if "aborted" in run.extra:
+        return f"whole run aborted: {run.extra['aborted']}"
     kinds = Counter((e or "").split(":", 1)[0] for e in run.errors.values() if e)
     return ", ".join(f"{k} {v}" for k, v in kinds.most_common()) or "-"
 

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,8 +121,13 @@ def run_evalign(
 
 
 def run_peer(name: str, rows_path: Path, base_url: str, timeout: float = 1800) -> ToolRun:
-    """A peer's judge script in its own virtualenv."""
+    """A peer's judge script in its own virtualenv.
+
+    A peer whose run aborts (an exception escapes its evaluate call) is reported, not raised:
+    every row is then lost, and `extra["aborted"]` holds the exception's last line.
+    """
     out = Path(tempfile.mkdtemp(prefix=f"{name}-bench-")) / "out.json"
+    started = time.perf_counter()
     proc = subprocess.run(
         [str(peer_python(name)), str(PEER_SCRIPTS[name]), str(rows_path), str(out)],
         env=peer_env(base_url),
@@ -131,7 +137,14 @@ def run_peer(name: str, rows_path: Path, base_url: str, timeout: float = 1800) -
         cwd=out.parent,
     )
     if proc.returncode != 0 or not out.exists():
-        raise RuntimeError(f"peer {name} failed:\n{proc.stderr[-3000:]}")
+        last = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()][-1:] or ["?"]
+        return ToolRun(
+            tool=name,
+            wall_s=time.perf_counter() - started,
+            values={},
+            errors={},
+            extra={"aborted": last[0][:200]},
+        )
     data = json.loads(out.read_text())
     return ToolRun(
         tool=name,
