@@ -9,6 +9,7 @@ tool's answers are checked against the mock's intended verdicts.
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from bench.common import OUT, machine, save, table
 from bench.data import rows, write_jsonl
@@ -16,7 +17,9 @@ from bench.mock_provider import MockConfig, MockProcess, physical_limit
 from bench.tools import ToolRun, check, run_evalign, run_peer
 
 
-def _one(tool: str, n: int, config: MockConfig, concurrency: int | None) -> tuple[ToolRun, dict]:
+def _one(
+    tool: str, n: int, config: MockConfig, concurrency: int | None
+) -> tuple[ToolRun, dict[str, Any]]:
     path = write_jsonl(OUT / f"rows-{n}.jsonl", rows(n))
     with MockProcess(config) as mock:
         if tool == "evalign":
@@ -40,7 +43,7 @@ def main() -> None:
     out_rows = []
     for n in args.sizes:
         limit = physical_limit(n, args.in_flight, args.latency_ms / 1000, args.rpm)
-        runs: list[tuple[str, ToolRun, dict]] = []
+        runs: list[tuple[str, ToolRun, dict[str, Any]]] = []
         for label, tool, conc in [
             ("evalign (default concurrency)", "evalign", None),
             (f"evalign --concurrency {args.in_flight}", "evalign", args.in_flight),

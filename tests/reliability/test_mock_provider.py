@@ -78,7 +78,7 @@ def test_faults_are_injected_counted_and_reproducible() -> None:
     seen = []
     for _ in range(2):
         with MockProvider(MockConfig(**config)) as mock:  # type: ignore[arg-type]
-            outcomes = []
+            outcomes: list[int | str] = []
             for i in range(60):
                 try:
                     outcomes.append(_ask(mock.url, f"f{i}").status_code)
