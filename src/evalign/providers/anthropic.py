@@ -7,7 +7,6 @@ log-probabilities, so `choice_probs` stays None. SDK retries are off: the runner
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import json
@@ -23,6 +22,7 @@ from evalign.errors import (
 from evalign.items import as_text
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.providers.http_errors import from_status
+from evalign.providers.loop_client import LoopClient
 from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -63,8 +63,7 @@ class AnthropicModel:
             raise ConfigError(f"{self.model}: set ANTHROPIC_API_KEY")
         self.timeout = timeout
         self.max_concurrency = max_concurrency
-        self._client: Any = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: LoopClient[Any] = LoopClient(self._new_client)
 
     def __repr__(self) -> str:
         return f"AnthropicModel(model={self.model!r}, base_url={redact_url(self.base_url)!r})"
@@ -74,7 +73,7 @@ class AnthropicModel:
         import anthropic
 
         try:
-            response = await self._client_for_loop().messages.create(**self._kwargs(request))
+            response = await self._client.get().messages.create(**self._kwargs(request))
         except anthropic.APIError as exc:
             raise self._mapped(exc) from None
         usage = response.usage
@@ -87,20 +86,14 @@ class AnthropicModel:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        await self._client.aclose()
 
-    def _client_for_loop(self) -> Any:
+    def _new_client(self) -> Any:
         import anthropic
 
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._client = anthropic.AsyncAnthropic(
-                api_key=self._key, base_url=self.base_url, timeout=self.timeout, max_retries=0
-            )
-            self._loop = loop
-        return self._client
+        return anthropic.AsyncAnthropic(
+            api_key=self._key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+        )
 
     def _kwargs(self, request: GenerateRequest) -> dict[str, Any]:
         system = "\n\n".join(

@@ -9,7 +9,6 @@ environment (or given once), handed to the SDK and never kept in reprs or error 
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +19,7 @@ from evalign.errors import ConfigError, ProviderError, TransientError
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.providers.choices import match_choice, probs_from_top_logprobs
 from evalign.providers.http_errors import from_status
+from evalign.providers.loop_client import LoopClient
 from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -63,8 +63,7 @@ class OpenAIModel:
         self.timeout = timeout
         self.max_concurrency = max_concurrency
         self._key = key or "unused"  # local servers ignore it; the SDK insists on one
-        self._client: openai.AsyncOpenAI | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client = LoopClient(self._new_client)
         self._schema_ok = True
         self._logprobs_ok = True
 
@@ -102,25 +101,18 @@ class OpenAIModel:
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        await self._client.aclose()
 
     async def _call(self, kwargs: dict[str, Any]) -> Any:
         try:
-            return await self._client_for_loop().chat.completions.create(**kwargs)
+            return await self._client.get().chat.completions.create(**kwargs)
         except (ValueError, TypeError) as exc:  # a 200 whose body is not a completion
             raise TransientError(f"{self.model}: malformed response ({exc})") from None
 
-    def _client_for_loop(self) -> openai.AsyncOpenAI:
-        # An httpx pool belongs to one event loop; a runner may use several asyncio.run()s.
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._client = openai.AsyncOpenAI(
-                api_key=self._key, base_url=self.base_url, timeout=self.timeout, max_retries=0
-            )
-            self._loop = loop
-        return self._client
+    def _new_client(self) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(
+            api_key=self._key, base_url=self.base_url, timeout=self.timeout, max_retries=0
+        )
 
     def _kwargs(self, request: GenerateRequest) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"model": self.name, "messages": request.messages}
