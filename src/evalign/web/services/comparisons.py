@@ -171,8 +171,10 @@ def run_comparisons(s: Session, run: m.Run, criterion: m.Criterion | None,
             for i in items]
 
 
-def _judge_pass(scale: ScoreConfig, value: Any, p_pass: float | None,
-                threshold: float | None) -> bool | None:
+def judge_pass(scale: ScoreConfig, value: Any, p_pass: float | None,
+               threshold: float | None) -> bool | None:
+    """Whether a verdict passes: by p_pass when the version has a threshold and the model gave
+    one, else by the value on the judge's scale."""
     if threshold is not None and p_pass is not None:
         return p_pass >= threshold
     return scale.to_pass(value)
@@ -189,7 +191,7 @@ def _compare(item_id: int, human: Human | None, verdict: _Verdict | None,
         return out
     out.judge_value = verdict.value
     out.judge_score = _safe_100(scale, verdict.value)
-    out.judge_pass = _judge_pass(scale, verdict.value, verdict.p_pass, threshold)
+    out.judge_pass = judge_pass(scale, verdict.value, verdict.p_pass, threshold)
     out.judge_key = key_of(scale, verdict.value) if out.pairwise else out.judge_pass
     return out
 

@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field
 
 from evalign.judges import Judge
 from evalign.judges.serialize import spec_to_dict
+from evalign.scores import ScoreConfig
 from evalign.store import Store, repo_judges
+from evalign.web.services.comparisons import judge_pass
 from evalign.web.services.overview import JudgeSummary, RunSummary, list_judges, list_runs
 
 
@@ -117,10 +119,6 @@ def score_online(store: Store, name: str, request: ScoreRequest) -> ScoreRespons
                             for c in v.checks]) for v in verdicts])
 
 
-def _passed(scale: Any, value: Any, p_pass: float | None, threshold: float | None) -> bool | None:
-    if value is None:
-        return None
-    if threshold is not None and p_pass is not None:
-        return p_pass >= threshold
-    result: bool | None = scale.to_pass(value)
-    return result
+def _passed(scale: ScoreConfig, value: Any, p_pass: float | None,
+            threshold: float | None) -> bool | None:
+    return None if value is None else judge_pass(scale, value, p_pass, threshold)
