@@ -60,8 +60,8 @@ class AlignmentRun:
                 "status": self.status, "phase": self.phase, "decision": self.decision,
                 "accepted_version": self.accepted_version, "error": self.error,
                 "created_at": str(self.created_at), "finished_at": str(self.finished_at or ""),
-                "sources": self.sources, "config": self.config, "phases": self.phases,
-                **self.outcome}
+                "sources": self.sources, "config": self.config, "phases": self.phases} | {
+                    k: v for k, v in self.outcome.items() if k not in ("run", "status")}
 
 
 def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
