@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import URL
 from starlette.datastructures import UploadFile as FormFile
 
+from evalign.data.sniff import FORMATS
 from evalign.errors import UserError
 from evalign.web.deps import StoreDep
 from evalign.web.services.uploads import (
@@ -23,7 +24,6 @@ from evalign.web.services.uploads import (
 from evalign.web.templating import render
 
 router = APIRouter()
-FORMATS = ("auto", "openai-jsonl", "csv", "tsv", "json", "jsonl", "pairwise", "ratings")
 
 
 def _options(form: Any) -> UploadOptions:
