@@ -163,9 +163,7 @@ def save_label(store: Store, dataset: str, criterion: str, annotator: str, item_
             row = m.Label(item_id=item_id, criterion_id=crit.id, annotator=annotator)
             s.add(row)
         row.value, row.reasoning, row.resolved = parsed, reasoning.strip(), resolved
-        s.execute(delete(m.QueueSkip).where(m.QueueSkip.item_id == item_id,
-                                            m.QueueSkip.criterion_id == crit.id,
-                                            m.QueueSkip.annotator == annotator))
+        _unskip(s, item_id, crit.id, annotator)
         s.flush()
         return LabelView.of(row, crit.name)
 
@@ -178,7 +176,12 @@ def skip_item(store: Store, dataset: str, criterion: str, annotator: str, item_i
         ds = get_dataset(s, dataset)
         crit = ensure_criterion(s, criterion)
         _item_in(s, ds.id, item_id)
-        s.execute(delete(m.QueueSkip).where(m.QueueSkip.item_id == item_id,
-                                            m.QueueSkip.criterion_id == crit.id,
-                                            m.QueueSkip.annotator == annotator))
+        # A fresh skip row moves the item behind every earlier skip (ordered by created_at).
+        _unskip(s, item_id, crit.id, annotator)
         s.add(m.QueueSkip(item_id=item_id, criterion_id=crit.id, annotator=annotator))
+
+
+def _unskip(s: Session, item_id: int, criterion_id: int, annotator: str) -> None:
+    s.execute(delete(m.QueueSkip).where(m.QueueSkip.item_id == item_id,
+                                        m.QueueSkip.criterion_id == criterion_id,
+                                        m.QueueSkip.annotator == annotator))
