@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from evalign.data.importer import import_file
@@ -100,8 +99,6 @@ def test_one_annotator_double_submitting_keeps_one_label(db_url: str, tmp_path: 
     assert all(v == "pass" for _, _, v in held)
 
 
-@pytest.mark.xfail(reason="upsert_label selects then inserts: a racing double submit gets a raw "
-                          "IntegrityError instead of updating (reported to the lead)", strict=False)
 def test_double_submits_are_idempotent(db_url: str, tmp_path: Path) -> None:
     """No writer of a racing double submit fails."""
     _, _, errors = _double_submit(db_url, tmp_path)

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from evalign.data.records import DEFAULT_ANNOTATOR
@@ -124,18 +126,31 @@ def upsert_label(
         parsed = scale_of(row).parse_value(value)
     except ValueError as exc:
         raise DataError(f"label for criterion {criterion!r} {exc}", f"item {item_id}") from exc
-    label = session.scalar(
+    # One INSERT ... ON CONFLICT statement, not select-then-insert: two annotators' browsers (or a
+    # double-clicked submit) racing on the same key must both succeed, the later value winning.
+    insert = _insert_for(session)
+    values = {"item_id": item_id, "criterion_id": row.id, "annotator": annotator,
+              "value": parsed, "reasoning": reasoning, "resolved": resolved,
+              "created_at": m.utcnow()}
+    statement = insert(m.Label).values(**values).on_conflict_do_update(
+        index_elements=["item_id", "criterion_id", "annotator"],
+        set_={"value": parsed, "reasoning": reasoning, "resolved": resolved},
+    )
+    session.execute(statement)
+    label = session.scalars(
         sa.select(m.Label).where(
             m.Label.item_id == item_id, m.Label.criterion_id == row.id,
             m.Label.annotator == annotator,
-        )
-    )
-    if label is None:
-        label = m.Label(item_id=item_id, criterion_id=row.id, annotator=annotator)
-        session.add(label)
-    label.value, label.reasoning, label.resolved = parsed, reasoning, resolved
-    session.flush()
+        ).execution_options(populate_existing=True)
+    ).one()
     return _record(label, criterion)
+
+
+def _insert_for(session: Session) -> Any:
+    """The dialect's INSERT construct, which knows ON CONFLICT (SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql_insert
+    return sqlite_insert
 
 
 def label_balance(
