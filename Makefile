@@ -29,7 +29,7 @@ system-deps:
 	fi
 
 lint: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check .
 
 typecheck: setup
 	$(BIN)/mypy
