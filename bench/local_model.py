@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import time
 from typing import Any
@@ -90,10 +89,31 @@ def _raw_once(model: LocalModel, spec: JudgeSpec, item: Item) -> tuple[float, fl
     return prompt_speed, gen_speed
 
 
+def _row(mode: str, got: list[dict[str, Any]], speeds: list[tuple[float, float]]) -> list[object]:
+    per_item = statistics.mean(g["s"] for g in got)
+    limits = [
+        (g["prompt"] - g["cached"]) / p + g["completion"] / gen
+        for g, (p, gen) in zip(got, speeds, strict=True)
+    ]
+    ratio = statistics.mean(g["s"] / lim for g, lim in zip(got, limits, strict=True))
+    read = sum(g["prompt"] - g["cached"] for g in got)
+    return [
+        mode,
+        len(got),
+        round(per_item, 2),
+        round(statistics.mean(limits), 2),
+        f"{ratio:.2f}x",
+        round(statistics.mean(g["prompt"] for g in got)),
+        round(statistics.mean(g["cached"] for g in got)),
+        round(statistics.mean(g["completion"] for g in got), 1),
+        round(read / sum(g["s"] for g in got), 1),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
-    parser.add_argument("--n", type=int, default=4)
+    parser.add_argument("--n", type=int, default=3)
     args = parser.parse_args()
     model = LocalModel(args.model)
     spec = JudgeSpec(
@@ -102,52 +122,36 @@ def main() -> None:
         model=f"local/{args.model}",
         params={"max_tokens": 48},
     )
-    batch = items(args.n)
-    model._load()
-    judge_items(model, spec, batch[:1], cold=True)  # warm-up: page the weights in
-    prompt_speed, gen_speed = raw_speed(model, spec, batch[0])
-    out_rows = []
-    for mode, cold in (("cold (no prefix reuse)", True), ("prefix reuse", False)):
-        model._llama.reset()
-        got = judge_items(model, spec, batch, cold)
-        measured = got if cold else got[1:]  # the first warm item has nothing to reuse yet
-        per_item = statistics.mean(g["s"] for g in measured)
-        limit = statistics.mean(
-            (g["prompt"] - g["cached"]) / prompt_speed + g["completion"] / gen_speed
-            for g in measured
-        )
-        read = sum(g["prompt"] - g["cached"] for g in measured)
-        out_rows.append(
-            [
-                mode,
-                len(measured),
-                round(per_item, 2),
-                round(limit, 2),
-                f"{per_item / limit:.2f}x",
-                round(statistics.mean(g["prompt"] for g in measured)),
-                round(statistics.mean(g["cached"] for g in measured)),
-                round(statistics.mean(g["completion"] for g in measured), 1),
-                round(read / sum(g["s"] for g in measured), 1),
-            ]
-        )
+    batch = items(args.n + 1)
+    judge_items(model, spec, batch[:1], cold=True)  # load and page the weights in
+    warm: list[dict[str, Any]] = []
+    cold: list[dict[str, Any]] = []
+    speeds: list[tuple[float, float]] = []
+    # Interleaved per item, so the three measures see the same load on a shared machine:
+    # warm (the cache holds the previous item's prompt: only the system part is reusable),
+    # then cold (cache emptied), then llama.cpp's raw speed on the same prompt.
+    for item in batch[1:]:
+        warm += judge_items(model, spec, [item], cold=False)
+        cold += judge_items(model, spec, [item], cold=True)
+        speeds.append(raw_speed(model, spec, item, repeats=1))
     asyncio.run(model.aclose())
-    load = os.getloadavg()[0]
+    prompt_speed = statistics.mean(p for p, _ in speeds)
+    gen_speed = statistics.mean(g for _, g in speeds)
     text = table(
-        f"Local model local/{args.model}, load average {load:.1f}: llama.cpp raw speed "
-        f"{prompt_speed:.0f} prompt tok/s, "
-        f"{gen_speed:.1f} generated tok/s ({machine()})",
+        f"Local model local/{args.model}: llama.cpp raw speed {prompt_speed:.0f} prompt tok/s, "
+        f"{gen_speed:.1f} generated tok/s, measured between the items ({machine()})",
         [
             "mode",
             "items",
             "s/item",
             "llama.cpp limit s/item",
-            "vs limit",
+            "vs limit (per item)",
             "prompt tokens",
             "reused tokens",
             "generated tokens",
             "prompt tokens read/s",
         ],
-        out_rows,
+        [_row("cold (no prefix reuse)", cold, speeds), _row("prefix reuse", warm, speeds)],
     )
     save("local_model", text)
 
