@@ -118,7 +118,7 @@ def run_all(store: Store, args: argparse.Namespace) -> tuple[list[list[object]],
                 _row(
                     "Ragas baseline prompt",
                     out["baseline"],
-                    out["per_phase"].get("verifying", {}).get("calls", 0),
+                    "—",  # its calls are shared with the alignment run, not split out
                     None,
                 )
             )
@@ -180,7 +180,9 @@ def _baseline_judge(store: Store, model: str) -> str:
     return "ragas-baseline"
 
 
-def _row(name: str, report: dict[str, Any], calls: int, seconds: float | None) -> list[object]:
+def _row(
+    name: str, report: dict[str, Any], calls: int | str, seconds: float | None
+) -> list[object]:
     ci = report.get("agreement_ci") or [None, None]
     return [
         name,
