@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run every benchmark in turn and print its table; `make bench` calls this.
-# Tables are also appended to bench/out/<name>.md. BENCH_QUICK=1 runs smaller sizes.
+# Tables are also appended to bench/out/<name>.md. BENCH_QUICK=1 runs smaller sizes;
+# BENCH_ALIGN=1 adds the end-to-end alignment benchmark (bench/align_evalsbench.py).
 # Peers (Ragas, DeepEval) install once into bench/.venvs/ from PyPI on first use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,5 +29,8 @@ if "$PY" -c "from evalign import modelfiles; assert modelfiles.path('qwen2.5-cod
   run bench.local_model --model qwen2.5-coder-1.5b --n "$LOCAL_N"
 else
   echo "== bench.local_model skipped: run 'evalign models pull qwen2.5-coder-1.5b' first"
+fi
+if [[ "${BENCH_ALIGN:-0}" == 1 ]]; then  # end-to-end alignment: long on 2 cores
+  echo; echo "== bench/align_evalsbench.py"; "$PY" bench/align_evalsbench.py --sample 48 --strategies decompose
 fi
 echo; echo "All tables: bench/out/*.md"
