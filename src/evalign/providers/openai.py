@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletion
 
 from evalign.errors import ConfigError, ProviderError, TransientError
 from evalign.providers.base import GenerateRequest, GenerateResult
@@ -24,6 +25,7 @@ from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
 TOP_LOGPROBS = 20  # OpenAI's maximum; enough to hold every verdict token
+_OPTIONS: Any = {"security": {"bearer_auth": True}}  # what `chat.completions.create` sends
 _API_PARAMS = frozenset({
     "temperature", "max_tokens", "max_completion_tokens", "top_p", "seed", "stop",
     "frequency_penalty", "presence_penalty", "reasoning_effort", "logit_bias", "user",
@@ -104,8 +106,12 @@ class OpenAIModel:
         await self._client.aclose()
 
     async def _call(self, kwargs: dict[str, Any]) -> Any:
+        body = {k: v for k, v in kwargs.items() if k != "extra_body"} | kwargs.get("extra_body", {})
         try:
-            return await self._client.get().chat.completions.create(**kwargs)
+            # The request body is plain JSON already: posting it skips the SDK's per-call
+            # walk of it against its TypedDicts (~0.5 ms of CPU per call), nothing else.
+            return await self._client.get().post(
+                "/chat/completions", body=body, cast_to=ChatCompletion, options=_OPTIONS)
         except (ValueError, TypeError) as exc:  # a 200 whose body is not a completion
             raise TransientError(f"{self.model}: malformed response ({exc})") from None
 

@@ -23,6 +23,8 @@ from evalign.runner.cache import AnswerCache, cache_key
 from evalign.runner.limits import AdaptiveLimiter
 from evalign.runner.retry import RetryPolicy, call_with_retry
 
+GROWTH_CAP = 256  # most calls in flight when the concurrency adapts on its own
+
 
 @dataclass
 class CallStats:
@@ -51,7 +53,8 @@ class ManagedModel:
 
     Args:
         inner: the provider.
-        concurrency: the most calls in flight (default: the provider's `max_concurrency`).
+        concurrency: the most calls in flight, fixed (default: start at the provider's
+            `max_concurrency` and grow while it accepts, up to GROWTH_CAP).
         policy: the retry policy.
         cache: the answer cache, or None for none.
     """
@@ -60,8 +63,11 @@ class ManagedModel:
                  policy: RetryPolicy | None = None, cache: AnswerCache | None = None):
         self.inner = inner
         self.model = inner.model
-        self.max_concurrency = concurrency or inner.max_concurrency
-        self.limiter = AdaptiveLimiter(self.max_concurrency)
+        start = concurrency or inner.max_concurrency
+        # Asked for a number: keep to it. Else start at the provider's default and let the
+        # limiter find what the provider accepts (an in-process model stays at its own 1).
+        self.max_concurrency = start if concurrency or start <= 1 else max(start, GROWTH_CAP)
+        self.limiter = AdaptiveLimiter(self.max_concurrency, start=start)
         self.policy = policy or RetryPolicy()
         self.cache = cache
 

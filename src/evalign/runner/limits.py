@@ -2,8 +2,14 @@
 
 A 429 halves the limit (multiplicative decrease, never below 1) — once per burst: 429s from
 calls that were already in flight before the last decrease do not shrink it again. Every `limit`
-successful calls in a row raise it by one (additive increase) up to the ceiling. The default
-ceiling comes from the model: 32 for remote providers, 1 for the in-process local model.
+successful calls in a row raise it by one (additive increase) up to the ceiling.
+
+A limiter may start below its ceiling (the runner's default: 32 for remote providers, growing
+up to 256). It then probes like TCP's slow start: each success adds one (the limit doubles per
+round trip) until the first 429. After a 429 it grows back the same fast way to just below the
+level that was refused (7/8 of it), and only then additively; a 429 during that recovery
+drops the threshold to the halved limit. A provider that caps calls in flight is so held near
+its cap instead of at half of it, and one that caps requests per minute still converges.
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ class AdaptiveLimiter:
 
     Args:
         ceiling: the most calls ever in flight at once.
+        start: the limit to start from (default: the ceiling).
     """
 
-    def __init__(self, ceiling: int):
+    def __init__(self, ceiling: int, start: int | None = None):
         self.ceiling = max(1, int(ceiling))
-        self.limit = self.ceiling
+        self.limit = min(self.ceiling, max(1, int(start))) if start else self.ceiling
+        # Below this the limit grows by one per success (slow start / fast recovery).
+        self.threshold = self.ceiling if self.limit < self.ceiling else 0
         self.in_flight = 0
         self._streak = 0
         self.epoch = 0
@@ -50,7 +59,9 @@ class AdaptiveLimiter:
         finally:
             async with self._condition:
                 self.in_flight -= 1
-                self._condition.notify_all()
+                # Wake only as many waiters as there are free slots: waking all of them on
+                # every release costs O(waiters) per call with hundreds of workers.
+                self._condition.notify(max(1, self.limit - self.in_flight))
 
     def on_success(self) -> None:
         """A call went through: after `limit` in a row, allow one more in flight.
@@ -58,8 +69,13 @@ class AdaptiveLimiter:
         Call it while still holding the slot: releasing the slot wakes waiters, who then see
         the raised limit.
         """
+        if self.limit >= self.ceiling:
+            return
+        if self.limit < self.threshold:
+            self.limit += 1
+            return
         self._streak += 1
-        if self._streak >= self.limit and self.limit < self.ceiling:
+        if self._streak >= self.limit:
             self.limit += 1
             self._streak = 0
 
@@ -68,5 +84,12 @@ class AdaptiveLimiter:
         self._streak = 0
         if epoch is not None and epoch != self.epoch:
             return  # this burst already shrank the limit
-        self.limit = max(1, self.limit // 2)
+        refused, self.limit = self.limit, max(1, self.limit // 2)
         self.epoch += 1
+        if not self.threshold:
+            return
+        if refused < self.threshold < self.ceiling:
+            # Refused again while recovering: the cap is lower than the threshold guessed.
+            self.threshold = self.limit
+        else:
+            self.threshold = max(1, refused - refused // 8)

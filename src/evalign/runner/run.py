@@ -14,7 +14,7 @@ import asyncio
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from evalign.errors import ConflictError
 from evalign.items import Item
 from evalign.judges.code import CodeJudges
-from evalign.judges.spec import JudgeSpec
+from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.judges.template import check_items
 from evalign.providers.base import ModelAPI
 from evalign.runner.cache import AnswerCache
@@ -32,12 +32,14 @@ from evalign.runner.executor import AsyncioExecutor, Executor
 from evalign.runner.models import resolve_model
 from evalign.runner.retry import RetryPolicy
 from evalign.runner.summary import Progress, RunSummary, flip_rates, summarize
+from evalign.runner.writer import VerdictWriter
 from evalign.store import Store, repo_runs
 from evalign.store import models as m
-from evalign.store.repo_items import get_dataset, iter_items
+from evalign.store.repo_items import count_items, get_dataset, iter_items, to_item
 from evalign.store.repo_judges import resolve, to_spec
 
 ProgressFn = Callable[[Progress], None]
+PAGE = 500  # items read per query while streaming the work
 HEARTBEAT_S = 2.0
 STALE_AFTER = timedelta(seconds=30)
 
@@ -144,10 +146,11 @@ async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
         beating = asyncio.create_task(job.beat())
         try:
             await (executor or AsyncioExecutor(workers)).map(
-                job.todo, lambda unit: job.handle(unit, managed, code_judges),
+                job.todo(), lambda unit: job.handle(unit, managed, code_judges),
                 should_stop=job.should_stop)
         finally:
             beating.cancel()
+            job.writer.flush()  # what finished before a failure or cancel is kept
     except BaseException as exc:
         job.finish("failed", error=f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc))
         raise
@@ -162,15 +165,15 @@ async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
 class _Job:
     """One process's share of a run: the work left, live counters, heartbeat, cancellation."""
 
-    def __init__(self, store: Store, run: m.Run, spec: JudgeSpec, items: list[Item],
-                 done: set[tuple[int, int]], progress: ProgressFn | None):
+    def __init__(self, store: Store, run: m.Run, spec: JudgeSpec, total: int, done: int,
+                 progress: ProgressFn | None):
         self.store, self.run_id, self.spec = store, run.id, spec
         self.model, self.use_cache, self.repeat = run.model, run.use_cache, run.repeat
+        self.dataset_id = run.dataset_id
         self.previous = dict(run.counters or {})
-        self.todo = [(item, sample) for item in items for sample in range(run.repeat)
-                     if (item.id or 0, sample) not in done]
-        self.live = Progress(total=len(items) * run.repeat, done=len(done))
+        self.live = Progress(total=total * run.repeat, done=done)
         self.progress = progress
+        self.writer = VerdictWriter(store, run.id, self._saved)
         self.started = time.monotonic()
         self._beat = 0.0
         self._cancelled = False
@@ -181,8 +184,35 @@ class _Job:
             run = repo_runs.get_run(session, run_id)
             spec = to_spec(session.get_one(m.JudgeVersion, run.judge_version_id))
             spec = spec.model_copy(update={"model": run.model})
-            items = list(iter_items(session, run.dataset_id))
-            return cls(store, run, spec, items, repo_runs.done_keys(session, run_id), progress)
+            done = session.scalar(sa.select(sa.func.count(m.Verdict.id))
+                                  .where(m.Verdict.run_id == run_id)) or 0
+            total = count_items(session, run.dataset_id)
+            return cls(store, run, spec, total, done, progress)
+
+    def todo(self) -> Iterator[tuple[Item, int]]:
+        """The (item, sample) pairs without a verdict, read page by page as workers ask.
+
+        Each page is read in its own short transaction, with the verdicts stored for its items,
+        so memory stays flat however large the dataset is.
+        """
+        last = -1
+        while True:
+            with self.store.session() as session:
+                rows = session.scalars(
+                    sa.select(m.Item).where(m.Item.dataset_id == self.dataset_id,
+                                            m.Item.position > last)
+                    .order_by(m.Item.position).limit(PAGE)).all()
+                if not rows:
+                    return
+                last = rows[-1].position
+                done = {(item, sample) for item, sample in session.execute(
+                    sa.select(m.Verdict.item_id, m.Verdict.sample).where(
+                        m.Verdict.run_id == self.run_id,
+                        m.Verdict.item_id.in_([row.id for row in rows])))}
+                page = [to_item(row) for row in rows]
+            for item in page:
+                yield from ((item, sample) for sample in range(self.repeat)
+                            if (item.id, sample) not in done)
 
     def start(self) -> None:
         owner = {"host": socket.gethostname(), "pid": os.getpid()}
@@ -199,8 +229,10 @@ class _Job:
         item, sample = unit
         verdict, stats = await judge_one(self.spec, item, model, code_judges=code_judges,
                                          use_cache=self.use_cache and sample == 0, sample=sample)
-        if repo_runs.save_verdict(self.store, self.run_id, verdict):
-            self.live.add(verdict, stats.calls)
+        await self.writer.add(verdict, stats.calls)
+
+    def _saved(self, verdict: Verdict, calls: int) -> None:
+        self.live.add(verdict, calls)
         if self.progress is not None:
             self.progress(self.live)
 
