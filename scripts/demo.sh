@@ -3,12 +3,12 @@
 #   import EvalsBench -> create the Ragas guide's baseline judge -> run it -> align it ->
 #   baseline vs aligned on held-out test items, with 95% intervals.
 # MODEL=openai/gpt-4o-mini make demo    runs the same job on a remote model (OPENAI_API_KEY).
-# QUESTIONS=48 make demo                uses every public EvalsBench question (default: 24 of 48).
+# QUESTIONS=48 make demo                uses every public EvalsBench question (default: 32 of 48).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 MODEL=${MODEL:-local/qwen2.5-coder-1.5b}
-QUESTIONS=${QUESTIONS:-24}
+QUESTIONS=${QUESTIONS:-32}
 STRATEGIES=${STRATEGIES:-threshold,decompose}
 OUT=demo-output
 export EVALIGN_DB=$OUT/demo.db
