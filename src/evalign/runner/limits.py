@@ -5,11 +5,13 @@ calls that were already in flight before the last decrease do not shrink it agai
 successful calls in a row raise it by one (additive increase) up to the ceiling.
 
 A limiter may start below its ceiling (the runner's default: 32 for remote providers, growing
-up to 256). It then probes like TCP's slow start: each success adds one (the limit doubles per
-round trip) until the first 429. After a 429 it grows back the same fast way to just below the
-level that was refused (7/8 of it), and only then additively; a 429 during that recovery
-drops the threshold to the halved limit. A provider that caps calls in flight is so held near
-its cap instead of at half of it, and one that caps requests per minute still converges.
+up to 256). It then probes like TCP's slow start, each success adding one (the limit doubles
+per round trip), until the first 429. Halving would then leave a provider that caps calls in
+flight (say at 64) used at half its cap for dozens of round trips, so a growing limiter backs
+off to 7/8 of the calls in flight when refused, and halves them only when refused again
+within about half a round trip of the last decrease (fewer successes since than half the
+calls in flight): a cap far below, as with a requests-per-minute budget, is still found in a
+few bursts.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ class AdaptiveLimiter:
     def __init__(self, ceiling: int, start: int | None = None):
         self.ceiling = max(1, int(ceiling))
         self.limit = min(self.ceiling, max(1, int(start))) if start else self.ceiling
-        # Below this the limit grows by one per success (slow start / fast recovery).
-        self.threshold = self.ceiling if self.limit < self.ceiling else 0
+        self.growing = self.limit < self.ceiling
+        self.slow_start = self.growing  # until the first 429: +1 per success
         self.in_flight = 0
         self._streak = 0
+        self._since_decrease = 0
         self.epoch = 0
         self._changed: asyncio.Condition | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -69,9 +72,10 @@ class AdaptiveLimiter:
         Call it while still holding the slot: releasing the slot wakes waiters, who then see
         the raised limit.
         """
+        self._since_decrease += 1
         if self.limit >= self.ceiling:
             return
-        if self.limit < self.threshold:
+        if self.slow_start:
             self.limit += 1
             return
         self._streak += 1
@@ -80,16 +84,17 @@ class AdaptiveLimiter:
             self._streak = 0
 
     def on_rate_limited(self, epoch: int | None = None) -> None:
-        """The provider said 429 to a call started in `epoch`: halve the limit, once per epoch."""
+        """The provider said 429 to a call started in `epoch`: shrink the limit, once per epoch."""
         self._streak = 0
         if epoch is not None and epoch != self.epoch:
             return  # this burst already shrank the limit
-        refused, self.limit = self.limit, max(1, self.limit // 2)
-        self.epoch += 1
-        if not self.threshold:
-            return
-        if refused < self.threshold < self.ceiling:
-            # Refused again while recovering: the cap is lower than the threshold guessed.
-            self.threshold = self.limit
+        if not self.growing:
+            self.limit = max(1, self.limit // 2)
         else:
-            self.threshold = max(1, refused - refused // 8)
+            # The level refused: the calls in flight with this one (its slot is released).
+            refused = min(self.limit, self.in_flight + 1)
+            soon = self._since_decrease < refused // 2
+            self.limit = max(1, refused // 2 if soon else refused - refused // 8)
+        self.slow_start = False
+        self._since_decrease = 0
+        self.epoch += 1
