@@ -37,6 +37,7 @@ class AdaptiveLimiter:
         self.in_flight = 0
         self._streak = 0
         self._since_decrease = 0
+        self._burst = (0, 0)  # calls in flight at the last mild decrease, 429s of that burst
         self.epoch = 0
         self._changed: asyncio.Condition | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -87,6 +88,12 @@ class AdaptiveLimiter:
         """The provider said 429 to a call started in `epoch`: shrink the limit, once per epoch."""
         self._streak = 0
         if epoch is not None and epoch != self.epoch:
+            if self._burst[0] and epoch == self.epoch - 1:
+                # One more refusal of the burst behind the last decrease: fewer were accepted
+                # than were in flight (slow start can overshoot by a whole round trip).
+                level, refused = self._burst[0], self._burst[1] + 1
+                self._burst = (level, refused)
+                self.limit = min(self.limit, self._mild(level - refused))
             return  # this burst already shrank the limit
         if not self.growing:
             self.limit = max(1, self.limit // 2)
@@ -94,7 +101,12 @@ class AdaptiveLimiter:
             # The level refused: the calls in flight with this one (its slot is released).
             refused = min(self.limit, self.in_flight + 1)
             soon = self._since_decrease < refused // 2
-            self.limit = max(1, refused // 2 if soon else refused - refused // 8)
+            self.limit = max(1, refused // 2) if soon else self._mild(refused)
+            self._burst = (0, 0) if soon else (refused, 1)
         self.slow_start = False
         self._since_decrease = 0
         self.epoch += 1
+
+    @staticmethod
+    def _mild(level: int) -> int:
+        return max(1, level - level // 8)
