@@ -25,7 +25,20 @@ from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
 TOP_LOGPROBS = 20  # OpenAI's maximum; enough to hold every verdict token
-_OPTIONS: Any = {"security": {"bearer_auth": True}}  # what `chat.completions.create` sends
+def _request_options() -> Any:
+    """What `chat.completions.create` sends with each call.
+
+    SDKs from before the `security` option (early 2.x, which the litellm extra may pin) add the
+    bearer header on every call and do not know the key, so it is sent only where it exists.
+    """
+    from openai._types import RequestOptions
+
+    if "security" in RequestOptions.__annotations__:
+        return {"security": {"bearer_auth": True}}
+    return {}
+
+
+_OPTIONS: Any = _request_options()
 _API_PARAMS = frozenset({
     "temperature", "max_tokens", "max_completion_tokens", "top_p", "seed", "stop",
     "frequency_penalty", "presence_penalty", "reasoning_effort", "logit_bias", "user",
