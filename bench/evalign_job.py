@@ -38,6 +38,10 @@ def policy(timeout: float | None) -> RetryPolicy | None:
 
 def run(store: Store, concurrency: int | None, timeout: float | None = None) -> dict[str, Any]:
     """Run the bench judge over the bench dataset; the summary plus the measured wall time."""
+    # Peers import their SDK before their clock starts; evalign imports its provider lazily, on
+    # the first call, so import it here for the same footing (setup excluded on every side).
+    import evalign.providers.openai  # noqa: F401
+
     started = time.perf_counter()
     summary = run_judge(
         store, JUDGE, DATASET, concurrency=concurrency, use_cache=False, policy=policy(timeout)
