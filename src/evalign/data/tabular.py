@@ -10,7 +10,6 @@ template can use `{question}` or `{grading_notes}` as they are.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -18,7 +17,7 @@ from evalign.data.reader import Origin, Record
 from evalign.data.records import DEFAULT_ANNOTATOR, DEFAULT_CRITERION, LabelIn, Row
 from evalign.data.scales import Scales, is_blank, label_value
 from evalign.errors import ConfigError
-from evalign.items import Item
+from evalign.items import Item, as_text
 from evalign.scores import PASS_FAIL
 
 DEFAULT_SCALE = PASS_FAIL
@@ -131,14 +130,14 @@ class TableReader:
                 if column not in record:
                     raise self.origin.error(f'"{column}" (input {key!r}) is missing', line)
                 inputs[key] = record[column]
-        item = Item(inputs, _text(record[output_column]), None, {}, self._get(record, "id"))
+        item = Item(inputs, as_text(record[output_column]), None, {}, self._get(record, "id"))
         label = self._label(line, record, mapping)
         return Row(item, (label,) if label else (), line)
 
     def _get(self, record: dict[str, Any], key: str) -> str:
         column = self.mapping.get(key) if self.mapping else None
         value = record.get(column) if column else None
-        return "" if value is None else _text(value).strip()
+        return "" if value is None else as_text(value).strip()
 
     def _label(self, line: int, record: dict[str, Any], mapping: dict[str, str]) -> LabelIn | None:
         column = mapping.get("label")
@@ -149,14 +148,6 @@ class TableReader:
                             self.scales.scale(self.criterion))
         annotator = self._get(record, "annotator") or self.annotator
         return LabelIn(self.criterion, value, annotator, self._get(record, "reasoning"))
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False)
 
 
 def parse(
