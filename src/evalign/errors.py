@@ -10,6 +10,7 @@
     ├── ProviderError            a model call failed (after the runner's retries)
     │   ├── RateLimitError       429; carries retry_after seconds when the provider sent it
     │   ├── TransientError       5xx, timeouts, dropped connections: worth retrying
+    │   ├── ContextLengthError   the prompt does not fit the model's context window
     │   └── ParseError           the answer could not be read as a verdict (keeps the raw text)
     └── ModelFileError           a local model file is missing or fails its sha256
 
@@ -89,6 +90,12 @@ class TransientError(ProviderError):
     """A failure worth retrying: 5xx, timeout, dropped connection."""
 
     kind = "transient"
+
+
+class ContextLengthError(ProviderError):
+    """The prompt (plus the answer's room) is longer than the model's context window."""
+
+    kind = "context_length"
 
 
 class ParseError(ProviderError):
