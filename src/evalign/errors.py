@@ -4,6 +4,7 @@
     ├── UserError                the user can fix it; the CLI prints the message and exits 2
     │   ├── DataError            a malformed input file or value (carries file:line)
     │   ├── ConfigError          a bad option, scale spec, template or model string
+    │   │   └── CriterionChoiceError  labels on several criteria: say which one to compare
     │   ├── NotFoundError        a named dataset, judge, run ... does not exist
     │   ├── ConflictError        a name is taken, or a state forbids the action
     │   └── MissingExtraError    an optional dependency is not installed
@@ -51,6 +52,21 @@ class DataError(UserError):
 
 class ConfigError(UserError):
     """A bad option, scale spec, template or model string."""
+
+
+class CriterionChoiceError(ConfigError):
+    """A dataset has labels on several criteria and nothing says which one to compare.
+
+    Args:
+        choices: the criteria the caller may name, by name.
+    """
+
+    def __init__(self, choices: list[str]):
+        self.choices = choices
+        super().__init__(
+            f"the dataset has labels on several criteria ({', '.join(choices)}): name one with "
+            "--criterion NAME (on the web: ?criterion=NAME)"
+        )
 
 
 class NotFoundError(UserError):

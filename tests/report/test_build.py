@@ -52,7 +52,7 @@ def test_several_annotators_and_consensus(store: Store) -> None:
     assert report["comparisons"] == 12
     assert report["annotators"]["annotators"] == 3
     assert report["annotators"]["judge_vs_majority"] == 0.75
-    consensus = run_report(store, run, view="consensus")
+    consensus = run_report(store, run, policy="consensus")
     assert consensus["comparisons"] == 4 and consensus["agreement"] == 0.75
     agreement = dataset_agreement(store, "multi")
     assert agreement["items"] == 4 and agreement["annotators"] == 3

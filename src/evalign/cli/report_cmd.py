@@ -1,23 +1,33 @@
-"""CLI commands: report, disagreements, agreement (statistics of runs and datasets)."""
+"""CLI commands: report, disagreements, agreement (statistics of runs and datasets).
+
+The library (`evalign.report.build`) is imported inside each command: listing commands or
+asking for `--help` must not load the statistics stack.
+"""
 
 from __future__ import annotations
 
 import io
-import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 CriterionOption = Annotated[
     str | None,
     typer.Option("--criterion", "-c", help="Criterion of the human labels (default: the "
-                 "judge's, else the dataset's only one)."),
+                 "judge's, else the dataset's only one, else `default`)."),
 ]
+ConsensusOption = Annotated[
+    bool, typer.Option("--consensus", help="One comparison per item (resolved label, else "
+                       "the majority; tied annotators cannot compare) instead of one per "
+                       "label.")]
+EXCERPT = 160
 
 
 class Format(StrEnum):
@@ -44,10 +54,9 @@ def report(
     by: Annotated[str | None, typer.Option("--by", help="Break down by judge, criterion, "
                                            "annotator or an item field / metadata key.")] = None,
     criterion: CriterionOption = None,
-    consensus: Annotated[bool, typer.Option("--consensus", help="One comparison per item "
-                                            "(resolved label, else majority) instead of one "
-                                            "per label.")] = False,
+    consensus: ConsensusOption = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
+    as_json: JsonOption = False,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write to this file.")] = None,
     db: DbOption = None,
 ) -> None:
@@ -55,7 +64,8 @@ def report(
     from evalign.report.build import run_report
 
     data = run_report(store_for(db), run, vs=vs, by=by, criterion=criterion,
-                      view="consensus" if consensus else "labels")
+                      policy="consensus" if consensus else "per_label")
+    fmt = Format.json if as_json else fmt
     if fmt is Format.table and out is None:
         from evalign.report.text import print_report
 
@@ -74,7 +84,9 @@ def _render(data: dict[str, Any], fmt: Format) -> str:
 
         return report_csv(data)
     if fmt is Format.json:
-        return json.dumps(data, indent=2, default=str, ensure_ascii=False) + "\n"
+        from evalign.report.build import report_json
+
+        return report_json(data)
     from rich.console import Console
 
     from evalign.report.text import report_table
@@ -99,25 +111,63 @@ def disagreements(
         "--kind", help="fp: judge too lenient; fn: judge too strict; discrepancy: numeric "
         "delta ≥ 20 points.")] = None,
     criterion: CriterionOption = None,
+    consensus: ConsensusOption = False,
     as_json: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """List the items where judge and humans disagree, reasoning side by side."""
+    """List the items where judge and humans disagree, reasoning side by side.
+
+    Each row shows excerpts of the item's input and output, the annotator, and both sides'
+    reasoning; ids are never cut.
+    """
     from evalign.report.build import disagreements as find
 
-    data = find(store_for(db), run, kind=kind.value if kind else None, criterion=criterion)
+    data = find(store_for(db), run, kind=kind.value if kind else None, criterion=criterion,
+                policy="consensus" if consensus else "per_label")
     if as_json:
         print_json(data)
         return
-    table = Table(title=f"{data['count']} disagreements · run {run} · {data['run']['judge']}",
-                  show_lines=True)
-    for col in ("item", "kind", "human", "judge", "human reasoning", "judge reasoning"):
-        table.add_column(col, overflow="fold")
+    from rich.markup import escape
+
+    console.print(f"[bold]{data['count']} disagreements[/] · run {run} · "
+                  f"{escape(data['run']['judge'])} · criterion "
+                  f"{escape(str(data['run']['criterion']))} · {data['run']['policy']}")
     for row in data["items"]:
-        table.add_row(str(row["external_id"]), row["kind"], str(row["human"]),
-                      str(row["judge"]), row["human_reasoning"][:400],
-                      row["judge_reasoning"][:400])
-    console.print(table)
+        # one block per item, not a wide table: on a narrow terminal a table cuts or folds
+        # ids and texts, a block only wraps them
+        console.print(f"\n[bold]{escape(str(row['external_id']))}[/] · {row['kind']} · "
+                      f"annotator {escape(str(row['annotator']))} · human "
+                      f"{escape(str(row['human']))} · judge {escape(str(row['judge']))}",
+                      highlight=False)
+        for name, text in (("input", _input_text(row)), ("output", _output_text(row)),
+                           ("human reasoning", row["human_reasoning"]),
+                           ("judge reasoning", row["judge_reasoning"])):
+            console.print(f"  {name}: {escape(_excerpt(text))}", highlight=False)
+
+
+def _table(title: str, *columns: str) -> Table:
+    """A table whose cells wrap, never cut: ids and names stay whole at any width."""
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=True)
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    return table
+
+
+def _input_text(row: dict[str, Any]) -> str:
+    return " · ".join(f"{k}: {v}" for k, v in (row.get("inputs") or {}).items())
+
+
+def _output_text(row: dict[str, Any]) -> str:
+    if row.get("output_2") is not None:
+        return f"1: {row.get('output') or ''} · 2: {row['output_2']}"
+    return str(row.get("output") or "")
+
+
+def _excerpt(text: str) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= EXCERPT else flat[:EXCERPT - 1] + "…"
 
 
 def agreement(
@@ -134,10 +184,8 @@ def agreement(
     if as_json:
         print_json(data)
         return
-    table = Table(title=f"inter-annotator agreement · {dataset} · {data['criterion']} "
-                  f"({data['scale']})")
-    table.add_column("statistic")
-    table.add_column("value")
+    table = _table(f"inter-annotator agreement · {dataset} · {data['criterion']} "
+                   f"({data['scale']})", "statistic", "value")
     table.add_row("items with ≥ 2 annotators", str(data["items"]))
     table.add_row("annotators", ", ".join(data["annotator_names"]))
     table.add_row("Fleiss κ", fmt(data["fleiss_kappa"]))

@@ -1,20 +1,34 @@
-"""The report functions the CLI and web app call: store in, JSON-ready dicts out."""
+"""The report functions the CLI and web app call: store in, JSON-ready dicts out.
+
+`run_report` builds exactly what `evalign report RUN --format json` prints and what
+`GET /api/runs/RUN/report` answers; `report_json` is the one serialization both use.
+Comparisons come from `evalign.comparisons` (the one read model).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable
 from dataclasses import replace
 from typing import Any, Literal
 
-from evalign.errors import ConfigError
-from evalign.report.load import RunComparisons, View, dataset_ratings, load_run
+from evalign.comparisons import (
+    POLICY_WORDS,
+    Policy,
+    RunComparisons,
+    both_policies,
+    compare,
+    load_comparisons,
+    read_run,
+)
+from evalign.errors import ConfigError, NotFoundError
+from evalign.report.load import dataset_ratings
 from evalign.stats.annotators import annotator_agreement, judge_vs_majority, majority
 from evalign.stats.bias import length_preference
 from evalign.stats.binary import wilson_ci
 from evalign.stats.breakdown import breakdown
-from evalign.stats.comparison import Comparison, normalize
-from evalign.stats.numeric import DISCREPANCY_DELTA
-from evalign.stats.report import agreement_report, paired_report
+from evalign.stats.comparison import Comparison
+from evalign.stats.report import agreement_report, finite, paired_report
 from evalign.stats.stability import stability
 from evalign.store import Store
 
@@ -28,7 +42,7 @@ def run_report(
     vs: int | None = None,
     by: str | None = None,
     criterion: str | None = None,
-    view: View = "labels",
+    policy: Policy = "per_label",
 ) -> dict[str, Any]:
     """The agreement report of one run (the JSON of `evalign report RUN --format json`).
 
@@ -37,72 +51,104 @@ def run_report(
         run_id: the run to report on.
         vs: a second run on the same items: adds `paired` (difference = vs − run).
         by: a breakdown key (judge, criterion, annotator, or an item field / metadata key).
-        criterion: the labels' criterion (default: the judge's, else the dataset's only one).
-        view: `labels` (one comparison per label) or `consensus` (one per item).
+        criterion: the labels' criterion (default: the one rule of `comparisons.criterion`).
+        policy: `per_label` (one comparison per label) or `consensus` (one per item).
+
+    Raises:
+        NotFoundError: no such run or criterion, or the dataset has no labels.
+        CriterionChoiceError: labels on several criteria and none named.
+        ConfigError: `vs` is a run on another dataset.
     """
-    loaded = load_run(store, run_id, criterion=criterion, view=view)
+    data = read_run(store, run_id, criterion=criterion, with_items=True)
+    loaded = compare(data, policy)
+    if loaded.criterion is None:
+        raise NotFoundError(f"dataset {loaded.run.dataset!r} has no human labels: import or "
+                            "add labels first")
     report: dict[str, Any] = {"run": _run_block(loaded)}
-    report.update(agreement_report(loaded.comparisons))
-    if loaded.status != "completed":
-        report["warnings"].insert(0, f"run {run_id} is {loaded.status}: the figures cover the "
-                                  f"{loaded.verdicts} verdicts stored so far")
+    report.update(agreement_report(loaded.comparisons, excluded=loaded.excluded))
+    report["policies"] = both_policies(data, loaded)
+    if loaded.run.status != "completed":
+        report["warnings"].insert(0, f"run {run_id} is {loaded.run.status}: the figures cover "
+                                  f"the {loaded.verdicts} verdicts stored so far")
     if vs is not None:
-        other = load_run(store, vs, criterion=loaded.criterion, view=view)
-        if other.dataset != loaded.dataset:
-            raise ConfigError(f"run {vs} is on dataset {other.dataset!r}, run {run_id} on "
-                              f"{loaded.dataset!r}: --vs needs two runs on the same items")
-        paired = paired_report(loaded.comparisons, other.comparisons)
-        paired["baseline_run"], paired["candidate_run"] = run_id, vs
-        paired["candidate"] = _run_block(other)
-        report["paired"] = paired
+        report["paired"] = _paired_block(store, loaded, vs)
     if by is not None:
         report["breakdown"] = {"by": by, "rows": breakdown(loaded.comparisons, by)}
     report["annotators"] = _annotator_block(loaded)
     report["bias"] = _bias_block(loaded)
+    if report["bias"] and report["bias"]["order_inconsistent"]:
+        report["warnings"].append(_position_warning(report["bias"]))
     if any(len(v) > 1 for v in loaded.samples.values()):
         report["stability"] = stability(loaded.samples)
     report["disagreements"] = disagreement_rows(loaded)
-    return report
+    cleaned: dict[str, Any] = json.loads(report_json(report))
+    return cleaned
+
+
+def report_json(report: dict[str, Any]) -> str:
+    """The report as the JSON text the CLI prints and the API answers (NaN → null)."""
+    return json.dumps(finite(report), indent=2, default=str, ensure_ascii=False) + "\n"
+
+
+def _paired_block(store: Store, loaded: RunComparisons, vs: int) -> dict[str, Any]:
+    other = load_comparisons(store, vs, criterion=loaded.criterion, policy=loaded.policy)
+    if other.run.dataset_id != loaded.run.dataset_id:
+        raise ConfigError(f"run {vs} is on dataset {other.run.dataset!r}, run "
+                          f"{loaded.run.id} on {loaded.run.dataset!r}: --vs needs two runs on "
+                          "the same items")
+    paired = paired_report(loaded.comparisons, other.comparisons)
+    paired["baseline_run"], paired["candidate_run"] = loaded.run.id, vs
+    paired["candidate"] = _run_block(other)
+    return paired
 
 
 def judges_report(
-    store: Store, run_ids: list[int], *, criterion: str | None = None
+    store: Store, run_ids: list[int], *, criterion: str | None = None,
+    policy: Policy = "per_label",
 ) -> dict[str, Any]:
     """Several runs (judges or judge versions) on the same labels, ranked by agreement.
 
-    Returns `{"criterion", "runs": [run blocks], "rows": [breakdown rows by judge]}`; each row's
-    `group` is `NAME@vN`, and `run` is its run id.
+    Returns `{"criterion", "policy", "runs": [run blocks], "rows": [breakdown rows by
+    judge]}`; each row's `group` is `NAME@vN`, and `run` is its run id.
     """
-    blocks, comparisons, by_judge = [], [], {}
+    blocks: list[dict[str, Any]] = []
+    comparisons: list[Comparison] = []
+    by_judge: dict[str, int] = {}
     for run_id in run_ids:
-        loaded = load_run(store, run_id, criterion=criterion)
+        loaded = load_comparisons(store, run_id, criterion=criterion, policy=policy)
         criterion = loaded.criterion
         blocks.append(_run_block(loaded))
-        label = loaded.judge if loaded.judge not in by_judge else f"{loaded.judge}#run{run_id}"
+        name = f"{loaded.run.judge}@v{loaded.run.version}"
+        label = name if name not in by_judge else f"{name}#run{run_id}"
         by_judge[label] = run_id
         comparisons += [replace(c, judge_name=label) for c in loaded.comparisons]
     rows = breakdown(comparisons, "judge")
     for row in rows:
         row["run"] = by_judge[str(row["group"])]
-    return {"criterion": criterion, "runs": blocks, "rows": rows}
+    return {"criterion": criterion, "policy": policy, "runs": blocks, "rows": rows}
 
 
 def _run_block(loaded: RunComparisons) -> dict[str, Any]:
-    return {"id": loaded.run_id, "judge": loaded.judge, "dataset": loaded.dataset,
-            "criterion": loaded.criterion, "status": loaded.status,
-            "human_scale": loaded.human_scale.spec(), "judge_scale": loaded.judge_scale.spec(),
-            "verdicts": loaded.verdicts, "errors": loaded.errors,
-            "unlabeled": loaded.unlabeled}
+    run = loaded.run
+    return {"id": run.id, "judge": f"{run.judge}@v{run.version}", "dataset": run.dataset,
+            "criterion": loaded.criterion, "policy": loaded.policy,
+            "policy_meaning": POLICY_WORDS[loaded.policy], "status": run.status,
+            "human_scale": loaded.human_scale.spec() if loaded.human_scale else None,
+            "judge_scale": loaded.judge_scale.spec(), "verdicts": loaded.verdicts,
+            "errors": loaded.errors, "unlabeled": loaded.unlabeled, "pending": loaded.pending}
 
 
 def _annotator_block(loaded: RunComparisons) -> dict[str, Any] | None:
-    multi = {k: v for k, v in loaded.ratings.items() if len(v) >= 2}
-    if not multi:
-        return None
+    ratings = loaded.ratings()
+    multi = {k: v for k, v in ratings.items() if len(v) >= 2}
     scale = loaded.human_scale
+    if not multi or scale is None:
+        return None
     by_pass = scale.kind != "pairwise"
-    judge: dict[Hashable, Hashable] = {c.item_id: c.judge_pass() if by_pass else c.judge
-             for c in loaded.comparisons if c.comparable}
+    judge: dict[Hashable, Hashable] = {}
+    for item in loaded.items:
+        for pair in item.compared[:1]:
+            judge[item.key.id] = pair.judge_pass() if by_pass else pair.judge
     coded = {k: {a: scale.to_pass(v) if by_pass else v for a, v in per.items()}
              for k, per in multi.items()}
     vs_majority = judge_vs_majority(coded, judge)
@@ -115,23 +161,32 @@ def _annotator_block(loaded: RunComparisons) -> dict[str, Any] | None:
 
 def _bias_block(loaded: RunComparisons) -> dict[str, Any] | None:
     """Pairwise probes: position-swap consistency and preference for the longer output."""
-    if loaded.human_scale.kind != "pairwise":
+    if loaded.human_scale is None or loaded.human_scale.kind != "pairwise":
         return None
     swaps = list(loaded.swap_consistent.values())
-    judge = {c.item_id: int(c.judge) for c in loaded.comparisons if c.comparable
-             and c.judge is not None}
-    keys = [k for k in judge if int(k) in loaded.items]
-    human = [majority(list(loaded.ratings.get(k, {}).values())) for k in keys]
-    items = [loaded.items[int(k)] for k in keys]
+    judge = {item.key.id: int(item.verdict.value) for item in loaded.items
+             if item.verdict is not None and item.verdict.value is not None and item.compared}
+    keys = [k for k in judge if k in loaded.records]
+    ratings = loaded.ratings()
+    human = [majority(list(ratings.get(k, {}).values())) for k in keys]
+    items = [loaded.records[k] for k in keys]
     length = length_preference(
         [judge[k] for k in keys], [int(h) if isinstance(h, (int, float)) else 0 for h in human],
         [len(i.output or "") for i in items], [len(i.output_2 or "") for i in items])
     return {
         "position_swap_items": len(swaps),
+        "order_inconsistent": len(swaps) - sum(swaps),
         "position_consistency": sum(swaps) / len(swaps) if swaps else None,
         "position_consistency_ci": wilson_ci(sum(swaps), len(swaps)),
         "length": length,
     }
+
+
+def _position_warning(bias: dict[str, Any]) -> str:
+    k, n = bias["order_inconsistent"], bias["position_swap_items"]
+    return (f"position bias: the judge was order-inconsistent on {k} of {n} items (its "
+            "preference changed when the two outputs were swapped); those verdicts count as "
+            "ties, and a tie against a human's 1 or 2 is a disagreement")
 
 
 def disagreement_rows(loaded: RunComparisons, kind: Kind | None = None) -> list[dict[str, Any]]:
@@ -141,38 +196,35 @@ def disagreement_rows(loaded: RunComparisons, kind: Kind | None = None) -> list[
     `discrepancy` keeps every pair whose 0–100 values differ by ≥ 20 points, aligned or not.
     """
     rows = []
-    norm = normalize(loaded.comparisons)
-    for index, aligned, h100, j100 in zip(norm.kept, norm.aligned, norm.human_100,
-                                          norm.judge_100, strict=True):
-        comp = loaded.comparisons[index]
-        delta = float(j100 - h100) if h100 == h100 and j100 == j100 else None
-        found = _kind(comp, bool(aligned), delta, loaded.human_scale.group == "numeric")
-        far = delta is not None and abs(delta) >= DISCREPANCY_DELTA
-        if found is None or (kind == "discrepancy" and not far) or (
-                kind in ("fp", "fn") and found != kind):
-            continue
-        rows.append(_row(loaded, comp, found, delta) | {"discrepancy": far})
+    numeric = loaded.human_scale is not None and loaded.human_scale.group == "numeric"
+    for item in loaded.items:
+        for comp in item.compared:
+            found = _kind(comp, numeric)
+            far = comp.discrepancy()
+            if found is None or (kind == "discrepancy" and not far) or (
+                    kind in ("fp", "fn") and found != kind):
+                continue
+            rows.append(_row(loaded, comp, found) | {"discrepancy": far})
     return rows
 
 
-def _kind(comp: Comparison, aligned: bool, delta: float | None, numeric: bool) -> str | None:
-    if not aligned:
+def _kind(comp: Comparison, numeric: bool) -> str | None:
+    if not comp.aligned():
         if comp.human_scale.kind == "pairwise":
             return "mismatch"
         return "fp" if comp.judge_pass() else "fn"
-    if numeric and delta is not None and abs(delta) >= DISCREPANCY_DELTA:
+    if numeric and comp.discrepancy():
         return "discrepancy"
     return None
 
 
-def _row(loaded: RunComparisons, comp: Comparison, kind: str, delta: float | None
-         ) -> dict[str, Any]:
-    item = loaded.items.get(int(comp.item_id))
+def _row(loaded: RunComparisons, comp: Comparison, kind: str) -> dict[str, Any]:
+    item = loaded.records.get(int(comp.item_id))
     return {
         "item_id": comp.item_id, "external_id": item.external_id if item else None,
         "kind": kind, "annotator": comp.annotator, "human": comp.human, "judge": comp.judge,
         "human_pass": comp.human_pass(), "judge_pass": comp.judge_pass(),
-        "p_pass": comp.p_pass, "delta_100": delta,
+        "p_pass": comp.p_pass, "delta_100": comp.delta_100(),
         "human_reasoning": comp.human_reasoning, "judge_reasoning": comp.judge_reasoning,
         "inputs": item.inputs if item else {}, "output": item.output if item else None,
         "output_2": item.output_2 if item else None,
@@ -180,10 +232,12 @@ def _row(loaded: RunComparisons, comp: Comparison, kind: str, delta: float | Non
 
 
 def disagreements(
-    store: Store, run_id: int, *, kind: Kind | None = None, criterion: str | None = None
+    store: Store, run_id: int, *, kind: Kind | None = None, criterion: str | None = None,
+    policy: Policy = "per_label",
 ) -> dict[str, Any]:
     """`evalign disagreements RUN`: the run summary and its misaligned items."""
-    loaded = load_run(store, run_id, criterion=criterion)
+    loaded = load_comparisons(store, run_id, criterion=criterion, policy=policy,
+                              with_items=True)
     rows = disagreement_rows(loaded, kind)
     return {"run": _run_block(loaded), "kind": kind, "count": len(rows), "items": rows}
 

@@ -12,7 +12,7 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from evalign.report.svg import Bar, bar_chart, calibration_plot, confusion_grid
-from evalign.report.text import METRICS, fmt, fmt_ci
+from evalign.report.text import METRICS, cannot_compare_line, fmt, fmt_ci, policy_line
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -39,6 +39,7 @@ td.text { white-space: pre-wrap; max-width: 420px; overflow-wrap: anywhere; }
 <h1>Judge {{ run.judge }} vs humans</h1>
 <div class="sub">run {{ run.id }} · dataset {{ run.dataset }} · criterion {{ run.criterion }}
  · human scale {{ run.human_scale }} · judge scale {{ run.judge_scale }} · {{ run.status }}</div>
+<div class="sub">policy {{ policy }} · cannot compare {{ cannot }}</div>
 {% for w in report.warnings %}<div class="warn">{{ w }}</div>{% endfor %}
 <div class="cards">
 {% for card in cards %}<div class="card"><div class="v">{{ card.value }}</div>
@@ -64,10 +65,11 @@ td.text { white-space: pre-wrap; max-width: 420px; overflow-wrap: anywhere; }
 <td>{{ ci(r.agreement_ci) }}</td><td>{{ num(r.kappa) }}</td></tr>{% endfor %}</table>
 {% endif %}
 <h2>Disagreements ({{ rows|length }})</h2>
-{% if rows %}<table><tr><th>item</th><th>kind</th><th>human</th><th>judge</th>
+{% if rows %}<table><tr><th>item</th><th>kind</th><th>annotator</th><th>human</th><th>judge</th>
 <th>output</th><th>human reasoning</th><th>judge reasoning</th></tr>
 {% for r in rows %}<tr><td>{{ r.external_id }}</td>
-<td class="kind {{ r.kind }}">{{ r.kind }}</td><td>{{ r.human }}</td><td>{{ r.judge }}</td>
+<td class="kind {{ r.kind }}">{{ r.kind }}</td><td>{{ r.annotator }}</td><td>{{ r.human }}</td>
+<td>{{ r.judge }}</td>
 <td class="text">{{ (r.output or '')[:600] }}</td>
 <td class="text">{{ r.human_reasoning }}</td><td class="text">{{ r.judge_reasoning }}</td>
 </tr>{% endfor %}</table>{% else %}<p>None: the judge agrees with every label.</p>{% endif %}
@@ -84,6 +86,7 @@ def report_html(report: dict[str, Any], *, max_rows: int = 200) -> str:
     template = _ENV.from_string(_TEMPLATE)
     return template.render(
         run=report.get("run") or {}, report=report, cards=_cards(report),
+        policy=policy_line(report), cannot=cannot_compare_line(report),
         confusion=_confusion(report), bars=Markup(bar_chart(_bars(report), low=-1.0, high=1.0,
                                                             title="agreement statistics")),
         calibration=_calibration(report), numeric=_numeric(report),

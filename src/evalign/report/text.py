@@ -70,12 +70,15 @@ def report_table(report: dict[str, Any]) -> Group:
     head = Table.grid(padding=(0, 2))
     head.add_row("run", f"{run.get('id')} · {run.get('judge')} on {run.get('dataset')} "
                  f"· criterion {run.get('criterion')}")
-    head.add_row("comparisons", f"{report['comparisons']} ({report['cannot_compare']} cannot "
-                 f"compare) · {report['misaligned']} of {report['comparisons']} misaligned")
+    head.add_row("policy", policy_line(report))
+    head.add_row("comparisons", f"{report['comparisons']} · {report['misaligned']} of "
+                 f"{report['comparisons']} misaligned")
+    head.add_row("cannot compare", cannot_compare_line(report))
     if report.get("confusion"):
         c = report["confusion"]
         head.add_row("confusion", f"TP {c['tp']} · FN {c['fn']} (too strict) · TN {c['tn']} "
-                     f"· FP {c['fp']} (too lenient)")
+                     f"· FP {c['fp']} (too lenient) · FAIL recall {c['tn']}/{c['tn'] + c['fp']}"
+                     f" · PASS recall {c['tp']}/{c['tp'] + c['fn']}")
     parts.append(head)
     table = Table(title="agreement with humans (95% intervals)")
     for col in ("metric", "value", "95% CI", "note"):
@@ -99,6 +102,33 @@ def report_table(report: dict[str, Any]) -> Group:
     return Group(*parts)
 
 
+CAUSE_WORDS = {"text_labels": "text labels", "incompatible_scales": "incompatible scales",
+               "errored_verdicts": "errored verdicts", "annotators_tied": "annotators tied",
+               "unreadable_labels": "unreadable labels"}
+
+
+def policy_line(report: dict[str, Any]) -> str:
+    """Which policy the figures use, and the other policy's figure with its n where they
+    differ."""
+    run = report.get("run") or {}
+    policy = str(run.get("policy", "per_label"))
+    line = f"{policy} ({run.get('policy_meaning', '')})"
+    both = report.get("policies") or {}
+    if both.get("differ"):
+        for name, figure in both.items():
+            if name not in (policy, "differ") and isinstance(figure, dict):
+                line += (f" · {name}: {fmt(figure['agreement'], True)} over "
+                         f"{figure['comparisons']} ({figure['cannot_compare']} cannot compare)")
+    return line
+
+
+def cannot_compare_line(report: dict[str, Any]) -> str:
+    """`cannot_compare` with its causes, e.g. "3 (2 annotators tied, 1 errored verdicts)"."""
+    causes = report.get("cannot_compare_causes") or {}
+    parts = [f"{n} {CAUSE_WORDS.get(k, k)}" for k, n in causes.items() if n]
+    return f"{report['cannot_compare']}" + (f" ({', '.join(parts)})" if parts else "")
+
+
 def _extras(report: dict[str, Any]) -> list[str]:
     """One-line summaries of the annotator ceiling, stability and pairwise bias blocks."""
     lines = []
@@ -116,8 +146,9 @@ def _extras(report: dict[str, Any]) -> list[str]:
     bias = report.get("bias")
     if bias:
         length = bias["length"]
-        lines.append(f"pairwise bias: position-swap consistency "
-                     f"{fmt(bias['position_consistency'], True)} · prefers the longer output "
+        lines.append(f"pairwise bias: order-inconsistent on {bias['order_inconsistent']} of "
+                     f"{bias['position_swap_items']} items (position-swap consistency "
+                     f"{fmt(bias['position_consistency'], True)}) · prefers the longer output "
                      f"{fmt(length['judge_prefers_longer'], True)} (humans "
                      f"{fmt(length['human_prefers_longer'], True)})")
     return lines

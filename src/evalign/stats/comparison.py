@@ -3,7 +3,12 @@
 A `Comparison` keeps the raw values with their scales; `normalize` turns a list of them into
 `Normalized` NumPy arrays (pass/fail and 0–100 for both sides) that every statistic reads.
 Pairs whose scales cannot be compared (text, mismatched categories) are counted in
-`cannot_compare` and left out, as are pairs whose verdict has no value (an errored verdict).
+`cannot_compare` and left out, as are pairs whose verdict has no value (an errored verdict);
+`Normalized.causes` says how many for each cause (`CAUSES`).
+
+The rules every surface shares live here, once: `verdict_pass` (when a verdict passes) and
+`DISCREPANCY_DELTA` (a 0–100 gap of 20 or more is a discrepancy); 0–100 values come from
+`ScoreConfig.to_100`.
 """
 
 from __future__ import annotations
@@ -19,6 +24,45 @@ from evalign.scores import PASS_FAIL, ScoreConfig, Value, comparable
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
+
+DISCREPANCY_DELTA = 20.0
+"""A gap of this many points or more on 0–100 between judge and human is a discrepancy."""
+
+CAUSES = ("text_labels", "incompatible_scales", "errored_verdicts", "annotators_tied",
+          "unreadable_labels")
+"""Why a (label, verdict) pair could not be compared, in the order reports list them:
+a text scale on either side; scales that do not compare (pairwise vs pass/fail, categories
+that differ); a verdict without a value (the judge call or its answer failed); annotators
+tied under the consensus policy; a stored label its criterion's scale no longer reads."""
+
+
+def no_causes() -> dict[str, int]:
+    """Every cause with a count of 0, in `CAUSES` order."""
+    return dict.fromkeys(CAUSES, 0)
+
+
+def verdict_pass(scale: ScoreConfig, value: Value, p_pass: float | None = None,
+                 threshold: float | None = None) -> bool | None:
+    """Whether a verdict passes: the one rule every surface uses.
+
+    A decision threshold (chosen by alignment) applies to p_pass when the model gave one,
+    else to a numeric verdict's value; without a threshold the verdict's scale decides.
+    None where the scale has no pass/fail (text, pairwise).
+    """
+    if threshold is not None:
+        if p_pass is not None:
+            return p_pass >= threshold
+        if scale.group == "numeric":
+            return float(value) >= threshold
+    return scale.to_pass(value)
+
+
+def cause_of(human_scale: ScoreConfig, judge_scale: ScoreConfig) -> str | None:
+    """Why labels on `human_scale` cannot be compared with verdicts on `judge_scale`; None
+    when they can."""
+    if "text" in (human_scale.kind, judge_scale.kind):
+        return "text_labels"
+    return None if comparable(human_scale, judge_scale) else "incompatible_scales"
 
 
 @dataclass(frozen=True)
@@ -68,21 +112,41 @@ class Comparison:
         return self.human_scale.to_pass(self.human)
 
     def judge_pass(self) -> bool | None:
-        """The verdict as pass/fail: the alignment threshold when set, else the scale's."""
+        """The verdict as pass/fail (`verdict_pass`)."""
         if self.judge is None:
             return None
-        if self.judge_threshold is not None:
-            if self.p_pass is not None:
-                return self.p_pass >= self.judge_threshold
-            if self.judge_scale.group == "numeric":
-                return float(self.judge) >= self.judge_threshold
-        return self.judge_scale.to_pass(self.judge)
+        return verdict_pass(self.judge_scale, self.judge, self.p_pass, self.judge_threshold)
+
+    @property
+    def cause(self) -> str | None:
+        """Why the pair cannot be compared (one of `CAUSES`); None when it can."""
+        return cause_of(self.human_scale, self.judge_scale) or (
+            "errored_verdicts" if self.judge is None else None)
 
     def aligned(self) -> bool | None:
-        """Whether pass/fail agree; None when the pair cannot be compared."""
+        """Whether pass/fail (or, on a pairwise scale, the choice) agree; None when the pair
+        cannot be compared. A judge's tie against a human's 1 or 2 is a disagreement."""
         if not self.comparable:
             return None
+        if self.human_scale.kind == "pairwise":
+            return float(self.human) == float(self.judge)  # type: ignore[arg-type]
         return self.human_pass() == self.judge_pass()
+
+    def delta_100(self) -> float | None:
+        """Judge minus human on 0–100; None where a side has no 0–100 value."""
+        if not self.comparable:
+            return None
+        assert self.judge is not None
+        human, judge = self.human_scale.to_100(self.human), self.judge_scale.to_100(self.judge)
+        return None if human is None or judge is None else judge - human
+
+    def discrepancy(self) -> bool:
+        """A gap of `DISCREPANCY_DELTA` or more on 0–100; without 0–100 values (pairwise),
+        any disagreement."""
+        delta = self.delta_100()
+        if delta is not None:
+            return abs(delta) >= DISCREPANCY_DELTA
+        return self.aligned() is False
 
 
 @dataclass(frozen=True)
@@ -103,6 +167,8 @@ class Normalized:
     kept: npt.NDArray[np.int64]
     cannot_compare: int
     pairwise: bool = False
+    causes: dict[str, int] = field(default_factory=no_causes)
+    """`cannot_compare` by cause (`CAUSES`)."""
     human_choice: FloatArray | None = None
     judge_choice: FloatArray | None = None
 
@@ -124,8 +190,19 @@ class Normalized:
         return bool(np.isfinite(self.p_pass).any())
 
 
-def normalize(comparisons: Sequence[Comparison]) -> Normalized:
-    """Normalize comparisons to arrays; incomparable pairs are counted and left out."""
+def normalize(
+    comparisons: Sequence[Comparison], excluded: dict[str, int] | None = None
+) -> Normalized:
+    """Normalize comparisons to arrays; incomparable pairs are counted by cause and left out.
+
+    Args:
+        comparisons: the pairs.
+        excluded: pairs the caller could not even form (e.g. `annotators_tied`), by cause;
+            they add to `cannot_compare`.
+    """
+    causes = no_causes()
+    for cause, count in (excluded or {}).items():
+        causes[cause] = causes.get(cause, 0) + count
     kept: list[int] = []
     hp: list[bool] = []
     jp: list[bool] = []
@@ -136,7 +213,8 @@ def normalize(comparisons: Sequence[Comparison]) -> Normalized:
     jc: list[float] = []
     pairwise = False
     for index, comp in enumerate(comparisons):
-        if not comp.comparable:
+        if (why := comp.cause) is not None:
+            causes[why] += 1
             continue
         assert comp.judge is not None
         if comp.human_scale.kind == "pairwise":
@@ -148,6 +226,7 @@ def normalize(comparisons: Sequence[Comparison]) -> Normalized:
         else:
             h, j = comp.human_pass(), comp.judge_pass()
             if h is None or j is None:
+                causes["incompatible_scales"] += 1
                 continue
             hp.append(h)
             jp.append(j)
@@ -162,8 +241,9 @@ def normalize(comparisons: Sequence[Comparison]) -> Normalized:
         judge_100=np.array(j100, dtype=float),
         p_pass=np.array(pp, dtype=float),
         kept=np.array(kept, dtype=np.int64),
-        cannot_compare=len(comparisons) - len(kept),
+        cannot_compare=sum(causes.values()),
         pairwise=pairwise,
+        causes=causes,
         human_choice=np.array(hc, dtype=float) if pairwise else None,
         judge_choice=np.array(jc, dtype=float) if pairwise else None,
     )

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from evalign.stats.bootstrap import DEFAULT_SEED, correlation_ci
-from evalign.stats.comparison import FloatArray
+from evalign.stats.comparison import DISCREPANCY_DELTA, FloatArray
 
 ALIGNED_DELTA = 1.0
-DISCREPANCY_DELTA = 20.0
+__all__ = ["ALIGNED_DELTA", "DISCREPANCY_DELTA", "numeric_metrics"]
 
 
 def numeric_metrics(

@@ -19,7 +19,8 @@ from evalign.stats.paired import paired_difference
 from evalign.stats.warnings import MIN_COMPARISONS, collect_warnings
 
 _ORDER = (
-    "comparisons", "cannot_compare", "agreement", "agreement_ci", "misaligned", "confusion",
+    "comparisons", "cannot_compare", "cannot_compare_causes", "agreement", "agreement_ci",
+    "misaligned", "confusion",
     "fail_precision", "fail_precision_ci", "fail_recall", "fail_recall_ci", "fail_f1",
     "fail_f1_ci", "pass_precision", "pass_precision_ci", "pass_recall", "pass_recall_ci",
     "pass_f1", "pass_f1_ci", "kappa", "kappa_ci", "mcc", "mcc_ci", "balanced_accuracy",
@@ -32,6 +33,7 @@ _ORDER = (
 def agreement_report(
     comparisons: Sequence[Comparison],
     *,
+    excluded: dict[str, int] | None = None,
     aligned_delta: float = ALIGNED_DELTA,
     discrepancy_delta: float = DISCREPANCY_DELTA,
     min_comparisons: int = MIN_COMPARISONS,
@@ -39,14 +41,19 @@ def agreement_report(
 ) -> dict[str, Any]:
     """All agreement statistics of a list of comparisons, as JSON-ready data.
 
-    Keys: `comparisons, cannot_compare, agreement, agreement_ci, misaligned,
+    `excluded` counts pairs the caller could not form, by cause (`stats.comparison.CAUSES`,
+    e.g. `annotators_tied`); they add to `cannot_compare`.
+
+    Keys: `comparisons, cannot_compare, cannot_compare_causes{text_labels,
+    incompatible_scales, errored_verdicts, annotators_tied, unreadable_labels}, agreement,
+    agreement_ci, misaligned,
     confusion{tp,fn,tn,fp}, fail_precision, fail_recall, fail_f1, pass_precision, pass_recall,
     pass_f1, kappa, kappa_ci, mcc, balanced_accuracy, true_pass_rate, true_fail_rate, auc,
     brier, calibration, numeric{mae, pearson, spearman, kendall, aligned_pct, discrepancy_pct,
     judge_higher, human_higher, equal, ...}, warnings, undefined` — each rate with a `_ci`.
     Values that do not apply are None; `undefined` says why.
     """
-    norm = normalize(comparisons)
+    norm = normalize(comparisons, excluded)
     numeric = all(
         comparisons[i].human_scale.group not in ("boolean", "pairwise")
         and comparisons[i].judge_scale.group not in ("boolean", "pairwise")
@@ -87,6 +94,7 @@ def report_from_normalized(
     body = binary_metrics(norm, seed=seed)
     body["comparisons"] = norm.n
     body["cannot_compare"] = norm.cannot_compare
+    body["cannot_compare_causes"] = dict(norm.causes)
     body["numeric"] = (
         numeric_metrics(norm.human_100, norm.judge_100, aligned_delta=aligned_delta,
                         discrepancy_delta=discrepancy_delta, seed=seed)

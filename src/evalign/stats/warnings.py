@@ -5,10 +5,18 @@ from __future__ import annotations
 from evalign.stats.comparison import Normalized
 
 MIN_COMPARISONS = 30
+_CAUSE_WORDS = {
+    "text_labels": "text labels or verdicts",
+    "incompatible_scales": "scales that do not compare",
+    "errored_verdicts": "errored verdicts",
+    "annotators_tied": "annotators tied (no consensus)",
+    "unreadable_labels": "labels their scale no longer reads",
+}
 
 
 def collect_warnings(norm: Normalized, *, min_comparisons: int = MIN_COMPARISONS) -> list[str]:
-    """Plain-language warnings: too few comparisons, one class absent, pairs left out."""
+    """Plain-language warnings: too few comparisons, one class absent, a judge no better than
+    the majority label, pairs left out (by cause)."""
     found: list[str] = []
     n = norm.n
     if n == 0:
@@ -26,8 +34,27 @@ def collect_warnings(norm: Normalized, *, min_comparisons: int = MIN_COMPARISONS
         judges = int(norm.judge_pass.sum())
         if judges in (0, n):
             cls = "PASS" if judges == n else "FAIL"
-            found.append(f"the judge answered {cls} on every item")
+            other = "FAIL" if judges == n else "PASS"
+            found.append(f"the judge answered {cls} on every item: it never answers {other}")
+        found.extend(_majority_warning(norm, humans))
     if norm.cannot_compare:
-        found.append(f"{norm.cannot_compare} pairs could not be compared (text labels, "
-                     "incompatible scales or errored verdicts) and were left out")
+        parts = ", ".join(f"{count} {_CAUSE_WORDS.get(cause, cause)}"
+                          for cause, count in norm.causes.items() if count)
+        found.append(f"{norm.cannot_compare} pairs could not be compared and were left out: "
+                     f"{parts}")
     return found
+
+
+def _majority_warning(norm: Normalized, human_passes: int) -> list[str]:
+    """A judge whose agreement does not beat always answering the humans' majority label."""
+    n = norm.n
+    if human_passes in (0, n):
+        return []  # one class only: said above, and every rate about the other is undefined
+    majority = max(human_passes, n - human_passes)
+    hits = int(norm.aligned.sum())
+    if hits > majority:
+        return []
+    cls = "PASS" if human_passes * 2 >= n else "FAIL"
+    return [f"agreement {hits}/{n} is no better than always answering the majority label "
+            f"{cls} ({majority}/{n}): the classes are imbalanced, so read κ and FAIL recall, "
+            "not agreement"]

@@ -1,0 +1,62 @@
+"""The policies and the criterion rule, on plain records (no store)."""
+
+from __future__ import annotations
+
+import pytest
+
+from evalign.comparisons import Rating, choose_criterion, human_sides, parse_policy
+from evalign.errors import ConfigError, CriterionChoiceError
+from evalign.scores import ScoreConfig
+
+PF = ScoreConfig.parse("pass_fail")
+NUM = ScoreConfig.parse("numeric:0:10:5")
+
+
+def test_per_label_gives_one_side_per_own_label_and_ignores_resolutions() -> None:
+    ratings = [Rating("a", "pass"), Rating("b", "fail"), Rating("judy", "fail", resolved=True)]
+    sides = human_sides(ratings, PF, "per_label")
+    assert [(s.annotator, s.value) for s in sides] == [("a", "pass"), ("b", "fail")]
+    only_resolved = human_sides([Rating("judy", "pass", resolved=True)], PF, "per_label")
+    assert [s.value for s in only_resolved] == ["pass"]
+
+
+def test_consensus_prefers_the_resolution_then_the_majority() -> None:
+    ratings = [Rating("a", "pass"), Rating("b", "fail"), Rating("judy", "fail", resolved=True)]
+    (side,) = human_sides(ratings, PF, "consensus")
+    assert side.value == "fail" and side.annotator == "judy"
+    (major,) = human_sides([Rating("a", "pass", "ok"), Rating("b", "pass", "fine"),
+                            Rating("c", "fail")], PF, "consensus")
+    assert (major.value, major.voters, major.reasoning) == ("pass", 2, "ok | fine")
+
+
+def test_a_tie_has_no_consensus() -> None:
+    assert human_sides([Rating("a", "pass"), Rating("b", "fail")], PF, "consensus") == []
+    pairwise = ScoreConfig.parse("pairwise")
+    assert human_sides([Rating("a", 1), Rating("b", 2)], pairwise, "consensus") == []
+    assert human_sides([Rating("a", 1), Rating("b", 0), Rating("c", 1)], pairwise,
+                       "consensus")[0].value == 1
+
+
+def test_numeric_consensus_votes_on_pass_and_averages_the_majority() -> None:
+    (side,) = human_sides([Rating("a", 9.0), Rating("b", 7.0), Rating("c", 1.0)], NUM,
+                          "consensus")
+    assert side.value == 8.0 and NUM.to_pass(side.value)
+    assert human_sides([Rating("a", 9.0), Rating("b", 1.0)], NUM, "consensus") == []
+
+
+def test_policy_names() -> None:
+    assert parse_policy("consensus") == "consensus"
+    with pytest.raises(ConfigError, match="per_label or consensus"):
+        parse_policy("majority")
+
+
+def test_the_criterion_rule() -> None:
+    assert choose_criterion("tone", "facts", ["facts", "tone"]) == "tone"
+    assert choose_criterion(None, "facts", ["tone"]) == "facts"
+    assert choose_criterion(None, None, ["tone"]) == "tone"
+    assert choose_criterion(None, None, []) is None
+    assert choose_criterion(None, None, ["default", "tone"]) == "default"
+    with pytest.raises(CriterionChoiceError, match="--criterion") as raised:
+        choose_criterion(None, None, ["tone", "facts"])
+    assert raised.value.choices == ["facts", "tone"]
+    assert isinstance(raised.value, ConfigError) and raised.value.exit_code == 2
