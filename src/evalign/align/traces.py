@@ -8,13 +8,14 @@ gap on 0–100 reaches the delta threshold.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from evalign.align.examples import Example
+from evalign.errors import ConfigError
 from evalign.judges.spec import JudgeSpec, Verdict
+from evalign.judges.template import template_fields as judge_template_fields
 
 FEW_DISAGREEMENTS = 10
 OUTPUT_FIELDS = frozenset({"output", "response", "output_1", "output_2"})
@@ -69,16 +70,15 @@ class TraceSet:
 
 
 def template_fields(prompt: str) -> list[str]:
-    """The item fields a `{field}` template names, in order of first use."""
-    names: list[str] = []
+    """The item fields a template names (`{field}` or `{{ field }}`), in order of first use.
+
+    The judges' own template reader decides, so traces, few-shot examples and the guards see
+    the fields a run renders; a template it refuses names none here.
+    """
     try:
-        parsed = list(string.Formatter().parse(prompt))
-    except ValueError:
-        return names
-    for _, name, _, _ in parsed:
-        if name and name not in names:
-            names.append(name)
-    return names
+        return judge_template_fields(prompt)
+    except ConfigError:
+        return []
 
 
 def build_traces(spec: JudgeSpec, examples: Sequence[Example], verdicts: Sequence[Verdict],
