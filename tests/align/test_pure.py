@@ -54,8 +54,24 @@ def test_kfold_tests_every_item_once() -> None:
 
 
 def test_split_refuses_too_few_groups_and_bad_ratios() -> None:
-    with pytest.raises(UserError, match="distinct groups"):
+    with pytest.raises(UserError, match=r"only 4 labelled items \(2 pass, 2 fail\) in 2 "
+                       r"distinct values of 'question': .* needs at least 4 distinct values"):
         split_examples(_examples(2), group_by="question")
+    three = _examples(2)[:3]
+    with pytest.raises(UserError, match=r"^only 3 labelled items \(2 pass, 1 fail\): a train/"
+                       r"validation/test split of 50%/25%/25% needs at least 4 labelled items"):
+        split_examples(three)
+    with pytest.raises(UserError, match="5-fold cross-validation needs at least 5"):
+        kfold_splits(three, 5)
+
+
+def test_split_of_few_items_per_label_falls_back_to_plain_group_folds() -> None:
+    # 3 pass and 3 fail cannot be stratified over 4 folds; the split is still made, seeded.
+    six = _examples(3)
+    split = split_examples(six, seed=1)
+    assert sorted(split.train + split.val + split.test) == list(range(6))
+    assert min(split.sizes().values()) >= 1
+    assert split_examples(six, seed=1) == split
     assert parse_ratios("2,1,1") == (0.5, 0.25, 0.25)
     with pytest.raises(ConfigError, match="three positive"):
         parse_ratios("0.5,0.5")

@@ -20,8 +20,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from evalign.align.config import AlignConfig
+from evalign.align.load import load_dataset, load_runs, sample_examples
 from evalign.align.outcome import json_safe
 from evalign.align.pipeline import Cancelled, run_pipeline
+from evalign.align.split import check_enough
 from evalign.errors import ConflictError, NotFoundError
 from evalign.judges.serialize import spec_from_dict
 from evalign.providers.base import ModelAPI
@@ -69,10 +71,12 @@ def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
 
     Raises:
         NotFoundError: the judge, dataset or a source run does not exist.
+        UserError: too few labelled items for the split (nothing is created).
     """
     with store.session() as session:
         version = get_version(session, judge)
         config.validate_sources(session)
+        _check_labels(session, config, version)
         row = m.AlignmentRun(judge_version_id=version.id, status="pending", config=config.dump(),
                              sources=config.sources(), phases={p: {"status": "waiting"}
                                                                for p in PHASES})
@@ -235,6 +239,18 @@ class _Tracker:
         if self.current and self.current in phases:
             seconds = round(time.perf_counter() - self.phase_started, 3)
             phases[self.current] = dict(phases[self.current], status=status, seconds=seconds)
+
+
+def _check_labels(session: Any, config: AlignConfig, version: m.JudgeVersion) -> None:
+    """Refuse up front labelled items too few for the split (the pipeline loads them again)."""
+    judge = session.get_one(m.Judge, version.judge_id)
+    row = session.get(m.Criterion, judge.criterion_id) if judge.criterion_id else None
+    criterion = config.criterion or (row.name if row else None)
+    loaded = (load_dataset(session, config.dataset, criterion) if config.dataset else
+              load_runs(session, config.from_runs, version.id, criterion))
+    if config.sample:
+        loaded = sample_examples(loaded, config.sample, config.group_by, config.seed)
+    check_enough(loaded.examples, config.ratios, folds=config.folds, group_by=config.group_by)
 
 
 def _get(session: Any, run_id: int) -> m.AlignmentRun:

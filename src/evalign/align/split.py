@@ -3,11 +3,15 @@
 Items that share a `group_by` value (e.g. the same question asked twice, once with a complete
 answer and once with a truncated one) always land in the same part, so a judge is never tuned on
 one half of a pair and tested on the other. scikit-learn's `StratifiedGroupKFold` does the work.
+Too few labelled items (or groups) for the parts is refused before anything runs, saying how
+many there are and how many the split needs.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,8 +61,9 @@ def split_examples(
     rest, sized the same way, so the parts approach `ratios` as closely as the groups allow.
 
     Raises:
-        UserError: too few groups for the requested parts.
+        UserError: too few labelled items (or groups) for the requested parts.
     """
+    check_enough(examples, ratios, group_by=group_by)
     indices = list(range(len(examples)))
     rest, test = _take_fold(examples, indices, ratios[2], group_by, seed)
     train, val = _take_fold(examples, rest, ratios[1] / (ratios[0] + ratios[1]), group_by, seed)
@@ -71,6 +76,7 @@ def kfold_splits(
     """K-fold cross-validation: fold i is the test part, fold i+1 validation, the rest train."""
     if k < 3:
         raise ConfigError(f"--folds {k}: use at least 3 folds (train, validation and test)")
+    check_enough(examples, folds=k, group_by=group_by)
     folds = _folds(examples, list(range(len(examples))), k, group_by, seed)
     splits = []
     for i in range(k):
@@ -80,11 +86,59 @@ def kfold_splits(
     return splits
 
 
+def needed_groups(ratios: tuple[float, float, float] = DEFAULT_RATIOS,
+                  folds: int | None = None) -> int:
+    """The fewest items (groups, with `group_by`) a split into these parts can be made from.
+
+    K folds need k; a single split needs enough for the test fold of `round(1 / test_ratio)`
+    folds and, in what is left, for the validation fold.
+    """
+    if folds:
+        return folds
+    k_test, k_val = _n_folds(ratios[2]), _n_folds(ratios[1] / (ratios[0] + ratios[1]))
+    n = k_test
+    while n - math.ceil(n / k_test) < k_val:
+        n += 1
+    return n
+
+
+def check_enough(
+    examples: Sequence[Example],
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS,
+    *,
+    folds: int | None = None,
+    group_by: str | None = None,
+) -> None:
+    """Refuse, in one line, labelled examples too few for the split.
+
+    Raises:
+        UserError: says how many labelled items (and groups) there are, how many pass and
+            fail, and how many the split needs.
+    """
+    need = needed_groups(ratios, folds)
+    groups = len({e.group_key(group_by) for e in examples})
+    if groups >= need:
+        return
+    passed = sum(e.passed for e in examples)
+    have = f"{len(examples)} labelled item{'s' * (len(examples) != 1)}"
+    counted = f"{have} ({passed} pass, {len(examples) - passed} fail)"
+    if group_by:
+        counted += f" in {groups} distinct value{'s' * (groups != 1)} of {group_by!r}"
+    parts = (f"{folds}-fold cross-validation" if folds else
+             "a train/validation/test split of " + "/".join(f"{r:.0%}" for r in ratios))
+    unit = f"distinct values of {group_by!r}" if group_by else "labelled items"
+    raise UserError(f"only {counted}: {parts} needs at least {need} {unit}. Label more items "
+                    "before aligning")
+
+
+def _n_folds(ratio: float) -> int:
+    return max(2, round(1 / ratio))
+
+
 def _take_fold(
     examples: Sequence[Example], indices: list[int], ratio: float, group_by: str | None, seed: int
 ) -> tuple[list[int], list[int]]:
-    n_folds = max(2, round(1 / ratio))
-    folds = _folds(examples, indices, n_folds, group_by, seed)
+    folds = _folds(examples, indices, _n_folds(ratio), group_by, seed)
     held = folds[0]
     kept = [i for i in indices if i not in set(held)]
     return kept, held
@@ -101,8 +155,10 @@ def _folds(
             + f" for {k} parts: label more items or use fewer parts"
         )
     labels = [int(examples[i].passed) for i in indices]
-    # With too few items of one label per fold, stratification is impossible; plain group folds
-    # still keep pairs together.
+    if max(Counter(labels).values()) < k:
+        # No label fills every fold, so stratification is impossible (scikit-learn refuses);
+        # one label for all gives plain shuffled group folds that still keep pairs together.
+        labels = [0] * len(labels)
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
         # "The least populated class has only N members": expected with small label sets.
