@@ -1,17 +1,46 @@
 """A dataset's labels as ratings for inter-annotator agreement (`evalign agreement DATASET`).
 
 Runs are read through `evalign.comparisons`; this module only reads labels without a run.
+`load_run` and `pick_criterion` are that read model under the names callers already use.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 
-from evalign.comparisons import read_labels, resolve_criterion
+from sqlalchemy.orm import Session
+
+from evalign.comparisons import (
+    Policy,
+    RunComparisons,
+    load_comparisons,
+    read_labels,
+    resolve_criterion,
+)
 from evalign.errors import NotFoundError
 from evalign.scores import ScoreConfig, Value
 from evalign.store import Store
-from evalign.store.repo_comparisons import dataset_id, item_keys
+from evalign.store.repo_comparisons import CriterionRecord, dataset_id, item_keys
+
+
+def load_run(store: Store, run_id: int, *, criterion: str | None = None,
+             policy: Policy = "per_label") -> RunComparisons:
+    """A run's comparisons (`comparisons.load_comparisons`, items included)."""
+    return load_comparisons(store, run_id, criterion=criterion, policy=policy, with_items=True)
+
+
+def pick_criterion(session: Session, dataset: int, name: str | None,
+                   judge_criterion: str | None = None) -> CriterionRecord:
+    """The criterion the one rule (`comparisons.criterion`) picks on a dataset.
+
+    Raises:
+        NotFoundError: no such criterion, or the dataset has no labels.
+        CriterionChoiceError: labels on several criteria and none named.
+    """
+    found = resolve_criterion(session, dataset, name, judge_criterion)
+    if found is None:
+        raise NotFoundError("the dataset has no human labels: import or add labels first")
+    return found
 
 
 def dataset_ratings(
