@@ -115,13 +115,31 @@ class ContextLengthError(ProviderError):
 
 
 class ParseError(ProviderError):
-    """The model's answer could not be read as a verdict."""
+    """The model's answer could not be read as a verdict.
 
-    kind = "unparseable"
+    Args:
+        message: what was wrong; the stored message starts with the kind (`"ambiguous: ..."`),
+            so a verdict's error text says why even where only the text is kept.
+        raw: the answer exactly as the model wrote it.
+        kind: why, machine-readable (one of `KINDS`): `empty` (no text at all), `unreadable`
+            (no verdict found, or the answer ends inside a reasoning block), `ambiguous` (both
+            verdicts appear and nothing decides between them), `out_of_scale` (a number the
+            judge's scale cannot hold). The runner stores it as the verdict's `error_kind`.
 
-    def __init__(self, message: str, raw: str):
-        super().__init__(message)
+    Raises:
+        ValueError: `kind` is not one of `KINDS` (a bug in the caller).
+    """
+
+    KINDS = ("empty", "unreadable", "ambiguous", "out_of_scale")
+    kind = "unreadable"
+
+    def __init__(self, message: str, raw: str, kind: str = "unreadable"):
+        if kind not in self.KINDS:
+            raise ValueError(f"ParseError kind must be one of {self.KINDS}, got {kind!r}")
+        prefix = "" if message.startswith(f"{kind}:") else f"{kind}: "
+        super().__init__(prefix + message)
         self.raw = raw
+        self.kind = kind
 
 
 class ModelFileError(EvalignError):

@@ -40,7 +40,7 @@ def test_fixed_questions_and_unreadable_answer() -> None:
     spec = JudgeSpec(kind="decomposed", checks={"questions": ["Is it polite?"]})
     assert check_questions(spec, ITEM) == ["Is it polite?"]
     verdict = asyncio.run(score_decomposed(spec, ITEM, ScriptedModel("constant:maybe")))
-    assert verdict.value is None and verdict.error_kind == "unparseable"
+    assert verdict.value is None and verdict.error_kind == "unreadable"
     assert "maybe" in verdict.raw
 
 

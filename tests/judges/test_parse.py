@@ -29,7 +29,7 @@ PAIR = ScoreConfig.parse("pairwise")
     ('{"verdict": "2", "reasoning": "follows the instruction"}', PAIR, 2,
      "follows the instruction"),
     ("tie", PAIR, 0, ""),
-    ("Output (a)", PAIR, 1, "(a)"),
+    ("Output (a)", PAIR, 1, ""),
 ])
 def test_reads_common_answer_shapes(text: str, scale: ScoreConfig, value: object,
                                     reason: str) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from evalign.errors import ConfigError, ParseError, ProviderError
 from evalign.items import Item
 from evalign.judges.code import CodeJudges
-from evalign.judges.parse import parse_answer
+from evalign.judges.parse import asked_vocabulary, parse_answer
 from evalign.judges.prompt import build_request
 from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest, GenerateResult, ModelAPI
@@ -114,7 +114,7 @@ async def score_code(spec: JudgeSpec, item: Item, code_judges: CodeJudges) -> Ve
 
 
 def _read(spec: JudgeSpec, result: GenerateResult) -> Verdict:
-    parsed = parse_answer(result.text, spec.scale)
+    parsed = parse_answer(result.text, spec.scale, vocabulary=asked_vocabulary(spec.prompt))
     p_pass = _p_pass(result)
     value = parsed.value
     if spec.threshold is not None and p_pass is not None and spec.scale.kind == "pass_fail":
