@@ -139,9 +139,21 @@ def export(
     ref: Annotated[str, typer.Argument(help="NAME or NAME@VERSION.")],
     fmt: Annotated[str, typer.Option("--format", help="yaml or json.")] = "yaml",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file.")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="A peer tool instead: mlflow, promptfoo, deepeval, ragas or inspect "
+        "(--out is then a folder).")] = None,
     db: DbOption = None,
 ) -> None:
     """Export a judge version: prompt, few-shot, threshold, checks, model, params, provenance."""
+    if to is not None:
+        from evalign.judges.exports.files import export_to_peer
+
+        exported = export_to_peer(store_for(db), ref, to, out)
+        if out is None:
+            typer.echo(exported.text, nl=False)
+        for note in exported.notes if out is not None else []:
+            console.print(escape(note))
+        return
     text = catalog.export(store_for(db), ref, fmt, out)
     if out is None:
         typer.echo(text, nl=False)
@@ -158,6 +170,15 @@ def import_judge(
 ) -> None:
     """Create a custom judge from an exported file."""
     _done(catalog.import_file(store_for(db), file, name), f"imported {file} as", as_json)
+
+
+@judge_app.command("calibration")
+def calibration(name: Annotated[str, typer.Argument(help="The judge's name.")],
+                db: DbOption = None) -> None:
+    """Print the judge's calibration records (newest first) as JSON."""
+    from evalign.calibration import calibration_history
+
+    print_json(calibration_history(store_for(db), name))
 
 
 def _done(info: JudgeVersionInfo, what: str, as_json: bool) -> None:

@@ -1,0 +1,30 @@
+"""Exporting a stored judge version to a peer tool: resolve it, export it, write the files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evalign.judges.exports import export_judge
+from evalign.judges.exports.common import Exported
+from evalign.store import Store
+from evalign.store.repo_judges import resolve
+
+
+def export_to_peer(store: Store, ref: str, target: str,
+                   out: str | Path | None = None) -> Exported:
+    """Export `NAME[@V]` to `target`; with `out` (a folder), write its files there.
+
+    Raises:
+        NotFoundError: no such judge.
+        ConfigError: the target cannot hold the judge (see `export_judge`).
+    """
+    with store.session() as session:
+        info = resolve(session, ref)
+    exported = export_judge(info.judge, info.spec, target)
+    exported.notes.insert(0, f"exported {info.ref} to {target}")
+    if out is not None:
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in exported.files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+    return exported
