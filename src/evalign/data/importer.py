@@ -146,6 +146,11 @@ def import_file(
     if append and replace:
         raise ConfigError("choose one of append and replace")
     mode = "append" if append else "replace" if replace else mode
+    if format in ("labelstudio", "langfuse", "langsmith"):  # other tools' exports
+        from evalign.data.sources import import_source
+
+        return import_source(store, path, dataset, format=format, criterion=criterion,
+                             scale=scale, mapping=mapping, mode=mode, max_bytes=max_bytes)
     with store.session() as session:
         parsed = parse_file(session, path, format=format, mapping=mapping, criterion=criterion,
                             scale=scale, annotator=annotator, max_bytes=max_bytes)
