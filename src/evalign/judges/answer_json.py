@@ -36,6 +36,9 @@ REASON_KEYS = ("reasoning", "reason", "explanation", "rationale", "justification
                "analysis", "critique", "feedback", "comment", "comments", "thoughts")
 _PREFIXES = ("final_", "overall_", "my_", "the_", "judge_")
 _DECODER = json.JSONDecoder()
+_LITERAL_START = re.compile(r"\{\s*['\"]")  # {'pass': False}, {"verdict": "PASS",}
+_LITERAL_LIMIT = 4000  # characters: a verdict object is small; code blocks are not read
+_LITERAL_TRIES = 20  # non-JSON objects tried per answer (each costs a scan)
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,10 @@ class JsonReading:
 def find_objects(text: str) -> list[JsonObject]:
     """Every top-level JSON object in `text`, in order."""
     objects: list[JsonObject] = []
-    position = 0
+    position, literals = 0, _LITERAL_TRIES
     while (start := text.find("{", position)) >= 0:
-        parsed = _decode(text, start)
+        parsed = _decode(text, start, literals > 0)
+        literals -= _LITERAL_START.match(text, start) is not None
         if parsed is None:
             position = start + 1
             continue
@@ -104,16 +108,18 @@ def mask(text: str, objects: list[JsonObject]) -> str:
     return "".join(chars)
 
 
-def _decode(text: str, start: int) -> tuple[dict[str, Any], int] | None:
+def _decode(text: str, start: int, literal: bool) -> tuple[dict[str, Any], int] | None:
     try:
         data, end = _DECODER.raw_decode(text, start)
     except ValueError:
-        return _literal(text, start)
+        return _literal(text, start) if literal else None
     return (data, end) if isinstance(data, dict) else None
 
 
 def _literal(text: str, start: int) -> tuple[dict[str, Any], int] | None:
     """A Python-style dict (`{'pass': False}`) or JSON with a trailing comma."""
+    if _LITERAL_START.match(text, start) is None:
+        return None
     end = _closing_brace(text, start)
     if end is None:
         return None
@@ -128,7 +134,7 @@ def _literal(text: str, start: int) -> tuple[dict[str, Any], int] | None:
 
 def _closing_brace(text: str, start: int) -> int | None:
     depth, quote, escaped = 0, "", False
-    for i in range(start, len(text)):
+    for i in range(start, min(len(text), start + _LITERAL_LIMIT)):
         char = text[i]
         if quote:
             escaped = not escaped and char == "\\"

@@ -7,7 +7,10 @@ Markers, in the order they appear (the caller lets the *last* decide):
               `The final verdict is FAIL`, `"verdict": "FAIL"` in broken JSON, `pass: false`
     header    an echoed option list used as a key: `Pass/Fail: FAIL`, `PASS or FAIL? FAIL`
     bracket   `[[FAIL]]`, `[[8]]`, `[[A]]`, `\\boxed{PASS}`, `<verdict>FAIL</verdict>`
-    line      a line, or a sentence, that is only a verdict: `FAIL`, `**PASS**`, `NOT PASS.`
+    line      a line, or a sentence, that is only a verdict: `FAIL`, `**PASS**`, `NOT PASS.` —
+              on the answer's first or last line (the prescribed verdict line, the final one)
+    inner     the same on a line in between, or right after a label (`Accuracy:\nPASS`): it
+              counts only with the text around it, like the lead
 
 Not markers: a key preceded by another word (`Accuracy score: 4` is a sub-score), a numbered list
 item (`1. PASS`), a question (`PASS?`). A marker is *tentative* when hedged ("Verdict: PASS would
@@ -23,7 +26,13 @@ import re
 from dataclasses import dataclass
 
 from evalign.judges import answer_lexicon as lex
-from evalign.judges.answer_types import Found, ValueReader, tentative_after, tentative_before
+from evalign.judges.answer_types import (
+    Found,
+    ValueReader,
+    folded_finditer,
+    tentative_after,
+    tentative_before,
+)
 
 
 @dataclass(frozen=True)
@@ -56,12 +65,16 @@ def _alternation(words: tuple[str, ...]) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+").replace("_", r"[_\s]") for w in ordered)
 
 
-_KEYED = re.compile(
-    r"[\"']?(?P<key>" + _alternation(lex.MARKER_KEYS) + r")[\"']?"
+_KEYED_SOURCE = (
+    r"(?P<key>" + _alternation(lex.MARKER_KEYS) + r")[\"']?"
     r"(?:\s*\([^)\n]{0,80}\)|\s*\[[^\]\n]{0,80}\])?"
     r"(?:\s+(?:for|on|of|about)\s+[^:\n]{1,40}?(?=\s*:))?"
-    r"\s*(?P<sep>:|=>|->|=|[-–—](?=\s)|\bis\b|\bwas\b|\bist\b|\best\b|\bes\b|是|为|為|は)?\s*",
-    re.IGNORECASE)
+    r"\s*(?P<sep>:|=>|->|=|[-–—](?=\s)|\bis\b|\bwas\b|\bist\b|\best\b|\bes\b|是|为|為|は)?\s*")
+_KEYED = re.compile(_KEYED_SOURCE, re.IGNORECASE)
+# The keys are lowercase: on lowercased text the pattern runs without IGNORECASE, much faster,
+# and a look-ahead on the keys' first letters skips most positions at once.
+_KEYED_FOLDED = re.compile(
+    "(?=[" + re.escape("".join(sorted({k[0] for k in lex.MARKER_KEYS}))) + "])" + _KEYED_SOURCE)
 _BOOLEAN_KEY = re.compile(
     r"(?<![^\W_])[\"']?(?P<key>" + _alternation(lex.PASS_KEYS + lex.FAIL_KEYS) + r")[\"']?"
     r"\s*[:=]\s*[\"']?(?P<value>true|false|yes|no|y|n|1|0|是|否)[\"']?\s*(?=[,;}\])。]|$)",
@@ -94,13 +107,14 @@ def scan(text: str, reader: ValueReader, *, keyed_only: bool, binary: bool,
     headers = re.compile(r"(?<![^\W_])(?:" + reader.option_word() + ")(?:" + lex.OPTION_JOIN
                          + "(?:" + reader.option_word() + r"))+\s*(?P<sep>[:?=])\s*",
                          re.IGNORECASE)
+    filled = [i for i, line in enumerate(lines) if line.strip()]
     for index, line in enumerate(lines):
         markers += _keyed(lines, starts, index, reader, numeric)
         markers += _headers(headers, lines, starts, index, reader)
         if binary:
             markers += _booleans(line, starts[index], reader)
         if not keyed_only:
-            markers += _lone(line, starts[index], reader)
+            markers += _lone(line, starts[index], reader, _lone_source(lines, filled, index))
     if not keyed_only:
         markers += _brackets(text, reader)
     lead = None if keyed_only else _lead(lines, starts, reader)
@@ -137,7 +151,7 @@ def _line_starts(lines: list[str]) -> list[int]:
 def _keyed(lines: list[str], starts: list[int], index: int, reader: ValueReader,
            numeric: bool) -> list[Marker]:
     line, found_markers = lines[index], []
-    for match in _KEYED.finditer(line):
+    for match in folded_finditer(_KEYED_FOLDED, _KEYED, line):
         key = " ".join(match.group("key").lower().split())
         if (numeric and key in _NUMERIC_SKIP) or not _key_stands_alone(
                 line, match.start("key"), match.end("key")):
@@ -236,7 +250,17 @@ def _bracket_markers(text: str, reader: ValueReader) -> list[Marker]:
     return found_markers
 
 
-def _lone(line: str, offset: int, reader: ValueReader) -> list[Marker]:
+def _lone_source(lines: list[str], filled: list[int], index: int) -> str:
+    """`line` for the first or last line with text, `inner` for the others and for a line
+    right after a label ("Accuracy:\nPASS" is one criterion's result)."""
+    if index not in filled:
+        return "inner"
+    before = [i for i in filled if i < index]
+    labelled = bool(before) and lines[before[-1]].rstrip(" *_").endswith((":", "："))
+    return "line" if index in (filled[0], filled[-1]) and not labelled else "inner"
+
+
+def _lone(line: str, offset: int, reader: ValueReader, source: str) -> list[Marker]:
     if _LIST_ITEM.match(line):
         return []  # "1. PASS" is one item of a list, not the verdict
     found_markers = []
@@ -247,7 +271,7 @@ def _lone(line: str, offset: int, reader: ValueReader) -> list[Marker]:
         if segment.strip() and not segment.rstrip(" *_`\"')").endswith(("?", "？")):
             found = reader.read(segment, "line")
             if found is not None:
-                found_markers.append(Marker(found, offset + at, offset + position, "line"))
+                found_markers.append(Marker(found, offset + at, offset + position, source))
     return found_markers
 
 

@@ -19,6 +19,7 @@ from evalign.judges.answer_types import (
     Context,
     Found,
     Prose,
+    folded_finditer,
     only_decoration,
     separated,
     strip_lead,
@@ -56,6 +57,18 @@ def _phrase(word: str) -> str:
     return re.escape(word).replace(r"\ ", r"\s+")
 
 
+_WORDS = lex.binary_words()
+_ALTERNATION = "(?:" + "|".join(_phrase(w) for w in sorted(_WORDS, key=len, reverse=True)) + ")"
+_START = re.compile(_ALTERNATION + r"(?![^\W_])", re.IGNORECASE)
+_ANYWHERE_SOURCE = r"(?<![^\W_])" + _ALTERNATION + r"(?![^\W_])"
+_ANYWHERE = re.compile(_ANYWHERE_SOURCE, re.IGNORECASE)
+_ANYWHERE_FOLDED = re.compile(_ANYWHERE_SOURCE)
+_OPTION_AFTER = re.compile("^" + lex.OPTION_JOIN + _ALTERNATION + r"(?![^\W_])", re.IGNORECASE)
+_OPTION_BEFORE = re.compile(r"(?<![^\W_])" + _ALTERNATION + lex.OPTION_JOIN + "$", re.IGNORECASE)
+_CLAUSE_END = re.compile("(?P<word>" + _ALTERNATION + ")" + _COPULA + r"[\s.!。！]*$",
+                         re.IGNORECASE)
+
+
 def _key(surface: str) -> str:
     return " ".join(surface.lower().split())
 
@@ -70,28 +83,17 @@ class BinaryReader:
 
     def __init__(self, scale: ScoreConfig, vocabulary: frozenset[str]):
         self._scale = scale
-        self._words = lex.binary_words()
+        self._words = _WORDS
         self._asked = vocabulary
-        words = sorted(self._words, key=len, reverse=True)
-        self._alternation = "(?:" + "|".join(_phrase(w) for w in words) + ")"
-        self._start = re.compile(self._alternation + r"(?![^\W_])", re.IGNORECASE)
-        self._anywhere = re.compile(r"(?<![^\W_])" + self._alternation + r"(?![^\W_])",
-                                    re.IGNORECASE)
-        self._option_after = re.compile("^" + lex.OPTION_JOIN + self._alternation
-                                        + r"(?![^\W_])", re.IGNORECASE)
-        self._clause_end = re.compile("(?P<word>" + self._alternation + ")" + _COPULA
-                                      + r"[\s.!。！]*$", re.IGNORECASE)
-        self._option_before = re.compile(r"(?<![^\W_])" + self._alternation + lex.OPTION_JOIN
-                                         + "$", re.IGNORECASE)
 
     def option_word(self) -> str:
         """A regex for one verdict word (for option lists such as `Pass/Fail:`)."""
-        return self._alternation
+        return _ALTERNATION
 
     def read(self, fragment: str, context: Context) -> Found | None:
         """The verdict at the start of `fragment` in `context`, or None."""
         text, offset = strip_lead(fragment)
-        match = self._start.match(text)
+        match = _START.match(text)
         if match is None:
             return self._ending(text, offset) if context == "marker" else None
         word = _key(match.group(0))
@@ -99,7 +101,7 @@ class BinaryReader:
         if not strong and context != "whole" and word not in self._asked:
             return None
         rest = text[match.end():]
-        if self._option_after.match(rest) or _BOOL_VALUE.match(rest):
+        if _OPTION_AFTER.match(rest) or _BOOL_VALUE.match(rest):
             return None  # "PASS/FAIL", "PASS or FAIL", "pass: false" are not verdicts
         if context in ("whole", "line") and not only_decoration(rest):
             return None
@@ -113,7 +115,7 @@ class BinaryReader:
         Antwort hat nicht bestanden", "结论：该回答不通过。"."""
         clause = _CLAUSE.match(text)
         assert clause is not None  # the pattern matches the empty string
-        match = self._clause_end.search(clause.group(0))
+        match = _CLAUSE_END.search(clause.group(0))
         if match is None:
             return None
         word, start = _key(match.group("word")), match.start()
@@ -141,8 +143,8 @@ class BinaryReader:
         """Plainly stated verdicts in running text, and every verdict the text mentions."""
         signals: list[Value] = []
         mentions: set[Value] = set()
-        for match in self._anywhere.finditer(text):
-            word = _key(match.group(0))
+        for match in folded_finditer(_ANYWHERE_FOLDED, _ANYWHERE, text):
+            word = _key(text[match.start():match.end()])
             verdict, strong = self._words[word]
             if verdict is not None and (strong or word in self._asked):
                 mentions.add(self._value(verdict))
@@ -157,14 +159,17 @@ class BinaryReader:
 
     def _signal(self, text: str, match: re.Match[str]) -> str | None:
         """pass/fail when this occurrence states a verdict plainly, else None."""
-        surface, word = match.group(0), _key(match.group(0))
+        surface = text[match.start():match.end()]
+        word = _key(surface)
         verdict, strong = self._words[word]
         if verdict is None or len(surface) < 2 or surface.upper() == surface.lower():
             return None  # uncased scripts (通过 is also "by means of") never count in prose
         if not surface.split()[-1].isupper() or not (strong or word in self._asked):
             return None
-        before, after = text[:match.start()], text[match.end():]
-        if self._option_after.match(after) or self._option_before.search(before) \
+        # A verdict word is judged by its neighbourhood, not by the whole answer.
+        before = text[max(0, match.start() - 200):match.start()]
+        after = text[match.end():match.end() + 200]
+        if _OPTION_AFTER.match(after) or _OPTION_BEFORE.search(before[-60:]) \
                 or _BOOL_VALUE.match(after) or _defines(after) or _quoted(before, after):
             return None
         if tentative_after(after) or tentative_before(text, match.start()) \

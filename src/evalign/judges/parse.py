@@ -11,11 +11,13 @@ The precedence (docs/answers.md shows examples of each step):
    markers outside the JSON that contradict it make the answer `ambiguous`.
 4. **The whole answer** is one value (`PASS`, `**pass.**`, `Yes`, `4/5`, `[[B]]`).
 5. **Markers** (`answer_markers`): `Verdict:`, `Final verdict:`, `Grade:`, `Result:`,
-   `Overall:`, `Conclusion:`, `[[X]]`, an echoed `Pass/Fail:` header, a line or sentence that is
-   only a verdict. The *last* marker decides; hedged ones ("PASS would need …") never do.
+   `Overall:`, `Conclusion:`, `[[X]]`, an echoed `Pass/Fail:` header, a first or last line (or
+   sentence) that is only a verdict. The *last* marker decides; hedged ones ("PASS would need
+   …") never do.
 6. **The lead and plain statements**, together: an answer opening with a value and a separator
-   (`ÉCHEC – …`, `4/5 clear`), a capitalised verdict word in running text, a last sentence that
-   states the conclusion. One value among them decides; two make the answer `ambiguous`.
+   (`ÉCHEC – …`, `4/5 clear`), a line in between that is only a verdict, a capitalised verdict
+   word in running text, a last sentence that states the conclusion. One value among them
+   decides; two make the answer `ambiguous`.
 7. Otherwise the answer is `unreadable` (or `ambiguous` when it names both verdicts).
 
 Weak words (`yes`, `no`, `ok`, `good`, `1`, `0`) count only as the whole answer, or where the
@@ -112,7 +114,10 @@ class _Reading:
         self.broken_json = not self.objects and _LOOKS_LIKE_JSON.match(visible.answer) is not None
         self.scan = scan(self.body, reader, keyed_only=self.broken_json, binary=self.binary,
                          numeric=scale.kind in ("numeric", "stars"))
-        self.decisive = [m for m in self.scan.markers if not m.found.tentative]
+        self.decisive = [m for m in self.scan.markers
+                         if not m.found.tentative and m.source != "inner"]
+        self.inner = [m for m in self.scan.markers
+                      if not m.found.tentative and m.source == "inner"]
 
     def parsed(self) -> Parsed:
         json_reading = read_objects(self.objects, self.reader, binary=self.binary)
@@ -123,6 +128,9 @@ class _Reading:
             return self._result(whole, "", "whole")
         if self.decisive:
             last = self.decisive[-1]
+            if any(m.start > last.start and m.found.value != last.found.value for m in self.inner):
+                self._fail("a line after the deciding marker states another verdict on its own",
+                           "ambiguous")
             return self._result(last.found, self._without(last), last.source)
         if self.broken_json:
             self._fail("the answer looks like JSON but does not parse, and no verdict key "
@@ -143,9 +151,8 @@ class _Reading:
     def _from_prose(self) -> Parsed:
         lead = self.scan.lead
         prose = self.reader.prose(self.body)
-        values = list(dict.fromkeys(prose.signals))
-        if lead is not None and lead.found.value is not None and lead.found.value not in values:
-            values.append(lead.found.value)
+        stated = [m.found.value for m in [*self.inner, *([lead] if lead else [])]]
+        values = list(dict.fromkeys([*prose.signals, *(v for v in stated if v is not None)]))
         if len(values) > 1:
             self._fail(f"the answer states {_listed(values)} and no final marker decides",
                        "ambiguous")
