@@ -97,7 +97,9 @@ async def load(
     posted: dict[tuple[str, int], str] = {}
     failures: list[str] = []
     limits = httpx.Limits(max_connections=len(names))
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    # a program's state-changing API requests carry X-Evalign-Request (docs/guide.md)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits,
+                                 headers={"X-Evalign-Request": "1"}) as client:
         until = time.monotonic() + seconds
         await asyncio.gather(
             *[annotator(client, n, ids, until, latencies, posted, failures) for n in names]

@@ -17,14 +17,14 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import platformdirs
 
-from evalign.errors import ModelFileError, NotFoundError, UserError
+from evalign.errors import ConfigError, ModelFileError, NotFoundError, UserError
 
 CHUNK = 1 << 20
 HUB_TIMEOUT_S = 5.0
@@ -136,6 +136,29 @@ def path(name: str) -> Path:
     if not p.is_file():
         raise UserError(f"model {name} is not downloaded: run `evalign models pull {name}`")
     return p
+
+
+def check_allowed(name: str, allowed: Sequence[Path] = ()) -> None:
+    """Refuse a `.gguf` path outside the model cache and the folders or files in `allowed`.
+
+    For servers: a `local/PATH` model named in a request must not open any file on the machine
+    (nor reveal whether it exists). Catalogue names always pass: they live in the cache. Paths
+    are compared after resolving symlinks and `..`.
+
+    Raises:
+        ConfigError: the path lies outside the cache and every allowed place.
+    """
+    if not name.endswith(".gguf"):
+        return
+    target = Path(name).expanduser().resolve()
+    places = [cache_dir(), *allowed]
+    for place in (Path(p).expanduser().resolve() for p in places):
+        if target == place or target.is_relative_to(place):
+            return
+    raise ConfigError(
+        f"model local/{name} is outside the model cache and the paths this server allows: "
+        "use a cached model (`evalign models pull`), or start the server with "
+        "`--allow-model-path FOLDER`")
 
 
 def is_present(name: str) -> bool:

@@ -21,6 +21,7 @@ from evalign.store.repo_writes import write_dataset
 
 XSS_SCRIPT = "<script>alert(1)</script>"
 XSS_IMG = '<img src=x onerror="alert(2)">'
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 PROMPT = "Does the response answer the question?\nQuestion: {question}\nResponse: {response}"
 
 
@@ -48,16 +49,34 @@ def seed(store: Store, *, name: str = "demo", n: int = 12, run: bool = True) -> 
         run_judge(store, "gn", name)
 
 
-class Client:
-    """A synchronous face over `httpx.AsyncClient` + `ASGITransport` (cookies persist)."""
+API_HEADERS = {"X-Evalign-Request": "1"}
+"""What a program sends with state-changing `/api` requests (a page of another site cannot)."""
 
-    def __init__(self, app: FastAPI, **headers: str):
+
+class Client:
+    """A synchronous face over `httpx.AsyncClient` + `ASGITransport` (cookies persist).
+
+    It talks to the app as `http://127.0.0.1` (a Host the app answers to) and, like any API
+    client, sends `X-Evalign-Request: 1` with state-changing `/api` requests unless
+    `api_header=False` (for tests of that check). `address` is the client's address as the
+    app sees it; `raise_errors=False` lets a test see the 500 the app answers to a bug.
+    """
+
+    def __init__(self, app: FastAPI, *, api_header: bool = True,
+                 address: tuple[str, int] = ("127.0.0.1", 50000), raise_errors: bool = True,
+                 **headers: str):
         self._loop = asyncio.Runner()
-        self.http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                      base_url="http://testserver", headers=headers)
+        self.app = app
+        self.api_header = api_header
+        transport = httpx.ASGITransport(app=app, client=address,
+                                        raise_app_exceptions=raise_errors)
+        self.http = httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1",
+                                      headers=headers)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One request, run to completion."""
+        if self.api_header and url.startswith("/api") and method.upper() not in SAFE:
+            kwargs["headers"] = {**API_HEADERS, **(kwargs.get("headers") or {})}
         return self._loop.run(self.http.request(method, url, **kwargs))
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:

@@ -16,7 +16,7 @@ from evalign.store.repo_items import get_dataset
 from evalign.store.repo_judges import create_judge
 from evalign.store.repo_writes import write_dataset
 from evalign.web import create_app
-from tests.web.helpers import Client, seed, text_of
+from tests.web.helpers import API_HEADERS, Client, seed, text_of
 
 
 def test_label_and_dashboard_on_each_backend(store: Store) -> None:
@@ -28,8 +28,12 @@ def test_label_and_dashboard_on_each_backend(store: Store) -> None:
     assert client.get("/api/datasets/demo/queue?annotator=bob").json()["labeled"] == 1
     assert client.get("/api/datasets/demo?label=fail").json()["page"]["total"] == 7
     data = client.get("/api/alignment").json()
-    # alice PASS vs bob FAIL on item 0 is a tie: left out until adjudicated
-    assert data["comparisons"] == 11 and data["annotations"] == 13
+    # per label, bob's FAIL is one more comparison; by consensus, alice PASS vs bob FAIL on
+    # item 0 is a tie: it cannot compare until adjudicated
+    assert data["comparisons"] == 13 and data["annotations"] == 13
+    consensus = client.get("/api/alignment?policy=consensus").json()
+    assert consensus["comparisons"] == 11
+    assert consensus["overall"]["cannot_compare_causes"] == {"annotators_tied": 1}
     assert client.get("/api/datasets/demo/disagreements").json()["open"] == 1
     assert "1 of 12 labeled" in text_of(client.get("/datasets/demo/queue?annotator=bob").text)
     client.close()
@@ -79,7 +83,7 @@ def test_concurrent_annotators_lose_nothing(store: Store) -> None:
         def annotate(who: str) -> None:
             with httpx.Client(base_url=url, timeout=60) as http:
                 for item_id in range(1, 13):
-                    r = http.post("/api/datasets/demo/labels", json={
+                    r = http.post("/api/datasets/demo/labels", headers=API_HEADERS, json={
                         "item_id": item_id, "annotator": who, "value": "pass"})
                     if r.status_code != 200:
                         errors.append(f"{who} {item_id}: {r.status_code} {r.text[:200]}")

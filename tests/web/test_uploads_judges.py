@@ -95,12 +95,13 @@ def test_abandoned_uploads_are_forgotten(tmp_path: Path) -> None:
     import io
     import os
 
-    from evalign.web.services import uploads
+    from evalign.web.services.uploads import UploadArea
 
-    old = uploads.save_upload(io.BytesIO(b"a,b\n1,2\n"), "old.csv")
-    folder = uploads.uploaded_file(old).parent
+    area = UploadArea(tmp_path / "uploads")
+    old = area.save(io.BytesIO(b"a,b\n1,2\n"), "old.csv")
+    folder = area.path(old).parent
     os.utime(folder, (0, 0))
-    fresh = uploads.save_upload(io.BytesIO(b"a,b\n1,2\n"), "../../etc/passwd")
+    fresh = area.save(io.BytesIO(b"a,b\n1,2\n"), "../../etc/passwd")
     assert not folder.exists()
-    assert uploads.uploaded_file(fresh).name == "passwd"  # no path escapes the upload folder
-    assert uploads.uploaded_file(fresh).parent.parent == uploads.upload_dir()
+    assert area.path(fresh).name == "passwd"  # no path escapes the upload folder
+    assert area.path(fresh).parent.parent == area.root

@@ -81,6 +81,7 @@ def _create_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         if url not in ("sqlite://", "sqlite:///:memory:"):
             Path(make_url(url).database or DEFAULT_DB).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(make_url(url).database or DEFAULT_DB))
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -90,6 +91,19 @@ def _create_engine(url: str) -> Engine:
         raise ConfigError(
             "PostgreSQL needs psycopg: run `pip install 'evalign[postgres]'`"
         ) from exc
+
+
+def _create_private(path: Path) -> None:
+    """Create a new database file only its owner may read (it holds labels and prompts).
+
+    SQLite gives its -wal and -shm files the database file's mode; an existing file is left
+    as it is.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from evalign.web.routes import (
     alignruns,
+    apidocs,
     dashboard,
     datasets,
     home,
@@ -15,5 +16,5 @@ from evalign.web.routes import (
 
 ROUTERS: list[APIRouter] = [
     home.router, uploads.router, datasets.router, queue.router, dashboard.router, runs.router,
-    judges.router, alignruns.router,
+    judges.router, alignruns.router, apidocs.router,
 ]

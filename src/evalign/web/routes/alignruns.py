@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from evalign.web.deps import StoreDep, wake_worker
+from evalign.web.deps import StoreDep, check_models, wake_worker
 from evalign.web.services.alignruns import (
     AlignmentPage,
     AlignmentView,
@@ -41,6 +41,7 @@ def runs_api(store: StoreDep, judge: str | None = None) -> AlignmentPage:
 def start_form(request: Request, store: StoreDep,
                form: Annotated[StartAlignment, Form()]) -> Response:
     """Start an alignment run."""
+    check_models(request, form.reflection_model, form.judge_model, form.verify_model)
     run_id = start(store, form)
     wake_worker(request)
     return RedirectResponse(f"/alignment/runs/{run_id}", status_code=303)
@@ -49,6 +50,7 @@ def start_form(request: Request, store: StoreDep,
 @router.post("/api/alignment/runs", tags=["alignment"], status_code=201)
 def start_api(request: Request, store: StoreDep, body: StartAlignment) -> dict[str, int]:
     """Start an alignment run (the server's worker executes it)."""
+    check_models(request, body.reflection_model, body.judge_model, body.verify_model)
     run_id = start(store, body)
     wake_worker(request)
     return {"run": run_id}

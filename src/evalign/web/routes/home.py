@@ -1,4 +1,4 @@
-"""Home, login and health."""
+"""Home, sign-in and sign-out, and health."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from evalign.web.deps import ANNOTATOR_COOKIE, StoreDep
-from evalign.web.security import SESSION_COOKIE, session_value
+from evalign.web.security import SESSION_COOKIE, client_of, too_many_message
 from evalign.web.services.overview import Overview, overview
+from evalign.web.sessions import Sessions
 from evalign.web.templating import render
+from evalign.web.throttle import SignInThrottle, retry_after
 
 router = APIRouter()
 
@@ -43,15 +45,47 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:
 @router.post("/login", include_in_schema=False)
 def login(request: Request, token: Annotated[str, Form()],
           next: Annotated[str, Form()] = "/") -> Response:
-    """Check the token and set the session cookie."""
+    """Check the token (throttled per client) and start a session."""
     expected: str | None = request.app.state.token
-    if expected and hmac.compare_digest(token.encode(), expected.encode()):
+    sessions: Sessions | None = request.app.state.sessions
+    if not expected or sessions is None:
+        return RedirectResponse(_local(next), status_code=303)  # nothing to sign in to
+    throttle: SignInThrottle = request.app.state.throttle
+    client = client_of(request)
+    wait = throttle.wait_s(client)
+    if wait <= 0 and hmac.compare_digest(token.encode(), expected.encode()):
+        throttle.succeeded(client)
         response = RedirectResponse(_local(next), status_code=303)
-        response.set_cookie(SESSION_COOKIE, session_value(expected), httponly=True,
-                            samesite="strict")
+        response.set_cookie(SESSION_COOKIE, sessions.issue(), max_age=int(sessions.ttl_s),
+                            httponly=True, samesite="strict")
         return response
-    return render(request, "login.html", status_code=401, title="Sign in", next=_local(next),
-                  failed=True)
+    if wait <= 0:
+        wait = throttle.failed(client)
+    page = render(request, "login.html", status_code=429 if wait > 0 else 401, title="Sign in",
+                  next=_local(next), failed=True,
+                  locked=too_many_message(client, wait) if wait > 0 else None)
+    if wait > 0:
+        page.headers["Retry-After"] = retry_after(wait)
+    return page
+
+
+@router.get("/logout", include_in_schema=False)
+def logout_page(request: Request) -> HTMLResponse:
+    """Offer to sign out (signing out itself is a POST, so no other site can do it)."""
+    return render(request, "logout.html", title="Sign out",
+                  signed_in=SESSION_COOKIE in request.cookies)
+
+
+@router.post("/logout", include_in_schema=False)
+def logout(request: Request) -> Response:
+    """End this browser's session, here and on the server."""
+    sessions: Sessions | None = request.app.state.sessions
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    if sessions and cookie:
+        sessions.revoke(cookie)
+    response = RedirectResponse("/login" if sessions else "/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict")
+    return response
 
 
 @router.post("/annotator", include_in_schema=False)

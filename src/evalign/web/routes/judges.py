@@ -20,6 +20,7 @@ from evalign.web.services.judges import (
     score_online,
 )
 from evalign.web.services.overview import JudgeSummary
+from evalign.web.settings import ServerSettings
 from evalign.web.templating import render
 
 router = APIRouter()
@@ -77,6 +78,12 @@ def export_api(store: StoreDep, ref: str) -> JSONResponse:
 
 
 @router.post("/api/judges/{name}/score", tags=["judges"])
-def score_api(store: StoreDep, name: str, body: ScoreRequest) -> ScoreResponse:
-    """Score one item (or a batch) with the judge's current accepted version, for production."""
-    return score_online(store, name, body)
+def score_api(request: Request, store: StoreDep, name: str, body: ScoreRequest) -> ScoreResponse:
+    """Score one item (or a batch) with the judge's accepted version and its own model.
+
+    Nothing in the request chooses the model, its parameters or the version: a body naming
+    them is refused (400), as is a batch past the server's `--max-score-batch`.
+    """
+    settings: ServerSettings = request.app.state.settings
+    return score_online(store, name, body, max_batch=settings.max_score_batch,
+                        model_paths=settings.model_paths)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from evalign.web.deps import PageNo, StoreDep, wake_worker
+from evalign.web.deps import PageNo, StoreDep, check_models, wake_worker
 from evalign.web.services.benchmarks import (
     NewBenchmark,
     RunComparison,
@@ -44,6 +44,7 @@ def runs_api(store: StoreDep, dataset: str | None = None,
 def runs_create(request: Request, store: StoreDep, form: Annotated[NewBenchmark, Form()]
                 ) -> Response:
     """Create the benchmark run the dialog describes."""
+    check_models(request, form.model, form.generate_model)
     run_id = new_benchmark(store, form)
     wake_worker(request)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
@@ -52,6 +53,7 @@ def runs_create(request: Request, store: StoreDep, form: Annotated[NewBenchmark,
 @router.post("/api/runs", tags=["runs"], status_code=201)
 def runs_create_api(request: Request, store: StoreDep, body: NewBenchmark) -> dict[str, int]:
     """Create a benchmark run (it runs in the server's background worker)."""
+    check_models(request, body.model, body.generate_model)
     run_id = new_benchmark(store, body)
     wake_worker(request)
     return {"run": run_id}

@@ -14,16 +14,23 @@ from evalign.errors import UserError
 from evalign.web.deps import StoreDep
 from evalign.web.services.uploads import (
     MAP_KEYS,
+    UploadArea,
     UploadOptions,
     UploadPreview,
     form_mapping,
     import_upload,
     preview_upload,
-    save_upload,
 )
 from evalign.web.templating import render
 
 router = APIRouter()
+UPLOAD_PATHS = frozenset({"/datasets/upload", "/api/uploads/preview"})
+"""Routes whose bodies may be as large as the server's upload limit (the rest: body limit)."""
+
+
+def _area(request: Request) -> UploadArea:
+    area: UploadArea = request.app.state.uploads
+    return area
 
 
 def _options(form: Any) -> UploadOptions:
@@ -53,15 +60,16 @@ async def upload_file(request: Request, store: StoreDep) -> Response:
     options = _options(form)
     file = form.get("file")
     token = str(form.get("token") or "")
+    area = _area(request)
     if isinstance(file, FormFile) and file.filename:
-        token = save_upload(file.file, file.filename)
+        token = area.save(file.file, file.filename)
     if not token:
         return _page(request, None, options, error="choose a file to upload")
-    view = preview_upload(store, token, options)
+    view = preview_upload(store, area, token, options)
     if form.get("action") != "import" or view.error:
         return _page(request, view, options)
     try:
-        summary = import_upload(store, token, options)
+        summary = import_upload(store, area, token, options)
     except UserError as exc:
         return _page(request, view, options, error=str(exc))
     url = URL(f"/datasets/{options.dataset.strip()}").include_query_params(
@@ -70,22 +78,24 @@ async def upload_file(request: Request, store: StoreDep) -> Response:
 
 
 @router.post("/api/uploads/preview", tags=["datasets"])
-def upload_preview_api(store: StoreDep, file: Annotated[UploadFile, File()],
+def upload_preview_api(request: Request, store: StoreDep, file: Annotated[UploadFile, File()],
                        format: Annotated[str, Form()] = "auto",
                        criterion: Annotated[str, Form()] = "",
                        scale: Annotated[str, Form()] = "",
                        mapping: Annotated[str, Form(description="KEY=COLUMN,...")] = "",
                        ) -> UploadPreview:
     """Parse an uploaded file without writing anything; returns a token to import it."""
-    token = save_upload(file.file, file.filename or "upload")
-    return preview_upload(store, token, UploadOptions(
+    area = _area(request)
+    token = area.save(file.file, file.filename or "upload")
+    return preview_upload(store, area, token, UploadOptions(
         format=format, criterion=criterion, scale=scale, mapping=_pairs(mapping)))
 
 
 @router.post("/api/uploads/{token}/import", tags=["datasets"], status_code=201)
-def upload_import_api(store: StoreDep, token: str, body: UploadOptions) -> dict[str, Any]:
+def upload_import_api(request: Request, store: StoreDep, token: str,
+                      body: UploadOptions) -> dict[str, Any]:
     """Import a previewed upload as a dataset (the summary of `evalign import --json`)."""
-    return import_upload(store, token, body)
+    return import_upload(store, _area(request), token, body)
 
 
 def _pairs(text: str) -> dict[str, str]:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from evalign import modelfiles
+from evalign.errors import ConfigError
 from evalign.judges import Judge
 from evalign.judges.serialize import spec_to_dict
 from evalign.scores import ScoreConfig
@@ -73,15 +77,34 @@ def export_judge(store: Store, ref: str) -> dict[str, Any]:
         return repo_judges.export_dict(s, ref)
 
 
+CHOSEN_BY_THE_JUDGE = frozenset({"model", "params", "parameters", "temperature", "max_tokens",
+                                  "version", "prompt", "judge"})
+"""Request fields refused by online scoring: the judge's accepted version decides them."""
+
+
 class ScoreRequest(BaseModel):
     """Items to score online: one `item` or a batch of `items`.
 
-    Each item is a dict of fields; `output` (or `response`) is the output to judge.
+    Each item is a dict of fields; `output` (or `response`) is the output to judge. The model,
+    its parameters and the prompt are the judge's own: a request naming any of them is refused.
     """
+
+    model_config = ConfigDict(extra="forbid")
 
     item: dict[str, Any] | None = None
     items: list[dict[str, Any]] = Field(default_factory=list)
-    model: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_choices(cls, data: Any) -> Any:
+        """Name the refused field plainly (raised past validation: the app answers 400)."""
+        chosen = sorted(CHOSEN_BY_THE_JUDGE & set(data)) if isinstance(data, dict) else []
+        if chosen:
+            raise ConfigError(
+                f"online scoring uses the judge's accepted version with its own model and "
+                f"parameters: drop {', '.join(map(repr, chosen))} from the request (to score "
+                "with another model, fork the judge, change its model and accept that version)")
+        return data
 
 
 class ScoreResult(BaseModel):
@@ -103,13 +126,37 @@ class ScoreResponse(BaseModel):
     results: list[ScoreResult]
 
 
-def score_online(store: Store, name: str, request: ScoreRequest) -> ScoreResponse:
-    """Score items with the judge's current accepted version (for production use)."""
+def score_online(store: Store, name: str, request: ScoreRequest, *, max_batch: int,
+                 model_paths: Sequence[Path] = ()) -> ScoreResponse:
+    """Score items with the judge's accepted version and that version's own model.
+
+    Args:
+        store: the store holding the judge.
+        name: the judge's name (a version cannot be chosen: `NAME@V` is refused).
+        request: the items.
+        max_batch: the most items one request may carry.
+        model_paths: places besides the model cache a `local/` model may be read from.
+
+    Raises:
+        ConfigError: `NAME@V`, no item, too many items, or a `local/` model outside the
+            allowed places.
+        NotFoundError: no such judge.
+    """
+    if "@" in name:
+        raise ConfigError(f"online scoring always uses the judge's accepted version: "
+                          f"use {name.split('@', 1)[0]!r}, not {name!r}")
     batch = ([request.item] if request.item is not None else []) + request.items
+    if not batch:
+        raise ConfigError("send one item as 'item' or a batch as 'items'")
+    if len(batch) > max_batch:
+        raise ConfigError(f"{len(batch)} items in one request: send at most {max_batch} "
+                          "(split the batch)")
     with store.session() as s:
         info = repo_judges.resolve(s, name)
-    options: dict[str, Any] = {"model": request.model} if request.model else {}
-    with Judge(spec=info.spec, cache_store=store, **options) as judge:
+    model = info.spec.model or ""
+    if model.startswith("local/"):
+        modelfiles.check_allowed(model.removeprefix("local/"), model_paths)
+    with Judge(spec=info.spec, cache_store=store) as judge:
         verdicts = judge.score_many(batch).verdicts  # the library reads each dict as an item
     scale = info.spec.scale
     return ScoreResponse(judge=info.judge, version=info.version, results=[
