@@ -85,6 +85,9 @@ _TAGS = (r"(?:final_)?(?P<name>verdict|answer|result|decision|grade|score|label|
          r"judgment|evaluation|winner)")
 _OPEN_TAG = re.compile(r"<\s*" + _TAGS + r"\s*>", re.IGNORECASE)
 _CLOSE_TAG = re.compile(r"<\s*/\s*" + _TAGS + r"\s*>", re.IGNORECASE)
+_HTML = re.compile(r"</?(?:b|strong|em|i|u|p|span|div|code|mark|br|h[1-6])\b[^>\n]{0,80}>",
+                   re.IGNORECASE)
+_STRUCK = re.compile(r"~~[^~\n]{1,200}~~")  # struck-out text is retracted
 _LIST_ITEM = re.compile(r"^\s*\d+[.)]\s")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?。！？])\s+")
 _NUMERIC_SKIP = {"answer", "total", "status"}  # "Answer: 42" is not a score
@@ -127,6 +130,7 @@ def plain(text: str) -> str:
     (`<verdict>FAIL</verdict>`, `<score>7</score>`) become keys (`final verdict: FAIL`)."""
     text = _OPEN_TAG.sub(lambda m: "\n" + _tag_key(m.group("name")) + ": ", text)
     text = _CLOSE_TAG.sub("\n", text)
+    text = _STRUCK.sub("", _HTML.sub("", text))
     out = []
     for line in text.split("\n"):
         line = re.sub(r"^\s*(?:#{1,6}\s*|>\s*)+", "", line)

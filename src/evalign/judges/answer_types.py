@@ -22,9 +22,9 @@ from evalign.scores import Value
 Context = Literal["whole", "line", "marker", "lead"]
 
 # Decoration around a value: markdown, quotes, brackets, LaTeX boxes, stray separators.
-_LEAD_DECOR = re.compile(r"^(?:[\s*_`\"'“”‘’«»„\[\](){}<>【】「」『』#~|:=]|[-–—](?!\d)|"
+_LEAD_DECOR = re.compile(r"^(?:[\s*_`\"'“”‘’«»„\[\](){}<>【】「」『』#~|:=$]|[-–—](?!\d)|"
                          r"\\boxed\{|\\text(?:bf)?\{)*")
-_TAIL_DECOR = re.compile(r"^[\s*_`\"'“”‘’«»\[\](){}<>【】「」『』.!。！~]*$")
+_TAIL_DECOR = re.compile(r"^[\s*_`\"'“”‘’«»\[\](){}<>【】「」『』.!。！~$]*$")
 _TENTATIVE_AFTER = re.compile(
     r"^[\s,]*(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in lex.TENTATIVE_AFTER)
     + r")(?!\w)", re.IGNORECASE)

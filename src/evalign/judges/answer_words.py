@@ -99,7 +99,7 @@ class BinaryReader:
         word = _key(match.group(0))
         verdict, strong = self._words[word]
         if not strong and context != "whole" and word not in self._asked:
-            return None
+            return self._ending(text, offset) if context == "marker" else None
         rest = text[match.end():]
         if _OPTION_AFTER.match(rest) or _BOOL_VALUE.match(rest):
             return None  # "PASS/FAIL", "PASS or FAIL", "pass: false" are not verdicts
