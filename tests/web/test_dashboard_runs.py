@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import unescape
+
 from evalign.store import Store
 from evalign.web import create_app
 from evalign.web.worker import Worker
@@ -33,11 +35,38 @@ def test_dashboard_figures(client: Client) -> None:
     assert client.get("/api/alignment?metric=other").json()["metrics"] == []
 
 
-def test_a_new_label_moves_the_dashboard(client: Client) -> None:
+def test_a_resolution_moves_the_consensus_figure(client: Client) -> None:
     client.post("/api/datasets/demo/resolutions",
                 json={"item_id": 2, "annotator": "judy", "value": "pass"})  # judge said PASS
-    data = client.get("/api/alignment").json()
-    assert data["metrics"][0]["agreement"]["misaligned"] == 2
+    consensus = client.get("/api/alignment?policy=consensus").json()
+    assert consensus["policy"] == "consensus"
+    assert consensus["metrics"][0]["agreement"]["misaligned"] == 2
+    # per label, alice's own FAIL still stands (an adjudication is not one more label); the
+    # figure says so and shows the consensus figure beside it, with its n
+    labels = client.get("/api/alignment").json()["metrics"][0]["agreement"]
+    assert (labels["policy"], labels["misaligned"]) == ("per_label", 3)
+    assert labels["other"]["policy"] == "consensus" and labels["other"]["comparisons"] == 12
+    assert labels["other"]["agreement"] == 10 / 12
+
+
+def test_the_filter_form_ignores_empty_number_boxes(client: Client) -> None:
+    form = ("/runs/1?policy=per_label&criterion=default&discrepancy=true&human=&eval="
+            "&human_min=&human_max=&eval_min=&eval_max=")
+    page = client.get(form)
+    assert page.status_code == 200, page.text
+    assert "Answer number 4." in text_of(page.text) and "Answer number 0." not in page.text
+    assert client.get(form.replace("/runs/1", "/api/runs/1")).json()["page"]["total"] == 3
+
+
+def test_confusion_cells_link_to_the_filtered_run(client: Client) -> None:
+    board = unescape(client.get("/alignment").text)
+    assert 'href="/runs/1?policy=per_label&criterion=default&cell=fp"' in board
+    fp = client.get("/api/runs/1?cell=fp").json()
+    assert [r["external_id"] for r in fp["rows"]] == ["q1", "q7"]
+    assert all(r["human_value"] == "fail" and r["eval_value"] == "pass" for r in fp["rows"])
+    assert client.get("/api/runs/1?cell=tp").json()["page"]["total"] == 5
+    run_page = unescape(client.get("/runs/1").text)
+    assert 'href="/runs/1?policy=per_label&criterion=default&cell=fn"' in run_page
 
 
 def test_run_page_filters_and_breakdown(client: Client) -> None:
@@ -191,7 +220,22 @@ def test_pairwise_runs_align_on_the_choice(sqlite_store: Store) -> None:
     # which matches no human choice
     assert {r["eval_value"] for r in run["rows"]} == {0}
     assert run["stats"]["agreement"]["n"] == 8 and run["stats"]["aligned"] == 0.0
-    assert run["stats"]["agreement"]["confusion"] == {"tp": 0, "fn": 0, "tn": 0, "fp": 0}
+    # no pass/fail grid of zeros: the preferences, humans against the judge
+    prefs = run["stats"]["agreement"]["preferences"]
+    assert run["stats"]["agreement"]["confusion"] is None
+    assert prefs["human"] == {"1": 4, "2": 4, "0": 0} and prefs["judge"] == {"1": 0, "2": 0, "0": 8}
+    assert prefs["grid"]["1"]["0"] == 4 and prefs["grid"]["2"]["0"] == 4
+    board = client.get("/api/alignment").json()
+    assert board["pairwise"] and board["comparisons"] == 8
+    (metric,) = board["metrics"]
+    assert metric["agreement"]["preferences"] == prefs and metric["agreement"]["misaligned"] == 8
+    assert metric["breakdown"] == {"h1j0": {"1": 4}, "h2j0": {"2": 4}}
+    page = text_of(client.get("/alignment").text)
+    assert "Preferences" in page and "output 1 output 2 tie" in page
+    assert 'href="/runs/1?policy=per_label&criterion=preference&cell=h1j0"' in \
+        unescape(client.get("/alignment").text)
+    tie_cell = client.get("/api/runs/1?cell=h1j0").json()
+    assert tie_cell["page"]["total"] == 4
     assert "Output 1 better" in client.get("/datasets/pairs/queue?annotator=x").text
     client.close()
 

@@ -20,6 +20,11 @@ def headline(loaded: RunComparisons) -> dict[str, Any]:
             "cannot_compare": norm.cannot_compare}
 
 
+def _policies_can_differ(data: RunData) -> bool:
+    return any(len(labels) > 1 or any(label.resolved for label in labels)
+               for labels in data.labels.values())
+
+
 def both_policies(data: RunData, chosen: RunComparisons | None = None) -> dict[str, Any]:
     """Each policy's headline, and whether they differ (in n or in agreement).
 
@@ -31,6 +36,11 @@ def both_policies(data: RunData, chosen: RunComparisons | None = None) -> dict[s
         `{"per_label": headline, "consensus": headline, "differ": bool}`.
     """
     out: dict[str, Any] = {}
+    if chosen is not None and not _policies_can_differ(data):
+        # one own label per item and no adjudication: both policies make the same pairs
+        same = headline(chosen)
+        return {p: same | {"policy": p, "meaning": POLICY_WORDS[p]} for p in POLICIES} | {
+            "differ": False}
     for policy in POLICIES:
         loaded = chosen if chosen is not None and chosen.policy == policy else compare(data,
                                                                                       policy)

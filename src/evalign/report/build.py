@@ -28,6 +28,7 @@ from evalign.stats.bias import length_preference
 from evalign.stats.binary import wilson_ci
 from evalign.stats.breakdown import breakdown
 from evalign.stats.comparison import Comparison
+from evalign.stats.preferences import preference_counts
 from evalign.stats.report import agreement_report, finite, paired_report
 from evalign.stats.stability import stability
 from evalign.store import Store
@@ -75,6 +76,7 @@ def run_report(
     if by is not None:
         report["breakdown"] = {"by": by, "rows": breakdown(loaded.comparisons, by)}
     report["annotators"] = _annotator_block(loaded)
+    report["preferences"] = preference_counts(loaded.comparisons)
     report["bias"] = _bias_block(loaded)
     if report["bias"] and report["bias"]["order_inconsistent"]:
         report["warnings"].append(_position_warning(report["bias"]))

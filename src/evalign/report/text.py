@@ -77,14 +77,17 @@ def report_table(report: dict[str, Any]) -> Group:
     if report.get("confusion"):
         c = report["confusion"]
         head.add_row("confusion", f"TP {c['tp']} · FN {c['fn']} (too strict) · TN {c['tn']} "
-                     f"· FP {c['fp']} (too lenient) · FAIL recall {c['tn']}/{c['tn'] + c['fp']}"
-                     f" · PASS recall {c['tp']}/{c['tp'] + c['fn']}")
+                     f"· FP {c['fp']} (too lenient) · FAIL recall "
+                     f"{_ratio(c['tn'], c['tn'] + c['fp'])} · PASS recall "
+                     f"{_ratio(c['tp'], c['tp'] + c['fn'])}")
     parts.append(head)
     table = Table(title="agreement with humans (95% intervals)")
     for col in ("metric", "value", "95% CI", "note"):
         table.add_column(col)
     undefined = report.get("undefined") or {}
     for key, label, pct in METRICS:
+        if undefined.get(key, "").startswith("pairwise scale"):
+            continue  # pass/fail statistics do not apply; the preference counts stand instead
         table.add_row(label, fmt(report.get(key), pct), fmt_ci(report.get(f"{key}_ci"), pct),
                       undefined.get(key, ""))
     for key, label in NUMERIC if report.get("numeric") else ():
@@ -100,6 +103,10 @@ def report_table(report: dict[str, Any]) -> Group:
     for warning in report.get("warnings") or []:
         parts.append(f"[yellow]warning:[/] {warning}")
     return Group(*parts)
+
+
+def _ratio(k: int, n: int) -> str:
+    return f"{k}/{n}" if n else "undefined (no such human labels)"
 
 
 CAUSE_WORDS = {"text_labels": "text labels", "incompatible_scales": "incompatible scales",
@@ -143,6 +150,10 @@ def _extras(report: dict[str, Any]) -> list[str]:
         lines.append(f"stability over {stab['repeats']} repeats: "
                      f"{fmt(stab['not_unanimous_share'], True)} of items not unanimous · mean "
                      f"flip rate {fmt(stab['mean_flip_rate'], True)}")
+    prefs = report.get("preferences")
+    if prefs:
+        lines.append("preferences (output 1 / output 2 / tie): humans " + _choices(prefs["human"])
+                     + " · judge " + _choices(prefs["judge"]))
     bias = report.get("bias")
     if bias:
         length = bias["length"]
@@ -152,6 +163,10 @@ def _extras(report: dict[str, Any]) -> list[str]:
                      f"{fmt(length['judge_prefers_longer'], True)} (humans "
                      f"{fmt(length['human_prefers_longer'], True)})")
     return lines
+
+
+def _choices(counts: dict[str, int]) -> str:
+    return " / ".join(str(counts.get(c, 0)) for c in ("1", "2", "0"))
 
 
 def _paired_table(paired: dict[str, Any]) -> Table:

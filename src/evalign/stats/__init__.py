@@ -3,7 +3,8 @@
 Modules: `comparison` (records and normalization), `binary` (pass/fail statistics),
 `numeric` (0–100 statistics), `bootstrap` (fixed-seed intervals), `paired` (two runs),
 `annotators` (inter-annotator agreement), `breakdown` (slices), `stability` (repeats),
-`bias` (pairwise probes), `warnings`, and `report` (the top-level reports).
+`bias` (pairwise probes), `preferences` (pairwise choices counted), `warnings`, and
+`report` (the top-level reports).
 """
 
 from evalign.stats.annotators import annotator_agreement, judge_vs_majority, majority_labels
@@ -19,6 +20,7 @@ from evalign.stats.comparison import (
 )
 from evalign.stats.numeric import numeric_metrics
 from evalign.stats.paired import paired_difference
+from evalign.stats.preferences import preference_counts
 from evalign.stats.report import (
     agreement_report,
     agreement_report_arrays,
@@ -47,6 +49,7 @@ __all__ = [
     "paired_difference",
     "paired_report",
     "position_consistency",
+    "preference_counts",
     "stability",
     "wilson_ci",
 ]

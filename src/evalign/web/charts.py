@@ -79,7 +79,10 @@ def meter(rate: float | None, css: str = "aligned", width: int = 120) -> Markup:
 
 
 def dashboard_chart(view: Dashboard, mode: str) -> Markup:
-    """The Eval Alignment bar chart: pass/fail totals, aggregate or per metric."""
+    """The Eval Alignment bar chart: pass/fail totals (or, on a pairwise scale, preferences),
+    aggregate or per metric."""
+    if view.pairwise:
+        return preference_chart(view, mode)
     if mode == "metric":
         groups = [Group(r.metric, [
             Bar("pass", r.judge_pass, "pass", _tip(r.metric, "PASS", r.judge_pass,
@@ -97,6 +100,32 @@ def dashboard_chart(view: Dashboard, mode: str) -> Markup:
         Bar("fail", human_fail, "fail", _annotations("Human FAIL", view, ("tn", "fp")))]),
               Group("Metrics", [Bar("pass", judge_pass, "pass"), Bar("fail", judge_fail, "fail")])]
     return grouped_bars(groups, caption="Human annotations vs metrics, pass/fail totals")
+
+
+_CHOICES = (("1", "output 1", "c1"), ("2", "output 2", "c2"), ("0", "tie", "tie"))
+
+
+def preference_chart(view: Dashboard, mode: str) -> Markup:
+    """Pairwise preferences: how often humans and each judge chose output 1, output 2 or a tie."""
+    def bars(counts: dict[str, int], who: str) -> list[Bar]:
+        return [Bar(name, counts.get(key, 0), css, f"{who}: {name} ×{counts.get(key, 0)}")
+                for key, name, css in _CHOICES]
+
+    rows = [(r.metric, r.agreement.preferences) for r in view.metrics]
+    if mode == "metric":
+        groups = [Group(metric, bars(prefs.judge, metric)) for metric, prefs in rows if prefs]
+        return grouped_bars(groups, caption="Preferences per metric: output 1, output 2, tie")
+    human: dict[str, int] = {}
+    judge: dict[str, int] = {}
+    for _, prefs in rows:
+        for key, _, _ in _CHOICES:
+            if prefs:
+                human[key] = human.get(key, 0) + prefs.human.get(key, 0)
+                judge[key] = judge.get(key, 0) + prefs.judge.get(key, 0)
+    groups = [Group("Human annotations", bars(human, "humans")),
+              Group("Metrics", bars(judge, "metrics"))]
+    return grouped_bars(groups, caption="Preferences of humans and metrics: output 1, output 2, "
+                                        "tie")
 
 
 def _annotations(title: str, view: Dashboard, cells: tuple[str, str]) -> str:

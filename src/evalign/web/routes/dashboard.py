@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from evalign.comparisons import Policy
 from evalign.web.deps import StoreDep
 from evalign.web.services.dashboard import Dashboard, dashboard
 from evalign.web.templating import render
@@ -18,9 +19,9 @@ Metrics = Annotated[list[str] | None, Query()]
 @router.get("/alignment", include_in_schema=False)
 def dashboard_page(request: Request, store: StoreDep, dataset: str | None = None,
                    criterion: str | None = None, metric: Metrics = None,
-                   view: str = "aggregate") -> HTMLResponse:
+                   view: str = "aggregate", policy: Policy = "per_label") -> HTMLResponse:
     """Judges against humans, per criterion."""
-    data = dashboard(store, dataset, criterion, metric)
+    data = dashboard(store, dataset, criterion, metric, policy)
     return render(request, "alignment.html", title="Eval Alignment", view=data,
                   chart_view="metric" if view == "metric" else "aggregate",
                   selected=metric or [])
@@ -28,6 +29,7 @@ def dashboard_page(request: Request, store: StoreDep, dataset: str | None = None
 
 @router.get("/api/alignment", tags=["alignment"])
 def dashboard_api(store: StoreDep, dataset: str | None = None, criterion: str | None = None,
-                  metric: Metrics = None) -> Dashboard:
-    """Judges against humans, per criterion: cards, per-metric agreement and confusion."""
-    return dashboard(store, dataset, criterion, metric)
+                  metric: Metrics = None, policy: Policy = "per_label") -> Dashboard:
+    """Judges against humans, per criterion: cards, per-metric agreement and confusion (or,
+    on a pairwise scale, preferences), under `policy` (per_label or consensus)."""
+    return dashboard(store, dataset, criterion, metric, policy)

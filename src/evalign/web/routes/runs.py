@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from evalign.report.build import report_json, run_report
 from evalign.web.deps import PageNo, StoreDep, check_models, wake_worker
 from evalign.web.services.benchmarks import (
     NewBenchmark,
@@ -22,7 +23,8 @@ from evalign.web.services.runs import RunFilters, RunPage, run_page
 from evalign.web.templating import render
 
 router = APIRouter()
-Filters = Annotated[RunFilters, Depends()]
+Filters = Annotated[RunFilters, Query()]
+"""The filters as one query model: pydantic reads them, so an empty number box means no bound."""
 
 
 @router.get("/runs", include_in_schema=False)
@@ -86,6 +88,17 @@ def run_api(store: StoreDep, run_id: int, filters: Filters, page: PageNo = 1,
             per_page: Annotated[int, Query(ge=1, le=1000)] = 50) -> RunPage:
     """One benchmark run: header stats, filtered items, discrepancies, version history."""
     return run_page(store, run_id, filters, page, per_page)
+
+
+@router.get("/api/runs/{run_id}/report", tags=["runs"])
+def run_report_api(store: StoreDep, run_id: int, consensus: bool = False,
+                   criterion: str | None = None, vs: int | None = None,
+                   by: str | None = None) -> Response:
+    """The run's agreement report: exactly the JSON `evalign report RUN --format json
+    [--consensus] [--criterion C] [--vs RUN2] [--by KEY]` prints."""
+    data = run_report(store, run_id, vs=vs, by=by, criterion=criterion,
+                      policy="consensus" if consensus else "per_label")
+    return Response(report_json(data), media_type="application/json")
 
 
 @router.post("/runs/{run_id}/rerun", include_in_schema=False)

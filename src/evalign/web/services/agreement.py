@@ -1,4 +1,5 @@
-"""Agreement figures of the web pages, computed by `evalign.stats` and typed for the API."""
+"""Agreement figures of the web pages: `evalign.stats` reports of the read model's
+comparisons, typed for the API, each saying which policy it uses."""
 
 from __future__ import annotations
 
@@ -6,12 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from evalign.scores import ScoreConfig
-from evalign.stats import Comparison as StatsComparison
-from evalign.stats import agreement_report, agreement_report_arrays
-from evalign.web.services.comparisons import Comparison
-
-PAIRWISE = ScoreConfig(kind="pairwise")
+from evalign.comparisons import POLICY_WORDS, RunComparisons, RunData, both_policies
+from evalign.stats import Comparison, agreement_report
+from evalign.stats.preferences import preference_counts
 
 
 class Confusion(BaseModel):
@@ -23,9 +21,32 @@ class Confusion(BaseModel):
     fp: int = 0
 
 
-class Agreement(BaseModel):
-    """How often a judge agrees with the humans on pass/fail, with 95% intervals."""
+class PolicyFigure(BaseModel):
+    """The headline of one policy: its n and agreement."""
 
+    policy: str
+    meaning: str
+    comparisons: int
+    agreement: float | None
+    cannot_compare: int
+
+
+class Preferences(BaseModel):
+    """Pairwise choices counted: output 1 ("1"), output 2 ("2"), tie ("0")."""
+
+    n: int
+    human: dict[str, int]
+    judge: dict[str, int]
+    grid: dict[str, dict[str, int]]
+    """Human choice → judge choice → count; the diagonal agrees."""
+    names: dict[str, str]
+
+
+class Agreement(BaseModel):
+    """How often a judge agrees with the humans, with 95% intervals, under one policy."""
+
+    policy: str
+    policy_meaning: str
     n: int
     aligned: int
     misaligned: int
@@ -33,49 +54,48 @@ class Agreement(BaseModel):
     rate_ci: list[float] | None
     kappa: float | None
     kappa_ci: list[float] | None
-    confusion: Confusion
+    confusion: Confusion | None
+    """None on a pairwise scale (see `preferences`)."""
     fail_f1: float | None = None
+    cannot_compare: int = 0
+    cannot_compare_causes: dict[str, int] = {}
+    preferences: Preferences | None = None
+    other: PolicyFigure | None = None
+    """The other policy's headline, where its figures differ from this one's."""
     warnings: list[str] = []
     report: dict[str, Any] = {}
     """The full `evalign.stats.agreement_report` of these comparisons."""
 
 
-def stats_comparisons(comparisons: list[Comparison]) -> list[StatsComparison]:
-    """The compared items as the statistics library's records (pass/fail or pairwise)."""
-    out = []
-    for c in comparisons:
-        if c.compared and c.human is not None:
-            if c.pairwise:
-                out.append(StatsComparison(item_id=c.item_id, human=c.human.key,
-                                           judge=c.judge_key, human_scale=PAIRWISE,
-                                           judge_scale=PAIRWISE))
-            else:
-                out.append(StatsComparison(item_id=c.item_id,
-                                           human="pass" if c.human.key else "fail",
-                                           judge="pass" if c.judge_key else "fail"))
-    return out
+def agreement(comparisons: list[Comparison], excluded: dict[str, int] | None, policy: str,
+              other: dict[str, Any] | None = None) -> Agreement:
+    """The agreement of `comparisons` (pairs that cannot compare are counted by cause).
 
-
-def agreement(comparisons: list[Comparison]) -> Agreement:
-    """Agreement of the compared items among `comparisons`."""
-    if any(c.pairwise for c in comparisons):
-        return _from_report(agreement_report(stats_comparisons(comparisons)))
-    pairs = [(bool(c.human.key), bool(c.judge_key), c.p_pass) for c in comparisons
-             if c.compared and c.human is not None]
-    p_pass = [p for _, _, p in pairs]
-    report = agreement_report_arrays(
-        [h for h, _, _ in pairs], [j for _, j, _ in pairs],
-        p_pass=[float("nan") if p is None else p for p in p_pass]
-        if any(p is not None for p in p_pass) else None)
-    return _from_report(report)
-
-
-def _from_report(report: dict[str, Any]) -> Agreement:
+    Args:
+        comparisons: the pairs, comparable or not.
+        excluded: pairs that could not be formed, by cause (tied annotators ...).
+        policy: the policy that made them.
+        other: the other policy's headline (`comparisons.headline`), shown where it differs.
+    """
+    report = agreement_report(comparisons, excluded=excluded)
     n = int(report["comparisons"])
-    confusion = Confusion(**(report.get("confusion") or {}))
-    return Agreement(n=n, aligned=n - int(report["misaligned"]),
-                     misaligned=int(report["misaligned"]), rate=report["agreement"],
-                     rate_ci=report["agreement_ci"], kappa=report["kappa"],
-                     kappa_ci=report["kappa_ci"], confusion=confusion,
-                     fail_f1=report.get("fail_f1"), warnings=list(report["warnings"]),
-                     report=report)
+    prefs = preference_counts(comparisons)
+    return Agreement(
+        policy=policy, policy_meaning=POLICY_WORDS.get(policy, policy), n=n,
+        aligned=n - int(report["misaligned"]), misaligned=int(report["misaligned"]),
+        rate=report["agreement"], rate_ci=report["agreement_ci"], kappa=report["kappa"],
+        kappa_ci=report["kappa_ci"],
+        confusion=Confusion(**report["confusion"]) if report.get("confusion") else None,
+        fail_f1=report.get("fail_f1"), cannot_compare=int(report["cannot_compare"]),
+        cannot_compare_causes={k: v for k, v in report["cannot_compare_causes"].items() if v},
+        preferences=Preferences(**prefs) if prefs else None,
+        other=PolicyFigure(**{k: other[k] for k in PolicyFigure.model_fields}) if other
+        else None, warnings=list(report["warnings"]), report=report)
+
+
+def run_agreement(loaded: RunComparisons, data: RunData) -> Agreement:
+    """The agreement of one run under its policy, with the other policy where it differs."""
+    both = both_policies(data, loaded)
+    other = next((both[p] for p in both if p not in (loaded.policy, "differ")), None)
+    return agreement(loaded.comparisons, loaded.excluded, loaded.policy,
+                     other if both["differ"] else None)

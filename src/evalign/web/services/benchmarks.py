@@ -20,22 +20,21 @@ from pydantic import BaseModel
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from evalign.comparisons import RunComparisons, load_comparisons, resolve_criterion
 from evalign.data.records import DEFAULT_CRITERION, Row
-from evalign.errors import ConfigError
+from evalign.errors import ConfigError, CriterionChoiceError
 from evalign.items import Item
 from evalign.runner.generate import generate_outputs
 from evalign.runner.run import cancel_run, create_run
 from evalign.stats import paired_report
 from evalign.store import Store
 from evalign.store import models as m
+from evalign.store.repo_comparisons import RunRecord, run_record
 from evalign.store.repo_criteria import Criteria
 from evalign.store.repo_items import get_dataset
 from evalign.store.repo_judges import get_judge
 from evalign.store.repo_runs import get_run
 from evalign.store.repo_writes import write_dataset
-from evalign.web.services.agreement import stats_comparisons
-from evalign.web.services.comparisons import run_comparisons
-from evalign.web.services.runs import _criterion, run_stats
 
 AWAITING = "awaiting_labels"
 """Run counter set on a benchmark that waits for its queue to be labeled."""
@@ -98,7 +97,11 @@ def copy_run_items(store: Store, run_id: int, new_dataset: str) -> None:
         rows = (Row(item=Item(inputs=i.inputs, output=i.output, output_2=i.output_2,
                               metadata={**(i.meta or {}), "from_run": run_id},
                               external_id=i.external_id)) for i in items)
-        criterion = _criterion(s, run)
+        try:  # the run's criterion by the one rule; ambiguous: the queue names none
+            criterion = resolve_criterion(s, run.dataset_id, None,
+                                          run_record(s, run_id).judge_criterion)
+        except CriterionChoiceError:
+            criterion = None
         write_dataset(s, new_dataset, rows, Criteria(s), kind=run.dataset.kind,
                       source={"from_run": run_id,
                               "criteria": [criterion.name] if criterion else []})
@@ -160,26 +163,34 @@ class RunComparison(BaseModel):
 
 
 def compare_runs(store: Store, a: int, b: int, only_changed: bool = True) -> RunComparison:
-    """Runs `a` and `b` side by side, with the paired difference in agreement (b − a)."""
-    with store.session() as s:
-        run_a, run_b = get_run(s, a), get_run(s, b)
-        comps_a = run_comparisons(s, run_a, _criterion(s, run_a))
-        comps_b = run_comparisons(s, run_b, _criterion(s, run_b))
-        by_b = {c.item_id: c for c in comps_b}
-        rows = [CompareRow(item_id=c.item_id, human=c.human.value if c.human else None,
-                           a=c.judge_value, b=by_b[c.item_id].judge_value if c.item_id in by_b
-                           else None, a_aligned=c.aligned,
-                           b_aligned=by_b[c.item_id].aligned if c.item_id in by_b else None)
-                for c in comps_a]
-        if only_changed:
-            rows = [r for r in rows if r.a_aligned != r.b_aligned or r.a != r.b]
-        return RunComparison(
-            a=a, b=b, a_label=_label(run_a), b_label=_label(run_b),
-            a_aligned=run_stats(comps_a).aligned, b_aligned=run_stats(comps_b).aligned,
-            paired=paired_report(stats_comparisons(comps_a), stats_comparisons(comps_b)),
-            rows=rows)
+    """Runs `a` and `b` side by side, with the paired difference in agreement (b − a); both
+    read on `a`'s criterion, one comparison per label (the read model's default policy)."""
+    first = load_comparisons(store, a)
+    second = load_comparisons(store, b, criterion=first.criterion)
+    by_b = {i.key.id: i for i in second.items}
+    rows = []
+    for item in first.items:
+        other = by_b.get(item.key.id)
+        rows.append(CompareRow(
+            item_id=item.key.id, human=item.sides[0].value if len(item.sides) == 1 else None,
+            a=item.verdict.value if item.verdict else None,
+            b=other.verdict.value if other and other.verdict else None,
+            a_aligned=item.aligned, b_aligned=other.aligned if other else None))
+    if only_changed:
+        rows = [r for r in rows if r.a_aligned != r.b_aligned or r.a != r.b]
+    paired = paired_report(first.comparisons, second.comparisons)
+    return RunComparison(
+        a=a, b=b, a_label=_name(first.run), b_label=_name(second.run),
+        a_aligned=_rate(first), b_aligned=_rate(second),
+        paired=paired, rows=rows)
 
 
-def _label(run: m.Run) -> str:
-    return f"#{run.id} · {run.judge_version.judge.name} v{run.judge_version.version}"
+def _name(run: RunRecord) -> str:
+    return f"#{run.id} · {run.judge} v{run.version}"
+
+
+def _rate(loaded: RunComparisons) -> float | None:
+    compared = [p for i in loaded.items for p in i.compared]
+    return sum(bool(p.aligned()) for p in compared) / len(compared) if compared else None
+
 

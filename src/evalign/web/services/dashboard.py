@@ -1,8 +1,11 @@
 """The Eval Alignment dashboard: every judge ("metric") against the humans, per criterion.
 
-For one dataset and criterion it takes each judge's latest run on the dataset, pairs verdicts
-with human labels and reports agreement per metric and overall, with the thumbs/stars breakdown
-of the annotations behind each confusion cell.
+For one dataset and criterion it takes each judge's newest run on the dataset (a completed one
+when there is one) whose criterion, by the one rule of `comparisons.criterion`, is that
+criterion, and reports agreement per metric and overall under the page's policy — the figures
+`evalign report RUN` prints for the same policy. Pass/fail scales show pass/fail counts with
+the annotations behind each confusion cell; pairwise scales count preferences (output 1,
+output 2, tie) of humans and judge.
 """
 
 from __future__ import annotations
@@ -11,21 +14,31 @@ from collections import Counter
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from evalign.store import Store
-from evalign.store import models as m
-from evalign.store.repo_criteria import scale_of
-from evalign.store.repo_items import get_dataset
-from evalign.web.services.agreement import Agreement, agreement
-from evalign.web.services.comparisons import (
-    Comparison,
-    human_sides,
-    judge_criterion,
-    run_comparisons,
+from evalign.comparisons import (
+    ItemComparison,
+    Policy,
+    RunComparisons,
+    both_policies,
+    choose_criterion,
+    compare,
+    read_labels,
+    read_run_data,
 )
-from evalign.web.services.criteria import dataset_criteria
+from evalign.errors import CriterionChoiceError
+from evalign.store import Store
+from evalign.store.repo_comparisons import (
+    CriterionRecord,
+    RunRecord,
+    dataset_id,
+    dataset_names,
+    dataset_runs,
+    item_keys,
+    labeled_criteria,
+    newest_run_dataset,
+)
+from evalign.web.services.agreement import Agreement, agreement
+from evalign.web.services.runs import cell_of
 
 
 class MetricAlignment(BaseModel):
@@ -40,7 +53,8 @@ class MetricAlignment(BaseModel):
     judge_pass: int
     judge_fail: int
     breakdown: dict[str, dict[str, int]]
-    """Per confusion cell (tp/fn/tn/fp): the count of each raw annotation value behind it."""
+    """Per confusion cell (tp/fn/tn/fp, or `hXjY` on a pairwise scale): the count of each raw
+    annotation value behind it."""
 
 
 class Dashboard(BaseModel):
@@ -50,84 +64,120 @@ class Dashboard(BaseModel):
     dataset: str | None
     criteria: list[str]
     criterion: str | None
+    policy: Policy
+    pairwise: bool
     comparisons: int
     annotations: int
     contributing: int
     overall: Agreement | None
     all_metrics: list[str]
     metrics: list[MetricAlignment]
+    unplaced: list[str] = []
+    """Judges with runs here whose criterion is ambiguous (several labeled, none set)."""
 
 
 def dashboard(store: Store, dataset: str | None = None, criterion: str | None = None,
-              metrics: list[str] | None = None) -> Dashboard:
+              metrics: list[str] | None = None, policy: Policy = "per_label") -> Dashboard:
     """The dashboard of `dataset` (default: the one with the newest run) and `criterion`."""
     with store.session() as s:
-        names = list(s.scalars(select(m.Dataset.name).order_by(m.Dataset.name)))
-        dataset = dataset or _newest_run_dataset(s) or (names[0] if names else None)
+        names = dataset_names(s)
+        dataset = dataset or newest_run_dataset(s) or (names[0] if names else None)
         if dataset is None:
-            return Dashboard(datasets=[], dataset=None, criteria=[], criterion=None, comparisons=0,
-                             annotations=0, contributing=0, overall=None, all_metrics=[],
-                             metrics=[])
-        ds = get_dataset(s, dataset)
-        crits = dataset_criteria(s, ds)
-        crit = next((c for c in crits if c.name == criterion), crits[0] if crits else None)
-        per_metric = _metric_comparisons(s, ds, crit, crits)
-        chosen = [r for r in per_metric if not metrics or r[0] in metrics]
-        rows = [_metric(name, run, comps) for name, run, comps in chosen]
-        rows.sort(key=lambda r: (r.agreement.rate is None, -(r.agreement.rate or 0.0), r.metric))
-        compared = {c.item_id for _, _, comps in chosen for c in comps if c.compared}
-        return Dashboard(
-            datasets=names, dataset=ds.name, criteria=[c.name for c in crits],
-            criterion=crit.name if crit else None, comparisons=len(compared),
-            annotations=_annotations(s, ds, crit, None),
-            contributing=_annotations(s, ds, crit, compared),
-            overall=agreement([c for _, _, comps in chosen for c in comps]) if chosen else None,
-            all_metrics=[name for name, _, _ in per_metric], metrics=rows)
+            return Dashboard(datasets=[], dataset=None, criteria=[], criterion=None,
+                             policy=policy, pairwise=False, comparisons=0, annotations=0,
+                             contributing=0, overall=None, all_metrics=[], metrics=[])
+        ds = dataset_id(s, dataset)
+        crits = {c.name: c for c in labeled_criteria(s, ds)}
+        crit = crits.get(criterion or "") or _default_tab(crits)
+        runs, unplaced = _newest_runs(dataset_runs(s, ds), crit, list(crits))
+        labels, keys = read_labels(s, ds, crit), item_keys(s, ds)
+        per_metric: list[tuple[RunRecord, RunComparisons, dict[str, Any]]] = []
+        for run in runs:
+            data = read_run_data(s, run, crit, labels=labels, keys=keys)
+            loaded = compare(data, policy)
+            per_metric.append((run, loaded, both_policies(data, loaded)))
+    chosen = [r for r in per_metric if not metrics or r[0].judge in metrics]
+    rows = [_metric(run, loaded, both) for run, loaded, both in chosen]
+    rows.sort(key=lambda r: (r.agreement.rate is None, -(r.agreement.rate or 0.0), r.metric))
+    every = [p for _, loaded, _ in chosen for p in loaded.comparisons]
+    excluded: Counter[str] = Counter()
+    for _, loaded, _ in chosen:
+        excluded.update(loaded.excluded)
+    overall = agreement(every, dict(excluded), policy) if chosen else None
+    return Dashboard(
+        datasets=names, dataset=dataset, criteria=sorted(crits),
+        criterion=crit.name if crit else None, policy=policy,
+        pairwise=bool(crit and crit.scale.kind == "pairwise"),
+        comparisons=overall.n if overall else 0,
+        annotations=sum(len(v) for v in labels.values()),
+        contributing=_contributing([loaded for _, loaded, _ in chosen]),
+        overall=overall, all_metrics=[run.judge for run, _, _ in per_metric], metrics=rows,
+        unplaced=unplaced)
 
 
-def _newest_run_dataset(s: Session) -> str | None:
-    return s.scalar(select(m.Dataset.name).join(m.Run, m.Run.dataset_id == m.Dataset.id)
-                    .order_by(m.Run.created_at.desc()).limit(1))
+def _default_tab(crits: dict[str, CriterionRecord]) -> CriterionRecord | None:
+    """The tab shown first: the criterion the rule picks without a judge, else the first."""
+    try:
+        name = choose_criterion(None, None, list(crits))
+    except CriterionChoiceError:
+        name = sorted(crits)[0]
+    return crits.get(name or "")
 
 
-def _metric_comparisons(s: Session, ds: m.Dataset, crit: m.Criterion | None,
-                        crits: list[m.Criterion]) -> list[tuple[str, m.Run, list[Comparison]]]:
-    """Each judge's newest run on the dataset (completed ones preferred) and its comparisons."""
-    runs = s.scalars(select(m.Run).where(m.Run.dataset_id == ds.id)
-                     .order_by((m.Run.status == "completed").desc(), m.Run.created_at.desc(),
-                               m.Run.id.desc()))
-    out: list[tuple[str, m.Run, list[Comparison]]] = []
-    seen: set[int] = set()
-    humans = human_sides(s, ds.id, crit.id, scale_of(crit)) if crit is not None else None
-    for run in runs:
-        judge = run.judge_version.judge
-        if judge.id in seen or crit is None:
+def _newest_runs(runs: list[RunRecord], crit: CriterionRecord | None, labeled: list[str]
+                 ) -> tuple[list[RunRecord], list[str]]:
+    """Each judge's newest run (completed preferred) judging `crit`; and the judges whose
+    criterion the rule cannot choose."""
+    newest: dict[int, RunRecord] = {}
+    for run in sorted(runs, key=lambda r: (r.status == "completed", r.id)):
+        newest[run.judge_id] = run
+    placed, unplaced = [], []
+    for run in newest.values():
+        try:
+            name = choose_criterion(None, run.judge_criterion, labeled)
+        except CriterionChoiceError:
+            unplaced.append(run.judge)
             continue
-        seen.add(judge.id)
-        target = judge_criterion(s, judge, crits)
-        if target is not None and target.id == crit.id:
-            out.append((judge.name, run, run_comparisons(s, run, crit, humans)))
-    return out
+        if crit is not None and name == crit.name:
+            placed.append(run)
+    return placed, sorted(unplaced)
 
 
-def _metric(name: str, run: m.Run, comps: list[Comparison]) -> MetricAlignment:
-    compared = [c for c in comps if c.compared and c.human is not None and not c.pairwise]
-    breakdown: dict[str, Counter[str]] = {k: Counter() for k in ("tp", "fn", "tn", "fp")}
-    for c in compared:
-        assert c.human is not None
-        cell = ("t" if c.aligned else "f") + ("p" if c.judge_pass else "n")
-        breakdown[cell].update(_annotation_name(v) for v in c.human.annotations or [c.human.value])
+def _metric(run: RunRecord, loaded: RunComparisons, both: dict[str, Any]) -> MetricAlignment:
+    other = next((both[p] for p in both if p not in (loaded.policy, "differ")), None)
+    figures = agreement(loaded.comparisons, loaded.excluded, loaded.policy,
+                        other if both["differ"] else None)
+    breakdown: dict[str, Counter[str]] = {}
+    hp = hf = jp = jf = 0
+    for item in loaded.items:
+        for pair in item.compared:
+            cell = cell_of(pair)
+            names = _annotations(item, pair.annotator, loaded.policy)
+            breakdown.setdefault(cell, Counter()).update(names)
+            if pair.human_scale.kind != "pairwise":
+                hp, hf = hp + bool(pair.human_pass()), hf + (not pair.human_pass())
+                jp, jf = jp + bool(pair.judge_pass()), jf + (not pair.judge_pass())
+    if not loaded.human_scale or loaded.human_scale.kind != "pairwise":
+        for cell in ("tp", "fn", "tn", "fp"):
+            breakdown.setdefault(cell, Counter())
     return MetricAlignment(
-        metric=name, run_id=run.id, version=run.judge_version.version,
-        agreement=agreement(comps),
-        human_pass=sum(bool(c.human and c.human.passed) for c in compared),
-        human_fail=sum(not (c.human and c.human.passed) for c in compared),
-        judge_pass=sum(bool(c.judge_pass) for c in compared),
-        judge_fail=sum(not c.judge_pass for c in compared),
+        metric=run.judge, run_id=run.id, version=run.version, agreement=figures,
+        human_pass=hp, human_fail=hf, judge_pass=jp, judge_fail=jf,
         breakdown={k: dict(v.most_common()) for k, v in breakdown.items()})
 
 
-def _annotation_name(value: Any) -> str:
+def _annotations(item: ItemComparison, annotator: str, policy: Policy) -> list[str]:
+    """The raw annotation values behind one pair: its own label (per_label), or every label
+    of the item (consensus)."""
+    if policy == "per_label":
+        own = [r for r in item.ratings if r.annotator == annotator]
+        return [annotation_name(r.value) for r in own[:1]]
+    return [annotation_name(r.value) for r in item.ratings if not r.resolved] or [
+        annotation_name(r.value) for r in item.ratings]
+
+
+def annotation_name(value: Any) -> str:
+    """How an annotation value reads in a breakdown ("thumbs up", "4", "pass")."""
     if value in ("up", "down"):
         return f"thumbs {value}"
     if isinstance(value, int | float) and not isinstance(value, bool):
@@ -135,14 +185,15 @@ def _annotation_name(value: Any) -> str:
     return str(value)
 
 
-def _annotations(s: Session, ds: m.Dataset, crit: m.Criterion | None,
-                 items: set[int] | None) -> int:
-    if crit is None:
-        return 0
-    query = (select(func.count()).select_from(m.Label).join(m.Item, m.Item.id == m.Label.item_id)
-             .where(m.Item.dataset_id == ds.id, m.Label.criterion_id == crit.id))
-    if items is not None:
-        if not items:
-            return 0
-        query = query.where(m.Label.item_id.in_(items))
-    return s.scalar(query) or 0
+def _contributing(runs: list[RunComparisons]) -> int:
+    """Labels behind at least one compared pair of the chosen metrics."""
+    used: set[tuple[int, str]] = set()
+    for loaded in runs:
+        for item in loaded.items:
+            if not item.compared:
+                continue
+            if loaded.policy == "per_label":
+                used.update((item.key.id, p.annotator) for p in item.compared)
+            else:
+                used.update((item.key.id, r.annotator) for r in item.ratings)
+    return len(used)

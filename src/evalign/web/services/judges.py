@@ -14,8 +14,8 @@ from evalign.errors import ConfigError
 from evalign.judges import Judge
 from evalign.judges.serialize import spec_to_dict
 from evalign.scores import ScoreConfig
+from evalign.stats.comparison import verdict_pass
 from evalign.store import Store, repo_judges
-from evalign.web.services.comparisons import judge_pass
 from evalign.web.services.overview import JudgeSummary, RunSummary, list_judges, list_runs
 
 
@@ -168,4 +168,4 @@ def score_online(store: Store, name: str, request: ScoreRequest, *, max_batch: i
 
 def _passed(scale: ScoreConfig, value: Any, p_pass: float | None,
             threshold: float | None) -> bool | None:
-    return None if value is None else judge_pass(scale, value, p_pass, threshold)
+    return None if value is None else verdict_pass(scale, value, p_pass, threshold)

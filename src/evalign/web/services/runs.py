@@ -1,7 +1,8 @@
 """The benchmark run page: header stats, the filtered item table, discrepancies, versions.
 
-Scores on the page are on 0–100 (the benchmarking seed's normalization); a discrepancy is a gap
-of 20 or more, or a pass/fail disagreement where a side has no score.
+Every figure comes from the read model (`evalign.comparisons`) under the page's policy, so it
+is the figure `evalign report RUN` prints for that policy. Scores are on 0–100 (the
+benchmarking seed's normalization); a discrepancy is a gap of 20 or more, or a pairwise miss.
 """
 
 from __future__ import annotations
@@ -9,30 +10,45 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import select
+from pydantic import BaseModel, field_validator
 from sqlalchemy.orm import Session
 
-from evalign.store import Store
-from evalign.store import models as m
-from evalign.store.repo_criteria import scale_of
-from evalign.store.repo_runs import get_run
-from evalign.web.services.agreement import Agreement, agreement
-from evalign.web.services.comparisons import (
-    Comparison,
-    Human,
-    human_sides,
-    judge_criterion,
-    run_comparisons,
+from evalign.comparisons import (
+    HumanSide,
+    ItemComparison,
+    Policy,
+    RunComparisons,
+    RunData,
+    compare,
+    consensus,
+    read_labels,
+    read_run_data,
+    resolve_criterion,
 )
-from evalign.web.services.criteria import dataset_criteria
+from evalign.errors import CriterionChoiceError
+from evalign.items import Item
+from evalign.stats import Comparison
+from evalign.store import Store
+from evalign.store.repo_comparisons import (
+    RunRecord,
+    dataset_runs,
+    item_keys,
+    items_by_id,
+    labeled_criteria,
+    run_record,
+)
+from evalign.web.services.agreement import Agreement, run_agreement
 from evalign.web.services.records import Page
 
 PER_PAGE = 50
+CELLS = ("tp", "fn", "tn", "fp")
 
 
 class RunFilters(BaseModel):
-    """The item table's filters."""
+    """The item table's filters, and the policy and criterion of the page's figures.
+
+    A number box left empty arrives as "" and means no bound.
+    """
 
     discrepancy: bool = False
     human: str = ""  # "" | completed | pending
@@ -41,6 +57,17 @@ class RunFilters(BaseModel):
     human_max: float | None = None
     eval_min: float | None = None
     eval_max: float | None = None
+    cell: str = ""
+    """A confusion cell (tp, fn, tn, fp) or, on a pairwise scale, `hXjY` (human chose X, the
+    judge Y; 0 is a tie): items with a comparison in that cell."""
+    policy: Policy = "per_label"
+    criterion: str | None = None
+
+    @field_validator("human_min", "human_max", "eval_min", "eval_max", "criterion",
+                     mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 class RunHeader(BaseModel):
@@ -63,20 +90,29 @@ class RunHeader(BaseModel):
 
 
 class RunStats(BaseModel):
-    """Header figures: shares of items, each over all items unless said otherwise."""
+    """Header figures: shares of items, and the comparisons' agreement under the policy."""
 
     total: int
     human_reviewed: float | None
     evaluated: float | None
     errors: int
     aligned: float | None
-    """Share of compared items whose pass/fail agree."""
+    """Agreement: share of comparisons whose pass/fail (or pairwise choice) agree."""
     discrepancies: float | None
-    """Share of compared items with a discrepancy."""
+    """Share of comparisons with a discrepancy."""
     eval_higher: int
     human_higher: int
     equal: int
     agreement: Agreement
+
+
+class Rating(BaseModel):
+    """One annotator's label on the item, with its 0–100 score."""
+
+    annotator: str
+    value: Any
+    score: float | None
+    resolved: bool = False
 
 
 class RunRow(BaseModel):
@@ -87,10 +123,14 @@ class RunRow(BaseModel):
     position: int
     inputs: dict[str, Any]
     output: str | None
+    output_2: str | None = None
     human_value: Any = None
+    """The item's consensus value (None when tied or unlabeled)."""
     human_score: float | None = None
     human_reasoning: str = ""
     annotations: int = 0
+    ratings: list[Rating] = []
+    tied: bool = False
     eval_value: Any = None
     eval_score: float | None = None
     eval_reasoning: str = ""
@@ -120,6 +160,9 @@ class RunPage(BaseModel):
     run: RunHeader
     stats: RunStats
     filters: RunFilters
+    criteria: list[str]
+    criterion_note: str | None = None
+    """Why no criterion is compared (several labeled, none chosen), when so."""
     page: Page
     rows: list[RunRow]
     versions: list[VersionRow]
@@ -130,75 +173,86 @@ def run_page(store: Store, run_id: int, filters: RunFilters | None = None, page:
     """The run page of `run_id`.
 
     Raises:
-        NotFoundError: no such run.
+        NotFoundError: no such run, or no criterion of the name asked for.
     """
     filters = filters or RunFilters()
     with store.session() as s:
-        run = get_run(s, run_id)
-        criterion = _criterion(s, run)
-        humans = _humans(s, run, criterion)
-        comps = run_comparisons(s, run, criterion, humans)
-        chosen = [c for c in comps if _keep(c, filters)]
+        run = run_record(s, run_id)
+        criteria = [c.name for c in labeled_criteria(s, run.dataset_id)]
+        note = None
+        try:
+            crit = resolve_criterion(s, run.dataset_id, filters.criterion, run.judge_criterion)
+        except CriterionChoiceError as exc:
+            crit, note = None, str(exc)
+        labels, keys = read_labels(s, run.dataset_id, crit), item_keys(s, run.dataset_id)
+        data = read_run_data(s, run, crit, labels=labels, keys=keys)
+        loaded = compare(data, filters.policy)
+        chosen = [i for i in loaded.items if _keep(i, filters, loaded)]
         page = max(1, min(page, -(-len(chosen) // per_page) or 1))
         window = chosen[(page - 1) * per_page: page * per_page]
-        return RunPage(run=_header(run, criterion), stats=run_stats(comps), filters=filters,
-                       page=Page(page=page, per_page=per_page, total=len(chosen)),
-                       rows=_rows(s, window), versions=versions(s, run, humans, comps))
+        records = items_by_id(s, [i.key.id for i in window])
+        rows = [_row(loaded, i, records[i.key.id]) for i in window]
+        history = versions(s, run, data, loaded)
+    return RunPage(run=_header(run, loaded.criterion), stats=run_stats(loaded, data),
+                   filters=filters, criteria=criteria, criterion_note=note,
+                   page=Page(page=page, per_page=per_page, total=len(chosen)), rows=rows,
+                   versions=history)
 
 
-def _humans(s: Session, run: m.Run, criterion: m.Criterion | None) -> dict[int, Human] | None:
-    """The run's human sides, read once for the page and its version history."""
-    if criterion is None:
-        return None
-    return human_sides(s, run.dataset_id, criterion.id, scale_of(criterion))
+def _header(run: RunRecord, criterion: str | None) -> RunHeader:
+    return RunHeader(id=run.id, judge=run.judge, version=run.version,
+                     judge_kind=run.version_kind, dataset=run.dataset, criterion=criterion,
+                     status=run.status, model=run.model, error=run.error,
+                     counters=run.counters, parent_run_id=run.parent_run_id,
+                     created_at=run.created_at, started_at=run.started_at,
+                     finished_at=run.finished_at)
 
 
-def _criterion(s: Session, run: m.Run) -> m.Criterion | None:
-    crits = dataset_criteria(s, run.dataset)
-    return judge_criterion(s, run.judge_version.judge, crits)
-
-
-def _header(run: m.Run, criterion: m.Criterion | None) -> RunHeader:
-    version = run.judge_version
-    return RunHeader(id=run.id, judge=version.judge.name, version=version.version,
-                     judge_kind=version.kind, dataset=run.dataset.name,
-                     criterion=criterion.name if criterion else None, status=run.status,
-                     model=run.model, error=run.error, counters=run.counters or {},
-                     parent_run_id=run.parent_run_id, created_at=run.created_at,
-                     started_at=run.started_at, finished_at=run.finished_at)
-
-
-def run_stats(comps: list[Comparison]) -> RunStats:
+def run_stats(loaded: RunComparisons, data: RunData) -> RunStats:
     """Header figures and the discrepancy breakdown of a run's comparisons."""
-    total = len(comps)
-    compared = [c for c in comps if c.compared]
-    deltas = [c.delta for c in compared if c.delta is not None]
+    total = len(loaded.items)
+    compared = [p for i in loaded.items for p in i.compared]
+    deltas = [d for d in (p.delta_100() for p in compared) if d is not None]
+    figures = run_agreement(loaded, data)
     return RunStats(
-        total=total, human_reviewed=_share(sum(c.human is not None for c in comps), total),
-        evaluated=_share(sum(c.evaluated for c in comps), total),
-        errors=sum(c.judge_error is not None for c in comps),
-        aligned=_share(sum(bool(c.aligned) for c in compared), len(compared)),
-        discrepancies=_share(sum(c.discrepancy for c in compared), len(compared)),
+        total=total, human_reviewed=_share(sum(i.labeled for i in loaded.items), total),
+        evaluated=_share(sum(i.verdict is not None for i in loaded.items), total),
+        errors=sum(i.verdict is not None and i.verdict.error is not None for i in loaded.items),
+        aligned=figures.rate, discrepancies=_share(sum(p.discrepancy() for p in compared),
+                                                   len(compared)),
         eval_higher=sum(d >= 1 for d in deltas), human_higher=sum(d <= -1 for d in deltas),
-        equal=sum(abs(d) < 1 for d in deltas), agreement=agreement(comps))
+        equal=sum(abs(d) < 1 for d in deltas), agreement=figures)
 
 
 def _share(k: int, n: int) -> float | None:
     return k / n if n else None
 
 
-def _keep(c: Comparison, f: RunFilters) -> bool:
-    if f.discrepancy and not (c.compared and c.discrepancy):
+def cell_of(pair: Comparison) -> str:
+    """The confusion cell of a compared pair: tp/fn/tn/fp, or `hXjY` on a pairwise scale."""
+    if pair.human_scale.kind == "pairwise":
+        return f"h{int(float(pair.human))}j{int(float(pair.judge or 0))}"
+    human, judge = pair.human_pass(), pair.judge_pass()
+    return ("t" if human == judge else "f") + ("p" if judge else "n")
+
+
+def _keep(item: ItemComparison, f: RunFilters, loaded: RunComparisons) -> bool:
+    if f.discrepancy and not item.discrepancy:
         return False
-    if f.human and (c.human is not None) != (f.human == "completed"):
+    if f.cell and not any(cell_of(p) == f.cell for p in item.compared):
         return False
-    if f.eval == "error" and c.judge_error is None:
+    if f.human and item.labeled != (f.human == "completed"):
         return False
-    if f.eval in ("completed", "pending") and c.evaluated != (f.eval == "completed"):
+    verdict = item.verdict
+    if f.eval == "error" and (verdict is None or verdict.error is None):
         return False
-    human = c.human.score if c.human else None
-    return _within(human, f.human_min, f.human_max) and _within(c.judge_score, f.eval_min,
-                                                                 f.eval_max)
+    if f.eval in ("completed", "pending") and (verdict is not None) != (f.eval == "completed"):
+        return False
+    if (f.human_min, f.human_max) != (None, None):
+        side = _consensus_side(item, loaded)
+        if not _within(_score(loaded, side), f.human_min, f.human_max):
+            return False
+    return _within(_judge_score(loaded, item), f.eval_min, f.eval_max)
 
 
 def _within(value: float | None, low: float | None, high: float | None) -> bool:
@@ -209,47 +263,73 @@ def _within(value: float | None, low: float | None, high: float | None) -> bool:
     return (low is None or value >= low) and (high is None or value <= high)
 
 
-def _rows(s: Session, window: list[Comparison]) -> list[RunRow]:
-    items = {i.id: i for i in s.scalars(select(m.Item).where(
-        m.Item.id.in_([c.item_id for c in window])))}
-    return [_row(items[c.item_id], c) for c in window]
+def _consensus_side(item: ItemComparison, loaded: RunComparisons) -> HumanSide | None:
+    """What the row shows as the human side: the consensus (None when tied or unlabeled)."""
+    if not item.ratings or loaded.human_scale is None:
+        return None
+    return consensus([r for r in item.ratings if r.resolved] or item.ratings,
+                     loaded.human_scale)
 
 
-def _row(item: m.Item, c: Comparison) -> RunRow:
-    human = c.human
-    failed = [str(ch.get("question", ch)) for ch in c.checks
+def _score(loaded: RunComparisons, side: HumanSide | None) -> float | None:
+    if side is None or loaded.human_scale is None:
+        return None
+    return _to_100(loaded.human_scale, side.value)
+
+
+def _judge_score(loaded: RunComparisons, item: ItemComparison) -> float | None:
+    if item.verdict is None or item.verdict.value is None:
+        return None
+    return _to_100(loaded.judge_scale, item.verdict.value)
+
+
+def _to_100(scale: Any, value: Any) -> float | None:
+    try:
+        found = scale.to_100(value)
+    except (ValueError, TypeError):
+        return None
+    return None if found is None else float(found)
+
+
+def _row(loaded: RunComparisons, item: ItemComparison, record: Item) -> RunRow:
+    scale = loaded.human_scale
+    side = _consensus_side(item, loaded)
+    verdict = item.verdict
+    failed = [str(ch.get("question", ch)) for ch in (verdict.checks if verdict else [])
               if isinstance(ch, dict) and ch.get("passed") is False]
     return RunRow(
-        item_id=item.id, external_id=item.external_id, position=item.position,
-        inputs=item.inputs or {}, output=item.output,
-        human_value=human.value if human else None, human_score=human.score if human else None,
-        human_reasoning=human.reasoning if human else "",
-        annotations=len(human.annotations) if human else 0, eval_value=c.judge_value,
-        eval_score=c.judge_score, eval_reasoning=c.judge_reasoning, eval_error=c.judge_error,
-        p_pass=c.p_pass, failed_checks=failed, evaluated=c.evaluated, aligned=c.aligned,
-        discrepancy=c.compared and c.discrepancy)
+        item_id=item.key.id, external_id=item.key.external_id, position=item.key.position,
+        inputs=record.inputs, output=record.output, output_2=record.output_2,
+        human_value=side.value if side else None, human_score=_score(loaded, side),
+        human_reasoning=side.reasoning if side else "",
+        annotations=len(item.ratings) + item.unreadable,
+        ratings=[Rating(annotator=r.annotator, value=r.value, resolved=r.resolved,
+                        score=_to_100(scale, r.value) if scale else None)
+                 for r in item.ratings],
+        tied=bool(item.ratings) and side is None,
+        eval_value=None if verdict is None else (
+            verdict.value if verdict.value is not None else verdict.raw),
+        eval_score=_judge_score(loaded, item),
+        eval_reasoning=verdict.reasoning if verdict else "",
+        eval_error=verdict.error if verdict else None,
+        p_pass=verdict.p_pass if verdict else None, failed_checks=failed,
+        evaluated=verdict is not None, aligned=item.aligned, discrepancy=item.discrepancy)
 
 
-def versions(s: Session, run: m.Run, humans: dict[int, Human] | None = None,
-             comps: list[Comparison] | None = None) -> list[VersionRow]:
-    """Every run of this judge on this dataset, oldest first, with its aligned/discrepancy %.
-
-    Args:
-        humans: the dataset's human sides, when already read.
-        comps: `run`'s own comparisons, when already computed.
-    """
-    judge_id = run.judge_version.judge_id
-    others = s.scalars(select(m.Run).join(m.JudgeVersion,
-                                          m.JudgeVersion.id == m.Run.judge_version_id)
-                       .where(m.JudgeVersion.judge_id == judge_id,
-                              m.Run.dataset_id == run.dataset_id).order_by(m.Run.id))
-    criterion = _criterion(s, run)
+def versions(s: Session, run: RunRecord, data: RunData, loaded: RunComparisons
+             ) -> list[VersionRow]:
+    """Every run of this judge on this dataset, oldest first, with its agreement and
+    discrepancy share under the page's policy and criterion."""
     out = []
-    for other in others:
-        mine = comps if comps is not None and other.id == run.id else None
-        stats = run_stats(mine or run_comparisons(s, other, criterion, humans))
-        out.append(VersionRow(run_id=other.id, version=other.judge_version.version,
-                              status=other.status, aligned=stats.aligned,
-                              discrepancies=stats.discrepancies, n=stats.agreement.n,
-                              created_at=other.created_at))
+    for other in dataset_runs(s, run.dataset_id, judge_id=run.judge_id):
+        mine = loaded if other.id == run.id else compare(
+            read_run_data(s, other, data.criterion, labels=data.labels, keys=data.keys),
+            loaded.policy)
+        compared = [p for i in mine.items for p in i.compared]
+        aligned = sum(bool(p.aligned()) for p in compared)
+        out.append(VersionRow(run_id=other.id, version=other.version, status=other.status,
+                              aligned=_share(aligned, len(compared)),
+                              discrepancies=_share(sum(p.discrepancy() for p in compared),
+                                                   len(compared)),
+                              n=len(compared), created_at=other.created_at))
     return out
