@@ -25,7 +25,8 @@ DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
 def create(
     name: Annotated[str, typer.Argument(help="The new judge's name.")],
     prompt_file: Annotated[Path | None, typer.Option(
-        "--prompt-file", help="The prompt template; {field} names an item field.")] = None,
+        "--prompt-file", help="The prompt template; {field} or {{ field }} names an item "
+        "field ({{ inputs }}, {{ outputs }}, {{ expectations }} gather several).")] = None,
     code: Annotated[str | None, typer.Option(
         "--code", help="A code judge instead: module:function taking an item.")] = None,
     scale: Annotated[str, typer.Option(help="Output scale: pass_fail, stars, "
@@ -35,7 +36,8 @@ def create(
     criterion: Annotated[str | None, typer.Option(help="The criterion it judges.")] = None,
     param: ParamOption = None,
     dataset: Annotated[str | None, typer.Option(
-        help="Check up front that this dataset's items have every field the prompt names.")
+        help="Check up front that this dataset's items have every field the prompt names "
+             "(else refused, listing the fields there).")
     ] = None,
     description: Annotated[str, typer.Option(help="What the judge checks.")] = "",
     db: DbOption = None,
