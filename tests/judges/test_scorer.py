@@ -28,7 +28,8 @@ def test_constant_part_comes_first_and_item_part_last() -> None:
     system = one.messages[0]["content"]
     assert system.index("Be strict.") < system.index("Example 1") < system.index("Answer format")
     assert one.messages[1]["content"].startswith("Judge this.\nQuestion: What is 2+2?")
-    assert one.choices == ("PASS", "FAIL") and one.json_schema is None
+    assert one.choices == ("PASS", "FAIL") and one.json_schema is not None
+    assert one.choices_key == "verdict"  # p_pass at the verdict, after the reasoning
     stars = build_request(spec.model_copy(update={"scale": ScoreConfig.parse("stars")}), ITEM)
     assert stars.choices is None and stars.json_schema is not None
 

@@ -1,8 +1,10 @@
 """A tiny OpenAI-compatible HTTP server on 127.0.0.1 whose answers each test scripts.
 
 Each queued reply is (status, headers, body, delay_s); when the queue is empty it answers a
-plain completion. Every request body is recorded, so tests can check what was sent and how
-many calls were made (the provider must not retry on its own).
+completion whose text is `answer(request body)` (default "PASS"). Every request body is
+recorded, so tests can check what was sent and how many calls were made (the provider must not
+retry on its own). Fields named in `refuse` (e.g. "response_format") are refused with an HTTP
+400 naming them, before any queued reply, as servers without structured output do.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -38,17 +41,17 @@ class FakeOpenAI:
         self.replies: deque[Reply] = deque()
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
+        self.refuse: set[str] = set()
+        self.answer: Callable[[dict[str, Any]], str] = lambda _body: "PASS"
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", 0))
-                outer.requests.append(json.loads(self.rfile.read(length) or b"{}"))
+                request = json.loads(self.rfile.read(length) or b"{}")
+                outer.requests.append(request)
                 outer.headers.append({k.lower(): v for k, v in self.headers.items()})
-                status, headers, body, delay = (
-                    outer.replies.popleft() if outer.replies
-                    else (200, {}, completion("PASS"), 0.0)
-                )
+                status, headers, body, delay = outer.next_reply(request)
                 time.sleep(delay)
                 data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 try:
@@ -70,6 +73,16 @@ class FakeOpenAI:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         daemon=True)
+
+    def next_reply(self, request: dict[str, Any]) -> Reply:
+        """The reply to `request`: a refusal, else the next queued reply, else an answer."""
+        refused = sorted(self.refuse & set(request))
+        if refused:
+            message = f"{', '.join(refused)} is not supported by this server"
+            return 400, {}, {"error": {"message": message, "type": "invalid_request_error"}}, 0.0
+        if self.replies:
+            return self.replies.popleft()
+        return 200, {}, completion(self.answer(request)), 0.0
 
     @property
     def base_url(self) -> str:

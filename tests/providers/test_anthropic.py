@@ -80,3 +80,34 @@ def test_error_mapping_without_retries_or_key(server: FakeOpenAI, status: int,
     assert len(server.requests) == 1
     if status == 429:
         assert info.value.retry_after == 3.0  # type: ignore[attr-defined]
+
+
+def test_refused_tool_falls_back_to_text_and_is_remembered(server: FakeOpenAI) -> None:
+    schema = {"type": "object", "properties": {"verdict": {"enum": ["PASS", "FAIL"]}}}
+    body = {"type": "error", "error": {"type": "invalid_request_error",
+                                        "message": "tools are not supported by this server"}}
+    server.reply(400, body)
+    server.reply(200, message([{"type": "text", "text": '{"verdict": "PASS"}'}]))
+    server.reply(200, message([{"type": "text", "text": '{"verdict": "FAIL"}'}]))
+    model = get_model("anthropic/claude-x", base_url=server.base_url.removesuffix("/v1"),
+                      api_key=KEY)
+    request = GenerateRequest(messages=ASK.messages, json_schema=schema)
+
+    async def twice() -> list[str]:
+        try:
+            return [(await model.generate(request)).text for _ in range(2)]
+        finally:
+            await model.aclose()
+
+    assert asyncio.run(twice()) == ['{"verdict": "PASS"}', '{"verdict": "FAIL"}']
+    assert ["tools" in sent for sent in server.requests] == [True, False, False]
+
+
+def test_prompt_too_long_is_a_context_length_error(server: FakeOpenAI) -> None:
+    body = {"type": "error", "error": {"type": "invalid_request_error",
+                                        "message": "prompt is too long: 250000 tokens > 200000"}}
+    server.reply(400, body)
+    with pytest.raises(ProviderError) as info:
+        call(server, GenerateRequest(messages=ASK.messages, json_schema={"type": "object"}))
+    assert info.value.kind == "context_length"
+    assert len(server.requests) == 1

@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from evalign.errors import ConfigError, ProviderError, RateLimitError, TransientError
+from evalign.errors import (
+    ConfigError,
+    ContextLengthError,
+    ProviderError,
+    RateLimitError,
+    TransientError,
+)
 from evalign.providers import GenerateRequest, get_model
 from evalign.providers.http_errors import retry_after
 from evalign.providers.openai import OpenAIModel
@@ -189,27 +195,32 @@ def test_logprobs_dropped_when_rejected(server: FakeOpenAI) -> None:
 
 def test_an_unrelated_400_keeps_features_on(server: FakeOpenAI) -> None:
     server.reply(400, {"error": {"message": "prompt is too long"}})
-    server.reply(400, {"error": {"message": "prompt is too long"}})
     server.reply(200, completion("{}"))
     m = model(server)
     request = GenerateRequest(messages=ASK.messages, json_schema={"type": "object"})
 
     async def twice() -> None:
-        with pytest.raises(ProviderError, match="too long"):
+        with pytest.raises(ContextLengthError, match="too long"):
             await m.generate(request)
         await m.generate(request)
         await m.aclose()
 
     asyncio.run(twice())
-    assert "response_format" not in server.requests[1]
-    assert "response_format" in server.requests[2]
+    assert len(server.requests) == 2  # a 400 that names no optional field is not asked twice
+    assert "response_format" in server.requests[1]
 
 
 def test_other_400_is_final(server: FakeOpenAI) -> None:
     server.reply(400, {"error": {"message": "context length exceeded"}})
-    with pytest.raises(ProviderError, match="context length exceeded"):
+    with pytest.raises(ContextLengthError, match="context length exceeded") as info:
         call(model(server))
+    assert info.value.kind == "context_length"
     assert len(server.requests) == 1
+    server.reply(400, {"error": {"message": "messages[0].role: invalid value 'robot'"}})
+    with pytest.raises(ProviderError, match="robot") as other:
+        call(model(server))
+    assert type(other.value) is ProviderError
+    assert len(server.requests) == 2
 
 
 @pytest.mark.parametrize(("headers", "expected"), [

@@ -66,13 +66,15 @@ def test_cache_never_crosses_prompts_or_params(store: Store, shared_datasets: Pa
     assert run_judge(store, "j@2", "eb", model="scripted/constant:pass").calls == 6
 
 
-def test_repeat_samples_each_item_without_cache(store: Store, shared_datasets: Path) -> None:
+def test_repeat_asks_every_sample_and_caches_each_apart(store: Store,
+                                                       shared_datasets: Path) -> None:
     add_evalsbench(store, shared_datasets, limit=5)
     add_judge(store, "hash", "scripted/hash")
     summary = run_judge(store, "hash", "eb", repeat=3)
     assert (summary.verdicts, summary.calls, summary.mean_flip_rate) == (15, 15, 0.0)
     again = run_judge(store, "hash", "eb", repeat=3)
-    assert (again.calls, again.cached) == (10, 5)  # only sample 0 may come from the cache
+    assert (again.calls, again.cached) == (0, 15)  # each sample has its own cache entry
+    assert run_judge(store, "hash", "eb").calls == 0  # sample 0 is a plain run's answer
 
     answers = iter(["PASS", "FAIL", "PASS"] * 5)
     flaky = ScriptedModel(lambda _request: next(answers))
@@ -88,10 +90,13 @@ def test_unparseable_answers_are_errors_with_raw_text(store: Store,
     add_evalsbench(store, shared_datasets, limit=4)
     add_judge(store, "vague", "scripted/constant:it depends")
     summary = run_judge(store, "vague", "eb")
-    assert (summary.status, summary.errors, summary.verdicts) == ("completed", 4, 4)
+    # A run whose judge never answered readably is not a completed measurement.
+    assert (summary.status, summary.errors, summary.verdicts) == ("failed", 4, 4)
+    assert summary.error is not None and summary.error.startswith("all 4 verdicts are errors")
+    assert summary.error_counts.common_raw == [("it depends", 4)]
     with store.session() as session:
         rows = session.scalars(sa.select(m.Verdict).where(m.Verdict.run_id == summary.run)).all()
-    assert {r.error_kind for r in rows} == {"unparseable"}
+    assert {r.error_kind for r in rows} <= {"unparseable", "unreadable"}
     assert all(r.value is None and r.raw == "it depends" and r.attempts == 2 for r in rows)
 
 

@@ -1,7 +1,13 @@
-"""CLI commands: run, runs list / show, cancel, generate."""
+"""CLI commands: run, runs list / show, cancel, generate.
+
+`evalign run` exits 3 when the share of verdicts that are errors passes `--max-error-rate`
+(default 0.05), after printing how many there are by cause: a run nobody looks at closely must
+not look like a clean measurement.
+"""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -26,6 +32,7 @@ from evalign.runner.summary import Progress as RunProgress
 from evalign.runner.summary import RunSummary
 
 runs_app = typer.Typer(help="List and inspect runs.", no_args_is_help=True)
+ERROR_RATE_EXIT = 3
 
 
 def run(
@@ -40,10 +47,16 @@ def run(
     resume: Annotated[int | None, typer.Option(help="Finish the run RUN instead.")] = None,
     code: Annotated[list[str] | None, typer.Option(
         "--code", help="Register a code judge NAME=module:function (repeatable).")] = None,
+    max_error_rate: Annotated[float, typer.Option(
+        help="Exit 3 when more than this share of verdicts are errors.", min=0.0, max=1.0)
+    ] = 0.05,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Run a judge over a dataset (or --resume a run), storing each verdict as it arrives."""
+    """Run a judge over a dataset (or --resume a run), storing each verdict as it arrives.
+
+    Exits 3 when the errors' share of the verdicts passes --max-error-rate.
+    """
     store = store_for(db)
     code_judges = CodeJudges.from_references(code)
     with _Bar(enabled=not as_json) as bar:
@@ -57,6 +70,11 @@ def run(
                                      repeat=repeat, use_cache=not no_cache,
                                      progress=bar.update, code_judges=code_judges)
     _print_summary(summary, as_json)
+    share = summary.error_share
+    if share is not None and share > max_error_rate:
+        err_console.print(f"[red]{summary.errors} of {summary.verdicts} verdicts are errors "
+                          f"({share:.0%}), more than --max-error-rate {max_error_rate:g}[/]")
+        raise typer.Exit(ERROR_RATE_EXIT)
 
 
 @runs_app.command("list")
@@ -69,11 +87,11 @@ def runs_list(dataset: Annotated[str | None, typer.Option(help="Only runs on thi
         print_json([s.to_dict() for s in found])
         return
     table = Table("run", "judge", "dataset", "model", "status", "verdicts", "errors", "calls",
-                  "wall s")
+                  "cost", "wall s")
     for s in found:
         table.add_row(str(s.run), escape(s.judge), escape(s.dataset), escape(s.model), s.status,
                       f"{s.verdicts}/{s.items * s.repeat}", str(s.errors), str(s.calls),
-                      f"{s.wall_s:.1f}")
+                      _cost(s.cost_usd), f"{s.wall_s:.1f}")
     console.print(table)
 
 
@@ -168,17 +186,56 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
         return
     calls = ("0 model calls (all cached)" if summary.calls == 0 and summary.cached
              else f"{summary.calls} model calls, {summary.cached} cached")
-    cost = "unknown" if summary.cost_usd is None else f"${summary.cost_usd:.4f}"
+    cost = _cost(summary.cost_usd)
     console.print(
         f"run [bold]{summary.run}[/] {summary.status}: {escape(summary.judge)} on "
         f"{escape(summary.dataset)} with {escape(summary.model)} — {summary.verdicts} verdicts "
         f"on {summary.items} items, {summary.errors} errors; {calls}; tokens "
         f"{summary.prompt_tokens} in / {summary.completion_tokens} out; cost {cost}; "
         f"{summary.wall_s:.1f}s")
+    if summary.cached and summary.cached_from is not None:
+        console.print(_cache_note(summary, summary.cached_from))
     if summary.mean_flip_rate is not None:
         console.print(f"mean flip rate over {summary.repeat} samples: {summary.mean_flip_rate:.3f}")
+    _print_errors(summary)
     if summary.error:
         console.print(f"[red]error:[/] {escape(summary.error)}")
+
+
+def _cost(usd: float | None) -> str:
+    """Dollars to the micro-dollar; `unknown` when a price is missing (never a made-up $0)."""
+    return "unknown" if usd is None else f"${usd:.6f}"
+
+
+def _cache_note(summary: RunSummary, span: tuple[str, str]) -> str:
+    which = "all" if summary.calls == 0 else f"{summary.cached} of {summary.verdicts}"
+    oldest, newest = (_when(t) for t in span)
+    when = f"at {oldest}" if oldest == newest else f"between {oldest} and {newest}"
+    source = escape(summary.endpoint or "this endpoint")
+    return (f"{which} verdicts from the answer cache: answers {escape(summary.model)} gave at "
+            f"{source}, cached {when} (--no-cache asks again)")
+
+
+def _when(iso: str) -> str:
+    """An ISO time as `YYYY-MM-DD HH:MM:SS UTC` (to the second)."""
+    try:
+        moment = datetime.fromisoformat(iso).astimezone(UTC)
+    except ValueError:
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _print_errors(summary: RunSummary) -> None:
+    counts = summary.error_counts
+    if not counts.errors:
+        return
+    what = "items" if summary.repeat == 1 else "verdicts"
+    console.print(f"[red]{counts.errors} of {counts.total} {what} have no verdict:[/]")
+    for label, n in counts.causes():
+        console.print(f"  {n} of {counts.total} {label}")
+    if counts.common_raw:
+        console.print("  commonest unreadable answers: " + ", ".join(
+            f"{escape(repr(raw))} ({n}x)" for raw, n in counts.common_raw))
 
 
 def register(app: typer.Typer) -> None:

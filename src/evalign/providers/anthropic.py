@@ -1,8 +1,11 @@
 """`anthropic/<model>`: the Anthropic Messages API (extra `[anthropic]`), imported lazily.
 
 System messages become the `system` parameter; a JSON schema is enforced by forcing one tool
-whose input is the schema (the answer text is that input as JSON). Anthropic gives no
-log-probabilities, so `choice_probs` stays None. SDK retries are off: the runner retries.
+whose input is the schema (the answer text is that input as JSON). An endpoint that refuses
+tools (an HTTP 400 naming them; some Messages-compatible servers do) is asked again without,
+and once that succeeds this provider object (one endpoint, one model) stops sending them.
+Anthropic gives no log-probabilities, so `choice_probs` stays None. SDK retries are off: the
+runner retries.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_MAX_TOKENS = 1024
+DEFAULT_BASE_URL = "https://api.anthropic.com"  # the SDK's own default
 _SAMPLING = frozenset({"temperature", "top_p", "top_k", "metadata"})
 
 
@@ -58,12 +62,14 @@ class AnthropicModel:
         self.model = f"anthropic/{name}"
         self.name = name
         self.base_url = base_url or os.environ.get("ANTHROPIC_BASE_URL") or None
+        self.endpoint = redact_url(self.base_url or DEFAULT_BASE_URL) or DEFAULT_BASE_URL
         self._key = api_key or os.environ.get("ANTHROPIC_API_KEY")
         if not self._key:
             raise ConfigError(f"{self.model}: set ANTHROPIC_API_KEY")
         self.timeout = timeout
         self.max_concurrency = max_concurrency
         self._client: LoopClient[Any] = LoopClient(self._new_client)
+        self._tools_ok = True
 
     def __repr__(self) -> str:
         return f"AnthropicModel(model={self.model!r}, base_url={redact_url(self.base_url)!r})"
@@ -72,8 +78,11 @@ class AnthropicModel:
         """Make one Messages API call."""
         import anthropic
 
+        kwargs = self._kwargs(request)
         try:
-            response = await self._client.get().messages.create(**self._kwargs(request))
+            response = await self._client.get().messages.create(**kwargs)
+        except anthropic.BadRequestError as exc:
+            response = await self._without_tools(kwargs, exc)
         except anthropic.APIError as exc:
             raise self._mapped(exc) from None
         usage = response.usage
@@ -83,6 +92,24 @@ class AnthropicModel:
             completion_tokens=usage.output_tokens,
             cached_prompt_tokens=getattr(usage, "cache_read_input_tokens", None) or 0,
         )
+
+    async def _without_tools(self, kwargs: dict[str, Any], exc: Exception) -> Any:
+        """Ask again in plain text when the endpoint refused the forced tool.
+
+        Tools are switched off for later calls only when the plain call then succeeds, so an
+        unrelated 400 (a too-long prompt) changes nothing.
+        """
+        import anthropic
+
+        if "tools" not in kwargs or "tool" not in str(getattr(exc, "message", exc)).lower():
+            raise self._mapped(exc) from None
+        plain = {k: v for k, v in kwargs.items() if k not in ("tools", "tool_choice")}
+        try:
+            response = await self._client.get().messages.create(**plain)
+        except anthropic.APIError as again:
+            raise self._mapped(again) from None
+        self._tools_ok = False
+        return response
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
@@ -117,7 +144,7 @@ class AnthropicModel:
             kwargs["stop_sequences"] = [stop] if isinstance(stop, str) else list(stop)
         if system:
             kwargs["system"] = system
-        if request.json_schema is not None:
+        if request.json_schema is not None and self._tools_ok:
             kwargs["tools"] = [{"name": "answer", "description": "Give the answer.",
                                 "input_schema": dict(request.json_schema)}]
             kwargs["tool_choice"] = {"type": "tool", "name": "answer"}

@@ -21,10 +21,16 @@ class GenerateRequest:
         messages: OpenAI-style chat messages. The constant part of a judge prompt comes first
             so that providers with a prefix cache (the local model) reuse it across items.
         params: sampling parameters (temperature, max_tokens, seed, ...).
-        json_schema: a JSON schema the answer must follow, where the provider can enforce it.
-        choices: when set, the caller wants the probability of each of these strings as the
-            *first* generated token (e.g. ("PASS", "FAIL")); providers that expose
+        json_schema: a JSON schema the answer must follow, where the provider can enforce it
+            (OpenAI-compatible `response_format`, a forced tool on Anthropic, a grammar on the
+            local model). Providers whose endpoint refuses it answer in plain text instead and
+            remember that for the endpoint.
+        choices: when set, the caller wants the probability of each of these strings at the
+            verdict position (e.g. ("PASS", "FAIL")); providers that expose
             log-probabilities fill `GenerateResult.choice_probs`.
+        choices_key: where the verdict position is. None: the *first* generated token. A JSON
+            key (e.g. "verdict"): the first token of that key's value in a JSON answer, so a
+            judge can write its reasoning before its verdict and still give p_pass.
         context: the item's fields, for the scripted provider only; never sent to a model.
     """
 
@@ -32,6 +38,7 @@ class GenerateRequest:
     params: Mapping[str, Any] = field(default_factory=dict)
     json_schema: Mapping[str, Any] | None = None
     choices: tuple[str, ...] | None = None
+    choices_key: str | None = None
     context: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -65,6 +72,10 @@ class ModelAPI(Protocol):
     max_concurrency: int
     """Default in-flight calls: 32 for remote providers, 1 for in-process models."""
 
+    # Optional: `endpoint: str`, what serves the model (a base URL without credentials, a model
+    # file's sha256, a script). Two servers can serve different models under one name, so the
+    # answer cache keys on it; read it through `endpoint_of`.
+
     async def generate(self, request: GenerateRequest) -> GenerateResult:
         """Make one call; raise an `evalign.errors.ProviderError` subclass on failure."""
         ...
@@ -72,3 +83,16 @@ class ModelAPI(Protocol):
     async def aclose(self) -> None:
         """Release connections or model memory."""
         ...
+
+
+def endpoint_of(model: ModelAPI) -> str:
+    """What serves `model`: its `endpoint` attribute, else its class's dotted name.
+
+    A provider without the attribute (a test double, a user's own class) is identified by its
+    class, so its answers never share cache entries with another provider's.
+    """
+    endpoint = getattr(model, "endpoint", None)
+    if isinstance(endpoint, str) and endpoint:
+        return endpoint
+    cls = type(model)
+    return f"{cls.__module__}.{cls.__qualname__}"

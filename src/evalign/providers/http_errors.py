@@ -7,17 +7,28 @@ server says) and gives up on any other `ProviderError`, so this mapping decides 
 from __future__ import annotations
 
 import email.utils
+import re
 import time
 from collections.abc import Mapping
 
-from evalign.errors import ProviderError, RateLimitError, TransientError
+from evalign.errors import ContextLengthError, ProviderError, RateLimitError, TransientError
+
+# How OpenAI, vLLM, llama.cpp server, Anthropic and others say a prompt does not fit.
+_CONTEXT = re.compile(
+    r"context[ _-]?(?:length|window)|maximum context|prompt is too long|input is too long|"
+    r"too many (?:input )?tokens|exceeds? the (?:model'?s? )?(?:maximum|max|context)",
+    re.IGNORECASE,
+)
 
 
 def from_status(message: str, status: int, headers: Mapping[str, str]) -> ProviderError:
     """The error for an HTTP error status: 429 is a rate limit, 408 and 5xx are transient.
 
-    5xx includes Anthropic's 529 "overloaded"; any other 4xx will fail again unchanged.
+    5xx includes Anthropic's 529 "overloaded"; a 400/413/422 that says the prompt is too long
+    is a `ContextLengthError`; any other 4xx will fail again unchanged.
     """
+    if status in (400, 413, 422) and _CONTEXT.search(message):
+        return ContextLengthError(message)
     if status == 429:
         return RateLimitError(message, retry_after=retry_after(headers))
     if status >= 500 or status == 408:

@@ -19,6 +19,7 @@ from evalign.providers.openai import (
     map_error,
     response_format,
 )
+from evalign.providers.scrub import redact_url
 
 
 class LiteLLMModel:
@@ -50,6 +51,9 @@ class LiteLLMModel:
         self.timeout = timeout
         self.max_concurrency = max_concurrency
         self._options = options
+        # LiteLLM picks the server from the model string unless an api_base is given.
+        base = options.get("api_base") or options.get("base_url")
+        self.endpoint = (redact_url(str(base)) if base else None) or f"litellm:{name}"
         self._secrets = [str(v) for k, v in options.items() if "key" in k.lower()]
 
     def __repr__(self) -> str:

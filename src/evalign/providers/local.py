@@ -8,7 +8,8 @@ per provider object, and one `Llama` holds one KV cache, so calls are serialized
 Prefix cache: the tokens of the previous call stay in the KV cache and only the new suffix of
 the next prompt is evaluated, so a judge whose constant instructions come first pays for them
 once. Choice probabilities are read from the logits of the position that produced the verdict
-token, without `logits_all` (which costs ~0.6 GB). Greedy decoding (temperature 0, the
+token (the first generated token, or with `choices_key` the first token of that JSON key's
+value), without `logits_all` (which costs ~0.6 GB). Greedy decoding (temperature 0, the
 default) runs through `greedy`, which checks a JSON-schema grammar one token at a time;
 sampling goes through `Llama.generate`.
 """
@@ -21,13 +22,20 @@ import math
 import os
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalign import modelfiles
-from evalign.errors import ConfigError, MissingExtraError, ModelFileError, ProviderError
+from evalign.errors import (
+    ConfigError,
+    ContextLengthError,
+    MissingExtraError,
+    ModelFileError,
+    ProviderError,
+)
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.providers.chat_template import ChatTemplate
-from evalign.providers.choices import normalize
+from evalign.providers.choices import ValueSpot, normalize
 
 if TYPE_CHECKING:
     from evalign.providers.greedy import LazyGrammar
@@ -70,6 +78,19 @@ class LocalModel:
         self._template: ChatTemplate | None = None
         self._lock = threading.Lock()
         self._grammars: dict[str, Any] = {}
+        self._endpoint: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        """`sha256:<hex>` of the model file (hashing a path's file on first use)."""
+        if self._endpoint is None:
+            if self.name.endswith(".gguf"):
+                file = Path(self.name).expanduser()
+                digest = modelfiles.sha256_of(file) if file.is_file() else f"missing {file}"
+            else:
+                digest = modelfiles.get(self.name).sha256
+            self._endpoint = f"sha256:{digest}"
+        return self._endpoint
 
     def __repr__(self) -> str:
         return f"LocalModel(model={self.model!r}, loaded={self._llama is not None})"
@@ -109,7 +130,7 @@ class LocalModel:
             tokens = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
             max_tokens = int(request.params.get("max_tokens", DEFAULT_MAX_TOKENS))
             if len(tokens) + max_tokens > self.n_ctx:
-                raise ProviderError(
+                raise ContextLengthError(
                     f"{self.model}: prompt of {len(tokens)} tokens plus max_tokens={max_tokens} "
                     f"exceeds the context window of {self.n_ctx} "
                     "(raise n_ctx or shorten the prompt)"
@@ -161,11 +182,16 @@ class LocalModel:
         cached, stream = self._stream(llama, tokens, params, grammar, lazy)
         out: list[int] = []
         probs: dict[str, float] | None = None
+        spot = ValueSpot(request.choices_key) if request.choices_key else None
         try:
             for token in stream:
                 if _is_end(llama, token) or cancelled.is_set():
                     break
-                if probs is None and token in wanted:
+                if spot is None:
+                    at_verdict = probs is None
+                else:
+                    at_verdict = not spot.found and spot.feed(_piece(llama, token))
+                if at_verdict and token in wanted:
                     # The logits that produced this token are still the context's last row.
                     probs = _probs_at_last(llama, choice_ids)
                 out.append(token)
@@ -200,7 +226,8 @@ class LocalModel:
     def _grammar(self, schema: Mapping[str, Any] | None) -> Any:
         if schema is None:
             return None
-        key = json.dumps(schema, sort_keys=True)
+        # Not sorted: the grammar writes properties in the schema's order (reasoning first).
+        key = json.dumps(schema)
         if key not in self._grammars:
             from llama_cpp.llama_grammar import LlamaGrammar
 
@@ -249,7 +276,9 @@ def _choice_token_ids(llama: Any, choices: Sequence[str]) -> dict[str, set[int]]
     """
     ids: dict[str, set[int]] = {}
     for choice in choices:
-        variants = {choice, choice.strip(), " " + choice.strip()}
+        bare = choice.strip()
+        # With a JSON answer the value may start with its quote in one token (`"PASS`).
+        variants = {choice, bare, " " + bare, '"' + bare, ' "' + bare}
         ids[choice] = {
             toks[0]
             for v in variants
@@ -269,6 +298,11 @@ def _probs_at_last(llama: Any, choice_ids: Mapping[str, set[int]]) -> dict[str, 
         return None
     top = max(flat)  # subtract the max so exp() cannot overflow
     return normalize({c: sum(math.exp(v - top) for v in vs) for c, vs in logits.items()})
+
+
+def _piece(llama: Any, token: int) -> str:
+    """One token's text (a partial UTF-8 character reads as nothing)."""
+    return str(llama.detokenize([token]).decode("utf-8", errors="ignore"))
 
 
 def _is_end(llama: Any, token: int) -> bool:

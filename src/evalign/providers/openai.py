@@ -5,6 +5,12 @@ The SDK's own retries are off: the runner owns retries and needs to see every fa
 onto `evalign.errors` (429 -> RateLimitError with Retry-After, 5xx / timeouts / connection
 errors -> TransientError, anything else -> ProviderError). The API key is read from the
 environment (or given once), handed to the SDK and never kept in reprs or error messages.
+
+Structured output: a request with a JSON schema is sent with `response_format` (strict
+`json_schema`). An endpoint that refuses it (HTTP 400 naming response_format / json_schema /
+an unsupported parameter) is asked again in plain text, and once the plain call succeeds this
+provider object, which is bound to one endpoint and one model, stops sending it; the same
+for `logprobs`. The runner holds one provider object per run, so the memory lasts that run.
 """
 
 from __future__ import annotations
@@ -18,13 +24,20 @@ from openai.types.chat import ChatCompletion
 
 from evalign.errors import ConfigError, ProviderError, TransientError
 from evalign.providers.base import GenerateRequest, GenerateResult
-from evalign.providers.choices import match_choice, probs_from_top_logprobs
+from evalign.providers.choices import match_choice, probs_from_top_logprobs, value_position
 from evalign.providers.http_errors import from_status
 from evalign.providers.loop_client import LoopClient
 from evalign.providers.scrub import redact_url, scrub
 
 DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_BASE_URL = "https://api.openai.com/v1"  # the SDK's own default
 TOP_LOGPROBS = 20  # OpenAI's maximum; enough to hold every verdict token
+# What endpoints say when they reject an optional request field rather than the request.
+_REFUSAL_WORDS = ("unsupported", "not supported", "unknown parameter", "unrecognized",
+                  "not allowed", "not permitted", "extra inputs", "invalid parameter",
+                  "does not support")
+
+
 def _request_options() -> Any:
     """What `chat.completions.create` sends with each call.
 
@@ -70,6 +83,7 @@ class OpenAIModel:
         self.model = f"openai/{name}"
         self.name = name
         self.base_url = base_url or os.environ.get("OPENAI_BASE_URL") or None
+        self.endpoint = redact_url(self.base_url or DEFAULT_BASE_URL) or DEFAULT_BASE_URL
         key = api_key or os.environ.get("OPENAI_API_KEY")
         if not key and not self.base_url:
             raise ConfigError(
@@ -165,13 +179,14 @@ def completion_result(response: Any, request: GenerateRequest, model: str) -> Ge
         prompt_tokens=getattr(usage, "prompt_tokens", None),
         completion_tokens=getattr(usage, "completion_tokens", None),
         cached_prompt_tokens=getattr(details, "cached_tokens", None) or 0,
-        choice_probs=_choice_probs(choice, request.choices) if request.choices else None,
+        choice_probs=_choice_probs(choice, request) if request.choices else None,
     )
 
 
 def response_format(schema: Mapping[str, Any]) -> dict[str, Any]:
     """OpenAI's structured-output request field for a verdict JSON schema (also LiteLLM's)."""
-    return {"type": "json_schema", "json_schema": {"name": "verdict", "schema": dict(schema)}}
+    return {"type": "json_schema",
+            "json_schema": {"name": "verdict", "strict": True, "schema": dict(schema)}}
 
 
 def map_error(
@@ -189,18 +204,30 @@ def map_error(
 
 
 def _optional_features(kwargs: Mapping[str, Any], message: str) -> set[str]:
-    """The optional request fields to drop after a 400: the one the error names, else all."""
+    """The optional request fields to drop after a 400.
+
+    The one the error names; all of them when it only says a parameter is unsupported; none
+    when it says something else (a too-long prompt), so such a 400 is not asked twice.
+    """
     present = {"response_format", "logprobs", "top_logprobs"} & set(kwargs)
     text = message.lower()
     if "logprob" in text:
         return present & {"logprobs", "top_logprobs"}
-    if "response_format" in text or "schema" in text:
+    if any(word in text for word in ("response_format", "json_schema", "schema", "structured",
+                                     "guided")):
         return present & {"response_format"}
-    return present
+    if any(word in text for word in _REFUSAL_WORDS):
+        return present
+    return set()
 
 
-def _choice_probs(choice: Any, choices: tuple[str, ...]) -> Mapping[str, float] | None:
+def _choice_probs(choice: Any, request: GenerateRequest) -> Mapping[str, float] | None:
+    """Choice probabilities at the verdict position (see `GenerateRequest.choices_key`)."""
+    choices = request.choices or ()
     content = getattr(getattr(choice, "logprobs", None), "content", None) or []
+    if request.choices_key is not None:
+        index = value_position((p.token for p in content), request.choices_key)
+        content = content[index:index + 1] if index is not None else []
     for position in content:
         if match_choice(position.token, choices) is not None:
             top = {t.token: t.logprob for t in position.top_logprobs or []}

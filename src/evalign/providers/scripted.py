@@ -5,13 +5,16 @@
     scripted/hash            PASS or FAIL from a hash of the rendered prompt
     ScriptedModel(fn)        from Python: any callable (request) -> str
 
-When the request asks for `choices` and the answer is one of them, `choice_probs` puts all mass
-on it, so p_pass paths are exercised too.
+When the request asks for `choices` and the answer is one of them (its first word, or with
+`choices_key` that key's value in a JSON answer), `choice_probs` puts all mass on it, so p_pass
+paths are exercised too. A script answers the same whatever JSON schema is asked for: it stands
+for an endpoint without structured output. Its `endpoint` is its script.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 
 from evalign.errors import ConfigError
@@ -33,9 +36,11 @@ class ScriptedModel:
     def __init__(self, script: str | Script):
         if callable(script):
             self.model = f"scripted/{getattr(script, '__name__', 'callable')}"
+            self.endpoint = f"scripted:{getattr(script, '__qualname__', 'callable')}"
             self._answer: Script = script
         else:
             self.model = f"scripted/{script}"
+            self.endpoint = f"scripted:{script}"
             self._answer = _parse(script)
         self.calls = 0
 
@@ -46,7 +51,7 @@ class ScriptedModel:
         prompt_chars = sum(len(as_text(m.get("content"))) for m in request.messages)
         probs = None
         if request.choices:
-            first = text.strip().split()[0].strip(".,:;\"'").upper() if text.strip() else ""
+            first = _verdict_word(text, request.choices_key).upper()
             upper = [c.upper() for c in request.choices]
             if first in upper:
                 probs = {c: 1.0 if c.upper() == first else 0.0 for c in request.choices}
@@ -59,6 +64,18 @@ class ScriptedModel:
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+def _verdict_word(text: str, key: str | None) -> str:
+    """The answer's verdict word: `key`'s value in a JSON answer, else the first word."""
+    if key is not None:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and key in data:
+            return str(data[key]).strip()
+    return text.strip().split()[0].strip(".,:;\"'") if text.strip() else ""
 
 
 def _parse(script: str) -> Script:

@@ -1,14 +1,20 @@
 """The answer cache: a model answer keyed on everything that shaped it.
 
-The key is sha256 over (model, parameters, rendered messages, choices, JSON schema), so the cache
-never crosses different prompts, parameters or models. It lives in the store's `cache_entries`
-table; without a store there is no cache.
+The key is sha256 over (model, endpoint, parameters, rendered messages, choices, JSON schema,
+sample), so the cache never crosses different prompts, parameters, models or servers: two
+endpoints can serve different models under one name, so the endpoint (a base URL, a local model
+file's sha256, a script; see `evalign.providers.base.endpoint_of`) is part of the key. The
+samples of a repeated run (`--repeat N`) are distinct entries, so sample 2 is never sample 1's
+answer replayed. Entries live in the store's `cache_entries` table, with the endpoint in the
+stored answer and the time it was cached; without a store there is no cache.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -18,17 +24,42 @@ from evalign.store import Store
 from evalign.store.models import CacheEntry
 
 
-def cache_key(model: str, request: GenerateRequest) -> str:
-    """The sha256 hex key of one request to one model (the scripted context is not part of it)."""
-    payload = {
+def cache_key(model: str, request: GenerateRequest, *, endpoint: str | None = None,
+              sample: int = 0) -> str:
+    """The sha256 hex key of one request to one model at one endpoint.
+
+    Args:
+        model: the `provider/model` string.
+        request: the request (its scripted `context` is not part of the key).
+        endpoint: what serves the model; None only for callers that have no provider.
+        sample: which sample of a repeated run (0 for the first, and for runs without repeat).
+    """
+    payload: dict[str, Any] = {
         "model": model,
         "params": dict(request.params),
         "messages": request.messages,
         "choices": list(request.choices) if request.choices else None,
         "schema": dict(request.json_schema) if request.json_schema else None,
     }
+    # Added only when set, so the first sample of a repeated run shares its entry with a run
+    # that does not repeat.
+    if endpoint is not None:
+        payload["endpoint"] = endpoint
+    if request.choices_key is not None:
+        payload["choices_key"] = request.choices_key
+    if sample:
+        payload["sample"] = sample
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheHit:
+    """A cached answer and where and when it was first answered."""
+
+    result: GenerateResult
+    endpoint: str | None
+    cached_at: datetime | None
 
 
 class AnswerCache:
@@ -43,17 +74,28 @@ class AnswerCache:
 
     def get(self, key: str) -> GenerateResult | None:
         """The cached answer for `key`, or None."""
+        hit = self.lookup(key)
+        return None if hit is None else hit.result
+
+    def lookup(self, key: str) -> CacheHit | None:
+        """The cached answer for `key` with its endpoint and time, or None."""
         with self.store.session() as session:
             entry = session.get(CacheEntry, key)
-            return None if entry is None else _result(entry.answer)
+            if entry is None:
+                return None
+            endpoint = entry.answer.get("endpoint")
+            return CacheHit(_result(entry.answer), str(endpoint) if endpoint else None,
+                            entry.created_at)
 
-    def put(self, key: str, model: str, result: GenerateResult) -> None:
+    def put(self, key: str, model: str, result: GenerateResult, *,
+            endpoint: str | None = None) -> None:
         """Remember `result` under `key`; a concurrent writer of the same key wins harmlessly."""
         answer = {
             "text": result.text,
             "prompt_tokens": result.prompt_tokens,
             "completion_tokens": result.completion_tokens,
             "choice_probs": dict(result.choice_probs) if result.choice_probs else None,
+            "endpoint": endpoint,
         }
         try:
             with self.store.session() as session:

@@ -3,7 +3,8 @@
 `ManagedModel` is itself a `ModelAPI`, so scorers (prompt, pairwise, decomposed) stay unaware of
 it. What happens inside — calls made, answers served from the cache — is counted on the
 `CallStats` of the current asyncio task (a context variable), which `judge_one` turns into the
-verdict's `attempts` and `cached` fields.
+verdict's `attempts` and `cached` fields. The wrapper also remembers when the answers it served
+from the cache were first answered (`CacheUse`), so a run served from the cache can say so.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
 
 from evalign.items import Item
 from evalign.judges.code import CodeJudges
 from evalign.judges.scorer import score_item
 from evalign.judges.spec import JudgeSpec, Verdict
-from evalign.providers.base import GenerateRequest, GenerateResult, ModelAPI
+from evalign.providers.base import GenerateRequest, GenerateResult, ModelAPI, endpoint_of
 from evalign.providers.pricing import cost_usd
-from evalign.runner.cache import AnswerCache, cache_key
+from evalign.runner.cache import AnswerCache, CacheHit, cache_key
 from evalign.runner.limits import AdaptiveLimiter
 from evalign.runner.retry import RetryPolicy, call_with_retry
 
@@ -34,8 +37,25 @@ class CallStats:
     cached: int = 0
 
 
+@dataclass
+class CacheUse:
+    """The answers a managed model served from the cache: how many, and when they were cached."""
+
+    hits: int = 0
+    oldest: datetime | None = None
+    newest: datetime | None = None
+
+    def add(self, hit: CacheHit) -> None:
+        """Count one hit."""
+        self.hits += 1
+        if hit.cached_at is not None:
+            self.oldest = min(self.oldest or hit.cached_at, hit.cached_at)
+            self.newest = max(self.newest or hit.cached_at, hit.cached_at)
+
+
 _stats: ContextVar[CallStats | None] = ContextVar("evalign_call_stats", default=None)
 _use_cache: ContextVar[bool] = ContextVar("evalign_use_cache", default=True)
+_sample: ContextVar[int] = ContextVar("evalign_sample", default=0)
 
 
 @contextmanager
@@ -70,16 +90,24 @@ class ManagedModel:
         self.limiter = AdaptiveLimiter(self.max_concurrency, start=start)
         self.policy = policy or RetryPolicy()
         self.cache = cache
+        self.cache_use = CacheUse()
+
+    @cached_property
+    def endpoint(self) -> str:
+        """What serves the model (read once: for a local model file it is a sha256)."""
+        return endpoint_of(self.inner)
 
     async def generate(self, request: GenerateRequest) -> GenerateResult:
         """Answer from the cache when allowed, else call the provider with retries."""
         stats = _stats.get() or CallStats()
-        key = cache_key(self.model, request) if self.cache and _use_cache.get() else None
-        if key is not None and self.cache is not None:
-            hit = self.cache.get(key)
+        key = None
+        if self.cache is not None and _use_cache.get():
+            key = cache_key(self.model, request, endpoint=self.endpoint, sample=_sample.get())
+            hit = self.cache.lookup(key)
             if hit is not None:
                 stats.cached += 1
-                return hit
+                self.cache_use.add(hit)
+                return hit.result
 
         async def once() -> GenerateResult:
             stats.calls += 1
@@ -87,7 +115,7 @@ class ManagedModel:
 
         result, _attempts = await call_with_retry(once, self.policy, self.limiter)
         if key is not None and self.cache is not None:
-            self.cache.put(key, self.model, result)
+            self.cache.put(key, self.model, result, endpoint=self.endpoint)
         return result
 
     async def aclose(self) -> None:
@@ -98,15 +126,20 @@ class ManagedModel:
 async def judge_one(spec: JudgeSpec, item: Item, model: ManagedModel | None, *,
                     code_judges: CodeJudges | None = None, use_cache: bool = True,
                     sample: int = 0) -> tuple[Verdict, CallStats]:
-    """Score one item through the managed model and fill in its call accounting."""
+    """Score one item through the managed model and fill in its call accounting.
+
+    `sample` numbers the repeats of one item; each sample has its own cache entries.
+    """
     stats = CallStats()
     stats_token = _stats.set(stats)
     cache_token = _use_cache.set(use_cache)
+    sample_token = _sample.set(sample)
     try:
         verdict = await score_item(spec, item, model, code_judges=code_judges)
     finally:
         _stats.reset(stats_token)
         _use_cache.reset(cache_token)
+        _sample.reset(sample_token)
     verdict.item_id = item.id
     verdict.sample = sample
     verdict.attempts = max(1, stats.calls)

@@ -2,6 +2,10 @@
 
     pending → running → completed | failed | cancelled
 
+A run ends `failed` when it stopped on an unexpected error (resumable), and also when every one
+of its verdicts is an error: a run whose judge never answered readably is not a completed
+measurement, however cleanly it ended. Its `error` then says how many and why.
+
 `run_judge` creates the run and executes it; `resume_run` finishes a run whose process died
 (even by `kill -9`): work still to do is exactly the (item, sample) pairs without a verdict, so no
 item is ever sent to the model twice. `cancel_run` marks a run cancelled; the running process
@@ -27,7 +31,8 @@ from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.judges.template import check_items
 from evalign.providers.base import ModelAPI
 from evalign.runner.cache import AnswerCache
-from evalign.runner.calls import ManagedModel, judge_one
+from evalign.runner.calls import CacheUse, ManagedModel, judge_one
+from evalign.runner.error_counts import count_errors
 from evalign.runner.executor import AsyncioExecutor, Executor
 from evalign.runner.models import resolve_model
 from evalign.runner.retry import RetryPolicy
@@ -57,7 +62,8 @@ def run_judge(store: Store, judge_ref: str, dataset: str, *, model: str | None =
         dataset: the dataset's name.
         model: another model than the version's own.
         concurrency: most model calls in flight (default: 32 remote, 1 local).
-        repeat: judge each item this many times (the cache serves only the first).
+        repeat: judge each item this many times; each sample is asked for (and cached) on
+            its own.
         use_cache: read and fill the answer cache.
         progress: called after every verdict.
         code_judges: where code judges are looked up.
@@ -138,6 +144,7 @@ async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
         cache = AnswerCache(store) if job.use_cache else None
         managed = ManagedModel(provider or resolve_model(job.model), concurrency=concurrency,
                                policy=policy, cache=cache)
+        job.managed = managed
     workers = managed.max_concurrency if managed else (concurrency or 8)
     try:
         job.start()
@@ -157,7 +164,7 @@ async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
     finally:
         if managed is not None and provider is None:
             await managed.aclose()
-    job.finish("completed")
+    job.finish(*job.outcome())
     with store.session() as session:
         return summarize(session, repo_runs.get_run(session, run_id))
 
@@ -174,6 +181,7 @@ class _Job:
         self.live = Progress(total=total * run.repeat, done=done)
         self.progress = progress
         self.writer = VerdictWriter(store, run.id, self._saved)
+        self.managed: ManagedModel | None = None
         self.started = time.monotonic()
         self._beat = 0.0
         self._cancelled = False
@@ -228,7 +236,7 @@ class _Job:
                      code_judges: CodeJudges | None) -> None:
         item, sample = unit
         verdict, stats = await judge_one(self.spec, item, model, code_judges=code_judges,
-                                         use_cache=self.use_cache and sample == 0, sample=sample)
+                                         use_cache=self.use_cache, sample=sample)
         await self.writer.add(verdict, stats.calls)
 
     def _saved(self, verdict: Verdict, calls: int) -> None:
@@ -260,7 +268,16 @@ class _Job:
                 .values(heartbeat_at=repo_runs.now(), counters=self._counters()))
             return bool(getattr(updated, "rowcount", 0))
 
-    def finish(self, status: str, *, error: str | None = None) -> None:
+    def outcome(self) -> tuple[str, str | None]:
+        """The status a run that went through all its work ends in, and its error."""
+        with self.store.session() as session:
+            counts = count_errors(session, self.run_id)
+        if counts.total == 0 or counts.errors < counts.total:
+            return "completed", None
+        causes = ", ".join(f"{n} {label}" for label, n in counts.causes())
+        return "failed", f"all {counts.total} verdicts are errors ({causes})"
+
+    def finish(self, status: str, error: str | None = None) -> None:
         """Move a running run to `status`; a run cancelled meanwhile stays cancelled."""
         with self.store.session() as session:
             counters = self._counters(final=True)
@@ -283,9 +300,22 @@ class _Job:
                             + time.monotonic() - self.started, 3),
             "sessions": int(previous.get("sessions", 0)) + 1,
         }
+        if self.managed is not None:
+            counters["endpoint"] = self.managed.endpoint
+            cached_from = _cached_from(previous.get("cached_from"), self.managed.cache_use)
+            if cached_from is not None:
+                counters["cached_from"] = cached_from
         if not final:
             counters["owner"] = {"host": socket.gethostname(), "pid": os.getpid()}
         return counters
+
+
+def _cached_from(previous: Any, use: CacheUse) -> dict[str, str] | None:
+    """The time span of the cached answers used, over this session and earlier ones (ISO)."""
+    span = [str(t) for t in (previous or {}).values() if t]
+    span += [aware.isoformat() for t in (use.oldest, use.newest)
+             if (aware := repo_runs.aware(t)) is not None]
+    return {"oldest": min(span), "newest": max(span)} if span else None
 
 
 def _owner_alive(run: m.Run) -> bool:

@@ -1,14 +1,19 @@
-"""What a run reports: live progress while it runs, and its summary afterwards."""
+"""What a run reports: live progress while it runs, and its summary afterwards.
+
+The summary carries the run's errors by cause (`ErrorCounts`), what served the model
+(`endpoint`) and, when verdicts came from the answer cache, when those answers were cached.
+"""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from evalign.judges.spec import Verdict
+from evalign.runner.error_counts import ErrorCounts, count_errors
 from evalign.store import models as m
 from evalign.store import repo_runs
 
@@ -60,7 +65,11 @@ def count_verdict(totals: Usage, verdict: Verdict, calls: int) -> None:
 
 @dataclass(frozen=True)
 class RunSummary:
-    """A run's outcome: counts, tokens, cost, time."""
+    """A run's outcome: counts, errors by cause, tokens, cost, time, endpoint.
+
+    `cached_from` is (oldest, newest) ISO time of the cached answers this run used, when it
+    used any; `endpoint` is what served the model (a base URL, a model file's sha256, ...).
+    """
 
     run: int
     status: str
@@ -79,9 +88,20 @@ class RunSummary:
     repeat: int = 1
     mean_flip_rate: float | None = None
     error: str | None = None
+    error_counts: ErrorCounts = field(default_factory=ErrorCounts)
+    endpoint: str | None = None
+    cached_from: tuple[str, str] | None = None
+
+    @property
+    def error_share(self) -> float | None:
+        """Errors over verdicts; None before any verdict."""
+        return self.errors / self.verdicts if self.verdicts else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The `--json` form (run, status, items, verdicts, errors, calls, cached, tokens, ...)."""
+        """The `--json` form (run, status, items, verdicts, errors by cause, calls, cached,
+        tokens, cost, endpoint, ...)."""
+        cached_from = None if self.cached_from is None else {
+            "oldest": self.cached_from[0], "newest": self.cached_from[1]}
         return {
             "run": self.run, "status": self.status, "items": self.items,
             "verdicts": self.verdicts, "errors": self.errors, "calls": self.calls,
@@ -89,7 +109,11 @@ class RunSummary:
             "completion_tokens": self.completion_tokens, "wall_s": self.wall_s,
             "cost_usd": self.cost_usd, "judge": self.judge, "dataset": self.dataset,
             "model": self.model, "repeat": self.repeat, "mean_flip_rate": self.mean_flip_rate,
-            "error": self.error,
+            "error": self.error, "error_rate": self.error_share,
+            "unreadable": self.error_counts.unreadable,
+            "error_kinds": dict(self.error_counts.by_kind),
+            "common_raw_answers": self.error_counts.to_dict()["common_raw"],
+            "endpoint": self.endpoint, "cached_from": cached_from,
         }
 
 
@@ -108,7 +132,15 @@ def summarize(session: Session, run: m.Run) -> RunSummary:
         cost_usd=sums["cost_usd"], wall_s=float(counters.get("wall_s", 0.0)),
         repeat=run.repeat, error=run.error,
         mean_flip_rate=sum(rates.values()) / len(rates) if rates else None,
+        error_counts=count_errors(session, run.id), endpoint=counters.get("endpoint"),
+        cached_from=_cached_from(counters.get("cached_from")),
     )
+
+
+def _cached_from(value: Any) -> tuple[str, str] | None:
+    if isinstance(value, dict) and value.get("oldest") and value.get("newest"):
+        return str(value["oldest"]), str(value["newest"])
+    return None
 
 
 def flip_rates(session: Session, run_id: int) -> dict[int, float]:

@@ -1,0 +1,119 @@
+"""A run's errors by cause, and the raw answers that could not be read most often.
+
+A run must never look cleaner than it was: every surface that shows a run (the summary line
+of `evalign run`, `--json`, `runs show`) says how many verdicts are errors and why, using the
+`error_kind` each verdict was stored with:
+
+    unreadable, unparseable   the answer holds no verdict the reader can find
+    ambiguous                 the answer holds both verdicts and nothing decides between them
+    out_of_scale              a number outside the judge's scale
+    empty                     the model answered nothing
+    context_length            the prompt is longer than the model's context window
+    transient, rate_limited,  the call failed after the runner's retries (server errors,
+    provider_error            timeouts, 429s, refused requests)
+    code_error                a code judge raised
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from evalign.store import models as m
+
+#: Kinds of an answer that came back but holds no usable verdict.
+READING_KINDS = frozenset({"unreadable", "unparseable", "ambiguous"})
+#: Kinds of a call that never produced an answer.
+PROVIDER_KINDS = frozenset({"transient", "rate_limited", "provider_error"})
+COMMON_RAW = 3  # raw answers shown
+RAW_PREVIEW = 80  # characters of each
+
+_LABELS = {
+    "out_of_scale": "out of the judge's scale",
+    "empty": "empty answers",
+    "context_length": "over the model's context length",
+    "code_error": "code judge errors",
+}
+
+
+@dataclass(frozen=True)
+class ErrorCounts:
+    """Errors of one run by cause.
+
+    Attributes:
+        total: verdicts stored (errors included).
+        by_kind: error kind -> count (only kinds that occurred; an unknown kind is kept as is).
+        common_raw: the commonest raw answers among unreadable or ambiguous verdicts,
+            as (text, count), most frequent first, text cut to RAW_PREVIEW characters.
+    """
+
+    total: int = 0
+    by_kind: dict[str, int] = field(default_factory=dict)
+    common_raw: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        """Verdicts that are errors."""
+        return sum(self.by_kind.values())
+
+    @property
+    def unreadable(self) -> int:
+        """Answers that came back but are unreadable or ambiguous."""
+        return sum(n for kind, n in self.by_kind.items() if kind in READING_KINDS)
+
+    @property
+    def provider(self) -> int:
+        """Calls that failed after retries."""
+        return sum(n for kind, n in self.by_kind.items() if kind in PROVIDER_KINDS)
+
+    @property
+    def share(self) -> float | None:
+        """Errors over verdicts; None when there are no verdicts."""
+        return self.errors / self.total if self.total else None
+
+    def causes(self) -> list[tuple[str, int]]:
+        """(label, count) per cause, in a fixed order, for the run summary."""
+        rows = [("unreadable or ambiguous", self.unreadable),
+                ("provider errors after retries", self.provider)]
+        grouped = READING_KINDS | PROVIDER_KINDS
+        rows += [(_LABELS.get(kind, kind), n) for kind, n in sorted(self.by_kind.items())
+                 if kind not in grouped]
+        return [(label, n) for label, n in rows if n]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `--json` form."""
+        return {"total": self.total, "errors": self.errors, "unreadable": self.unreadable,
+                "provider": self.provider, "share": self.share, "by_kind": dict(self.by_kind),
+                "common_raw": [{"raw": raw, "count": n} for raw, n in self.common_raw]}
+
+
+def count_errors(session: Session, run_id: int) -> ErrorCounts:
+    """The error counts of a stored run."""
+    v = m.Verdict
+    total = session.scalar(sa.select(sa.func.count(v.id)).where(v.run_id == run_id)) or 0
+    kinds = session.execute(
+        sa.select(v.error_kind, sa.func.count(v.id))
+        .where(v.run_id == run_id, v.error.is_not(None)).group_by(v.error_kind)).all()
+    by_kind = {str(kind or "provider_error"): int(n) for kind, n in kinds}
+    raws = session.execute(
+        sa.select(v.raw, sa.func.count(v.id))
+        .where(v.run_id == run_id, v.error_kind.in_(READING_KINDS))
+        .group_by(v.raw).order_by(sa.func.count(v.id).desc(), v.raw).limit(COMMON_RAW)).all()
+    return ErrorCounts(total=int(total), by_kind=_merged(by_kind.items()),
+                       common_raw=[(_preview(raw or ""), int(n)) for raw, n in raws])
+
+
+def _merged(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for kind, n in pairs:
+        merged[kind] = merged.get(kind, 0) + n
+    return merged
+
+
+def _preview(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= RAW_PREVIEW else flat[:RAW_PREVIEW - 1] + "…"
