@@ -77,3 +77,41 @@ def test_reads_as_recorded(entry: dict[str, Any]) -> None:
 def test_error_kinds_are_all_exercised() -> None:
     kinds = Counter(e["error"] for e in ENTRIES if "error" in e)
     assert set(kinds) == set(ParseError.KINDS)
+
+
+_OPPOSITE = {"pass": "FAIL", "fail": "PASS", "up": "FAIL", "down": "PASS", 1: "[[B]]", 2: "[[A]]",
+             0: "[[A]]"}
+
+
+def _variants(text: str, opposite: str) -> list[str]:
+    """The same answer with things around it that must not change its reading."""
+    return [
+        f"<think>\nVerdict: {opposite}\n</think>\n{text}",
+        f"Sure! Here is my evaluation.\n\n{text}",
+        f"A lenient grader might say {opposite}.\n\n{text}",
+        f"{text}\n\nWith the missing detail it would be {opposite}.",
+        f"{text}\n\n(Note: a stricter grader could say {opposite}.)",
+        f'The rubric says "{opposite}" when the fee is missing.\n{text}',
+        f"Answer PASS or FAIL.\n{text}",
+        f"\u200b{text}\u200e ",
+        text.replace("\n", "\r\n"),
+        text.replace("\n", "\n\n"),
+        "> " + text.replace("\n", "\n> "),
+        f"```\n{text}\n```",
+        text.lower(),
+        text.upper(),
+    ]
+
+
+def test_what_surrounds_an_answer_never_flips_it() -> None:
+    wrong = []
+    for entry in ENTRIES:
+        kind, want = _wanted(entry)
+        if kind != "value":
+            continue
+        opposite = _OPPOSITE.get(want, "PASS")
+        for text in _variants(entry["text"], opposite):
+            got = _read({**entry, "text": text})
+            if got[0] == "value" and got[1] != want:
+                wrong.append(f"{entry['id']}: {text!r} read {got[1]!r}, it states {want!r}")
+    assert wrong == []

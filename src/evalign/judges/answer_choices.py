@@ -103,7 +103,9 @@ class PairwiseReader:
         signals: list[tuple[int, Value]] = []
         for pattern in (_PROSE_BETTER, _PROSE_PREFER):
             for match in pattern.finditer(text):
-                if not tentative_before(text, match.start()):
+                # "I would choose B": the hedge check sees the verb, so it reads to the match end
+                at = match.end() if pattern is _PROSE_PREFER else match.start()
+                if not tentative_before(text, at):
                     signals.append((match.start(), _IDS[_ref_id(match)]))
         for match in _PROSE_TIE.finditer(text):
             if not tentative_before(text, match.start()):

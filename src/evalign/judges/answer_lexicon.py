@@ -130,7 +130,8 @@ FALSE_WORDS = ("false", "no", "n", "0", "否")
 TENTATIVE_AFTER = ("would", "could", "might", "may", "should", "if", "only if", "unless",
                    "when", "whenever", "provided", "assuming", "requires", "require", "needs",
                    "need", "needed", "otherwise", "wenn", "si", "如果", "若")
-# … and one of these shortly before it in the same sentence ("a lenient grader might write").
+# … and one of these shortly before it in the same sentence ("a lenient grader might write"),
+# or "would" other than in "I would rate/give/call …" (see answer_types).
 TENTATIVE_BEFORE = ("if", "unless", "whether", "might", "could", "may", "maybe", "perhaps",
                     "lenient", "hypothetically", "otherwise", "would need", "needs", "need",
                     "needed", "required", "requires", "wenn", "falls", "如果", "若")

@@ -247,8 +247,10 @@ def _bracket_markers(text: str, reader: ValueReader) -> list[Marker]:
         group = next(g for g in ("a", "b", "c") if match.group(g) is not None)
         found = reader.read(match.group(group), "line")
         if found is not None:
-            hedged = tentative_before(text, match.start()) or tentative_after(
-                text[match.end():])
+            quoted = match.start() > 0 and match.end() < len(text) and \
+                text[match.start() - 1] in "\"'“‘`" and text[match.end()] in "\"'”’`"
+            hedged = quoted or tentative_before(text, match.start()) or tentative_after(
+                text[match.end():match.end() + 80])  # '"[[A]]" if A is better' only names it
             found = Found(found.value, found.end, found.problem, found.tentative or hedged)
             found_markers.append(Marker(found, match.start(), match.end(), "bracket"))
     return found_markers

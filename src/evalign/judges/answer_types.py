@@ -26,12 +26,18 @@ _LEAD_DECOR = re.compile(r"^(?:[\s*_`\"'“”‘’«»„\[\](){}<>【】「�
                          r"\\boxed\{|\\text(?:bf)?\{)*")
 _TAIL_DECOR = re.compile(r"^[\s*_`\"'“”‘’«»\[\](){}<>【】「」『』.!。！~$]*$")
 _TENTATIVE_AFTER = re.compile(
-    r"^[\s,]*(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in lex.TENTATIVE_AFTER)
+    r"^[\s,\"'”’)\]*_]*(?:"
+    + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in lex.TENTATIVE_AFTER)
     + r")(?!\w)", re.IGNORECASE)
 _TENTATIVE_BEFORE = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in lex.TENTATIVE_BEFORE)
     + r")(?!\w)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?;。！？；\n]")
+# "would" is a hedge ("it would be PASS with the fee") unless the judge is giving its own
+# verdict politely ("I would rate this FAIL", "I'd give it a PASS").
+_WOULD = re.compile(r"(?:\bwould|'d)(?!\s+(?:rate|give|grade|mark|call|say|label|judge|classify|"
+                    r"score|assign|put|deem|rule|choose|pick|prefer|select|go|vote|award|opt)\b)",
+                    re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -125,7 +131,7 @@ def tentative_before(text: str, start: int, words: int = 6) -> bool:
     ends = list(_SENTENCE_END.finditer(head))
     sentence = head[ends[-1].end():] if ends else head
     recent = " ".join(sentence.split()[-words:])
-    return _TENTATIVE_BEFORE.search(recent) is not None
+    return _TENTATIVE_BEFORE.search(recent) is not None or _WOULD.search(recent) is not None
 
 
 def separated(rest: str, *, allow_stop: bool = True) -> bool:
