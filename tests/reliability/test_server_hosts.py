@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from urllib.parse import urlsplit
 
 import httpx
 
 from evalign.store import Store
+from evalign.web import create_app
 from evalign.web.settings import ServerSettings
 from tests.web.helpers import API_HEADERS, seed
 from tests.web.live import live_server
@@ -61,6 +63,22 @@ def test_allowed_host_names_are_answered(sqlite_store: Store) -> None:
     with live_server(sqlite_store, worker=False, settings=anywhere) as url, \
             httpx.Client(base_url=url, timeout=30) as http:
         assert http.get("/api/datasets", headers={"Host": "other.internal"}).status_code == 200
+
+
+def test_the_address_a_connection_reached_is_its_own_host(sqlite_store: Store) -> None:
+    """On a wildcard bind, a LAN address typed in the browser works: an address cannot be
+    re-pointed by DNS, only a name can."""
+    seed(sqlite_store, run=False)
+    app = create_app(sqlite_store, worker=False, settings=ServerSettings(bind="0.0.0.0"))
+
+    async def statuses() -> list[int]:
+        transport = httpx.ASGITransport(app=app)  # the connection reached 192.0.2.7:8321
+        async with httpx.AsyncClient(transport=transport,
+                                     base_url="http://192.0.2.7:8321") as http:
+            return [(await http.get("/api/datasets", headers={"Host": host})).status_code
+                    for host in ("192.0.2.7:8321", "192.0.2.8:8321", "rebound.example")]
+
+    assert asyncio.run(statuses()) == [200, 400, 400]
 
 
 def test_host_names_of_a_bind() -> None:

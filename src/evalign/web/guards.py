@@ -6,9 +6,10 @@ body, and stops a streamed (chunked) body as soon as it passes the limit.
 
 - `SecurityHeaders`: every response gets the headers of `replies.SECURITY_HEADERS`, including
   redirects, 401s, 404s and 413s (added where the response starts, whoever made it).
-- `HostCheck`: a request whose `Host` is not one of the server's names is refused (400). This is
-  the defence against DNS rebinding: a page of another site that resolves its own name to this
-  server's address still sends its own name as `Host`.
+- `HostCheck`: a request whose `Host` is not one of the server's names (nor the address the
+  connection reached) is refused (400). This is the defence against DNS rebinding: a page of
+  another site that resolves its own name to this server's address still sends its own name as
+  `Host`.
 - `BodyLimit`: bodies past the limit are refused (413); uploads have a larger limit of their own.
 """
 
@@ -19,7 +20,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from evalign.web.replies import SECURITY_HEADERS, send_reply
-from evalign.web.settings import bare_host
+from evalign.web.settings import bare_host, is_address
 
 _HEADERS = [(k.lower(), v) for k, v in SECURITY_HEADERS.items()]
 
@@ -72,7 +73,8 @@ class HostCheck:
             await self.app(scope, receive, send)
             return
         host = Headers(scope=scope).get("host", "")
-        if bare_host(host) in self.names:
+        name = bare_host(host)
+        if name in self.names or _own_address(name, scope):
             await self.app(scope, receive, send)
             return
         shown = host[:100] or "(none)"
@@ -80,6 +82,13 @@ class HostCheck:
                          f"this server does not answer to the host name {shown!r}: open it by "
                          "its own address, or start it with `--allowed-host NAME`",
                          "ForeignHost", close=True)
+
+
+def _own_address(name: str, scope: Scope) -> bool:
+    """Whether `name` is the very address this connection reached (e.g. a LAN address of a
+    wildcard bind). An address is never a rebinding vector: only a name can be re-pointed."""
+    server = scope.get("server") or ("", 0)
+    return is_address(name) and name == bare_host(str(server[0]))
 
 
 class BodyLimit:

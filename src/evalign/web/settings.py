@@ -53,10 +53,10 @@ class ServerSettings:
 
     def host_names(self) -> frozenset[str] | None:
         """The Host names (lower case, no port) this server answers to; None when any."""
-        extra = {_bare(h) for h in self.allowed_hosts}
+        extra = {bare_host(h) for h in self.allowed_hosts}
         if ANY_HOST in extra:
             return None
-        names = extra | {_bare(self.bind)}
+        names = extra | {bare_host(self.bind)}
         if _is_loopback(self.bind) or self.bind in WILDCARD_BINDS:
             names |= set(LOOPBACK_NAMES)
         if self.bind in WILDCARD_BINDS:
@@ -94,8 +94,8 @@ def upload_root(store_url: str, configured: Path | None) -> Path:
     return Path(platformdirs.user_data_dir("evalign")) / "uploads"
 
 
-def _bare(host: str) -> str:
-    """`Host` header or address → lower-case name without port or IPv6 brackets."""
+def bare_host(host: str) -> str:
+    """A `Host` header or an address as a lower-case name without port or IPv6 brackets."""
     host = host.strip().lower()
     if host.startswith("["):
         return host[1:].split("]", 1)[0]
@@ -104,9 +104,13 @@ def _bare(host: str) -> str:
     return host.rstrip(".")
 
 
-def bare_host(header: str) -> str:
-    """The name part of a `Host` header (public face of `_bare`)."""
-    return _bare(header)
+def is_address(host: str) -> bool:
+    """Whether `host` (as `bare_host` returns it) is an IP address rather than a name."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _is_loopback(host: str) -> bool:

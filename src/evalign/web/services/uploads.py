@@ -106,6 +106,8 @@ class UploadArea:
             DataError: the file is larger than `max_bytes`.
         """
         self.forget_stale()
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.root.chmod(0o700)  # also when it existed with a wider mode
         token = secrets.token_hex(16)
         folder = self.root / token
         folder.mkdir(mode=0o700)
@@ -135,9 +137,9 @@ class UploadArea:
             shutil.rmtree(self.root / token, ignore_errors=True)
 
     def forget_stale(self) -> None:
-        """Create the private root if needed; drop uploads nobody imported within `keep_s`."""
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.root.chmod(0o700)
+        """Drop uploads nobody imported within `keep_s`."""
+        if not self.root.is_dir():
+            return
         cutoff = time.time() - self.keep_s
         for folder in self.root.iterdir():
             if _TOKEN.match(folder.name) and folder.stat().st_mtime < cutoff:
