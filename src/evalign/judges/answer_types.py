@@ -26,7 +26,7 @@ _LEAD_DECOR = re.compile(r"^(?:[\s*_`\"'“”‘’«»„\[\](){}<>【】「�
                          r"\\boxed\{|\\text(?:bf)?\{)*")
 _TAIL_DECOR = re.compile(r"^[\s*_`\"'“”‘’«»\[\](){}<>【】「」『』.!。！~$]*$")
 _TENTATIVE_AFTER = re.compile(
-    r"^[\s,\"'”’)\]*_]*(?:"
+    r"^[ \t,\"'”’)\]*_]*(?:"  # same line: "FAIL\nIf the fee were given …" is not hedged
     + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in lex.TENTATIVE_AFTER)
     + r")(?!\w)", re.IGNORECASE)
 _TENTATIVE_BEFORE = re.compile(

@@ -6,7 +6,7 @@
 a capitalised strong word counts (`… the window is wrong, so FAIL`) — and not when it is
 negated ("does NOT PASS" reads FAIL; "does not FAIL" reads nothing), hedged ("a lenient grader
 might PASS it", "PASS would need …"), part of an option list (`PASS/FAIL`), a key (`"pass":`) or
-a category name ("the PASS criteria"). The last sentence may also state the conclusion in plain
+a category name ("the PASS criteria"). A sentence may also state the conclusion in plain
 words ("Overall the response does not meet the requirement.", "…, so this passes.").
 """
 
@@ -151,8 +151,7 @@ class BinaryReader:
             signal = self._signal(text, match)
             if signal is not None:
                 signals.append(self._value(signal))
-        conclusion = self._conclusion(text)
-        if conclusion is not None:
+        for conclusion in _conclusions(text):
             signals.append(self._value(conclusion))
             mentions.add(self._value(conclusion))
         return Prose(tuple(signals), frozenset(mentions))
@@ -179,17 +178,15 @@ class BinaryReader:
             return lex.FAIL if verdict == lex.PASS else None
         return verdict
 
-    def _conclusion(self, text: str) -> str | None:
-        sentences = [s.strip() for s in _SENTENCES.findall(text) if s.strip(" .!?\t")]
-        if not sentences:
-            return None
-        found = _CONCLUSION.search(sentences[-1])
-        if found is None:
-            return None
-        return lex.PASS if found.group("passes") else lex.FAIL
-
     def _value(self, verdict: str) -> Value:
         return self._scale.parse_value(verdict)
+
+
+def _conclusions(text: str) -> list[str]:
+    """pass/fail of each sentence that states a conclusion in plain words ("Overall, the
+    response does not meet the requirement.", "…, so this passes.")."""
+    found = (_CONCLUSION.search(s.strip()) for s in _SENTENCES.findall(text))
+    return [lex.PASS if m.group("passes") else lex.FAIL for m in found if m is not None]
 
 
 def _negated(before: str) -> bool:

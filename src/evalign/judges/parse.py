@@ -16,8 +16,8 @@ The precedence (docs/answers.md shows examples of each step):
    …") never do.
 6. **The lead and plain statements**, together: an answer opening with a value and a separator
    (`ÉCHEC – …`, `4/5 clear`), a line in between that is only a verdict, a capitalised verdict
-   word in running text, a last sentence that states the conclusion. One value among them
-   decides; two make the answer `ambiguous`.
+   word in running text, a sentence that states a conclusion ("Overall, …", "…, so it
+   passes"). One value among them decides; two make the answer `ambiguous`.
 7. Otherwise the answer is `unreadable` (or `ambiguous` when it names both verdicts).
 
 Weak words (`yes`, `no`, `ok`, `good`, `1`, `0`) count only as the whole answer, or where the
