@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for
@@ -44,6 +45,9 @@ def import_cmd(
                        ] = False,
     max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")
                          ] = DEFAULT_MAX_BYTES,
+    delimiter: Annotated[str | None, typer.Option(
+        help="CSV delimiter: , ; | or tab (default: Excel's sep= line, else detected).")
+    ] = None,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -54,7 +58,7 @@ def import_cmd(
     summary = import_file(
         store_for(db), path, dataset, format=format, mapping=parse_map(map_ or []),
         criterion=criterion, scale=scale, annotator=annotator, sample=sample, seed=seed,
-        mode=mode, max_bytes=max_bytes,
+        mode=mode, max_bytes=max_bytes, delimiter=delimiter,
     )
     if json_:
         print_json(summary.to_dict())
@@ -71,7 +75,7 @@ def _render_summary(summary: ImportSummary) -> None:
     if summary.annotators:
         console.print(f"  annotators: {', '.join(summary.annotators)}")
     for warning in summary.warnings:
-        console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
 
 
 @datasets_app.command("list")

@@ -16,13 +16,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from evalign.data import native, openai_jsonl, pairwise, ratings, sniff, tabular
+from evalign.data import dialect, native, openai_jsonl, pairwise, ratings, sniff, tabular
+from evalign.data.csvfile import csv_records
 from evalign.data.reader import (
     DEFAULT_MAX_BYTES,
     Origin,
     Record,
     Source,
-    csv_records,
     json_array_records,
     jsonl_records,
 )
@@ -118,6 +118,7 @@ def import_file(
     append: bool = False,
     replace: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    delimiter: str | None = None,
 ) -> ImportSummary:
     """Import a file of items and human labels as a dataset.
 
@@ -137,6 +138,8 @@ def import_file(
         append: same as mode `append`.
         replace: same as mode `replace`.
         max_bytes: refuse files larger than this.
+        delimiter: a CSV file's delimiter (`,` `;` `\t` `|`, or `tab`, `semicolon` ...);
+            None to honour a `sep=` line or detect it.
 
     Raises:
         DataError: a malformed file, naming file:line; nothing is written.
@@ -153,15 +156,48 @@ def import_file(
                              scale=scale, mapping=mapping, mode=mode, max_bytes=max_bytes)
     with store.session() as session:
         parsed = parse_file(session, path, format=format, mapping=mapping, criterion=criterion,
-                            scale=scale, annotator=annotator, max_bytes=max_bytes)
-        rows = unique_ids(parsed.source, parsed.rows)
+                            scale=scale, annotator=annotator, max_bytes=max_bytes,
+                            delimiter=delimiter)
+        notes = RowNotes()
+        rows = unique_ids(parsed.source, notes.collect(parsed.rows))
         if sample is not None:
             rows = iter(reservoir(rows, sample, seed))
         info = {"file": str(path), "format": parsed.format, "sample": sample, "seed": seed,
                 "imported_at": datetime.now(UTC).isoformat()}
         stats = write_dataset(session, dataset, rows, parsed.criteria, kind=parsed.kind,
                               source=info, mode=mode, source_name=parsed.source.name)
-    return summarize(stats, parsed.format, parsed.kind)
+    summary = summarize(stats, parsed.format, parsed.kind)
+    summary.warnings[:0] = _file_notes(parsed, mapping or {}) + notes.warnings()
+    return summary
+
+
+def _file_notes(parsed: ParsedFile, mapping: Mapping[str, str]) -> list[str]:
+    note = (tabular.judge_columns_note(parsed.columns, mapping) if parsed.shape == "table"
+            else None)
+    return [note] if note else []
+
+
+class RowNotes:
+    """Gathers the notes rows carry (an image shown as `[image]`, a skipped column) as warnings."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, list[int | None]] = {}
+
+    def collect(self, rows: Iterable[Row]) -> Iterator[Row]:
+        """Pass rows through, remembering each note and the lines it came from."""
+        for row in rows:
+            for note in row.notes:
+                self.lines.setdefault(note, []).append(row.line)
+            yield row
+
+    def warnings(self) -> list[str]:
+        """One warning per distinct note: how many rows, and the first line."""
+        out: list[str] = []
+        for note, lines in self.lines.items():
+            where = f"line {lines[0]}" if len(lines) == 1 else (
+                f"{len(lines)} rows, first on line {lines[0]}")
+            out.append(f"{note} ({where})")
+        return out
 
 
 @dataclass
@@ -197,6 +233,7 @@ def parse_file(
     scale: str | ScoreConfig | None = None,
     annotator: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    delimiter: str | None = None,
 ) -> ParsedFile:
     """Recognize a file's format and return its rows, without writing anything.
 
@@ -205,12 +242,12 @@ def parse_file(
 
     Raises:
         DataError: an empty file or a malformed first record.
-        ConfigError: a bad format or scale.
+        ConfigError: a bad format, scale or delimiter.
     """
     source = Source(path, max_bytes)
     explicit = ScoreConfig.parse(scale) if scale is not None else None
     container = sniff.container_of(source, format)
-    records = _peeked(source, _records(source, container))
+    records = _peeked(source, _records(source, container, _delimiter(delimiter, container)))
     shape = sniff.shape_of(format, records.columns)
     kind = sniff.kind_of(shape, records.columns)
     criteria = Criteria(session, explicit, default_scale(shape, kind))
@@ -234,12 +271,24 @@ class _peeked:
         return self._records
 
 
-def _records(source: Source, container: sniff.Container) -> Iterator[Record]:
+def _delimiter(option: str | None, container: sniff.Container) -> str | None:
+    if option is None or not option.strip():
+        return "\t" if container == "tsv" else None
+    if container in ("json", "jsonl"):
+        raise ConfigError(f"--delimiter applies to CSV files, and this file reads as {container}")
+    try:
+        return dialect.parse_option(option)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _records(source: Source, container: sniff.Container, delimiter: str | None
+             ) -> Iterator[Record]:
     if container == "jsonl":
         return jsonl_records(source)
     if container == "json":
         return json_array_records(source)
-    return csv_records(source, "\t" if container == "tsv" else ",")
+    return csv_records(source, delimiter)
 
 
 Parser = Callable[
@@ -261,7 +310,8 @@ def default_scale(shape: sniff.Shape, kind: str) -> ScoreConfig:
 def parser_for(shape: sniff.Shape) -> Parser:
     """The function that turns records of `shape` into rows."""
     parsers: dict[str, Parser] = {
-        "openai": lambda o, r, s, m, c, a: openai_jsonl.parse(o, r, s, criterion=c, annotator=a),
+        "openai": lambda o, r, s, m, c, a: openai_jsonl.parse(o, r, s, mapping=m, criterion=c,
+                                                              annotator=a),
         "table": lambda o, r, s, m, c, a: tabular.parse(o, r, s, mapping=m, criterion=c,
                                                         annotator=a),
         "pairwise": lambda o, r, s, m, c, a: pairwise.parse(o, r, s, mapping=m, criterion=c,

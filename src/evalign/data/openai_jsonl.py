@@ -1,26 +1,41 @@
-"""OpenAI chat JSONL, as in OpenPipe's criterion alignment sets.
+"""OpenAI chat JSONL, as in OpenPipe's criterion alignment sets and chat-completion logs.
 
-Each line is an OpenAI fine-tuning row — `messages` (system/user/assistant, tool calls with
-`content: null`), optional `tools` — plus an optional `judgement` (`PASS`/`FAIL`, any case).
-The last assistant message is the item's output (tool calls rendered as `name({...})` lines);
-the messages before it, and the tools, are its inputs. A row without a judgement is unlabeled.
+Each line is an OpenAI chat row — `messages` (system/user/assistant/tool), optional `tools` —
+plus an optional human label: `judgement` (`PASS`/`FAIL`, any spelling `evalign.data.spellings`
+reads), or any one key that names a label (`label`, `human_label`, ...; `--map label=KEY` picks
+one when several do). The last assistant message is the item's output; the messages before it,
+and the tools, are its inputs. Shapes real exports write are all read:
+
+- `content` as a string, as null, missing (a tool-call turn), or a list of parts (text parts
+  joined; image and audio parts kept in the stored messages for providers that take parts, shown
+  as `[image]` / `[audio]` in any text view, with a warning at import);
+- `tool_calls` and the legacy `function_call`, rendered `name({"arg": 1})`;
+- a `refusal` (with null content): the refusal is the output and `metadata.refusal` is true.
+
+A row with no assistant message, or whose last assistant message holds none of these, has
+nothing to judge and is refused with its line.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from evalign.data.columns import label_candidates, likeliest
 from evalign.data.reader import Origin, Record
 from evalign.data.records import DEFAULT_ANNOTATOR, DEFAULT_CRITERION, LabelIn, Row
-from evalign.data.scales import Scales, label_value
-from evalign.items import Item
+from evalign.data.scales import Scales, is_blank, label_value
+from evalign.data.spellings import binary_label, is_placeholder
+from evalign.items import MEDIA_PARTS, Item, message_text
 from evalign.scores import PASS_FAIL
 
 DEFAULT_SCALE = PASS_FAIL
-_JUDGEMENT_KEYS = ("judgement", "judgment")
-_RESERVED = {"messages", "tools", "id", *_JUDGEMENT_KEYS}
+_RESERVED = {"messages", "tools", "id"}
+_ANSWER_KEYS = ("content", "tool_calls", "function_call", "refusal", "audio")
+MEDIA_NOTE = ("rows hold image, audio or file parts: they stay in the stored messages for "
+              "providers that take content parts, and a text prompt shows them as [image] / "
+              "[audio], never as base64")
 
 
 def parse(
@@ -28,37 +43,51 @@ def parse(
     records: Iterable[Record],
     scales: Scales,
     *,
+    mapping: Mapping[str, str] | None = None,
     criterion: str | None = None,
     annotator: str | None = None,
 ) -> Iterator[Row]:
     """Rows from OpenAI chat records.
 
+    Args:
+        mapping: `label` (and `annotator`) may name the keys to read them from.
+
     Raises:
-        DataError: missing or malformed `messages`, no assistant message, a bad judgement.
+        DataError: missing or malformed `messages`, nothing to judge, a bad label, or two keys
+            that could each be the label.
     """
     name = criterion or DEFAULT_CRITERION
+    explicit = dict(mapping or {})
     for line, record in records:
-        yield _row(source, line, record, name, scales, annotator or DEFAULT_ANNOTATOR)
+        yield _row(source, line, record, name, scales, annotator or DEFAULT_ANNOTATOR, explicit)
 
 
 def _row(
     source: Origin, line: int, record: dict[str, Any], criterion: str, scales: Scales,
-    annotator: str,
+    annotator: str, mapping: dict[str, str],
 ) -> Row:
     messages = _messages(source, line, record)
     last = _last_assistant(source, line, messages)
+    answer = messages[last]
+    output = render_output(answer)
+    if not output and not isinstance(answer.get("content"), str):
+        raise source.error(
+            f"the last assistant message (messages[{last}]) has no content, tool call or "
+            "refusal: there is nothing to judge; add the reply or remove the line", line)
     inputs: dict[str, Any] = {"messages": messages[:last]}
     if record.get("tools") is not None:
         inputs["tools"] = record["tools"]
-    metadata = {k: v for k, v in record.items() if k not in _RESERVED}
-    answer = messages[last]
-    if answer.get("tool_calls"):
-        metadata["tool_calls"] = answer["tool_calls"]
+    label_key = _label_key(source, line, record, mapping)
+    taken = {label_key, mapping.get("annotator")}
+    metadata = {k: v for k, v in record.items() if k not in _RESERVED and k not in taken}
+    metadata.update(_answer_metadata(answer))
     if last + 1 < len(messages):
         metadata["after_output"] = messages[last + 1:]
-    item = Item(inputs, render_output(answer), None, metadata, _id(record))
-    label = _judgement(source, line, record, criterion, scales, annotator)
-    return Row(item, (label,) if label else (), line)
+    item = Item(inputs, output, None, metadata, _id(record))
+    who = str(record.get(mapping.get("annotator", ""), "") or "").strip() or annotator
+    label = _label(source, line, record, label_key, criterion, scales, who)
+    notes = (MEDIA_NOTE,) if _has_media(messages) else ()
+    return Row(item, (label,) if label else (), line, notes)
 
 
 def _messages(source: Origin, line: int, record: dict[str, Any]) -> list[dict[str, Any]]:
@@ -80,32 +109,40 @@ def _last_assistant(source: Origin, line: int, messages: list[dict[str, Any]]) -
         if messages[index]["role"] == "assistant":
             return index
     raise source.error(
-        "no assistant message: the last assistant message is the output to judge", line
+        "no assistant message: the last assistant message is the output to judge; add the "
+        "reply to judge, or remove the line", line
     )
 
 
 def render_output(message: dict[str, Any]) -> str:
-    """An assistant message as text: its content, then one `name(arguments)` line per tool call."""
-    parts: list[str] = []
-    content = message.get("content")
-    if isinstance(content, str):
-        parts.append(content)
-    elif isinstance(content, list):
-        parts.extend(p.get("text", "") for p in content if isinstance(p, dict) and "text" in p)
-    for call in message.get("tool_calls") or []:
-        parts.append(_render_call(call))
-    return "\n".join(p for p in parts if p)
+    """An assistant message as text: its content (text parts joined), one `name(arguments)`
+    line per tool call or legacy function call, or its refusal when it has no content."""
+    return message_text(message)
 
 
-def _render_call(call: Any) -> str:
-    function = call.get("function", {}) if isinstance(call, dict) else {}
-    name = function.get("name", "?")
-    arguments = function.get("arguments", "")
-    try:
-        arguments = json.dumps(json.loads(arguments), ensure_ascii=False)
-    except (TypeError, ValueError):
-        arguments = str(arguments)  # keep what the model wrote, even if not JSON
-    return f"{name}({arguments})"
+def _answer_metadata(answer: dict[str, Any]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    if answer.get("tool_calls"):
+        found["tool_calls"] = answer["tool_calls"]
+    if isinstance(answer.get("function_call"), dict):
+        found["function_call"] = answer["function_call"]
+    if isinstance(answer.get("refusal"), str) and answer["refusal"].strip():
+        found["refusal"] = True
+    if isinstance(answer.get("content"), list):
+        found["content_parts"] = answer["content"]  # the reply as the model wrote it
+    return found
+
+
+def _has_media(messages: list[dict[str, Any]]) -> bool:
+    for message in messages:
+        content = message.get("content")
+        if isinstance(content, list) and any(
+            isinstance(p, dict) and p.get("type") in MEDIA_PARTS for p in content
+        ):
+            return True
+        if message.get("audio"):
+            return True
+    return False
 
 
 def _id(record: dict[str, Any]) -> str:
@@ -113,16 +150,28 @@ def _id(record: dict[str, Any]) -> str:
     return "" if value is None else str(value)
 
 
-def _judgement(
-    source: Origin, line: int, record: dict[str, Any], criterion: str, scales: Scales,
-    annotator: str,
+def _label_key(source: Origin, line: int, record: dict[str, Any],
+               mapping: dict[str, str]) -> str | None:
+    if "label" in mapping:
+        return mapping["label"]
+    keys = [k for k in record if k not in _RESERVED and k not in _ANSWER_KEYS]
+    candidates = label_candidates(keys)
+    if len(candidates) > 1:
+        quoted = ", ".join(repr(c) for c in candidates)
+        example = likeliest(candidates)
+        raise source.error(
+            f"{len(candidates)} keys could hold the human label ({quoted}) and evalign does "
+            f"not guess which: name it with --map label=KEY (e.g. --map label={example})", line)
+    return candidates[0] if candidates else None
+
+
+def _label(
+    source: Origin, line: int, record: dict[str, Any], key: str | None, criterion: str,
+    scales: Scales, annotator: str,
 ) -> LabelIn | None:
-    key = next((k for k in _JUDGEMENT_KEYS if k in record), None)
-    if key is None or record[key] is None:
+    if key is None or is_blank(record.get(key)):
         return None
-    raw = record[key]
-    scale = scales.scale(criterion)
-    strict = scale.kind == "pass_fail"  # the format allows PASS/FAIL only, not yes/no/1/0
-    if strict and (not isinstance(raw, str) or raw.strip().upper() not in ("PASS", "FAIL")):
+    raw, scale = record[key], scales.scale(criterion)
+    if scale.kind == "pass_fail" and binary_label(raw) is None and not is_placeholder(raw):
         raise source.error(f'"{key}" must be PASS or FAIL, got {json.dumps(raw)}', line)
     return LabelIn(criterion, label_value(source, line, key, raw, scale), annotator)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from evalign.data.columns import judge_like, likeliest
 from evalign.data.reader import Origin, Record
 from evalign.data.records import DEFAULT_ANNOTATOR, LabelIn, Row
 from evalign.data.scales import Scales, is_blank, label_value
@@ -44,12 +45,17 @@ def looks_pairwise(columns: Iterable[str]) -> bool:
 def _resolve(origin: Origin, columns: list[str], explicit: Mapping[str, str], line: int
              ) -> dict[str, str]:
     mapping = {k: v for k, v in explicit.items() if k in ALIASES}
-    lower = {c.lower(): c for c in columns}
+    lower = {c.lower(): c for c in columns if not judge_like(c)}
     for key, aliases in ALIASES.items():
         if key not in mapping:
-            found = next((lower[a] for a in aliases if a in lower), None)
-            if found is not None:
-                mapping[key] = found
+            found = [lower[a] for a in aliases if a in lower and lower[a] not in mapping.values()]
+            if key == "label" and len(found) > 1:
+                raise origin.error(
+                    f"{len(found)} columns could hold the human preference "
+                    f"({', '.join(repr(c) for c in found)}) and evalign does not guess which: "
+                    f"name it with --map label=COLUMN (e.g. --map label={likeliest(found)})", line)
+            if found:
+                mapping[key] = found[0]
     for key in ("output_1", "output_2"):
         if key not in mapping:
             raise origin.error(

@@ -1,19 +1,22 @@
-"""Streaming readers: a file's lines (UTF-8, BOM accepted, size-limited) and its records.
+"""Streaming readers: a file's lines (UTF-8, or UTF-16/32 with a BOM; size-limited) and records.
 
 Nothing here reads a whole file: lines are decoded one at a time, so a bad byte is reported with
 its line number, and a file over the size limit is refused at the line that crosses it.
-Records are `(line, dict)` pairs from JSONL, CSV or a JSON array.
+Records are `(line, dict)` pairs from JSONL, CSV (see `evalign.data.csvfile`) or a JSON array.
+JSON nested deeper than `MAX_DEPTH` is refused with its line before Python's parser would
+overflow its stack.
 """
 
 from __future__ import annotations
 
-import csv
 import json
-import sys
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from evalign.data import encodings
+from evalign.data.jsondepth import MAX_DEPTH, too_deep
 from evalign.errors import DataError
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
@@ -63,41 +66,57 @@ class Source(Origin):
             raise DataError("is a directory, not a file", str(self.path)) from None
 
     def lines(self) -> Iterator[tuple[int, str]]:
-        """Every line (with its line ending), decoded as UTF-8; a leading BOM is dropped.
+        """Every line (with its line ending), decoded; a leading BOM is dropped.
+
+        UTF-8 is the rule; a UTF-16 or UTF-32 byte-order mark switches to that encoding.
 
         Raises:
-            DataError: bytes that are not UTF-8, or the file grew past `max_bytes`.
+            DataError: bytes that are not UTF-8 (naming the byte and the remedy), a NUL byte,
+                or the file grew past `max_bytes`.
         """
+        with self._open() as handle:
+            encoding = encodings.encoding_of(handle.read(4))
+            handle.seek(0)
+            if encoding == "utf-8":
+                yield from self._utf8_lines(handle)
+                return
+            if os.fstat(handle.fileno()).st_size > self.max_bytes:
+                raise self._too_big(1)
+            yield from encodings.wide_lines(handle, encoding, self.name)
+
+    def _too_big(self, number: int) -> DataError:
+        return self.error(
+            f"file is larger than the {self.max_bytes}-byte limit; raise it with "
+            "--max-bytes (Python: max_bytes=) if this file is meant to be imported",
+            number,
+        )
+
+    def _utf8_lines(self, handle: BinaryIO) -> Iterator[tuple[int, str]]:
         total = 0
         number = 0
-        with self._open() as handle:
-            # Never ask for more than the limit allows, even of a file that is one long line.
-            while raw := handle.readline(self.max_bytes - total + 1):
-                number += 1
-                total += len(raw)
-                if total > self.max_bytes:
-                    raise self.error(
-                        f"file is larger than the {self.max_bytes}-byte limit; raise it with "
-                        "--max-bytes (Python: max_bytes=) if this file is meant to be imported",
-                        number,
-                    )
-                yield number, self._decode(raw, number)
+        # Never ask for more than the limit allows, even of a file that is one long line.
+        while raw := handle.readline(self.max_bytes - total + 1):
+            number += 1
+            total += len(raw)
+            if total > self.max_bytes:
+                raise self._too_big(number)
+            yield number, self._decode(raw, number)
 
     def _decode(self, raw: bytes, number: int) -> str:
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise self.error(
-                f"byte 0x{raw[exc.start]:02x} at column {exc.start + 1} is not UTF-8: "
-                "save the file as UTF-8 and import it again",
-                number,
-            ) from None
+            raise self.error(encodings.not_utf8(raw, exc.start), number) from None
+        if "\x00" in text:
+            raise self.error(encodings.nul_message(), number)
         return text.removeprefix("\ufeff") if number == 1 else text
 
     def head(self, limit: int = 4096) -> str:
-        """The first `limit` bytes as text (for sniffing the format; bad bytes replaced)."""
+        """About the first `limit` bytes as text (for sniffing the format; bad bytes replaced)."""
         with self._open() as handle:
-            return handle.read(limit).decode("utf-8", errors="replace").removeprefix("\ufeff")
+            raw = handle.read(limit)
+        encoding = encodings.encoding_of(raw)
+        return raw.decode(encoding, errors="replace").removeprefix("\ufeff")
 
 
 def jsonl_records(source: Source) -> Iterator[Record]:
@@ -109,11 +128,23 @@ def jsonl_records(source: Source) -> Iterator[Record]:
     for number, text in source.lines():
         if not text.strip():
             continue
+        _check_depth(source, text, number)
         try:
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise source.error(f"invalid JSON: {exc.msg} (column {exc.colno})", number) from None
         yield number, _object(source, value, number)
+
+
+def _check_depth(source: Origin, text: str, line: int) -> None:
+    """Refuse JSON nested deeper than `MAX_DEPTH`, naming the line where it goes too deep."""
+    where = too_deep(text)
+    if where is not None:
+        raise source.error(
+            f"JSON nested more than {MAX_DEPTH} levels deep: evalign refuses it rather than "
+            "risk its parser; flatten the structure (or store it as a string)",
+            line + text.count("\n", 0, where),
+        )
 
 
 def _object(source: Source, value: Any, number: int) -> dict[str, Any]:
@@ -125,57 +156,6 @@ def _object(source: Source, value: Any, number: int) -> dict[str, Any]:
 def _kind(value: Any) -> str:
     names = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
-
-
-def csv_records(source: Source, delimiter: str = ",") -> Iterator[Record]:
-    """One dict per CSV row, keyed by the header; rows are numbered by the line they start on.
-
-    Raises:
-        DataError: a row with more or fewer fields than the header, or a missing header.
-    """
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # long answers exceed the 128 KiB default
-    lines = (text for _, text in source.lines())
-    reader = csv.reader(lines, delimiter=delimiter)
-    try:
-        header = next(reader)
-    except StopIteration:
-        return
-    except csv.Error as exc:
-        raise source.error(f"bad CSV header: {exc}", 1) from None
-    header = [name.strip() for name in header]
-    source.header_line = 1
-    _check_header(source, header)
-    yield from _csv_rows(source, reader, header)
-
-
-def _check_header(source: Source, header: list[str]) -> None:
-    seen: set[str] = set()
-    for name in header:
-        if not name:
-            raise source.error("the header has an empty column name", 1)
-        if name in seen:
-            raise source.error(f"the header names column {name!r} twice", 1)
-        seen.add(name)
-
-
-def _csv_rows(source: Source, reader: Any, header: list[str]) -> Iterator[Record]:
-    start = reader.line_num + 1
-    while True:
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise source.error(f"bad CSV: {exc}", start) from None
-        if fields and any(f.strip() for f in fields):
-            if len(fields) != len(header):
-                raise source.error(
-                    f"row has {len(fields)} fields but the header has {len(header)}: "
-                    "quote fields that contain the delimiter",
-                    start,
-                )
-            yield start, dict(zip(header, fields, strict=True))
-        start = reader.line_num + 1
 
 
 def json_array_records(source: Source) -> Iterator[Record]:
@@ -252,6 +232,9 @@ class _ArrayParser:
         while True:
             try:
                 value, end = self.decoder.raw_decode(self.buffer)
+            except RecursionError:
+                _check_depth(self.source, self.buffer, self.line)
+                raise  # too deep for Python yet not past MAX_DEPTH: a bug, not bad data
             except json.JSONDecodeError as exc:
                 if not self.done and self._more():
                     continue
@@ -259,5 +242,6 @@ class _ArrayParser:
                 raise self.source.error(f"invalid JSON: {exc.msg}", line) from None
             if end == len(self.buffer) and not self.done and self._more():
                 continue  # a number may go on in the next chunk
+            _check_depth(self.source, self.buffer[:end], self.line)
             self._consume(end)
             return value

@@ -39,8 +39,11 @@ class Row:
         item: the item; an empty `external_id` gets the row's number when stored.
         labels: its human labels (none for an unlabeled item).
         line: the 1-based line (or CSV row) it starts on, for error messages.
+        notes: what the user should know about this row (an image part shown as `[image]`,
+            a column skipped); the import summary lists them as warnings.
     """
 
     item: Item
     labels: tuple[LabelIn, ...] = ()
     line: int | None = None
+    notes: tuple[str, ...] = ()

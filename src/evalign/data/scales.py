@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from evalign.data.reader import Origin
+from evalign.data.spellings import binary_label, is_placeholder
 from evalign.scores import PASS_FAIL, ScoreConfig, Value
 
 
@@ -35,7 +37,13 @@ class FixedScales:
 
 
 def is_blank(raw: Any) -> bool:
-    """Whether a label cell is empty: that row has no label there (not a data error)."""
+    """Whether a label cell is empty: that row has no label there (not a data error).
+
+    None, blank text and a float NaN (pandas' empty cell) are empty; `N/A` is not (see
+    `label_value`).
+    """
+    if isinstance(raw, float):
+        return math.isnan(raw)
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
@@ -44,11 +52,23 @@ def label_value(
 ) -> Value:
     """`raw` read on `scale`, or a data error naming the file, line and column.
 
+    On a pass/fail or thumbs scale every unambiguous spelling (`Passed`, `✅`, `1.0`, `PASS.`,
+    see `evalign.data.spellings`) is read first, so nothing unusual falls through to a guess.
+
     Raises:
-        DataError: the value lies outside the scale; the message says how to pick another.
+        DataError: the value lies outside the scale, or is a placeholder such as `N/A`; the
+            message says what to do.
     """
+    if scale.kind in ("pass_fail", "thumbs"):
+        flag = binary_label(raw)
+        raw = raw if flag is None else "pass" if flag else "fail"
     try:
         return scale.parse_value(raw)
     except ValueError as exc:
+        if is_placeholder(raw):
+            raise origin.error(
+                f'"{column}" is {str(raw).strip()!r}, which stands for no label: leave the cell '
+                "empty to import the item unlabeled, or write the label", line,
+            ) from None
         hint = f" (scale {scale.spec()}; choose another with --scale)"
         raise origin.error(f'"{column}" {exc}{hint}', line) from None

@@ -1,18 +1,28 @@
 """CSV, JSON-array and JSONL tables with a column mapping.
 
 The mapping names which column holds each part of an item: `input`, `output`, `label`,
-`reasoning`, `id`, `annotator`. Common column names map themselves (`response` → output,
-`target`/`humanScore`/`judgement` → label, `reason`/`humanReasoning` → reasoning, ...); an
-explicit `--map KEY=COLUMN` wins. Any other key in the mapping names an input field read from
-that column. Columns no key claims become input fields under their own names, so a judge
-template can use `{question}` or `{grading_notes}` as they are.
+`reasoning`, `id`, `annotator`, `criterion`. Common column names map themselves (`response` →
+output, `reason`/`humanReasoning` → reasoning, `annotator`/`rater` → annotator, ...); an explicit
+`--map KEY=COLUMN` wins. The label column is never guessed: it is taken by name only when
+exactly one column could hold the human label (see `evalign.data.columns`), and a file with two
+such columns (`judgement` and `human_label`) is refused until `--map label=COLUMN` names one.
+Any other key in the mapping names an input field read from that column. Columns no key claims
+become input fields under their own names, so a judge template can use `{question}` or
+`{grading_notes}` as they are.
+
+A table with both an `id` and an `annotator` column may hold one row per item and annotator
+(long format): its rows are merged into one item per id (see `evalign.data.longformat`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
+from itertools import chain
 from typing import Any
 
+from evalign.data.columns import judge_like, label_candidates, likeliest, words
+from evalign.data.longformat import merge_annotations, split_annotation_fields
 from evalign.data.reader import Origin, Record
 from evalign.data.records import DEFAULT_ANNOTATOR, DEFAULT_CRITERION, LabelIn, Row
 from evalign.data.scales import Scales, is_blank, label_value
@@ -21,18 +31,21 @@ from evalign.items import Item, as_text
 from evalign.scores import PASS_FAIL
 
 DEFAULT_SCALE = PASS_FAIL
-KEYS = ("id", "input", "output", "label", "reasoning", "annotator")
+KEYS = ("id", "input", "output", "label", "reasoning", "annotator", "criterion")
 ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "item_id", "external_id", "uuid", "example_id"),
+    "id": ("id", "item_id", "external_id", "uuid", "example_id", "trace_id", "traceid",
+           "task_id", "sample_id", "record_id"),
     "input": ("input",),
     "output": ("output", "response", "answer", "completion", "generation", "actual_output",
                "model_output", "llm_output"),
-    "label": ("label", "humanscore", "human_score", "target", "judgement", "judgment",
-              "human_label", "gold_label", "human_judgement", "expected_verdict"),
     "reasoning": ("reasoning", "humanreasoning", "human_reasoning", "reason", "rationale",
                   "explanation", "critique"),
-    "annotator": ("annotator", "annotator_id", "labeler", "rater"),
+    "annotator": ("annotator", "annotator_id", "annotator_name", "annotator_email", "labeler",
+                  "labeller", "rater", "rater_id", "reviewer", "annotated_by", "labeled_by",
+                  "completed_by"),
+    "criterion": ("criterion",),
 }
+"""Column names (lower case) each key reads without a mapping; the label has its own rule."""
 
 
 def parse_map(pairs: Iterable[str]) -> dict[str, str]:
@@ -56,7 +69,8 @@ def resolve_mapping(
     """Which column each key reads: the explicit mapping, then the common names.
 
     Raises:
-        DataError: a mapped column is not among the columns, or no output column is found.
+        DataError: a mapped column is not among the columns, no output column is found, or
+            more than one column could hold the human label.
     """
     names = list(columns)
     for key, column in explicit.items():
@@ -69,19 +83,62 @@ def resolve_mapping(
     mapping = dict(explicit)
     lower = {name.lower(): name for name in names}
     for key in KEYS:
-        if key in mapping:
+        if key in mapping or key == "label":
             continue
         taken = set(mapping.values())
         found = next((lower[a] for a in ALIASES[key] if a in lower), None)
         if found is not None and found not in taken:
             mapping[key] = found
+    if "label" not in mapping:
+        label = _label_column(origin, names, set(mapping.values()), line)
+        if label is not None:
+            mapping["label"] = label
     if "output" not in mapping:
         raise origin.error(
             "no output column: name it with --map output=COLUMN; "
-            f"columns: {', '.join(names)}",
+            f"columns: {', '.join(names)}{_delimiter_hint(names)}",
             line,
         )
     return mapping
+
+
+def _delimiter_hint(names: list[str]) -> str:
+    # One column whose name holds `;` or a tab: the file was split on the wrong delimiter.
+    if len(names) != 1:
+        return ""
+    found = next((d for d in (";", "\t", "|", ",") if d in names[0]), None)
+    if found is None:
+        return ""
+    shown = "tab" if found == "\t" else found
+    return f" (one column whose name holds {shown!r}: import with --delimiter '{shown}')"
+
+
+def _label_column(origin: Origin, names: list[str], taken: set[str], line: int) -> str | None:
+    candidates = [c for c in label_candidates(names) if c not in taken]
+    if len(candidates) > 1:
+        quoted = ", ".join(repr(c) for c in candidates)
+        example = likeliest(candidates)
+        raise origin.error(
+            f"{len(candidates)} columns could hold the human label ({quoted}) and evalign does "
+            f"not guess which: name it with --map label=COLUMN (e.g. --map label={example}); "
+            "the other columns stay input fields",
+            line,
+        )
+    return candidates[0] if candidates else None
+
+
+def judge_columns_note(columns: Iterable[str], mapping: Mapping[str, str]) -> str | None:
+    """A note naming label-like columns skipped because they read as a judge's output."""
+    label_words = {"label", "labels", "verdict", "judgement", "judgment", "target", "score",
+                   "grade", "rating", "pass", "result"}
+    skipped = [c for c in columns
+               if c != mapping.get("label") and judge_like(c) and set(words(c)) & label_words]
+    if not skipped:
+        return None
+    names = ", ".join(repr(c) for c in skipped)
+    return (f"column {names} is named like a judge's or model's output: kept as an input field, "
+            "never taken as the human label (if a person wrote it, import with "
+            "--map label=COLUMN)")
 
 
 class TableReader:
@@ -111,12 +168,30 @@ class TableReader:
         self.mapping: dict[str, str] | None = None
 
     def rows(self, records: Iterable[Record]) -> Iterator[Row]:
-        """One row per record; the first record fixes the mapping."""
+        """One row per record (one per id in long format); the first record fixes the mapping."""
+        records = iter(records)
+        first = next(records, None)
+        if first is None:
+            return
+        self.mapping = resolve_mapping(self.origin, first[1].keys(), self.explicit,
+                                       self.origin.header_line or first[0])
+        rows = self._rows(chain([first], records), self.mapping)
+        if "id" in self.mapping and "annotator" in self.mapping:
+            rows = merge_annotations(self.origin, (self._split(row) for row in rows))
+        yield from rows
+
+    def _rows(self, records: Iterable[Record], mapping: dict[str, str]) -> Iterator[Row]:
         for line, record in records:
-            if self.mapping is None:
-                self.mapping = resolve_mapping(self.origin, record.keys(), self.explicit,
-                                               self.origin.header_line or line)
-            yield self.row(line, record, self.mapping)
+            yield self.row(line, record, mapping)
+
+    @staticmethod
+    def _split(row: Row) -> tuple[Row, dict[str, Any]]:
+        inputs, extra = split_annotation_fields(row.item.inputs)
+        if not extra:
+            return row, extra
+        item = Item(inputs, row.item.output, row.item.output_2, row.item.metadata,
+                    row.item.external_id)
+        return replace(row, item=item), extra
 
     def row(self, line: int, record: dict[str, Any], mapping: dict[str, str]) -> Row:
         """The row of one record."""
@@ -144,10 +219,11 @@ class TableReader:
         raw = record.get(column) if column else None
         if is_blank(raw):
             return None
+        criterion = self._get(record, "criterion") or self.criterion
         value = label_value(self.origin, line, column or "label", raw,
-                            self.scales.scale(self.criterion))
+                            self.scales.scale(criterion))
         annotator = self._get(record, "annotator") or self.annotator
-        return LabelIn(self.criterion, value, annotator, self._get(record, "reasoning"))
+        return LabelIn(criterion, value, annotator, self._get(record, "reasoning"))
 
 
 def parse(
