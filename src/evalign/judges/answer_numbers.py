@@ -73,7 +73,18 @@ class NumberReader:
                 _LIST_NUMBER.match(rest) or not separated(rest, allow_stop=False)):
             return None
         found = self.fit(match.group("num"), match.group("den"), bool(match.group("pct")))
+        if context == "marker" and found.value is not None and self._others(rest, found.value):
+            return None  # "Score: 7/10 for clarity, 5/10 for accuracy" gives two scores
         return Found(found.value, offset + match.end(), found.problem, tentative_after(rest))
+
+    def _others(self, rest: str, value: object) -> bool:
+        """Whether the rest of a marker's line gives another score with its denominator."""
+        for match in _SCORE.finditer(rest.split("\n", 1)[0]):
+            if match.group("den") or match.group("pct"):
+                other = self.fit(match.group("num"), match.group("den"), bool(match.group("pct")))
+                if other.value != value:
+                    return True
+        return False
 
     def read_json(self, value: object) -> Found | None:
         """A JSON number or numeric string under a verdict or score key."""

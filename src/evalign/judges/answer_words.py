@@ -107,6 +107,8 @@ class BinaryReader:
             return None
         if context == "lead" and not separated(rest, allow_stop=not word[-1].isdigit()):
             return None
+        if context == "marker" and verdict is not None and _contradicted(rest, verdict):
+            return None  # "Conclusion: PASS the first two checks, FAIL the third"
         value = None if verdict is None else self._value(verdict)
         return Found(value, offset + match.end(), tentative=tentative_after(rest))
 
@@ -180,6 +182,16 @@ class BinaryReader:
 
     def _value(self, verdict: str) -> Value:
         return self._scale.parse_value(verdict)
+
+
+def _contradicted(rest: str, verdict: str) -> bool:
+    """Whether the rest of a marker's line names the other verdict with a strong word."""
+    line = rest.split("\n", 1)[0]
+    for match in folded_finditer(_ANYWHERE_FOLDED, _ANYWHERE, line):
+        other, strong = _WORDS[_key(line[match.start():match.end()])]
+        if strong and other is not None and other != verdict:
+            return True
+    return False
 
 
 def _conclusions(text: str) -> list[str]:
