@@ -104,3 +104,8 @@ def test_the_request_carries_the_item_and_no_placeholder() -> None:
     spec = JudgeSpec(prompt="Q: {{ question }}\nA: {{ output }}\nNotes: {{ expectations }}")
     user = build_request(spec, ITEM).messages[1]["content"]
     assert user == "Q: Q?\nA: A.\nNotes: grading_notes: mentions X"
+
+
+def test_field_names_in_any_script() -> None:
+    values = {"问题": "Q?", "réponse": "R."}
+    assert render("{问题} / {{ réponse }} / {0} / {1a}", values) == "Q? / R. / {0} / {1a}"

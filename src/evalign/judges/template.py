@@ -28,11 +28,11 @@ from dataclasses import dataclass
 from evalign.errors import ConfigError
 from evalign.items import Item
 
-_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_NAME = r"[^\W\d]\w*"  # an identifier, in any script: {question}, {frage}, {问题}
 _TOKEN = re.compile(
     r"(?P<escape>\\)?(?:"
     rf"\{{\{{[ \t]*(?P<mustache>{_NAME})[ \t]*\}}\}}"  # {{ name }}
-    rf"|\{{\{{(?P<expression>[ \t]*[A-Za-z_][^{{}}]*?)\}}\}}"  # {{ name | filter }}, {{ a.b }}
+    rf"|\{{\{{(?P<expression>[ \t]*[^\W\d][^{{}}]*?)\}}\}}"  # {{ name | filter }}, {{ a.b }}
     r"|\{%(?P<statement>.*?)%\}"  # {% if ... %}
     rf"|\{{(?P<name>{_NAME})\}})",  # {name}
     re.DOTALL,
