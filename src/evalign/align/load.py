@@ -1,32 +1,35 @@
-"""Loading an alignment run's labeled examples (and source verdicts) from the store.
+"""Loading an alignment run's labeled examples (and source verdicts) through the read model.
 
-From `--dataset NAME`: the dataset's items with labels on the judge's criterion (or the
-dataset's only one). From `--from-run RUN ...`: each completed run's items with their labels,
-plus the run's verdicts, which stand in for the base judge's verdicts when the run used the
-very judge version being aligned (no call is repeated).
+From `--dataset NAME`: the dataset's items with labels on the criterion (named, else the
+judge's, else by the one rule of `comparisons.criterion`). From `--from-run RUN ...`: each
+completed run's items with their labels, plus the run's verdicts, which stand in for the base
+judge's verdicts when the run used the very judge version being aligned (no call is repeated).
+
+An example carries one human label per item: the `consensus` policy's (the adjudicated label,
+else the annotators' majority). Items whose annotators tie are left out, never guessed, and
+`Loaded.notes` says how many.
 """
 
 from __future__ import annotations
 
 import random
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from evalign.align.examples import Example
+from evalign.comparisons import label_sides, read_labels, resolve_criterion
 from evalign.errors import ConflictError, NotFoundError, UserError
-from evalign.judges.spec import CheckResult, Verdict
-from evalign.store import models as m
-from evalign.store.repo_datasets import (
-    criterion_for,
-    get_dataset,
-    iter_items,
-    labels_for,
-    scale_of,
+from evalign.judges.spec import Verdict
+from evalign.store.repo_comparisons import (
+    CriterionRecord,
+    dataset_id,
+    run_record,
+    run_verdicts,
 )
+from evalign.store.repo_items import iter_items
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Loaded:
         verdicts: for some example indices, the base judge's verdict from a source run.
         criterion: the criterion compared.
         sources: the datasets and runs read, for the history.
+        notes: what was left out and why (tied annotators, unreadable labels).
     """
 
     examples: list[Example] = field(default_factory=list)
@@ -45,47 +49,58 @@ class Loaded:
     criterion: str = "default"
     sources: dict[str, list[object]] = field(default_factory=lambda: {"datasets": [],
                                                                       "runs": []})
+    notes: list[str] = field(default_factory=list)
 
 
 def load_dataset(session: Session, name: str, criterion: str | None) -> Loaded:
-    """The labeled items of dataset `name` for `criterion` (None: the dataset's only one)."""
-    dataset = get_dataset(session, name)
-    row = criterion_for(session, dataset.id, criterion)
+    """The labeled items of dataset `name` for `criterion` (None: by the one rule).
+
+    Raises:
+        NotFoundError: no such dataset or criterion.
+        CriterionChoiceError: labels on several criteria and none named.
+        UserError: no item carries a usable label.
+    """
+    ds = dataset_id(session, name)
+    row = _criterion(session, ds, criterion, f"dataset {name!r}")
     loaded = Loaded(criterion=row.name)
     loaded.sources["datasets"].append(name)
-    _add_examples(session, loaded, dataset.id, row)
+    _add_examples(session, loaded, ds, row)
     if not loaded.examples:
-        raise UserError(f"dataset {name!r} has no labels on criterion {row.name!r}: "
-                        "label items first")
+        raise UserError(f"dataset {name!r} has no usable labels on criterion {row.name!r}: "
+                        "label items first" + _why(loaded))
     return loaded
 
 
 def load_runs(session: Session, run_ids: Sequence[int], judge_version_id: int,
               criterion: str | None, model: str | None = None) -> Loaded:
     """The labeled items of completed runs, with their verdicts when the run used the same
-    judge version (and `model`, when given)."""
+    judge version (and `model`, when given).
+
+    Raises:
+        NotFoundError: no such run.
+        ConflictError: a run is not completed.
+        UserError: no item carries a usable label.
+    """
     loaded = Loaded()
     for run_id in run_ids:
-        run = session.get(m.Run, run_id)
-        if run is None:
-            raise NotFoundError(f"no run {run_id}: see `evalign runs list`")
+        run = run_record(session, run_id)
         if run.status != "completed":
             raise ConflictError(f"run {run_id} is {run.status}: align from completed runs only")
-        row = criterion_for(session, run.dataset_id, criterion)
+        row = _criterion(session, run.dataset_id, criterion or run.judge_criterion,
+                         f"run {run_id}'s dataset")
         loaded.criterion = row.name
         start = len(loaded.examples)
         positions = _add_examples(session, loaded, run.dataset_id, row)
         loaded.sources["runs"].append(run_id)
-        dataset = session.get_one(m.Dataset, run.dataset_id)
-        loaded.sources["datasets"].append(dataset.name)
+        loaded.sources["datasets"].append(run.dataset)
         if run.judge_version_id == judge_version_id and model in (None, run.model):
-            for verdict_row in session.scalars(sa.select(m.Verdict).where(
-                    m.Verdict.run_id == run_id, m.Verdict.sample == 0)):
-                index = positions.get(verdict_row.item_id)
+            for item_id, verdict in run_verdicts(session, run_id).items():
+                index = positions.get(item_id)
                 if index is not None:
-                    loaded.verdicts[start + index] = to_verdict(verdict_row)
+                    loaded.verdicts[start + index] = verdict
     if not loaded.examples:
-        raise UserError("the source runs' items carry no human labels: label them first")
+        raise UserError("the source runs' items carry no usable human labels: label them "
+                        "first" + _why(loaded))
     return loaded
 
 
@@ -108,43 +123,41 @@ def sample_examples(loaded: Loaded, n: int, group_by: str | None, seed: int) -> 
     return Loaded(
         examples=[loaded.examples[i] for i in chosen],
         verdicts={remap[i]: v for i, v in loaded.verdicts.items() if i in remap},
-        criterion=loaded.criterion, sources=loaded.sources)
+        criterion=loaded.criterion, sources=loaded.sources, notes=loaded.notes)
 
 
-def to_verdict(row: m.Verdict) -> Verdict:
-    """A stored verdict as a record."""
-    checks = [CheckResult(str(c.get("question", "")), c.get("passed"), c.get("p_yes"))
-              for c in row.checks or [] if isinstance(c, dict)]
-    return Verdict(value=row.value, reasoning=row.reasoning, raw=row.raw, p_pass=row.p_pass,
-                   error=row.error, error_kind=row.error_kind, checks=checks,
-                   attempts=row.attempts, cached=row.cached, prompt_tokens=row.prompt_tokens,
-                   completion_tokens=row.completion_tokens, latency_s=row.latency_s,
-                   cost_usd=row.cost_usd, item_id=row.item_id, sample=row.sample)
+def _criterion(session: Session, ds: int, name: str | None, where: str) -> CriterionRecord:
+    found = resolve_criterion(session, ds, name, None)
+    if found is None:
+        raise NotFoundError(f"{where} has no labels: import or add labels first")
+    return found
 
 
-def _add_examples(session: Session, loaded: Loaded, dataset_id: int,
-                  criterion: m.Criterion) -> dict[int, int]:
+def _add_examples(session: Session, loaded: Loaded, ds: int,
+                  criterion: CriterionRecord) -> dict[int, int]:
     """Append the dataset's labeled items; returns item id → index within this dataset."""
-    scale = scale_of(criterion)
-    by_item: dict[int, list[tuple[object, str, bool]]] = defaultdict(list)
-    for label in labels_for(session, dataset_id, criterion.name):
-        by_item[label.item_id].append((label.value, label.reasoning, label.resolved))
+    labels = read_labels(session, ds, criterion)
     positions: dict[int, int] = {}
-    for item in iter_items(session, dataset_id):
-        if item.id is None or item.id not in by_item:
+    tied = unreadable = 0
+    for item in iter_items(session, ds):
+        if item.id is None or item.id not in labels:
             continue
-        value, reasoning = _one_label(by_item[item.id])
+        _, sides, bad = label_sides(labels[item.id], criterion.scale, "consensus")
+        if not sides:
+            tied += not bad
+            unreadable += bad
+            continue
         positions[item.id] = len(positions)
-        loaded.examples.append(Example(item, scale.parse_value(value), scale, reasoning))
+        loaded.examples.append(Example(item, sides[0].value, criterion.scale,
+                                       sides[0].reasoning))
+    if tied:
+        loaded.notes.append(f"{tied} items left out: their annotators tie and no adjudicated "
+                            "label decides (resolve them in the queue to use them)")
+    if unreadable:
+        loaded.notes.append(f"{unreadable} items left out: their labels do not read on the "
+                            f"scale of {criterion.name!r}")
     return positions
 
 
-def _one_label(labels: list[tuple[object, str, bool]]) -> tuple[object, str]:
-    """An adjudicated label wins; otherwise the most common value (first on a tie)."""
-    for value, reasoning, resolved in labels:
-        if resolved:
-            return value, reasoning
-    counts = Counter(repr(v) for v, _, _ in labels)
-    top = counts.most_common(1)[0][0]
-    value, reasoning, _ = next(t for t in labels if repr(t[0]) == top)
-    return value, reasoning
+def _why(loaded: Loaded) -> str:
+    return f" ({'; '.join(loaded.notes)})" if loaded.notes else ""

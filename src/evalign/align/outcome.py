@@ -2,6 +2,9 @@
 
 Everything is computed on the test split only, which no optimizer and no reflection call saw.
 A gain whose paired confidence interval includes zero is reported as not significant, in words.
+A candidate is *recommended* only when its test agreement beats the baseline judge's and every
+trivial baseline's (`recommendation`); every surface shows that verdict, and the CLI suggests
+`evalign align accept` only for a recommended candidate.
 """
 
 from __future__ import annotations
@@ -51,9 +54,37 @@ def test_outcome(base: JudgeSpec, candidate: JudgeSpec, train: Sequence[Example]
         trivial[b.name] = {"description": b.description, "agreement": report["agreement"],
                            "agreement_ci": report["agreement_ci"], "kappa": report["kappa"],
                            "fail_f1": report["fail_f1"]}
-    return {"baseline": agreement_report(base_cmp), "candidate": agreement_report(cand_cmp),
-            "paired": paired, "significant": significant(paired),
-            "conclusion": conclusion(paired), "trivial_baselines": trivial}
+    out = {"baseline": agreement_report(base_cmp), "candidate": agreement_report(cand_cmp),
+           "paired": paired, "significant": significant(paired),
+           "conclusion": conclusion(paired), "trivial_baselines": trivial}
+    out["recommended"], out["recommendation"] = recommendation(out)
+    return out
+
+
+def recommendation(outcome: dict[str, Any]) -> tuple[bool, str]:
+    """Whether to recommend the candidate, and why, from an outcome's test figures.
+
+    Recommended only when the candidate's test agreement is above the baseline judge's and
+    above every trivial baseline's; an undefined agreement is never above anything.
+    """
+    cand = (outcome.get("candidate") or {}).get("agreement")
+    if cand is None:
+        return False, "not recommended: the candidate has no test agreement to judge it by"
+    rivals = {"the baseline judge": (outcome.get("baseline") or {}).get("agreement")}
+    for name, row in (outcome.get("trivial_baselines") or {}).items():
+        rivals[f"the trivial {name} baseline ({row.get('description', name)})"] = \
+            row.get("agreement")
+    beaten_by = [f"{name} {_pct(value)}" for name, value in rivals.items()
+                 if value is None or value >= cand]
+    if beaten_by:
+        return False, (f"not recommended: the candidate's test agreement {_pct(cand)} does not "
+                       f"beat {'; '.join(beaten_by)}")
+    return True, (f"recommended: the candidate's test agreement {_pct(cand)} beats the "
+                  "baseline judge and every trivial baseline")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
 
 
 def significant(paired: dict[str, Any]) -> bool:

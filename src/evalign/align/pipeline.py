@@ -139,7 +139,7 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
     for phase, value in verify.seconds.items():
         if verify is not scorer:
             seconds[phase] = seconds.get(phase, 0.0) + value
-    notes = [n for f in folds for n in f.notes]
+    notes = loaded.notes + [n for f in folds for n in f.notes]
     if len(folds) > 1:
         notes.append(f"{len(folds)}-fold cross-validation: test figures pool every fold; the "
                      "candidate saved is fold 1's")

@@ -3,6 +3,10 @@
 Every model call an alignment run makes to a judge goes through `Scorer.score`, which uses the
 runner's `score_items` (limits, retries, answer cache), charges the run's budget per phase, and
 remembers verdicts by (spec, example) so the same candidate is never scored twice on one item.
+
+`agreement` chooses between candidates: a verdict passes by the one rule every surface uses
+(`stats.comparison.verdict_pass`); an errored verdict counts as a miss here, so a candidate
+cannot win by failing to answer (the test-split report counts errors apart, by cause).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from evalign.align.guards import Budget
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import ModelAPI
 from evalign.runner import score_items
+from evalign.stats.comparison import verdict_pass
 from evalign.store import Store
 
 Progress = Callable[[int, int], None]
@@ -33,12 +38,15 @@ def agreement(spec: JudgeSpec, examples: Sequence[Example], verdicts: Sequence[V
 
 
 def judged_pass(spec: JudgeSpec, verdict: Verdict) -> bool | None:
-    """The verdict as pass/fail, honouring a prompt judge's p_pass threshold."""
-    if verdict.value is None:
+    """The verdict as pass/fail (`verdict_pass`), with a prompt judge's decision threshold."""
+    if verdict.value is None or verdict.error is not None:
         return None
-    if spec.kind == "prompt" and spec.threshold is not None and verdict.p_pass is not None:
-        return verdict.p_pass >= spec.threshold
-    return spec.scale.to_pass(verdict.value)
+    try:
+        value = spec.scale.parse_value(verdict.value)
+    except ValueError:
+        return None  # a stored value the scale does not read has no pass/fail
+    threshold = spec.threshold if spec.kind == "prompt" else None
+    return verdict_pass(spec.scale, value, verdict.p_pass, threshold)
 
 
 @dataclass

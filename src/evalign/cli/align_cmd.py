@@ -22,6 +22,7 @@ from evalign.align import (
     start_alignment,
 )
 from evalign.align.engine import parse_strategies
+from evalign.align.outcome import recommendation
 from evalign.align.run import history_rows
 from evalign.align.split import parse_ratios
 from evalign.cli.common import DbOption, JsonOption, console, err_console, print_json, store_for
@@ -213,6 +214,8 @@ def _render(run: AlignmentRun) -> None:
         table.add_row(f"trivial: {name} — {escape(row['description'])}", *_stats(row))
     console.print(table)
     console.print(escape(str(out.get("conclusion", ""))))
+    recommended, why = recommendation(out)
+    console.print(f"[bold {'green' if recommended else 'yellow'}]{escape(why)}[/]")
     if out.get("guidelines"):
         console.print("[bold]guidelines[/]\n" + escape(out["guidelines"]))
     for note in out.get("notes", []):
@@ -221,7 +224,12 @@ def _render(run: AlignmentRun) -> None:
                   f"completion tokens {out.get('completion_tokens')}, cost ${out.get('cost_usd')}"
                   f", {out.get('wall_s')} s")
     if run.status == "aligned" and run.decision is None:
-        console.print(f"next: `evalign align accept {run.id}` or `evalign align reject {run.id}`")
+        if recommended:
+            console.print(f"next: `evalign align accept {run.id}` or `evalign align reject "
+                          f"{run.id}`")
+        else:
+            console.print(f"next: `evalign align reject {run.id}` (label more items, or try "
+                          "other strategies, before accepting a candidate)")
 
 
 def _render_phases(phases: dict[str, Any]) -> None:

@@ -232,15 +232,7 @@ def _judge_side(scale: ScoreConfig, row: VerdictRow) -> JudgeSide:
 def _item(out: RunComparisons, key: ItemKey, labels: Sequence[LabelRow],
           judge: JudgeSide | None, record: Item | None) -> ItemComparison:
     hs = out.human_scale
-    ratings: list[Rating] = []
-    for label in labels:
-        value = _read(hs, label.value) if hs is not None else None
-        if value is not None:
-            ratings.append(Rating(label.annotator, value, label.reasoning, label.resolved))
-    unreadable = len(labels) - len(ratings)
-    if out.policy == "consensus":  # the readable labels still make the consensus
-        unreadable = 0 if ratings else min(unreadable, 1)
-    sides = human_sides(ratings, hs, out.policy) if ratings and hs is not None else []
+    ratings, sides, unreadable = label_sides(labels, hs, out.policy) if hs else ([], [], 0)
     found = ItemComparison(key, ratings, sides, judge, [], tied=bool(ratings) and not sides,
                            unreadable=unreadable)
     if judge is None or hs is None:
@@ -253,6 +245,23 @@ def _item(out: RunComparisons, key: ItemKey, labels: Sequence[LabelRow],
         annotator=side.annotator, slices=slices, human_reasoning=side.reasoning,
         judge_reasoning=judge.reasoning or judge.error or "", sample=0) for side in sides]
     return found
+
+
+def label_sides(labels: Sequence[LabelRow], scale: ScoreConfig, policy: Policy
+                ) -> tuple[list[Rating], list[HumanSide], int]:
+    """An item's stored labels read on `scale`: its ratings, its human sides under `policy`
+    (none when the annotators tie) and how many labels the scale does not read (per label;
+    under `consensus`, 1 when none is readable, else 0)."""
+    ratings = []
+    for label in labels:
+        value = _read(scale, label.value)
+        if value is not None:
+            ratings.append(Rating(label.annotator, value, label.reasoning, label.resolved))
+    unreadable = len(labels) - len(ratings)
+    if policy == "consensus":  # the readable labels still make the consensus
+        unreadable = 0 if ratings else min(unreadable, 1)
+    sides = human_sides(ratings, scale, policy) if ratings else []
+    return ratings, sides, unreadable
 
 
 def _read(scale: ScoreConfig, raw: Any) -> Value | None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from evalign.errors import NotFoundError
 from evalign.items import Item
+from evalign.judges.spec import CheckResult, Verdict
 from evalign.scores import ScoreConfig
 from evalign.store import models as m
 from evalign.store.repo_items import get_dataset, list_datasets, to_item
@@ -37,6 +38,7 @@ class RunRecord:
     judge_id: int
     judge: str
     judge_criterion: str | None
+    judge_version_id: int
     version: int
     version_kind: str
     judge_scale: ScoreConfig
@@ -101,7 +103,8 @@ def _record(run: m.Run, version: m.JudgeVersion, judge: m.Judge, dataset: m.Data
         id=run.id, status=run.status, model=run.model, error=run.error,
         counters=dict(run.counters or {}), parent_run_id=run.parent_run_id,
         created_at=run.created_at, started_at=run.started_at, finished_at=run.finished_at,
-        judge_id=judge.id, judge=judge.name, judge_criterion=criterion, version=version.version,
+        judge_id=judge.id, judge=judge.name, judge_criterion=criterion,
+        judge_version_id=version.id, version=version.version,
         version_kind=version.kind, judge_scale=ScoreConfig.parse(version.scale),
         threshold=version.threshold, dataset_id=dataset.id, dataset=dataset.name)
 
@@ -125,8 +128,9 @@ def dataset_runs(session: Session, dataset_id: int, judge_id: int | None = None
     query = _run_query().where(m.Run.dataset_id == dataset_id)
     if judge_id is not None:
         query = query.where(m.Judge.id == judge_id)
+    rows = session.execute(query.order_by(m.Run.id))
     return [_record(run, version, judge, dataset, criterion)
-            for run, version, judge, dataset, criterion in session.execute(query.order_by(m.Run.id))]
+            for run, version, judge, dataset, criterion in rows]
 
 
 def newest_run_dataset(session: Session) -> str | None:
@@ -201,3 +205,20 @@ def items_by_id(session: Session, ids: Sequence[int]) -> dict[int, Item]:
         return {}
     rows = session.scalars(sa.select(m.Item).where(m.Item.id.in_(list(ids))))
     return {row.id: to_item(row) for row in rows}
+
+
+def run_verdicts(session: Session, run_id: int, sample: int = 0) -> dict[int, Verdict]:
+    """The run's verdicts of one sample as records, by item id."""
+    rows = session.scalars(sa.select(m.Verdict).where(m.Verdict.run_id == run_id,
+                                                      m.Verdict.sample == sample))
+    return {row.item_id: _verdict(row) for row in rows}
+
+
+def _verdict(row: m.Verdict) -> Verdict:
+    checks = [CheckResult(str(c.get("question", "")), c.get("passed"), c.get("p_yes"))
+              for c in row.checks or [] if isinstance(c, dict)]
+    return Verdict(value=row.value, reasoning=row.reasoning, raw=row.raw, p_pass=row.p_pass,
+                   error=row.error, error_kind=row.error_kind, checks=checks,
+                   attempts=row.attempts, cached=row.cached, prompt_tokens=row.prompt_tokens,
+                   completion_tokens=row.completion_tokens, latency_s=row.latency_s,
+                   cost_usd=row.cost_usd, item_id=row.item_id, sample=row.sample)

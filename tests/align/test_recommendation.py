@@ -1,0 +1,106 @@
+"""A candidate that does not beat the baseline judge and every trivial baseline on the test
+split is not recommended, on every surface; the CLI suggests accepting only a recommended one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from evalign.align.outcome import recommendation
+from evalign.cli.app import app
+from evalign.store import models as m
+from evalign.store import open_store
+from tests.align.helpers import seed_store
+from tests.web.helpers import Client
+
+
+def _outcome(candidate: float | None, baseline: float, length: float) -> dict[str, Any]:
+    return {"candidate": {"agreement": candidate}, "baseline": {"agreement": baseline},
+            "trivial_baselines": {"majority": {"description": "always pass", "agreement": 0.5},
+                                  "length": {"description": "long passes",
+                                             "agreement": length}}}
+
+
+def test_the_rule() -> None:
+    ok, why = recommendation(_outcome(0.9, 0.7, 0.8))
+    assert ok and why.startswith("recommended")
+    ok, why = recommendation(_outcome(0.58, 0.5, 0.83))  # the issue's case
+    assert not ok and "length baseline" in why and "83.0%" in why and "58.0%" in why
+    assert not recommendation(_outcome(0.7, 0.7, 0.5))[0]  # a tie with the baseline is no gain
+    assert not recommendation(_outcome(None, 0.7, 0.5))[0]
+
+
+@pytest.fixture
+def aligned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, Any]]:
+    db = str(tmp_path / "e.db")
+    store = open_store(db)
+    seed_store(store)
+    store.close()
+    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict about every point.")
+    done = CliRunner().invoke(app, ["align", "gn", "--dataset", "bench", "--group-by",
+                                    "question", "--strategy", "threshold", "--db", db,
+                                    "--json"])
+    assert done.exit_code == 0, done.output
+    data: dict[str, Any] = json.loads(done.stdout)
+    return db, data
+
+
+def _set_length_baseline(db: str, run: int, agreement: float) -> None:
+    store = open_store(db)
+    with store.session() as s:
+        row = s.get(m.AlignmentRun, run)
+        assert row is not None
+        outcome = dict(row.outcome)
+        outcome["trivial_baselines"] = {**outcome["trivial_baselines"], "length": {
+            **outcome["trivial_baselines"]["length"], "agreement": agreement}}
+        outcome["recommended"], outcome["recommendation"] = recommendation(outcome)
+        row.outcome = outcome
+    store.close()
+
+
+def test_every_surface_says_not_recommended(aligned: tuple[str, dict[str, Any]]) -> None:
+    db, data = aligned
+    assert data["recommended"] == recommendation(data)[0]
+    run = data["run"]
+    _set_length_baseline(db, run, 1.0)  # no candidate beats a perfect length baseline
+    status = CliRunner().invoke(app, ["align", "status", str(run), "--db", db])
+    assert status.exit_code == 0, status.output
+    text = " ".join(status.stdout.split())
+    assert "not recommended" in text and "does not beat" in text
+    assert "the trivial length baseline" in text
+    assert f"evalign align accept {run}" not in text
+    assert f"evalign align reject {run}" in text
+    from evalign.web import create_app
+
+    client = Client(create_app(open_store(db), worker=False))
+    page = client.get(f"/alignment/runs/{run}").text
+    assert 'id="recommendation">not recommended' in page
+    assert 'class="big warn"' in page and 'class="primary" type="submit" id="accept"' not in page
+    assert "not recommended" in client.get("/alignment/runs").text
+    client.close()
+
+
+def test_a_recommended_candidate_gets_the_accept_line(aligned: tuple[str, dict[str, Any]]
+                                                      ) -> None:
+    db, data = aligned
+    run = data["run"]
+    _set_length_baseline(db, run, 0.0)
+    store = open_store(db)
+    with store.session() as s:
+        row = s.get(m.AlignmentRun, run)
+        assert row is not None
+        outcome = dict(row.outcome)
+        outcome["candidate"] = {**outcome["candidate"], "agreement": 1.0}
+        outcome["baseline"] = {**outcome["baseline"], "agreement": 0.5}
+        outcome["trivial_baselines"] = {k: {**v, "agreement": 0.5}
+                                        for k, v in outcome["trivial_baselines"].items()}
+        row.outcome = outcome
+    store.close()
+    status = CliRunner().invoke(app, ["align", "status", str(run), "--db", db])
+    text = " ".join(status.stdout.split())
+    assert "recommended: the candidate's test agreement 100.0% beats" in text
+    assert f"next: `evalign align accept {run}`" in text
