@@ -54,12 +54,12 @@ def test_kfold_tests_every_item_once() -> None:
 
 
 def test_split_refuses_too_few_groups_and_bad_ratios() -> None:
-    with pytest.raises(UserError, match=r"only 4 labelled items \(2 pass, 2 fail\) in 2 "
+    with pytest.raises(UserError, match=r"only 4 labeled items \(2 pass, 2 fail\) in 2 "
                        r"distinct values of 'question': .* needs at least 4 distinct values"):
         split_examples(_examples(2), group_by="question")
     three = _examples(2)[:3]
-    with pytest.raises(UserError, match=r"^only 3 labelled items \(2 pass, 1 fail\): a train/"
-                       r"validation/test split of 50%/25%/25% needs at least 4 labelled items"):
+    with pytest.raises(UserError, match=r"^only 3 labeled items \(2 pass, 1 fail\): a train/"
+                       r"validation/test split of 50%/25%/25% needs at least 4 labeled items"):
         split_examples(three)
     with pytest.raises(UserError, match="5-fold cross-validation needs at least 5"):
         kfold_splits(three, 5)

@@ -71,7 +71,7 @@ def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
 
     Raises:
         NotFoundError: the judge, dataset or a source run does not exist.
-        UserError: too few labelled items for the split (nothing is created).
+        UserError: too few labeled items for the split (nothing is created).
     """
     with store.session() as session:
         version = get_version(session, judge)
@@ -242,7 +242,7 @@ class _Tracker:
 
 
 def _check_labels(session: Any, config: AlignConfig, version: m.JudgeVersion) -> None:
-    """Refuse up front labelled items too few for the split (the pipeline loads them again)."""
+    """Refuse up front labeled items too few for the split (the pipeline loads them again)."""
     judge = session.get_one(m.Judge, version.judge_id)
     row = session.get(m.Criterion, judge.criterion_id) if judge.criterion_id else None
     criterion = config.criterion or (row.name if row else None)

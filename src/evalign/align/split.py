@@ -3,7 +3,7 @@
 Items that share a `group_by` value (e.g. the same question asked twice, once with a complete
 answer and once with a truncated one) always land in the same part, so a judge is never tuned on
 one half of a pair and tested on the other. scikit-learn's `StratifiedGroupKFold` does the work.
-Too few labelled items (or groups) for the parts is refused before anything runs, saying how
+Too few labeled items (or groups) for the parts is refused before anything runs, saying how
 many there are and how many the split needs.
 """
 
@@ -61,7 +61,7 @@ def split_examples(
     rest, sized the same way, so the parts approach `ratios` as closely as the groups allow.
 
     Raises:
-        UserError: too few labelled items (or groups) for the requested parts.
+        UserError: too few labeled items (or groups) for the requested parts.
     """
     check_enough(examples, ratios, group_by=group_by)
     indices = list(range(len(examples)))
@@ -109,10 +109,10 @@ def check_enough(
     folds: int | None = None,
     group_by: str | None = None,
 ) -> None:
-    """Refuse, in one line, labelled examples too few for the split.
+    """Refuse, in one line, labeled examples too few for the split.
 
     Raises:
-        UserError: says how many labelled items (and groups) there are, how many pass and
+        UserError: says how many labeled items (and groups) there are, how many pass and
             fail, and how many the split needs.
     """
     need = needed_groups(ratios, folds)
@@ -120,13 +120,13 @@ def check_enough(
     if groups >= need:
         return
     passed = sum(e.passed for e in examples)
-    have = f"{len(examples)} labelled item{'s' * (len(examples) != 1)}"
+    have = f"{len(examples)} labeled item{'s' * (len(examples) != 1)}"
     counted = f"{have} ({passed} pass, {len(examples) - passed} fail)"
     if group_by:
         counted += f" in {groups} distinct value{'s' * (groups != 1)} of {group_by!r}"
     parts = (f"{folds}-fold cross-validation" if folds else
              "a train/validation/test split of " + "/".join(f"{r:.0%}" for r in ratios))
-    unit = f"distinct values of {group_by!r}" if group_by else "labelled items"
+    unit = f"distinct values of {group_by!r}" if group_by else "labeled items"
     raise UserError(f"only {counted}: {parts} needs at least {need} {unit}. Label more items "
                     "before aligning")
 
