@@ -30,6 +30,7 @@ system-deps:
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 typecheck: setup
 	$(BIN)/mypy
