@@ -7,6 +7,7 @@
     │   │   └── CriterionChoiceError  labels on several criteria: say which one to compare
     │   ├── NotFoundError        a named dataset, judge, run ... does not exist
     │   ├── ConflictError        a name is taken, or a state forbids the action
+    │   ├── StoreBusy            the store stayed locked past a deadline: try again (exit 75)
     │   └── MissingExtraError    an optional dependency is not installed
     ├── ProviderError            a model call failed (after the runner's retries)
     │   ├── RateLimitError       429; carries retry_after seconds when the provider sent it
@@ -75,6 +76,21 @@ class NotFoundError(UserError):
 
 class ConflictError(UserError):
     """A name is taken or the object's state forbids the action."""
+
+
+class StoreBusy(UserError):
+    """The database stayed locked (another writer) until the deadline; nothing was written.
+
+    Args:
+        message: what was being done and what to do.
+        retry_after: seconds worth waiting before trying again (the web's `Retry-After`).
+    """
+
+    exit_code = 75  # EX_TEMPFAIL: a temporary failure, worth retrying
+
+    def __init__(self, message: str, retry_after: float = 5.0):
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class MissingExtraError(UserError):

@@ -68,7 +68,7 @@ def test_sample_into_export_delete(tmp_path: Path, shared_datasets: Path) -> Non
     result = runner.invoke(app, ["export", "llmbar-30", str(out), "--db", db])
     assert result.exit_code == 0 and "wrote 30 rows" in result.stdout
     assert out.read_text(encoding="utf-8").splitlines()[0].startswith("id,input,")
-    result = runner.invoke(app, ["datasets", "delete", "llmbar-30", "--db", db])
+    result = runner.invoke(app, ["datasets", "delete", "llmbar-30", "--yes", "--db", db])
     assert result.exit_code == 0
     assert [d["name"] for d in _json(["datasets", "list", "--db", db])] == ["llmbar"]  # type: ignore[union-attr, index]
 

@@ -10,7 +10,7 @@ import pytest
 
 from evalign.data.export import export_dataset, neutralize
 from evalign.data.importer import import_file
-from evalign.errors import ConfigError, NotFoundError
+from evalign.errors import ConfigError, ConflictError, NotFoundError
 from evalign.store import Store
 from evalign.store import models as m
 from evalign.store.repo_items import get_dataset, iter_items
@@ -95,7 +95,9 @@ def test_delete_dataset_with_runs_and_verdicts(store: Store) -> None:
     import_file(store, FIXTURES / "labeled.csv", "d")
     import_file(store, FIXTURES / "bom.csv", "other")
     _add_run(store, "d", "pass")
-    delete_dataset(store, "d")
+    with pytest.raises(ConflictError, match="--with-runs"):
+        delete_dataset(store, "d")  # runs never go silently
+    delete_dataset(store, "d", with_runs=True)
     assert [d["name"] for d in list_datasets(store)] == ["other"]
     with store.session() as s:
         assert s.query(m.Verdict).count() == 0 and s.query(m.Run).count() == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,8 +43,9 @@ def import_cmd(
     seed: Annotated[int, typer.Option(help="Seed of --sample.")] = 0,
     append: Annotated[bool, typer.Option("--append", help="Add rows to an existing dataset.")
                       ] = False,
-    replace: Annotated[bool, typer.Option("--replace", help="Overwrite an existing dataset.")
-                       ] = False,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Make a new version of an existing dataset (the old one stays "
+        "readable; labels made in evalign carry over to unchanged items).")] = False,
     max_bytes: Annotated[int, typer.Option(help="Refuse files larger than this.")
                          ] = DEFAULT_MAX_BYTES,
     delimiter: Annotated[str | None, typer.Option(
@@ -69,6 +72,13 @@ def import_cmd(
 def _render_summary(summary: ImportSummary) -> None:
     console.print(f"[bold]{summary.dataset}[/]: {summary.rows} rows, {summary.labeled} labeled "
                   f"({summary.format})")
+    if summary.replaced_version is not None:
+        missed = sum(summary.not_carried.values())
+        reasons = "; ".join(f"{n}: {why}" for why, n in summary.not_carried.items())
+        console.print(f"  version {summary.version} replaces version {summary.replaced_version}"
+                      " (kept, superseded: its items, labels and runs stay readable)")
+        console.print(f"  labels made in evalign: {summary.carried_over} carried over, "
+                      f"{missed} could not be" + (f" ({reasons})" if reasons else ""))
     for name, counts in summary.criteria.items():
         balance = ", ".join(f"{value}: {count}" for value, count in counts.items())
         console.print(f"  {name}: {balance}")
@@ -141,11 +151,34 @@ def sample_cmd(
 @datasets_app.command("delete")
 def delete_cmd(
     name: Annotated[str, typer.Argument(help="Dataset to delete.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")
+                   ] = False,
+    with_runs: Annotated[bool, typer.Option(
+        "--with-runs", help="Also delete the dataset's runs and their verdicts (refused "
+        "otherwise when it has runs).")] = False,
+    json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
-    """Delete a dataset with its items, labels, runs and verdicts."""
-    catalog.delete_dataset(store_for(db), name)
-    console.print(f"deleted dataset {name}")
+    """Delete a dataset (every version) with its items and labels; a tombstone records it."""
+    if not yes and not typer.confirm(
+            f"Delete dataset {name!r} (every version, its items and labels"
+            f"{', runs and verdicts' if with_runs else ''})?", default=False):
+        raise typer.Exit(1)
+    deletion = catalog.delete_dataset(store_for(db), name, with_runs=with_runs, who=_user())
+    if json_:
+        print_json(asdict(deletion))
+        return
+    console.print(f"deleted dataset {name} (versions {', '.join(map(str, deletion.versions))}: "
+                  f"{deletion.items} items, {deletion.labels} labels, {len(deletion.run_ids)} "
+                  f"runs, {deletion.verdicts} verdicts); its ids will not be reused")
+
+
+def _user() -> str:
+    """Who runs this command, for the deletion's record."""
+    try:
+        return f"{getpass.getuser()} (cli)"
+    except (KeyError, OSError):
+        return "cli"
 
 
 def export_cmd(

@@ -74,14 +74,20 @@ def _clip(text: str, width: int) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def delete_dataset(store: Store, name: str) -> None:
-    """Delete a dataset, its items, labels, runs and verdicts.
+def delete_dataset(store: Store, name: str, *, with_runs: bool = False,
+                   who: str = "") -> repo_items.Deletion:
+    """Delete every version of a dataset with its items and labels; leave a tombstone.
+
+    Args:
+        with_runs: also delete its runs and their verdicts (refused otherwise when it has runs).
+        who: who deletes it (recorded).
 
     Raises:
         NotFoundError: no such dataset.
+        ConflictError: it has runs and `with_runs` is False.
     """
     with store.session() as session:
-        repo_items.delete_dataset(session, name)
+        return repo_items.delete_dataset(session, name, with_runs=with_runs, who=who)
 
 
 def sample_dataset(store: Store, source: str, into: str, n: int, seed: int = 0) -> ImportSummary:

@@ -32,6 +32,7 @@ from evalign.data.scales import Scales
 from evalign.errors import ConfigError
 from evalign.scores import ScoreConfig
 from evalign.store import Store
+from evalign.store.imports import claim_import
 from evalign.store.repo_criteria import Criteria
 from evalign.store.repo_writes import WriteMode, WriteStats, write_dataset
 
@@ -54,6 +55,10 @@ class ImportSummary:
         criteria: per criterion, its label balance.
         format: the container and shape read, e.g. `jsonl/openai`.
         kind: `single` or `pairwise`.
+        version: the dataset version written.
+        replaced_version: the version a replace superseded (kept, readable), else None.
+        carried_over: labels made in evalign that moved to unchanged items of the new version.
+        not_carried: the hand-made labels that could not move, counted by reason.
     """
 
     dataset: str
@@ -65,6 +70,10 @@ class ImportSummary:
     criteria: dict[str, dict[str, int]] = field(default_factory=dict)
     format: str = ""
     kind: str = "single"
+    version: int = 1
+    replaced_version: int | None = None
+    carried_over: int = 0
+    not_carried: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data (the `--json` output of `evalign import`)."""
@@ -81,6 +90,8 @@ def summarize(stats: WriteStats, fmt: str = "", kind: str = "single") -> ImportS
         dataset=stats.dataset, rows=stats.rows, labeled=stats.labeled,
         labels=dict(sorted(merged.items())), annotators=sorted(stats.annotators),
         warnings=_warnings(stats.labeled, criteria), criteria=criteria, format=fmt, kind=kind,
+        version=stats.version, replaced_version=stats.replaced_version,
+        carried_over=stats.carry.carried, not_carried=dict(stats.carry.not_carried),
     )
 
 
@@ -154,7 +165,7 @@ def import_file(
 
         return import_source(store, path, dataset, format=format, criterion=criterion,
                              scale=scale, mapping=mapping, mode=mode, max_bytes=max_bytes)
-    with store.session() as session:
+    with claim_import(store, dataset), store.session() as session:
         parsed = parse_file(session, path, format=format, mapping=mapping, criterion=criterion,
                             scale=scale, annotator=annotator, max_bytes=max_bytes,
                             delimiter=delimiter)

@@ -2,23 +2,36 @@
 
 A plain file path means SQLite; `postgresql://` means PostgreSQL (through psycopg 3). The default
 is `evalign.db` in the working directory, overridable with `EVALIGN_DB`.
+
+A locked database (SQLite's single writer busy, e.g. during a long import) never escapes as a
+raw driver error: `Store.write` retries the whole transaction with backoff until its deadline,
+and both it and `Store.session` raise `StoreBusy` once the wait is over.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from evalign.errors import ConfigError
+from evalign.store.busy import Backoff, busy_error, is_busy
 
 DEFAULT_DB = "evalign.db"
+DEFAULT_BUSY_TIMEOUT_S = 60.0
+"""How long a transaction waits for SQLite's write lock before `StoreBusy`."""
+ATTEMPT_WAIT_S = 1.0
+"""How long one try of `Store.write` lets SQLite wait for the lock before backing off."""
+
+T = TypeVar("T")
 
 
 def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
@@ -42,11 +55,15 @@ class Store:
     Args:
         url: a SQLAlchemy URL (see `resolve_url`).
         migrate: bring the schema up to date on open (the default).
+        busy_timeout_s: how long a transaction waits for a locked SQLite database before
+            `StoreBusy` (and the default deadline of `write`).
     """
 
-    def __init__(self, url: str, *, migrate: bool = True):
+    def __init__(self, url: str, *, migrate: bool = True,
+                 busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S):
         self.url = url
-        self.engine: Engine = _create_engine(url)
+        self.busy_timeout_s = busy_timeout_s
+        self.engine: Engine = _create_engine(url, busy_timeout_s)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
             from evalign.store.migrate import upgrade
@@ -60,9 +77,50 @@ class Store:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
-        with self._sessions() as session, session.begin():
-            yield session
+        """A session in one transaction: committed on success, rolled back on any error.
+
+        Raises:
+            StoreBusy: the database stayed locked for `busy_timeout_s`; nothing was written.
+        """
+        started = time.monotonic()
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except OperationalError as exc:
+            if is_busy(exc):
+                raise busy_error("the transaction", time.monotonic() - started) from exc
+            raise
+
+    def write(self, work: Callable[[Session], T], *, what: str = "the change",
+              deadline_s: float | None = None) -> T:
+        """Run `work(session)` in one transaction, retrying it while the database is locked.
+
+        Each try waits at most `ATTEMPT_WAIT_S` for SQLite's lock; between tries it backs off
+        (exponentially, with jitter) until the deadline. `work` must be safe to run again: it
+        runs from the start in a fresh transaction each time.
+
+        Args:
+            work: reads and writes through the session; its result is returned.
+            what: names the change in the `StoreBusy` message ("the label", ...).
+            deadline_s: how long to keep trying (default `busy_timeout_s`).
+
+        Raises:
+            StoreBusy: still locked at the deadline; nothing was written.
+        """
+        backoff = Backoff(self.busy_timeout_s if deadline_s is None else deadline_s)
+        pauses = backoff.pauses()
+        while True:
+            try:
+                with self._sessions() as session, session.begin():
+                    if self.dialect == "sqlite":
+                        wait_ms = max(1, int(min(backoff.remaining_s, ATTEMPT_WAIT_S) * 1000))
+                        session.connection().exec_driver_sql(f"PRAGMA busy_timeout={wait_ms}")
+                    return work(session)
+            except OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                if next(pauses, None) is None:
+                    raise busy_error(what, backoff.waited_s) from exc
 
     def close(self) -> None:
         """Release every pooled connection."""
@@ -72,18 +130,27 @@ class Store:
         return f"Store({make_url(self.url).render_as_string(hide_password=True)!r})"
 
 
-def open_store(db: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Store:
+def open_store(db: str | os.PathLike[str] | None = None, *, migrate: bool = True,
+               busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Store:
     """Open (and migrate) the store named by `db`, `EVALIGN_DB` or the default file."""
-    return Store(resolve_url(db), migrate=migrate)
+    return Store(resolve_url(db), migrate=migrate, busy_timeout_s=busy_timeout_s)
 
 
-def _create_engine(url: str) -> Engine:
+def _create_engine(url: str, busy_timeout_s: float) -> Engine:
     if url.startswith("sqlite"):
         if url not in ("sqlite://", "sqlite:///:memory:"):
             Path(make_url(url).database or DEFAULT_DB).parent.mkdir(parents=True, exist_ok=True)
             _create_private(Path(make_url(url).database or DEFAULT_DB))
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        busy_ms = max(1, int(busy_timeout_s * 1000))
+
+        def reset_busy_timeout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+            # `Store.write` shortens the wait per try; every checkout starts from the default.
+            dbapi_connection.execute(f"PRAGMA busy_timeout={busy_ms}")
+
+        event.listen(engine, "checkout", reset_busy_timeout)
         return engine
     try:
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -110,6 +177,5 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=60000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

@@ -3,18 +3,27 @@
 Schema, in words:
 
 - `datasets` hold `items`; an item has `inputs` (JSON dict of named fields), `output`
-  (for pairwise items: the first output) and `output_2`, `metadata`, and a stable `external_id`.
+  (for pairwise items: the first output) and `output_2`, `metadata`, a stable `external_id`
+  and `content_hash` (sha256 of inputs and outputs, see `store.content`).
+- A dataset row is one *version* of a name: `import --replace` marks the current row superseded
+  (`superseded_at`) and adds a row with the next `version`; the old row keeps its items, labels,
+  runs and verdicts, readable, and only one row per name is current.
 - `score_configs` are the scales; a `criterion` names what is judged and has one scale.
 - `labels` are human annotations: one per (item, criterion, annotator); `resolved=True` marks
-  an adjudicated label that wins over the annotators' own.
+  an adjudicated label that wins over the annotators' own; `source` says where it was made
+  (`import`, `web`, `api`; `unknown` before history was kept). Every change to a label appends
+  a `label_history` row (who, old value, new value, when).
 - `judges` own immutable `judge_versions` (prompt, scale, model, parameters, few-shot examples,
   threshold, checks); `judges.current_version` points at the accepted version.
-- `runs` apply one judge version to one dataset; `verdicts` hold one result per
+- `runs` apply one judge version to one dataset version; `verdicts` hold one result per
   (run, item, sample); `cache_entries` map (model, parameters, rendered prompt) to an answer.
 - `alignment_runs` record an optimization job, its phases, its outcome and its candidate version.
+- `dataset_deletions` record every deleted dataset (tombstones); `import_claims` mark a name
+  being imported on SQLite, so a second import of it is refused at once.
 
-Rows that represent history (judge versions, runs, verdicts) are never updated in place once
-final; a change makes a new row.
+Rows that represent history (judge versions, runs, verdicts, superseded datasets) are never
+updated in place once final; a change makes a new row. Ids are never reused: SQLite tables use
+AUTOINCREMENT (`sqlite_autoincrement`), PostgreSQL sequences never hand out a number twice.
 """
 
 from __future__ import annotations
@@ -33,8 +42,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from evalign.store.content import content_hash
 
 
 def utcnow() -> datetime:
@@ -48,11 +60,27 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+NEVER_REUSE: dict[str, Any] = {"sqlite_autoincrement": True}
+"""Table options: on SQLite an id, once used, is never handed out again (even after a delete)."""
+
+CURRENT = text("superseded_at IS NULL")
+
+
 class Dataset(Base):
     __tablename__ = "datasets"
+    __table_args__ = (
+        UniqueConstraint("name", "version", name="uq_datasets_name_version"),
+        # One current (not superseded) version per name.
+        Index("uq_datasets_current_name", "name", unique=True, sqlite_where=CURRENT,
+              postgresql_where=CURRENT),
+        NEVER_REUSE,
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           nullable=True)
     description: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(20), default="single")  # single | pairwise
     source: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -63,11 +91,18 @@ class Dataset(Base):
     )
 
 
+def _item_hash(context: Any) -> str:
+    """Column default: the content hash of the row being inserted (`store.content`)."""
+    params = context.get_current_parameters()
+    return content_hash(params.get("inputs"), params.get("output"), params.get("output_2"))
+
+
 class Item(Base):
     __tablename__ = "items"
     __table_args__ = (
         UniqueConstraint("dataset_id", "external_id"),
         Index("ix_items_dataset_position", "dataset_id", "position"),
+        NEVER_REUSE,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,12 +113,14 @@ class Item(Base):
     output: Mapped[str | None] = mapped_column(Text, nullable=True)
     output_2: Mapped[str | None] = mapped_column(Text, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    content_hash: Mapped[str] = mapped_column(String(64), default=_item_hash)
 
     dataset: Mapped[Dataset] = relationship(back_populates="items")
 
 
 class ScoreConfigRow(Base):
     __tablename__ = "score_configs"
+    __table_args__ = (NEVER_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     spec: Mapped[str] = mapped_column(String(500), unique=True)
@@ -92,6 +129,7 @@ class ScoreConfigRow(Base):
 
 class Criterion(Base):
     __tablename__ = "criteria"
+    __table_args__ = (NEVER_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -106,6 +144,7 @@ class Label(Base):
     __table_args__ = (
         UniqueConstraint("item_id", "criterion_id", "annotator"),
         Index("ix_labels_criterion_item", "criterion_id", "item_id"),
+        NEVER_REUSE,
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -115,14 +154,45 @@ class Label(Base):
     value: Mapped[Any] = mapped_column(JSON)
     reasoning: Mapped[str] = mapped_column(Text, default="")
     resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(20), default="import")  # import | web | api
+    carried_from_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    """The label of a superseded dataset version this one was carried over from."""
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    """When the value, reasoning or resolved flag last changed (equal to created_at until then)."""
+
+
+class LabelHistory(Base):
+    """One change to one label: who made it, the value before and after, when.
+
+    `label_id` is a plain number, not a foreign key: the history of a deleted label (an
+    adjudication replaced by another) stays.
+    """
+
+    __tablename__ = "label_history"
+    __table_args__ = (Index("ix_label_history_item", "item_id", "criterion_id"), NEVER_REUSE)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label_id: Mapped[int] = mapped_column(Integer, index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    criterion_id: Mapped[int] = mapped_column(ForeignKey("criteria.id"))
+    annotator: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))  # create | update | delete | carry
+    old_value: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON(none_as_null=True), nullable=True)
+    old_reasoning: Mapped[str | None] = mapped_column(Text, nullable=True)
+    new_reasoning: Mapped[str | None] = mapped_column(Text, nullable=True)
+    resolved: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_by: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(20))  # import | web | api
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class QueueSkip(Base):
     """An annotator skipped an item in a queue; it comes back after the unseen ones."""
 
     __tablename__ = "queue_skips"
-    __table_args__ = (UniqueConstraint("item_id", "criterion_id", "annotator"),)
+    __table_args__ = (UniqueConstraint("item_id", "criterion_id", "annotator"), NEVER_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
@@ -133,6 +203,7 @@ class QueueSkip(Base):
 
 class Judge(Base):
     __tablename__ = "judges"
+    __table_args__ = (NEVER_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -154,7 +225,7 @@ class Judge(Base):
 
 class JudgeVersion(Base):
     __tablename__ = "judge_versions"
-    __table_args__ = (UniqueConstraint("judge_id", "version"),)
+    __table_args__ = (UniqueConstraint("judge_id", "version"), NEVER_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     judge_id: Mapped[int] = mapped_column(ForeignKey("judges.id"))
@@ -176,10 +247,12 @@ class JudgeVersion(Base):
 
 class Run(Base):
     __tablename__ = "runs"
+    __table_args__ = (NEVER_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     judge_version_id: Mapped[int] = mapped_column(ForeignKey("judge_versions.id"))
-    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id", ondelete="CASCADE"))
+    # No ON DELETE CASCADE: deleting a dataset never silently takes its runs along.
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"))
     status: Mapped[str] = mapped_column(String(20), default="pending")
     model: Mapped[str] = mapped_column(String(300))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -199,11 +272,11 @@ class Run(Base):
 
 class Verdict(Base):
     __tablename__ = "verdicts"
-    __table_args__ = (UniqueConstraint("run_id", "item_id", "sample"),)
+    __table_args__ = (UniqueConstraint("run_id", "item_id", "sample"), NEVER_REUSE)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))  # no cascade: see Run
     sample: Mapped[int] = mapped_column(Integer, default=0)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     p_pass: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -234,6 +307,7 @@ class CacheEntry(Base):
 
 class AlignmentRun(Base):
     __tablename__ = "alignment_runs"
+    __table_args__ = (NEVER_REUSE,)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     judge_version_id: Mapped[int] = mapped_column(ForeignKey("judge_versions.id"))
@@ -255,3 +329,33 @@ class AlignmentRun(Base):
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class DatasetDeletion(Base):
+    """A tombstone: a dataset name was deleted, with every version, and what went with it.
+
+    `details` holds the deleted ids: `{"datasets": [...], "runs": [...]}` and counts of items,
+    labels and verdicts, so an id seen before the delete can still be explained.
+    """
+
+    __tablename__ = "dataset_deletions"
+    __table_args__ = (NEVER_REUSE,)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), index=True)
+    last_version: Mapped[int] = mapped_column(Integer)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deleted_by: Mapped[str] = mapped_column(String(200))
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ImportClaim(Base):
+    """A dataset name being imported right now (SQLite; PostgreSQL uses an advisory lock)."""
+
+    __tablename__ = "import_claims"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    token: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

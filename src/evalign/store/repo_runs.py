@@ -54,8 +54,17 @@ def get_run(session: Session, run_id: int) -> m.Run:
     """
     run = session.get(m.Run, run_id)
     if run is None:
-        raise NotFoundError(f"no run {run_id}: `evalign runs list` shows the runs there are")
+        raise NotFoundError(f"no run {run_id}{_deleted_with(session, run_id)}: "
+                            "`evalign runs list` shows the runs there are")
     return run
+
+
+def _deleted_with(session: Session, run_id: int) -> str:
+    """", deleted with dataset NAME on DATE" when a tombstone lists the run, else ""."""
+    for tomb in session.scalars(sa.select(m.DatasetDeletion).order_by(m.DatasetDeletion.id)):
+        if run_id in (tomb.details or {}).get("runs", []):
+            return f" (deleted with dataset {tomb.name!r} on {tomb.deleted_at:%Y-%m-%d})"
+    return ""
 
 
 def done_keys(session: Session, run_id: int) -> set[tuple[int, int]]:

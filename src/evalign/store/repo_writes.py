@@ -1,7 +1,9 @@
 """Writing a dataset: create, append to or replace it with its items and labels, in batches.
 
 The caller's session is the transaction, so a refused import raises inside it and nothing is
-written.
+written. Replacing never overwrites: the current version is marked superseded and the rows
+become a new version with new item ids; hand-made labels of the old version are carried over to
+unchanged items (`store.carry`). Every imported label gets a `create` row in the label history.
 """
 
 from __future__ import annotations
@@ -12,28 +14,40 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evalign.data.records import Row
 from evalign.errors import ConflictError, DataError
 from evalign.items import Item
 from evalign.store import models as m
+from evalign.store.carry import CarryOver, carry_over
+from evalign.store.content import content_hash
 from evalign.store.repo_criteria import Criteria, scale_of
-from evalign.store.repo_items import delete_dataset_rows
 from evalign.store.repo_labels import balance_key
+from evalign.store.repo_versions import current_dataset, next_version
 
 WriteMode = Literal["create", "append", "replace"]
 
 
 @dataclass
 class WriteStats:
-    """What a write added: rows, labeled rows, label balance per criterion, annotators."""
+    """What a write added: rows, labeled rows, label balance per criterion, annotators.
+
+    Attributes:
+        version: the dataset version written to.
+        replaced_version: the version a replace superseded (None otherwise).
+        carry: hand-made labels carried over from the replaced version, and those that were not.
+    """
 
     dataset: str
     rows: int = 0
     labeled: int = 0
     by_criterion: dict[str, Counter[str]] = field(default_factory=dict)
     annotators: set[str] = field(default_factory=set)
+    version: int = 1
+    replaced_version: int | None = None
+    carry: CarryOver = field(default_factory=CarryOver)
 
 
 
@@ -48,6 +62,7 @@ def write_dataset(
     mode: WriteMode = "create",
     source_name: str | None = None,
     batch_size: int = 1000,
+    who: str = "",
 ) -> WriteStats:
     """Create (or append to, or replace) a dataset with its items and labels.
 
@@ -61,43 +76,69 @@ def write_dataset(
         criteria: resolves the criteria the labels name.
         kind: `single` or `pairwise`.
         source: where the data came from (stored on the dataset).
-        mode: `create` refuses an existing name; `append` adds items; `replace` deletes first.
+        mode: `create` refuses an existing name; `append` adds items; `replace` makes a new
+            version and keeps the old one, superseded.
         source_name: the file name, for error messages.
         batch_size: rows per insert statement.
+        who: who writes (recorded in the history of carried-over labels).
 
     Raises:
-        ConflictError: the name exists and mode is `create`.
+        ConflictError: the name exists and mode is `create`; another process wrote the same
+            name meanwhile ("being imported by another process").
         DataError: a duplicate id (naming both lines) or two labels by one annotator.
     """
-    dataset = _target(session, name, kind, source or {}, mode)
-    writer = _Writer(session, dataset, criteria, source_name)
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(writer.check(row))
-        if len(batch) >= batch_size:
-            writer.flush(batch)
-            batch = []
-    writer.flush(batch)
-    return writer.stats
+    try:
+        dataset, replaced = _target(session, name, kind, source or {}, mode)
+        writer = _Writer(session, dataset, criteria, source_name)
+        batch: list[Row] = []
+        for row in rows:
+            batch.append(writer.check(row))
+            if len(batch) >= batch_size:
+                writer.flush(batch)
+                batch = []
+        writer.flush(batch)
+        stats = writer.stats
+        stats.version = dataset.version
+        if replaced is not None:
+            stats.replaced_version = replaced.version
+            stats.carry = carry_over(session, replaced.id, dataset.id, who or "import --replace")
+        return stats
+    except IntegrityError as exc:
+        # Rows are checked before they are inserted, so a unique key can only clash with rows
+        # another transaction wrote under this name since this one looked.
+        raise being_imported(name) from exc
+
+
+def being_imported(name: str, holder: str = "") -> ConflictError:
+    """The error for a dataset name another process is writing right now.
+
+    Args:
+        holder: who holds it, when known, e.g. " (pid 12 on host, since ...)".
+    """
+    return ConflictError(
+        f"dataset {name!r} is being imported by another process{holder}: wait for that import "
+        "to finish, then check `evalign datasets show`, or choose another --dataset name"
+    )
 
 
 def _target(
     session: Session, name: str, kind: str, source: dict[str, Any], mode: WriteMode
-) -> m.Dataset:
-    existing = session.scalar(sa.select(m.Dataset).where(m.Dataset.name == name))
+) -> tuple[m.Dataset, m.Dataset | None]:
+    existing = current_dataset(session, name, lock=True)
     if existing is not None and mode == "append":
-        return existing
+        return existing, None
     if existing is not None and mode == "create":
         raise ConflictError(
             f"dataset {name!r} already exists: pass --append to add rows to it, "
-            "--replace to overwrite it, or choose another --dataset name"
+            "--replace to make a new version of it, or choose another --dataset name"
         )
     if existing is not None:
-        delete_dataset_rows(session, existing.id)
-    dataset = m.Dataset(name=name, kind=kind, source=source)
+        existing.superseded_at = m.utcnow()
+        session.flush()  # before the new row: one current version per name
+    dataset = m.Dataset(name=name, kind=kind, source=source, version=next_version(session, name))
     session.add(dataset)
     session.flush()
-    return dataset
+    return dataset, existing
 
 
 class _Writer:
@@ -117,6 +158,7 @@ class _Writer:
         self.seen: dict[str, int | None] = {ext: None for ext, _ in existing}
         self.position = max((pos for _, pos in existing), default=-1) + 1
         self.checked = self.position  # rows checked so far; numbers the auto ids
+        self.now = m.utcnow()
 
     def check(self, row: Row) -> Row:
         ext = row.item.external_id
@@ -155,7 +197,12 @@ class _Writer:
             for label in row.labels
         ]
         if labels:
-            self.session.execute(sa.insert(m.Label), labels)
+            label_ids = self.session.scalars(
+                sa.insert(m.Label).returning(m.Label.id, sort_by_parameter_order=True), labels
+            ).all()
+            self.session.execute(sa.insert(m.LabelHistory), [
+                _history(label_id, params) for label_id, params in zip(label_ids, labels,
+                                                                        strict=True)])
         self.stats.rows += len(batch)
         self.stats.labeled += sum(1 for row in batch if row.labels)
 
@@ -164,6 +211,7 @@ class _Writer:
             "dataset_id": self.dataset.id, "external_id": row.item.external_id,
             "position": self.position, "inputs": row.item.inputs, "output": row.item.output,
             "output_2": row.item.output_2, "meta": row.item.metadata,
+            "content_hash": content_hash(row.item.inputs, row.item.output, row.item.output_2),
         }
         self.position += 1
         return params
@@ -175,8 +223,18 @@ class _Writer:
         bucket[balance_key(scale_of(criterion), label.value)] += 1
         return {
             "item_id": item_id, "criterion_id": criterion.id, "annotator": label.annotator,
-            "value": label.value, "reasoning": label.reasoning,
+            "value": label.value, "reasoning": label.reasoning, "resolved": False,
+            "source": "import", "created_at": self.now, "updated_at": self.now,
         }
+
+
+def _history(label_id: int, label: dict[str, Any]) -> dict[str, Any]:
+    """The `create` history row of an imported label: the file names who labeled it."""
+    return {"label_id": label_id, "item_id": label["item_id"],
+            "criterion_id": label["criterion_id"], "annotator": label["annotator"],
+            "action": "create", "old_value": None, "new_value": label["value"],
+            "old_reasoning": None, "new_reasoning": label["reasoning"], "resolved": False,
+            "changed_by": label["annotator"], "source": "import", "changed_at": label["created_at"]}
 
 
 def _with_id(item: Item, ext: str) -> Item:

@@ -7,6 +7,7 @@ routers with the `csrf_protect` dependency.
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,7 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
-from evalign.errors import ConflictError, DataError, NotFoundError, UserError
+from evalign.errors import ConflictError, DataError, NotFoundError, StoreBusy, UserError
 from evalign.store import Store
 from evalign.web.guards import BodyLimit, BodyTooLarge, HostCheck, SecurityHeaders
 from evalign.web.replies import error_reply, with_security_headers
@@ -82,6 +83,7 @@ def create_app(store: Store, *, token: str | None = None, worker: bool = True,
     for router in ROUTERS:
         app.include_router(router)
     app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StoreBusy, _store_busy)  # type: ignore[arg-type]
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _bug)
@@ -141,6 +143,14 @@ async def _user_error(request: Request, exc: UserError) -> Response:
         return JSONResponse(body, status_code=status)
     return render(request, "error.html", status_code=status, title="Something needs fixing",
                   message=str(exc))
+
+
+async def _store_busy(request: Request, exc: StoreBusy) -> Response:
+    """The store stayed locked (e.g. an import holds SQLite's lock): 503 with `Retry-After`."""
+    response = await _user_error(request, exc)
+    response.status_code = 503
+    response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+    return response
 
 
 async def _bug(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,9 @@
-"""The annotation queue and adjudication pages, and their JSON twins."""
+"""The annotation queue and adjudication pages, and their JSON twins.
+
+Who labels comes from the session: the annotator this browser chose (its cookie). A form never
+names the annotator; a JSON body may (scripts with the access token have no cookie), but not a
+different one from the browser's own.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pydantic import BaseModel
 from starlette.datastructures import URL
 
 from evalign.data.records import DEFAULT_CRITERION
+from evalign.errors import ConflictError
 from evalign.web.deps import ANNOTATOR_COOKIE, StoreDep, annotator_of
 from evalign.web.services.adjudication import AdjudicationView, disagreements, resolve
 from evalign.web.services.queue import QueueView, queue_state, save_label, skip_item
@@ -20,21 +26,34 @@ router = APIRouter()
 
 
 class LabelIn(BaseModel):
-    """A label posted to the API."""
+    """A label posted to the API (`annotator`: default the browser's annotator)."""
 
     item_id: int
     criterion: str = DEFAULT_CRITERION
-    annotator: str
+    annotator: str = ""
     value: Any
     reasoning: str = ""
 
 
 class SkipIn(BaseModel):
-    """A skip posted to the API."""
+    """A skip posted to the API (`annotator`: default the browser's annotator)."""
 
     item_id: int
     criterion: str = DEFAULT_CRITERION
-    annotator: str
+    annotator: str = ""
+
+
+def _who(request: Request, named: str) -> str:
+    """The annotator of an API write: the browser's own, or the one a script names.
+
+    Raises:
+        ConflictError: the body names someone else than the browser's annotator.
+    """
+    own, named = annotator_of(request), named.strip()
+    if own and named and named != own:
+        raise ConflictError(f"this browser annotates as {own!r}, not {named!r}: labels carry "
+                            "the session's annotator (change it on the queue page)")
+    return own or named
 
 
 @router.get("/datasets/{name}/queue", include_in_schema=False)
@@ -73,16 +92,16 @@ def queue_submit(request: Request, store: StoreDep, name: str, item_id: Annotate
 
 
 @router.post("/api/datasets/{name}/labels", tags=["queue"])
-def label_api(store: StoreDep, name: str, body: LabelIn) -> LabelView:
-    """Record (or replace) one annotator's label on one item."""
-    return save_label(store, name, body.criterion, body.annotator, body.item_id, body.value,
-                      body.reasoning)
+def label_api(request: Request, store: StoreDep, name: str, body: LabelIn) -> LabelView:
+    """Record (or change) one annotator's label on one item (409: the item was superseded)."""
+    return save_label(store, name, body.criterion, _who(request, body.annotator), body.item_id,
+                      body.value, body.reasoning)
 
 
 @router.post("/api/datasets/{name}/skips", tags=["queue"])
-def skip_api(store: StoreDep, name: str, body: SkipIn) -> dict[str, bool]:
+def skip_api(request: Request, store: StoreDep, name: str, body: SkipIn) -> dict[str, bool]:
     """Put an item at the back of an annotator's queue."""
-    skip_item(store, name, body.criterion, body.annotator, body.item_id)
+    skip_item(store, name, body.criterion, _who(request, body.annotator), body.item_id)
     return {"skipped": True}
 
 
@@ -114,7 +133,7 @@ def adjudicate_submit(request: Request, store: StoreDep, name: str,
 
 
 @router.post("/api/datasets/{name}/resolutions", tags=["queue"])
-def resolve_api(store: StoreDep, name: str, body: LabelIn) -> LabelView:
+def resolve_api(request: Request, store: StoreDep, name: str, body: LabelIn) -> LabelView:
     """Record the resolved label of one item (`annotator` is the adjudicator)."""
-    return resolve(store, name, body.criterion, body.annotator, body.item_id, body.value,
-                   body.reasoning)
+    return resolve(store, name, body.criterion, _who(request, body.annotator), body.item_id,
+                   body.value, body.reasoning)

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import delete, select
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from evalign.errors import ConfigError
 from evalign.store import Store
 from evalign.store import models as m
 from evalign.store.repo_criteria import scale_of
 from evalign.store.repo_items import get_dataset
+from evalign.store.repo_labels import resolve_label
 from evalign.web.services.criteria import criterion_view, ensure_criterion
-from evalign.web.services.queue import save_label
+from evalign.web.services.queue import WRITE_DEADLINE_S
 from evalign.web.services.records import CriterionView, ItemView, LabelView
 
 RESOLVED_SUFFIX = " (adjudication)"
@@ -73,18 +75,30 @@ def resolve(store: Store, dataset: str, criterion: str, adjudicator: str, item_i
     """Record the resolved label of an item; it wins over the annotators' own labels.
 
     The resolution is stored under "NAME (adjudication)" so the adjudicator's own label, if any,
-    stays; an earlier resolution of the same item is replaced.
+    stays; an earlier resolution of the same item is replaced (the label history keeps it).
+
+    Args:
+        adjudicator: the session's annotator name (who resolves).
+
+    Raises:
+        ConfigError: no adjudicator name, or the value is outside the criterion's scale.
+        ConflictError: the item belongs to a superseded dataset version.
+        StoreBusy: the store stayed locked past the queue's write deadline.
     """
-    if not adjudicator.strip():
+    who = adjudicator.strip()
+    if not who:
         raise ConfigError("an adjudicator name is required to resolve a disagreement")
-    with store.session() as s:
+
+    def write(s: Session) -> LabelView:
+        get_dataset(s, dataset)
         crit = ensure_criterion(s, criterion)
         try:
-            scale_of(crit).parse_value(value)  # refuse before the old resolution is dropped
+            scale_of(crit).parse_value(value)
         except ValueError as exc:
             raise ConfigError(f"resolved label for item {item_id}: {exc}") from None
-        s.execute(delete(m.Label).where(m.Label.item_id == item_id,
-                                        m.Label.criterion_id == crit.id,
-                                        m.Label.resolved.is_(True)))
-    return save_label(store, dataset, criterion, adjudicator.strip() + RESOLVED_SUFFIX, item_id,
-                      value, reasoning, resolved=True)
+        saved = resolve_label(s, item_id, crit.name, value, adjudicator=who,
+                              as_annotator=who + RESOLVED_SUFFIX, reasoning=reasoning.strip(),
+                              dataset=dataset)
+        return LabelView.of(s.get_one(m.Label, saved.id), crit.name)
+
+    return store.write(write, what="the resolution", deadline_s=WRITE_DEADLINE_S)

@@ -29,6 +29,8 @@ class DatasetSummary(BaseModel):
     rows: int
     labeled: int
     created_at: datetime | None = None
+    version: int = 1
+    """Which version of the name this is (`import --replace` adds one; old ones stay readable)."""
 
 
 class ItemFilters(BaseModel):
@@ -52,7 +54,7 @@ class DatasetDetail(BaseModel):
 
 
 def list_datasets(store: Store) -> list[DatasetSummary]:
-    """Every dataset with its row and labeled-row counts, newest first."""
+    """Every dataset (its current version) with its row and labeled-row counts, newest first."""
     with store.session() as s:
         rows = dict(s.execute(select(m.Item.dataset_id, func.count())
                               .group_by(m.Item.dataset_id)).all())
@@ -60,14 +62,14 @@ def list_datasets(store: Store) -> list[DatasetSummary]:
             select(m.Item.dataset_id, func.count(func.distinct(m.Label.item_id)))
             .join(m.Label, m.Label.item_id == m.Item.id).group_by(m.Item.dataset_id)
         ).all())
-        datasets = s.scalars(select(m.Dataset).order_by(m.Dataset.created_at.desc(),
-                                                        m.Dataset.id.desc()))
+        datasets = s.scalars(select(m.Dataset).where(m.Dataset.superseded_at.is_(None))
+                             .order_by(m.Dataset.created_at.desc(), m.Dataset.id.desc()))
         return [_summary(d, rows.get(d.id, 0), labeled.get(d.id, 0)) for d in datasets]
 
 
 def _summary(d: m.Dataset, rows: int, labeled: int) -> DatasetSummary:
     return DatasetSummary(name=d.name, description=d.description, kind=d.kind, rows=rows,
-                          labeled=labeled, created_at=d.created_at)
+                          labeled=labeled, created_at=d.created_at, version=d.version)
 
 
 def dataset_detail(store: Store, name: str, filters: ItemFilters, page: int = 1,

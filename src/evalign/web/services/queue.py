@@ -1,7 +1,11 @@
 """The annotation queue: each annotator's next item, labels, skips, progress.
 
-An annotator's queue is the dataset's items in order, minus the items they labeled; items they
-skipped come back after the unseen ones. Every label records its annotator's name.
+An annotator's queue is the current version's items in order, minus the items they labeled;
+items they skipped come back after the unseen ones. Every label records its annotator's name
+(the caller passes the name of the session, never one a form chose), each change lands in the
+label history, and a label for an item of a superseded version (a page opened before
+`import --replace`) is refused with a 409 that says what to do. A write that finds the store
+locked (an import holds SQLite's lock) retries until `WRITE_DEADLINE_S`, then becomes a 503.
 """
 
 from __future__ import annotations
@@ -18,12 +22,17 @@ from evalign.store import Store
 from evalign.store import models as m
 from evalign.store.repo_criteria import scale_of
 from evalign.store.repo_items import get_dataset
+from evalign.store.repo_labels import record_label
+from evalign.store.repo_versions import writable_item
 from evalign.web.services.criteria import (
     criterion_view,
     dataset_criteria,
     ensure_criterion,
 )
 from evalign.web.services.records import CriterionView, ItemView, LabelView
+
+WRITE_DEADLINE_S = 10.0
+"""How long a label or skip keeps retrying a locked store before the request gets a 503."""
 
 
 class AnnotatorProgress(BaseModel):
@@ -139,46 +148,56 @@ def _progress(s: Session, dataset_id: int, criterion_id: int) -> list[AnnotatorP
 
 def save_label(store: Store, dataset: str, criterion: str, annotator: str, item_id: int,
                value: Any, reasoning: str = "", *, resolved: bool = False) -> LabelView:
-    """Record (or replace) `annotator`'s label on one item; the item leaves their skipped list.
+    """Record (or change) `annotator`'s label on one item; the item leaves their skipped list.
+
+    Args:
+        annotator: the session's annotator (who labels, and who made the change).
 
     Raises:
         ConfigError: no annotator name, or the value is outside the criterion's scale.
         NotFoundError: the dataset, criterion or item does not exist.
+        ConflictError: the item belongs to a superseded dataset version (409: reload).
+        StoreBusy: the store stayed locked past `WRITE_DEADLINE_S` (503: try again).
     """
     annotator = annotator.strip()
     if not annotator:
         raise ConfigError("an annotator name is required: every label records who gave it")
-    with store.session() as s:
-        ds = get_dataset(s, dataset)
+
+    def write(s: Session) -> LabelView:
+        get_dataset(s, dataset)
         crit = ensure_criterion(s, criterion)
-        _item_in(s, ds.id, item_id)
         try:
-            parsed = scale_of(crit).parse_value(value)
+            scale_of(crit).parse_value(value)
         except ValueError as exc:
             raise ConfigError(f"label for item {item_id} on {crit.name!r}: {exc}") from None
-        row = s.scalar(select(m.Label).where(m.Label.item_id == item_id,
-                                             m.Label.criterion_id == crit.id,
-                                             m.Label.annotator == annotator))
-        if row is None:
-            row = m.Label(item_id=item_id, criterion_id=crit.id, annotator=annotator)
-            s.add(row)
-        row.value, row.reasoning, row.resolved = parsed, reasoning.strip(), resolved
+        saved = record_label(s, item_id, crit.name, value, annotator=annotator, source="web",
+                             reasoning=reasoning.strip(), resolved=resolved, dataset=dataset)
         _unskip(s, item_id, crit.id, annotator)
-        s.flush()
+        row = s.get_one(m.Label, saved.id)
         return LabelView.of(row, crit.name)
+
+    return store.write(write, what="the label", deadline_s=WRITE_DEADLINE_S)
 
 
 def skip_item(store: Store, dataset: str, criterion: str, annotator: str, item_id: int) -> None:
-    """Put an item at the back of `annotator`'s queue."""
+    """Put an item at the back of `annotator`'s queue.
+
+    Raises:
+        ConflictError: the item belongs to a superseded dataset version.
+        StoreBusy: the store stayed locked past `WRITE_DEADLINE_S`.
+    """
     if not annotator.strip():
         raise ConfigError("an annotator name is required to skip items")
-    with store.session() as s:
-        ds = get_dataset(s, dataset)
+
+    def write(s: Session) -> None:
+        get_dataset(s, dataset)
         crit = ensure_criterion(s, criterion)
-        _item_in(s, ds.id, item_id)
+        writable_item(s, item_id, dataset)
         # A fresh skip row moves the item behind every earlier skip (ordered by created_at).
         _unskip(s, item_id, crit.id, annotator)
         s.add(m.QueueSkip(item_id=item_id, criterion_id=crit.id, annotator=annotator))
+
+    store.write(write, what="the skip", deadline_s=WRITE_DEADLINE_S)
 
 
 def _unskip(s: Session, item_id: int, criterion_id: int, annotator: str) -> None:
