@@ -1,6 +1,7 @@
-"""Importers for other tools' exports: Label Studio, Langfuse, LangSmith.
+"""Importers for other tools' exports (Label Studio, Langfuse, LangSmith) and MLflow stores.
 
     evalign import export.json --format labelstudio|langfuse|langsmith --dataset NAME
+    evalign import mlflow:EXPERIMENT --tracking-uri URI --dataset NAME
 
 `import_source` reads the whole file, checks every record and label, and writes the dataset in
 one transaction: the first bad record raises a `DataError` naming `file:line` (or the record's
@@ -17,7 +18,7 @@ from pathlib import Path
 from evalign.data.importer import ImportSummary, summarize
 from evalign.data.reader import DEFAULT_MAX_BYTES, Source
 from evalign.data.records import Row
-from evalign.data.sources import labelstudio, langfuse, langsmith
+from evalign.data.sources import labelstudio, langfuse, langsmith, mlflow_store
 from evalign.data.sources.common import Notes, head, stream, whole
 from evalign.data.sources.traces import Shape, parse
 from evalign.errors import ConfigError
@@ -69,6 +70,41 @@ def import_source(store: Store, path: str | Path, dataset: str, *, format: str,
     return summary
 
 
+def import_mlflow(store: Store, source: str, dataset: str, *, tracking_uri: str | None = None,
+                  criterion: str | None = None, scale: str | ScoreConfig | None = None,
+                  mode: WriteMode = "create") -> ImportSummary:
+    """Import an MLflow experiment's traces with their human feedback as a dataset.
+
+    Args:
+        store: where to write.
+        source: `mlflow:EXPERIMENT` (the experiment's name or id).
+        dataset: the dataset's name.
+        tracking_uri: the MLflow tracking store (default: `$MLFLOW_TRACKING_URI`).
+        criterion: import only the feedback of this name.
+        scale: the labels' scale (default pass/fail).
+        mode: `create`, `append` or `replace`.
+
+    Raises:
+        MissingExtraError: the mlflow SDK is not installed.
+        NotFoundError: no such experiment.
+        DataError: a feedback value outside its scale (naming the trace); nothing is written.
+    """
+    experiment = mlflow_store.check_experiment(source)
+    client = mlflow_store.client_for(tracking_uri)
+    explicit = ScoreConfig.parse(scale) if isinstance(scale, str) else scale
+    notes = Notes()
+    with store.session() as session:
+        criteria = Criteria(session, explicit, PASS_FAIL)
+        rows = mlflow_store.parse(client, experiment, criteria, only=criterion, notes=notes)
+        info = {"mlflow_experiment": experiment, "tracking_uri": str(client.tracking_uri),
+                "format": "mlflow", "imported_at": datetime.now(UTC).isoformat()}
+        stats = write_dataset(session, dataset, iter(rows), criteria, kind="single", source=info,
+                              mode=mode, source_name=source)
+    summary = summarize(stats, "mlflow/traces", "single")
+    summary.warnings[:0] = notes.warnings()
+    return summary
+
+
 def _rows(format: str, source: Source, criteria: Criteria, only: str | None,
           mapping: dict[str, str], notes: Notes) -> list[Row]:
     if format == "labelstudio":
@@ -95,4 +131,4 @@ def _default_scale(format: str, source: Source) -> ScoreConfig:
     return PASS_FAIL
 
 
-__all__ = ["FORMATS", "import_source"]
+__all__ = ["FORMATS", "import_mlflow", "import_source"]
