@@ -51,6 +51,9 @@ def import_cmd(
     delimiter: Annotated[str | None, typer.Option(
         help="CSV delimiter: , ; | or tab (default: Excel's sep= line, else detected).")
     ] = None,
+    tracking_uri: Annotated[str | None, typer.Option(
+        "--tracking-uri", help="With mlflow:EXPERIMENT as the path: the MLflow tracking store "
+        "(default: $MLFLOW_TRACKING_URI).")] = None,
     json_: JsonOption = False,
     db: DbOption = None,
 ) -> None:
@@ -58,6 +61,16 @@ def import_cmd(
     if append and replace:
         raise ConfigError("choose one of --append and --replace")
     mode: WriteMode = "append" if append else "replace" if replace else "create"
+    if str(path).startswith("mlflow:"):  # an MLflow tracking store's experiment, not a file
+        from evalign.data.sources import import_mlflow
+
+        summary = import_mlflow(store_for(db), str(path), dataset, tracking_uri=tracking_uri,
+                                criterion=criterion, scale=scale, mode=mode)
+        if json_:
+            print_json(summary.to_dict())
+        else:
+            _render_summary(summary)
+        return
     summary = import_file(
         store_for(db), path, dataset, format=format, mapping=parse_map(map_ or []),
         criterion=criterion, scale=scale, annotator=annotator, sample=sample, seed=seed,
