@@ -8,7 +8,17 @@ from evalign.store.models import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only `alembic revision --autogenerate` by developers
+    import importlib
+    import pkgutil
+
     from sqlalchemy import create_engine
+
+    import evalign.store
+
+    # Every `models*` module registers its tables on Base, so the draft sees all of them.
+    for module in pkgutil.iter_modules(evalign.store.__path__):
+        if module.name.startswith("models"):
+            importlib.import_module(f"evalign.store.{module.name}")
 
     connection = create_engine(context.config.get_main_option("sqlalchemy.url") or "").connect()
 
