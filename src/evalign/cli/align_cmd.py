@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from evalign.align import (
     AlignConfig,
@@ -25,7 +24,15 @@ from evalign.align.engine import parse_strategies
 from evalign.align.outcome import recommendation
 from evalign.align.run import history_rows
 from evalign.align.split import parse_ratios
-from evalign.cli.common import DbOption, JsonOption, console, err_console, print_json, store_for
+from evalign.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    print_json,
+    store_for,
+    table,
+)
 from evalign.store import Store
 
 
@@ -123,16 +130,16 @@ def history(judge: Annotated[str, typer.Argument(help="The judge.")],
     if as_json:
         print_json(rows)
         return
-    table = Table("run", "judge", "status", "created", "sources", "strategy", "test agreement",
-                  "decision")
+    listing = table("run", "judge", "status", "created", "sources", "strategy",
+                    "test agreement", "decision")
     for r in rows:
         sources = ", ".join([*r["sources"].get("datasets", []),
                              *(f"run {x}" for x in r["sources"].get("runs", []))])
-        table.add_row(str(r["run"]), escape(r["judge"]), r["status"], r["created_at"][:19],
-                      escape(sources), str(r["strategy"] or ""),
-                      f"{_pct(r['baseline_agreement'])} → {_pct(r['candidate_agreement'])}",
-                      r["decision"] or "")
-    console.print(table)
+        listing.add_row(str(r["run"]), escape(r["judge"]), r["status"], r["created_at"][:19],
+                        escape(sources), str(r["strategy"] or ""),
+                        f"{_pct(r['baseline_agreement'])} → {_pct(r['candidate_agreement'])}",
+                        r["decision"] or "")
+    console.print(listing)
 
 
 @align_app.command("accept")
@@ -205,14 +212,14 @@ def _render(run: AlignmentRun) -> None:
                   f"agreeing skipped {out.get('agreeing_skipped')}")
     if out.get("traces_warning"):
         err_console.print(f"[yellow]warning:[/] {escape(out['traces_warning'])}")
-    table = Table("on the test split", "agreement (95% CI)", "κ", "FAIL F1", title=None)
-    table.add_row(f"baseline {escape(run.judge)}@{run.judge_version}",
-                  *_stats(out.get("baseline") or {}))
-    table.add_row(f"candidate ({escape(str(out.get('strategy')))})",
-                  *_stats(out.get("candidate") or {}))
+    figures = table("on the test split", "agreement (95% CI)", "κ", "FAIL F1")
+    figures.add_row(f"baseline {escape(run.judge)}@{run.judge_version}",
+                    *_stats(out.get("baseline") or {}))
+    figures.add_row(f"candidate ({escape(str(out.get('strategy')))})",
+                    *_stats(out.get("candidate") or {}))
     for name, row in (out.get("trivial_baselines") or {}).items():
-        table.add_row(f"trivial: {name} — {escape(row['description'])}", *_stats(row))
-    console.print(table)
+        figures.add_row(f"trivial: {name} — {escape(row['description'])}", *_stats(row))
+    console.print(figures)
     console.print(escape(str(out.get("conclusion", ""))))
     recommended, why = recommendation(out)
     console.print(f"[bold {'green' if recommended else 'yellow'}]{escape(why)}[/]")

@@ -116,11 +116,13 @@ def root() -> None:
 
 
 @app.command("version")
-def version() -> None:
+def version(as_json: bool = typer.Option(False, "--json", help="Print machine-readable JSON.")
+            ) -> None:
     """Print evalign's version."""
     from importlib.metadata import version as dist_version
 
-    typer.echo(dist_version("evalign"))
+    found = dist_version("evalign")
+    typer.echo(json.dumps({"version": found}) if as_json else found)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.table import Column, Table
 
 from evalign.store import Store, open_store
 
@@ -25,6 +26,12 @@ err_console = Console(stderr=True)
 def store_for(db: str | None) -> Store:
     """Open the store the user named."""
     return open_store(db)
+
+
+def table(*headers: str, **options: Any) -> Table:
+    """A Rich table whose cells wrap instead of being cut: ids and names always print whole,
+    however narrow the terminal."""
+    return Table(*(Column(h, overflow="fold") for h in headers), **options)
 
 
 def print_json(data: Any) -> None:

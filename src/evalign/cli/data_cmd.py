@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for
+from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for, table
 from evalign.data import catalog
 from evalign.data.export import export_dataset
 from evalign.data.importer import ImportSummary, import_file
@@ -108,10 +108,10 @@ def list_cmd(json_: JsonOption = False, db: DbOption = None) -> None:
     if json_:
         print_json([{k: r[k] for k in ("name", "rows", "labeled", "kind")} for r in rows])
         return
-    table = Table("name", "kind", "rows", "labeled")
+    listing = table("name", "kind", "rows", "labeled")
     for r in rows:
-        table.add_row(r["name"], r["kind"], str(r["rows"]), str(r["labeled"]))
-    console.print(table)
+        listing.add_row(r["name"], r["kind"], str(r["rows"]), str(r["labeled"]))
+    console.print(listing)
 
 
 @datasets_app.command("show")
@@ -138,10 +138,10 @@ def show_cmd(
 
 def _preview_table(preview: list[dict[str, Any]]) -> Table:
     columns = list(dict.fromkeys(k for row in preview for k in row if k != "response"))
-    table = Table(*columns, show_lines=True)
+    preview_table = table(*columns, show_lines=True)
     for row in preview:
-        table.add_row(*(str(row.get(c, "")) for c in columns))
-    return table
+        preview_table.add_row(*(str(row.get(c, "")) for c in columns))
+    return preview_table
 
 
 @datasets_app.command("sample")

