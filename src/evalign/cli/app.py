@@ -81,13 +81,28 @@ class _Listed(TyperCommand):
 
 
 class _LazyGroup(TyperGroup):
-    """The root group: commands from `COMMANDS`, loaded on resolution."""
+    """The root group: commands from `COMMANDS`, loaded on resolution.
+
+    `commands` (what tools such as `docs/gen_cli.py` walk) imports every command module and
+    holds the whole tree; running or listing commands never reads it.
+    """
+
+    @property  # type: ignore[override]
+    def commands(self) -> dict[str, Any]:
+        found = dict(self._eager)
+        for module in dict.fromkeys(m for m, _ in COMMANDS.values()):
+            found.update(module_group(module).commands)
+        return found
+
+    @commands.setter
+    def commands(self, value: dict[str, Any]) -> None:
+        self._eager = dict(value)
 
     def list_commands(self, ctx: Any) -> list[str]:
-        return [*super().list_commands(ctx), *COMMANDS]
+        return [*self._eager, *COMMANDS]
 
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
-        found = super().get_command(ctx, cmd_name)
+        found = self._eager.get(cmd_name)
         if found is None and cmd_name in COMMANDS:
             module, short = COMMANDS[cmd_name]
             found = _Listed(cmd_name, module, short)
