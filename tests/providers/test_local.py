@@ -164,3 +164,20 @@ def test_lazy_grammar_gives_the_same_answer_as_llama_cpps_sampler(
         answers.append((result.text, result.completion_tokens, result.choice_probs))
     assert answers[0] == answers[1]
     assert answers[0][0].startswith('{')
+
+
+def test_a_judge_reasons_before_its_verdict_and_keeps_p_pass(model: LocalModel) -> None:
+    from evalign.items import Item
+    from evalign.judges.prompt import build_request
+    from evalign.judges.spec import JudgeSpec
+
+    spec = JudgeSpec(prompt="Question: {question}\nResponse: {output}\nIs the response correct?",
+                     params={"max_tokens": 80})
+    request = build_request(spec, Item(inputs={"question": "What is 2+2?"}, output="4"))
+    result = asyncio.run(model.generate(request))
+    data = json.loads(result.text)  # the grammar makes it JSON, reasoning first
+    assert list(data) == ["reasoning", "verdict"] and data["verdict"] in ("PASS", "FAIL")
+    # p_pass comes from the verdict token after the reasoning, and agrees with it.
+    assert result.choice_probs is not None
+    assert sum(result.choice_probs.values()) == pytest.approx(1.0)
+    assert (result.choice_probs["PASS"] > 0.5) == (data["verdict"] == "PASS")
