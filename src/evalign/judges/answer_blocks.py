@@ -58,7 +58,8 @@ class Visible:
 
 
 def clean(text: str) -> str:
-    """`text` in Unicode compatibility form (NFKC), without invisible marks."""
+    """`text` in Unicode compatibility form (NFKC), without invisible marks, with `\n` lines."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
 
 

@@ -43,7 +43,7 @@ class Marker:
         found: the value read there.
         start: where the marker starts in the scanned text (offset).
         end: where its value ends.
-        source: `key`, `header`, `bracket`, `line` or `lead`.
+        source: `key`, `header`, `bracket`, `line`, `inner` or `lead` (see the module doc).
     """
 
     found: Found
