@@ -36,6 +36,7 @@ _ANSWER_KEYS = ("content", "tool_calls", "function_call", "refusal", "audio")
 MEDIA_NOTE = ("rows hold image, audio or file parts: they stay in the stored messages for "
               "providers that take content parts, and a text prompt shows them as [image] / "
               "[audio], never as base64")
+EMPTY_NOTE = "rows whose assistant reply is empty text: a judge grades an empty output there"
 
 
 def parse(
@@ -86,7 +87,8 @@ def _row(
     item = Item(inputs, output, None, metadata, _id(record))
     who = str(record.get(mapping.get("annotator", ""), "") or "").strip() or annotator
     label = _label(source, line, record, label_key, criterion, scales, who)
-    notes = (MEDIA_NOTE,) if _has_media(messages) else ()
+    notes = tuple(note for note, holds in ((MEDIA_NOTE, _has_media(messages)),
+                                           (EMPTY_NOTE, not output)) if holds)
     return Row(item, (label,) if label else (), line, notes)
 
 

@@ -26,7 +26,7 @@ from evalign.data.longformat import merge_annotations, split_annotation_fields
 from evalign.data.reader import Origin, Record
 from evalign.data.records import DEFAULT_ANNOTATOR, DEFAULT_CRITERION, LabelIn, Row
 from evalign.data.scales import Scales, is_blank, label_value
-from evalign.errors import ConfigError
+from evalign.errors import ConfigError, DataError
 from evalign.items import Item, as_text
 from evalign.scores import PASS_FAIL
 
@@ -220,8 +220,16 @@ class TableReader:
         if is_blank(raw):
             return None
         criterion = self._get(record, "criterion") or self.criterion
-        value = label_value(self.origin, line, column or "label", raw,
-                            self.scales.scale(criterion))
+        try:
+            value = label_value(self.origin, line, column or "label", raw,
+                                self.scales.scale(criterion))
+        except DataError as exc:
+            if "label" in self.explicit:
+                raise
+            raise self.origin.error(
+                f"{exc.problem}; {column!r} was taken as the human label by its name: if it is "
+                f"not one, keep it as an input field with --map {column}={column}", line,
+            ) from None
         annotator = self._get(record, "annotator") or self.annotator
         return LabelIn(criterion, value, annotator, self._get(record, "reasoning"))
 
