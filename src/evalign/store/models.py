@@ -359,3 +359,8 @@ class ImportClaim(Base):
     host: Mapped[str] = mapped_column(String(255))
     pid: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# The release gate's table lives in its own module; importing it here registers it on `Base`
+# (so `Base.metadata` always holds every table) once every table it refers to is defined.
+from evalign.store.models_calibration import Calibration as Calibration  # noqa: E402
