@@ -7,6 +7,7 @@ from typing import Any
 from evalign.scores import ScoreConfig
 from evalign.store import Store
 from evalign.store import models as m
+from evalign.store.content import content_hash
 
 
 def add_dataset(
@@ -37,9 +38,11 @@ def add_dataset(
         s.flush()
         ids = []
         for i, per in enumerate(labels):
+            inputs = {"question": f"<q{i}> & co"}
+            output = outputs[i] if outputs else f"answer {i} <b>bold</b>"
             item = m.Item(dataset_id=ds.id, external_id=f"{name}-{i}", position=i,
-                          inputs={"question": f"<q{i}> & co"},
-                          output=(outputs[i] if outputs else f"answer {i} <b>bold</b>"),
+                          inputs=inputs, output=output,
+                          content_hash=content_hash(inputs, output, None),
                           meta=(metadata[i] if metadata else {"topic": "even" if i % 2 == 0
                                                               else "odd"}))
             s.add(item)
