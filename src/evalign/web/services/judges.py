@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evalign import modelfiles
+from evalign.calibration import calibration_history
 from evalign.errors import ConfigError
 from evalign.judges import Judge
 from evalign.judges.serialize import spec_to_dict
@@ -36,6 +37,7 @@ class JudgeDetail(BaseModel):
     forked_from: str | None
     versions: list[VersionView]
     runs: list[RunSummary]
+    calibrations: list[dict[str, Any]] = Field(default_factory=list)  # newest first (the gate's)
 
 
 def judges_list(store: Store) -> list[JudgeSummary]:
@@ -62,7 +64,7 @@ def judge_detail(store: Store, name: str) -> JudgeDetail:
         versions=[VersionView(version=v.version, current=v.current,
                               content=spec_to_dict(v.spec), provenance=v.provenance,
                               created_at=v.created_at) for v in reversed(versions)],
-        runs=runs)
+        runs=runs, calibrations=calibration_history(store, name))
 
 
 def fork_judge(store: Store, source: str, new_name: str) -> str:
