@@ -1,7 +1,9 @@
 """`litellm/<model>`: any model LiteLLM routes to (extra `[litellm]`), imported lazily.
 
 LiteLLM answers in OpenAI's shape and its exceptions subclass the `openai` SDK's, so results
-and errors are read exactly as for `openai/`. LiteLLM's own retries are off (`num_retries=0`).
+and errors are read exactly as for `openai/`, and a route that refuses structured output or
+log-probabilities is asked again without them and remembered, as there. LiteLLM's own retries
+are off (`num_retries=0`).
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ from typing import Any
 
 import openai
 
-from evalign.errors import ConfigError, MissingExtraError, TransientError
+from evalign.errors import ConfigError, MissingExtraError, ProviderError, TransientError
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.providers.openai import (
     DEFAULT_TIMEOUT_S,
     TOP_LOGPROBS,
     completion_result,
     map_error,
+    optional_features,
     response_format,
 )
 from evalign.providers.scrub import redact_url
@@ -55,29 +58,51 @@ class LiteLLMModel:
         base = options.get("api_base") or options.get("base_url")
         self.endpoint = (redact_url(str(base)) if base else None) or f"litellm:{name}"
         self._secrets = [str(v) for k, v in options.items() if "key" in k.lower()]
+        self._refused: set[str] = set()  # optional fields this route refused
 
     def __repr__(self) -> str:
         return f"LiteLLMModel(model={self.model!r})"
 
     async def generate(self, request: GenerateRequest) -> GenerateResult:
         """Make one completion call through LiteLLM."""
-        import litellm
-
         kwargs: dict[str, Any] = {**self._options, **request.params}
         if request.json_schema is not None:
             kwargs["response_format"] = response_format(request.json_schema)
         if request.choices:
             kwargs.update(logprobs=True, top_logprobs=TOP_LOGPROBS)
+        kwargs = {k: v for k, v in kwargs.items() if k not in self._refused}
         try:
-            response = await litellm.acompletion(
+            response = await self._call(request, kwargs)
+        except openai.BadRequestError as exc:
+            dropped = optional_features(kwargs, exc.message)
+            if not dropped:
+                raise self._mapped(exc) from None
+            try:
+                response = await self._call(
+                    request, {k: v for k, v in kwargs.items() if k not in dropped})
+            except openai.BadRequestError as again:
+                raise self._mapped(again) from None
+            self._refused |= dropped  # only once the call without them worked
+        return completion_result(response, request, self.model)
+
+    async def _call(self, request: GenerateRequest, kwargs: dict[str, Any]) -> Any:
+        """One `litellm.acompletion`; a 400 is raised as it is, for the caller to read."""
+        import litellm
+
+        try:
+            return await litellm.acompletion(
                 model=self.name, messages=request.messages, timeout=self.timeout,
                 num_retries=0, **kwargs,
             )
+        except openai.BadRequestError:
+            raise
         except openai.APIError as exc:
-            raise map_error(exc, self.model, self.timeout, list(self._secrets)) from None
+            raise self._mapped(exc) from None
         except (ValueError, TypeError) as exc:
             raise TransientError(f"{self.model}: malformed response ({exc})") from None
-        return completion_result(response, request, self.model)
+
+    def _mapped(self, exc: openai.APIError) -> ProviderError:
+        return map_error(exc, self.model, self.timeout, list(self._secrets))
 
     async def aclose(self) -> None:
         """Nothing held between calls."""

@@ -116,7 +116,7 @@ class OpenAIModel:
         A feature is marked unsupported only when the call then succeeds, so an unrelated
         400 (say, a too-long prompt) does not switch features off for later calls.
         """
-        dropped = _optional_features(kwargs, exc.message)
+        dropped = optional_features(kwargs, exc.message)
         if not dropped:
             raise self._mapped(exc) from None
         plain = {k: v for k, v in kwargs.items() if k not in dropped}
@@ -203,8 +203,8 @@ def map_error(
     return ProviderError(message)
 
 
-def _optional_features(kwargs: Mapping[str, Any], message: str) -> set[str]:
-    """The optional request fields to drop after a 400.
+def optional_features(kwargs: Mapping[str, Any], message: str) -> set[str]:
+    """The optional request fields to drop after a 400 (also LiteLLM's).
 
     The one the error names; all of them when it only says a parameter is unsupported; none
     when it says something else (a too-long prompt), so such a 400 is not asked twice.
