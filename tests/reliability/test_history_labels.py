@@ -73,6 +73,9 @@ def test_every_change_is_in_the_history_and_times_are_honest(
     assert [(h.action, h.old_value, h.new_value, h.changed_by, h.source) for h in mine] == [
         ("create", None, "pass", "bob", "web"), ("update", "pass", "fail", "bob", "web")]
     assert mine[1].new_reasoning == "misread it" and mine[1].old_reasoning == ""
+    shown = client.get(f"/api/datasets/demo/queue?annotator=bob&item={item}").json()
+    bob = next(lb for lb in shown["item"]["labels"] if lb["annotator"] == "bob")
+    assert bob["source"] == "web" and bob["updated_at"] > bob["created_at"]
 
 
 def test_a_replaced_resolution_stays_in_the_history(seeded: Store, client: Client) -> None:

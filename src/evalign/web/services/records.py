@@ -20,13 +20,17 @@ class LabelView(BaseModel):
     reasoning: str = ""
     resolved: bool = False
     created_at: datetime | None = None
+    updated_at: datetime | None = None
+    """When the value, reasoning or resolved flag last changed (created_at until then)."""
+    source: str = "import"
+    """Where it was made: `import`, `web`, `api` (`unknown` before history was kept)."""
 
     @classmethod
     def of(cls, row: m.Label, criterion: str) -> LabelView:
         """From a `labels` row."""
         return cls(item_id=row.item_id, criterion=criterion, annotator=row.annotator,
                    value=row.value, reasoning=row.reasoning, resolved=row.resolved,
-                   created_at=row.created_at)
+                   created_at=row.created_at, updated_at=row.updated_at, source=row.source)
 
 
 class ItemView(BaseModel):
