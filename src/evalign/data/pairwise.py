@@ -45,10 +45,11 @@ def looks_pairwise(columns: Iterable[str]) -> bool:
 def _resolve(origin: Origin, columns: list[str], explicit: Mapping[str, str], line: int
              ) -> dict[str, str]:
     mapping = {k: v for k, v in explicit.items() if k in ALIASES}
-    lower = {c.lower(): c for c in columns if not judge_like(c)}
+    lower = {c.lower(): c for c in columns}
     for key, aliases in ALIASES.items():
         if key not in mapping:
-            found = [lower[a] for a in aliases if a in lower and lower[a] not in mapping.values()]
+            found = [lower[a] for a in aliases if a in lower and lower[a] not in mapping.values()
+                     and not (key == "label" and judge_like(lower[a]))]
             if key == "label" and len(found) > 1:
                 raise origin.error(
                     f"{len(found)} columns could hold the human preference "

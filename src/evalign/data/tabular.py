@@ -26,6 +26,7 @@ from evalign.data.longformat import merge_annotations, split_annotation_fields
 from evalign.data.reader import Origin, Record
 from evalign.data.records import DEFAULT_ANNOTATOR, DEFAULT_CRITERION, LabelIn, Row
 from evalign.data.scales import Scales, is_blank, label_value
+from evalign.data.spellings import is_placeholder
 from evalign.errors import ConfigError, DataError
 from evalign.items import Item, as_text
 from evalign.scores import PASS_FAIL
@@ -127,6 +128,18 @@ def _label_column(origin: Origin, names: list[str], taken: set[str], line: int) 
     return candidates[0] if candidates else None
 
 
+def _looks_like_text(raw: Any) -> bool:
+    """Whether a refused label value reads as free text (a reference answer, a note), not as a
+    mistyped label (`N/A`, `2.5`): only then may the column not be the label at all."""
+    if not isinstance(raw, str) or is_placeholder(raw):
+        return False
+    try:
+        float(raw)
+    except ValueError:
+        return True
+    return False
+
+
 def judge_columns_note(columns: Iterable[str], mapping: Mapping[str, str]) -> str | None:
     """A note naming label-like columns skipped because they read as a judge's output."""
     label_words = {"label", "labels", "verdict", "judgement", "judgment", "target", "score",
@@ -224,7 +237,7 @@ class TableReader:
             value = label_value(self.origin, line, column or "label", raw,
                                 self.scales.scale(criterion))
         except DataError as exc:
-            if "label" in self.explicit:
+            if "label" in self.explicit or not _looks_like_text(raw):
                 raise
             raise self.origin.error(
                 f"{exc.problem}; {column!r} was taken as the human label by its name: if it is "
