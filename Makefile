@@ -16,7 +16,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,local,postgres,anthropic]'
+	$(BIN)/python -m pip install -q -e '.[dev,local,postgres,anthropic,ray]'
 	touch $(STAMP)
 
 setup: $(STAMP)

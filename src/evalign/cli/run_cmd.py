@@ -57,6 +57,12 @@ def run(
     max_error_rate: Annotated[float, typer.Option(
         help="Exit 3 when more than this share of verdicts are errors.", min=0.0, max=1.0)
     ] = 0.05,
+    executor: Annotated[str, typer.Option(
+        envvar="EVALIGN_EXECUTOR", help="asyncio (this process) or ray (shards on a Ray cluster;"
+        " pip install 'evalign[ray]').")] = "asyncio",
+    ray_address: Annotated[str | None, typer.Option(
+        envvar="RAY_ADDRESS", help="The Ray cluster for --executor ray (default: a local Ray).")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -69,13 +75,15 @@ def run(
     with _Bar(enabled=not as_json) as bar:
         if resume is not None:
             summary = runs.resume_run(store, resume, concurrency=concurrency,
-                                      progress=bar.update, code_judges=code_judges)
+                                      progress=bar.update, code_judges=code_judges,
+                                      executor=executor, ray_address=ray_address)
         else:
             if judge is None or dataset is None:
                 raise typer.BadParameter("give JUDGE and --dataset NAME (or --resume RUN)")
             summary = runs.run_judge(store, judge, dataset, model=model, concurrency=concurrency,
                                      repeat=repeat, use_cache=not no_cache,
-                                     progress=bar.update, code_judges=code_judges)
+                                     progress=bar.update, code_judges=code_judges,
+                                     executor=executor, ray_address=ray_address)
     _print_summary(summary, as_json)
     share = summary.error_share
     if share is not None and share > max_error_rate:

@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from evalign.errors import ConflictError
+from evalign.errors import ConfigError, ConflictError
 from evalign.items import Item
 from evalign.judges.code import CodeJudges
 from evalign.judges.spec import JudgeSpec, Verdict
@@ -53,7 +53,7 @@ def run_judge(store: Store, judge_ref: str, dataset: str, *, model: str | None =
               concurrency: int | None = None, repeat: int = 1, use_cache: bool = True,
               progress: ProgressFn | None = None, code_judges: CodeJudges | None = None,
               policy: RetryPolicy | None = None, provider: ModelAPI | None = None,
-              ) -> RunSummary:
+              executor: str = "asyncio", ray_address: str | None = None) -> RunSummary:
     """Apply the judge `NAME[@V]` to every item of `dataset`, storing each verdict as it comes.
 
     Args:
@@ -70,6 +70,9 @@ def run_judge(store: Store, judge_ref: str, dataset: str, *, model: str | None =
         policy: retry policy for model calls.
         provider: a provider object to call instead of resolving the model string (its
             `model` is what the run records).
+        executor: `asyncio` (this process) or `ray` (shards on a Ray cluster; see
+            `evalign.runner.ray_executor`).
+        ray_address: the Ray cluster for `ray` (default: `RAY_ADDRESS`, else a local Ray).
 
     Raises:
         NotFoundError: no such judge or dataset.
@@ -79,6 +82,28 @@ def run_judge(store: Store, judge_ref: str, dataset: str, *, model: str | None =
         raise ConflictError("--repeat must be at least 1")
     run_id = create_run(store, judge_ref, dataset, repeat=repeat, use_cache=use_cache,
                         model=provider.model if provider is not None else model)
+    return launch(store, run_id, executor=executor, ray_address=ray_address,
+                  concurrency=concurrency, progress=progress, code_judges=code_judges,
+                  policy=policy, provider=provider)
+
+
+def launch(store: Store, run_id: int, *, executor: str = "asyncio",
+           ray_address: str | None = None, concurrency: int | None = None,
+           progress: ProgressFn | None = None, code_judges: CodeJudges | None = None,
+           policy: RetryPolicy | None = None, provider: ModelAPI | None = None) -> RunSummary:
+    """Execute a created run in this process (`asyncio`) or on a Ray cluster (`ray`).
+
+    Raises:
+        ConfigError: an unknown executor, or `ray` without Ray installed.
+    """
+    if executor == "ray":
+        from evalign.runner.ray_executor import execute_on_ray  # Ray is an optional extra
+
+        return execute_on_ray(store, run_id, address=ray_address, concurrency=concurrency,
+                              progress=progress, code_judges=code_judges, policy=policy,
+                              provider=provider)
+    if executor != "asyncio":
+        raise ConfigError(f"unknown executor {executor!r}: use asyncio or ray")
     return asyncio.run(execute(store, run_id, concurrency=concurrency, progress=progress,
                                code_judges=code_judges, policy=policy, provider=provider))
 
@@ -101,7 +126,7 @@ def create_run(store: Store, judge_ref: str, dataset: str, *, model: str | None 
 def resume_run(store: Store, run_id: int, *, concurrency: int | None = None,
                progress: ProgressFn | None = None, code_judges: CodeJudges | None = None,
                policy: RetryPolicy | None = None, provider: ModelAPI | None = None,
-               ) -> RunSummary:
+               executor: str = "asyncio", ray_address: str | None = None) -> RunSummary:
     """Finish a run that stopped before its end; a completed run is returned as it is.
 
     Raises:
@@ -116,8 +141,9 @@ def resume_run(store: Store, run_id: int, *, concurrency: int | None = None,
         if run.status == "running" and _owner_alive(run):
             raise ConflictError(f"run {run_id} is still running in another process "
                                 f"({run.counters.get('owner')}); cancel it first")
-    return asyncio.run(execute(store, run_id, concurrency=concurrency, progress=progress,
-                               code_judges=code_judges, policy=policy, provider=provider))
+    return launch(store, run_id, executor=executor, ray_address=ray_address,
+                  concurrency=concurrency, progress=progress, code_judges=code_judges,
+                  policy=policy, provider=provider)
 
 
 def cancel_run(store: Store, run_id: int) -> tuple[str, bool]:

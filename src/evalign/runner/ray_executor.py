@@ -1,0 +1,244 @@
+"""The Ray executor: a run's pending work judged in shards by workers on a Ray cluster.
+
+    evalign run JUDGE --dataset D --executor ray [--ray-address ADDR]
+
+The driver (the process that runs `evalign run`) owns the run exactly as the in-process runner
+does — it marks it running, beats its heartbeat, notices a cancel, and sets its final status —
+and reads the (item, sample) units still without a verdict from the store page by page. It cuts
+them into shards and keeps every worker fed with `DEPTH` shards at a time; workers are Ray actors
+(`evalign.runner.shard.ShardWorker`), one per `worker_cpus` CPUs of the cluster, each running
+evalign's own async runner on its shard and storing verdicts itself by group commit. One
+`SharedLimiter` actor bounds the calls in flight over every worker, with the runner's slow start
+and back-off.
+
+What one process guarantees holds here too. The store decides what is left: a killed driver's
+run is finished by `evalign run --resume RUN --executor ray`. A worker whose process dies is
+restarted by Ray and its shard run again (`max_restarts`, `max_task_retries`); the new attempt
+skips every unit already stored, so no stored item is sent to the model twice and none is lost.
+The cache, `--repeat` and cancel work as in one process, because the workers use the same
+`judge_one`, cache keys and run status.
+
+The store must be reachable from every worker: a SQLite file works with a local Ray (one
+machine); a cluster of several machines needs PostgreSQL. The driver forwards the provider
+settings in its environment (`OPENAI_*`, `ANTHROPIC_*`, `AZURE_*`, `EVALIGN_*`, `HF_*`) to the
+workers through Ray's runtime environment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from evalign.errors import ConfigError
+from evalign.judges.code import CodeJudges
+from evalign.providers.base import ModelAPI
+from evalign.runner.calls import CacheUse, ManagedModel
+from evalign.runner.models import resolve_model
+from evalign.runner.retry import RetryPolicy
+from evalign.runner.run import ProgressFn, _Job
+from evalign.runner.shard import ShardJob, ShardResult, ShardWorker, Unit
+from evalign.runner.shared_limiter import SharedLimiter
+from evalign.runner.summary import RunSummary, summarize
+from evalign.store import Store, repo_runs
+
+SHARD = 128  # units per shard: small enough to spread, large enough to keep calls in flight
+DEPTH = 2  # shards a worker holds at once, so it never idles between two shards
+RETRIES = 3  # restarts of a dead worker, and runs of a shard whose worker died
+LOCAL_WORKER_CPUS = 2  # CPUs (llama.cpp threads) per worker for an in-process model
+FORWARDED_ENV = ("OPENAI_", "ANTHROPIC_", "AZURE_", "EVALIGN_", "HF_")
+
+
+@dataclass
+class RayStats:
+    """What the workers reported, for benchmarks: per-shard CPU, peak memory per worker.
+
+    Attributes:
+        shards: shards finished.
+        skipped: units found already stored when a shard started (shards run again).
+        cpu_s: CPU seconds the workers spent, summed over shards.
+        peak_rss_mb: peak resident memory of each worker process, by `host:pid`.
+        limiter: the shared limiter's last state (limit, in flight, peak, slots leased).
+    """
+
+    shards: int = 0
+    skipped: int = 0
+    cpu_s: float = 0.0
+    peak_rss_mb: dict[str, float] = field(default_factory=dict)
+    limiter: dict[str, int] = field(default_factory=dict)
+
+
+def execute_on_ray(store: Store, run_id: int, *, address: str | None = None,
+                   concurrency: int | None = None, progress: ProgressFn | None = None,
+                   code_judges: CodeJudges | None = None, policy: RetryPolicy | None = None,
+                   provider: ModelAPI | None = None, workers: int | None = None,
+                   worker_cpus: int | None = None, shard_size: int = SHARD,
+                   stats: RayStats | None = None) -> RunSummary:
+    """Run (or go on running) `run_id` on Ray until every unit has a verdict or it is cancelled.
+
+    Args:
+        store: the store; every worker opens it by its URL.
+        run_id: the run.
+        address: the Ray cluster (`ray://…` or `host:port`); None: `RAY_ADDRESS`, else a Ray
+            already started in this process, else a local one started (and stopped) here.
+        concurrency: the most calls in flight over the cluster (default: adaptive, as in one
+            process: slow start from the provider's default up to 256).
+        progress: called after each shard's verdicts are counted.
+        code_judges: where code judges are looked up (sent to the workers).
+        policy: the retry policy.
+        provider: a provider object to copy into each worker instead of the run's model.
+        workers: how many workers (default: the cluster's CPUs / `worker_cpus`).
+        worker_cpus: CPUs each worker reserves (default 1; 2 for an in-process model, whose
+            llama.cpp threads it sets).
+        shard_size: units per shard.
+        stats: filled with what the workers reported (CPU, memory), when given.
+
+    Raises:
+        ConfigError: Ray is not installed, or the store is in memory (workers cannot reach it).
+        ConflictError: as `execute`.
+    """
+    ray = import_ray()
+    if store.url in ("sqlite://", "sqlite:///:memory:"):
+        raise ConfigError("--executor ray needs a store the workers can open: give --db a file "
+                          "(one machine) or a postgresql:// URL (a cluster)")
+    started_here = _connect(ray, address)
+    try:
+        return asyncio.run(_drive(ray, store, run_id, concurrency=concurrency, progress=progress,
+                                  code_judges=code_judges, policy=policy, provider=provider,
+                                  workers=workers, worker_cpus=worker_cpus,
+                                  shard_size=shard_size, stats=stats or RayStats()))
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def import_ray() -> Any:
+    """The `ray` module, or a ConfigError that says how to install it."""
+    try:
+        import ray
+    except ImportError as exc:
+        raise ConfigError("--executor ray needs Ray: pip install 'evalign[ray]'") from exc
+    return ray
+
+
+def _connect(ray: Any, address: str | None) -> bool:
+    """Join the cluster (or start a local Ray); True when this call started Ray."""
+    if ray.is_initialized():
+        return False
+    ray.init(address=address or os.environ.get("RAY_ADDRESS") or None,
+             include_dashboard=False, log_to_driver=False, namespace="evalign")
+    return True
+
+
+async def _drive(ray: Any, store: Store, run_id: int, *, concurrency: int | None,
+                 progress: ProgressFn | None, code_judges: CodeJudges | None,
+                 policy: RetryPolicy | None, provider: ModelAPI | None, workers: int | None,
+                 worker_cpus: int | None, shard_size: int, stats: RayStats) -> RunSummary:
+    job = _Job.load(store, run_id, progress)
+    limiter, cpus = None, worker_cpus or 1
+    if job.spec.kind != "code":
+        # The driver calls no model: this wrapper only names the endpoint, sizes the shared
+        # limiter and gathers the cache's use (a local model is not loaded here).
+        job.managed = ManagedModel(provider or resolve_model(job.model), concurrency=concurrency)
+        cpus = worker_cpus or (LOCAL_WORKER_CPUS if job.managed.max_concurrency <= 1 else 1)
+        limiter = _remote(ray, SharedLimiter, max_concurrency=100_000, num_cpus=0).remote(
+            job.managed.max_concurrency, job.managed.limiter.limit)
+    shard_job = ShardJob(store_url=store.url, run_id=run_id, spec=job.spec,
+                         model=provider if provider is not None else job.model,
+                         use_cache=job.use_cache, concurrency=concurrency, policy=policy,
+                         code_judges=code_judges, threads=cpus if cpus > 1 else None)
+    pool = _workers(ray, shard_job, limiter, workers or _default_workers(ray, cpus), cpus)
+    try:
+        job.start()
+        beating = asyncio.create_task(job.beat())
+        try:
+            await _feed(job, pool, shard_size, stats)
+        finally:
+            beating.cancel()
+            if limiter is not None:
+                stats.limiter = await limiter.state.remote()
+    except BaseException as exc:
+        job.finish("failed", error=f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc))
+        raise
+    finally:
+        await _stop(ray, pool, limiter)
+    job.finish(*job.outcome())
+    with store.session() as session:
+        return summarize(session, repo_runs.get_run(session, run_id))
+
+
+async def _feed(job: _Job, pool: list[Any], shard_size: int, stats: RayStats) -> None:
+    """Keep every worker busy with DEPTH shards until the work runs out or the run stops."""
+    shards = _shards(job.todo(), shard_size)
+    running: dict[asyncio.Future[ShardResult], Any] = {}
+    free = [worker for worker in pool for _ in range(DEPTH)]
+    while True:
+        while free and not job.should_stop():
+            name, units = next(shards, ("", []))
+            if not units:
+                break
+            worker = free.pop()
+            running[asyncio.wrap_future(worker.judge.remote(name, units).future())] = worker
+        if not running:
+            return
+        done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+        for finished in done:
+            free.append(running.pop(finished))
+            _count(job, finished.result(), stats)
+
+
+def _count(job: _Job, result: ShardResult, stats: RayStats) -> None:
+    """Add a finished shard to the run's live counters and the workers' statistics."""
+    for verdict, calls in result.stored:
+        job._saved(verdict, calls)
+    if job.managed is not None:
+        _merge(job.managed.cache_use, result.cache_use)
+    stats.shards += 1
+    stats.skipped += result.skipped
+    stats.cpu_s += result.cpu_s
+    key = f"{result.host}:{result.pid}"
+    stats.peak_rss_mb[key] = max(stats.peak_rss_mb.get(key, 0.0), result.peak_rss_mb)
+
+
+def _shards(units: Iterator[Unit], size: int) -> Iterator[tuple[str, list[Unit]]]:
+    """Units in shards of `size`, named by their first unit (stable across a driver's retries)."""
+    while shard := list(islice(units, size)):
+        item, sample = shard[0]
+        yield f"{item.id}:{sample}", shard
+
+
+def _merge(into: CacheUse, other: CacheUse) -> None:
+    into.hits += other.hits
+    for moment in (other.oldest, other.newest):
+        if moment is not None:
+            into.oldest = min(into.oldest or moment, moment)
+            into.newest = max(into.newest or moment, moment)
+
+
+def _remote(ray: Any, cls: type, **options: Any) -> Any:
+    return ray.remote(cls).options(**options)
+
+
+def _workers(ray: Any, job: ShardJob, limiter: Any, count: int, cpus: int) -> list[Any]:
+    env = {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV)}
+    actor = _remote(ray, ShardWorker, num_cpus=cpus, max_restarts=RETRIES,
+                    max_task_retries=RETRIES, max_concurrency=DEPTH + 1,
+                    runtime_env={"env_vars": env} if env else None)
+    return [actor.remote(job, limiter) for _ in range(max(1, count))]
+
+
+def _default_workers(ray: Any, cpus: int) -> int:
+    total = float(ray.cluster_resources().get("CPU", 1))
+    return max(1, math.floor(total / cpus))
+
+
+async def _stop(ray: Any, pool: list[Any], limiter: Any) -> None:
+    """Close every worker's provider, then end the run's actors."""
+    closing = [asyncio.wrap_future(worker.close.remote().future()) for worker in pool]
+    await asyncio.gather(*closing, return_exceptions=True)
+    for actor in [*pool, *([limiter] if limiter is not None else [])]:
+        ray.kill(actor, no_restart=True)

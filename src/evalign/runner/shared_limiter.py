@@ -1,0 +1,141 @@
+"""One adaptive limiter shared by every worker of a distributed run.
+
+The in-process runner bounds the calls in flight with an `AdaptiveLimiter` (slow start, back-off
+on 429). On a cluster every worker calls the same provider, so the bound must hold over the
+cluster's calls, not per worker: ten workers must never send ten times what the provider admits.
+`SharedLimiter` holds the very same `AdaptiveLimiter` and is run as one Ray actor per run and
+endpoint; `RemoteLimiter` is what a worker's `ManagedModel` uses instead of its own limiter, so
+the retry loop (`call_with_retry`) is unchanged.
+
+Per call a worker awaits one `acquire` and sends one `release` (or `refused`, on a 429) without
+waiting. A slot held by a worker process that died would shrink the cluster's limit for good, so
+slots are held in the name of an owner (a shard); a shard that Ray retries calls `forget` first,
+which frees what its dead attempt still held.
+
+A provider's per-minute budget is found the way the in-process runner finds it: its 429s (with
+Retry-After, honoured by the caller) shrink the shared limit until calls stop being refused.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from evalign.errors import RateLimitError
+from evalign.runner.limits import AdaptiveLimiter
+
+
+class SharedLimiter:
+    """The actor's body: an `AdaptiveLimiter` whose slots are leased to remote callers.
+
+    Args:
+        ceiling: the most calls in flight over the whole cluster.
+        start: where the limit starts (slow start grows it), as in `AdaptiveLimiter`.
+    """
+
+    def __init__(self, ceiling: int, start: int | None = None):
+        self.limiter = AdaptiveLimiter(ceiling, start=start)
+        self._held: dict[int, tuple[str, AbstractAsyncContextManager[int]]] = {}
+        self._next = 0
+        self.acquired = 0
+        self.peak = 0
+
+    async def acquire(self, owner: str) -> tuple[int, int]:
+        """Wait for a slot; returns (token, epoch): the token releases it, the epoch dates it."""
+        slot = self.limiter.slot()
+        epoch = await slot.__aenter__()
+        self._next += 1
+        self._held[self._next] = (owner, slot)
+        self.acquired += 1
+        self.peak = max(self.peak, self.limiter.in_flight)
+        return self._next, epoch
+
+    async def release(self, token: int, ok: bool) -> None:
+        """Give back a slot; `ok` when its call went through (it counts toward growth)."""
+        held = self._held.pop(token, None)
+        if held is None:
+            return  # already freed by `forget`
+        if ok:
+            self.limiter.on_success()
+        await held[1].__aexit__(None, None, None)
+
+    async def refused(self, token: int, epoch: int) -> None:
+        """Give back the slot of a call the provider refused (429) and back off, as in-process."""
+        await self.release(token, False)
+        self.limiter.on_rate_limited(epoch)
+
+    async def forget(self, owner: str) -> int:
+        """Free every slot `owner` still holds (its process died); returns how many."""
+        tokens = [t for t, (who, _) in self._held.items() if who == owner]
+        for token in tokens:
+            await self.release(token, False)
+        return len(tokens)
+
+    def state(self) -> dict[str, int]:
+        """The limit now, the calls in flight, the ceiling, slots leased and the peak in flight."""
+        return {"limit": self.limiter.limit, "in_flight": self.limiter.in_flight,
+                "ceiling": self.limiter.ceiling, "acquired": self.acquired, "peak": self.peak}
+
+
+@dataclass
+class _Slot:
+    """The slot the current call holds (per asyncio task, through a context variable)."""
+
+    token: int
+    ok: bool = False
+
+
+_slot: contextvars.ContextVar[_Slot | None] = contextvars.ContextVar("evalign_slot", default=None)
+_refused: contextvars.ContextVar[int | None] = contextvars.ContextVar("evalign_refused",
+                                                                      default=None)
+
+
+class RemoteLimiter(AdaptiveLimiter):
+    """A worker's stand-in for its limiter: every slot comes from the shared actor.
+
+    Args:
+        actor: the `SharedLimiter` actor handle.
+        owner: the name slots are held in (the shard), so a retry can free a dead attempt's.
+    """
+
+    def __init__(self, actor: Any, owner: str):
+        super().__init__(1)
+        self.actor, self.owner = actor, owner
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[int]:
+        """Hold one of the cluster's slots for the duration of a call; yields its epoch."""
+        token, epoch = await self.actor.acquire.remote(self.owner)
+        self.epoch = epoch
+        held = _Slot(token)
+        reset = _slot.set(held)
+        try:
+            yield epoch
+        except RateLimitError:
+            # Released by `on_rate_limited`, which the retry loop calls next, in one message:
+            # the actor must see the slot freed before it backs off (as in-process).
+            _refused.set(token)
+            raise
+        except BaseException:
+            self.actor.release.remote(token, False)
+            raise
+        else:
+            self.actor.release.remote(token, held.ok)
+        finally:
+            _slot.reset(reset)
+
+    def on_success(self) -> None:
+        """The call went through: reported with the slot's release."""
+        held = _slot.get()
+        if held is not None:
+            held.ok = True
+
+    def on_rate_limited(self, epoch: int | None = None) -> None:
+        """The provider refused the call: free its slot and back off, on the actor."""
+        token = _refused.get()
+        _refused.set(None)
+        if token is not None:
+            self.actor.refused.remote(token, epoch if epoch is not None else self.epoch)
