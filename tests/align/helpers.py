@@ -50,11 +50,15 @@ def check_answer(request: GenerateRequest) -> str:
     """Yes when the quoted concept of a check appears in the response; PASS for prompts."""
     text = str(request.messages[-1]["content"])
     if request.choices == ("Yes", "No"):
-        concept = re.findall(r'"([^"]+)"', text)[-1]
+        quoted = re.findall(r'"([^"]+)"', text) or re.findall(r"mention (\w+)\?", text)
+        concept = quoted[-1]
         response = text.split("Response:\n", 1)[1].rsplit("\n\n", 1)[0]
         return "Yes" if concept in response else "No"
     if request.choices:
         return "PASS"
+    if text.startswith("Rewrite the grading notes"):
+        notes = text.split("Grading notes:\n", 1)[1]
+        return "\n".join(f"- {point.strip(' *')}" for point in re.split(r"[,;]", notes))
     return "- Check that every point of the grading notes is covered.\n- Be strict."
 
 

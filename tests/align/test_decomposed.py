@@ -13,7 +13,8 @@ from evalign.store.repo_judges import create_judge, export_dict, import_dict, re
 from tests.align.helpers import Recorder
 
 SPEC = JudgeSpec(kind="decomposed", checks={"rubric_field": "grading_notes",
-                                            "context_fields": ["question", "output"]})
+                                            "context_fields": ["question", "output"],
+                                            "glossary": {"mkt": "market"}})
 ITEM = Item({"question": "Why?", "grading_notes": "*alpha*, beta; mkt gamma"},
             "alpha and beta matter", external_id="x")
 
@@ -34,6 +35,20 @@ def test_one_question_per_concept_with_a_shared_prefix() -> None:
     lenient = SPEC.model_copy(update={"checks": SPEC.checks | {
         "aggregation": {"method": "count_failed", "max_failed": 1}}})
     assert aggregate_verdict(lenient, verdict).value == "pass"
+
+
+def test_model_split_with_rule_fallback_and_glossary() -> None:
+    spec = SPEC.model_copy(update={"checks": SPEC.checks | {"split": "model"}})
+    model = Recorder()
+    verdict = asyncio.run(score_decomposed(spec, ITEM, model))
+    asked = str(model.requests[0].messages[-1]["content"])
+    assert asked.startswith("Rewrite the grading notes") and "market gamma" in asked
+    assert [c.question for c in verdict.checks][-1] == 'Does the response mention "market gamma"?'
+    assert verdict.prompt_tokens > 0  # the split call is accounted
+    # A model that lists no point: the rule splitter decides, never a guess.
+    lost = ScriptedModel(lambda r: "Yes" if r.choices else "I cannot help with that.")
+    fallback = asyncio.run(score_decomposed(spec, ITEM, lost))
+    assert [c.question for c in fallback.checks] == check_questions(SPEC, ITEM)
 
 
 def test_fixed_questions_and_unreadable_answer() -> None:

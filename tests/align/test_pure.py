@@ -14,7 +14,7 @@ from evalign.align.guards import (
     check_fields_preserved,
     check_no_leak,
 )
-from evalign.align.rubric import expand_abbreviations, question_for, split_rubric
+from evalign.align.rubric import expand_terms, parse_points, question_for, split_rubric
 from evalign.align.split import kfold_splits, parse_ratios, split_examples
 from evalign.align.traces import build_traces, template_fields
 from evalign.errors import ConfigError, UserError
@@ -77,15 +77,29 @@ def test_split_of_few_items_per_label_falls_back_to_plain_group_folds() -> None:
         parse_ratios("0.5,0.5")
 
 
-def test_rubric_split_and_expansion() -> None:
-    concepts = split_rubric("*Post-$ val* critical, pre-money val! + new invstmnt; "
-                            "$1,000 fee (a, b). 18mo runway\n- mkt size")
-    texts = [c.text for c in concepts]
-    assert texts == ["post-money valuation critical", "pre-money valuation + new investment",
-                     "$1,000 fee (a, b)", "18 months runway", "market size"]
+GLOSSARY = {"post-$": "post-money", "val": "valuation", "invstmnt": "investment",
+            "mkt": "market", "w/": "with", "rev": "revenue"}
+
+
+def test_rubric_split_knows_no_vocabulary_but_the_users_glossary() -> None:
+    notes = "*Post-$ val* critical, pre-money val! + new invstmnt; $1,000 fee (a, b)\n- mkt size"
+    plain = [c.text for c in split_rubric(notes)]
+    assert plain == ["Post-$ val critical", "pre-money val + new invstmnt", "$1,000 fee (a, b)",
+                     "mkt size"]
+    concepts = split_rubric(notes, GLOSSARY)
+    assert [c.text for c in concepts] == ["post-money valuation critical",
+                                          "pre-money valuation + new investment",
+                                          "$1,000 fee (a, b)", "market size"]
     assert [c.critical for c in concepts][:3] == [True, True, False]
-    assert expand_abbreviations("R&D w/ rev") == "R&D with revenue"
+    assert expand_terms("R&D w/ rev, revenue", GLOSSARY) == "R&D with revenue, revenue"
+    assert expand_terms("interval", GLOSSARY) == "interval"  # whole terms only
     assert question_for(concepts[-1]) == 'Does the response mention "market size"?'
+
+
+def test_model_points_are_bullets_only() -> None:
+    assert parse_points("Here you go:\n- first point\n2) second.\nthanks") == \
+        ["first point", "second"]
+    assert parse_points("no list at all") == []
 
 
 def test_aggregation_methods_and_learning() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -42,6 +42,9 @@ class AlignConfig(BaseModel):
         seed: seeds the split, sampling and draws.
         sample: use at most about this many items (drawn by whole groups).
         rounds: reflection rounds of the guidelines strategy.
+        glossary: the user's term → expansion mapping for rubrics (`--glossary FILE`).
+        rubric_split: how `decompose` splits a per-item rubric: `model` (the judge's model,
+            rules as fallback) or `rules`.
     """
 
     model_config = ConfigDict(frozen=True)
@@ -62,6 +65,8 @@ class AlignConfig(BaseModel):
     seed: int = 0
     sample: int | None = Field(default=None, ge=4)
     rounds: int = Field(default=3, ge=1, le=20)
+    glossary: dict[str, str] = Field(default_factory=dict)
+    rubric_split: Literal["model", "rules"] = "model"
 
     def validate_sources(self, session: Session) -> None:
         """Check that exactly one source kind is given and that it exists.

@@ -38,6 +38,8 @@ class Settings:
     rounds: int = 3
     seed: int = 0
     group_by: str | None = None
+    glossary: dict[str, str] = field(default_factory=dict)
+    rubric_split: str = "model"
 
 
 @dataclass
@@ -141,7 +143,8 @@ def _optimizer(name: str, scorer: Scorer, reflection: ModelAPI, examples: Sequen
         return ThresholdOptimizer(scorer, examples, split.train, split.val)
     groups = [e.group_key(settings.group_by) for e in examples]
     return DecomposeOptimizer(scorer, examples, split.train, split.val, reflection=reflection,
-                              groups=groups, seed=settings.seed)
+                              groups=groups, seed=settings.seed, traces=traces.traces,
+                              glossary=settings.glossary, split=settings.rubric_split)
 
 
 def _filled(verdicts: list[Verdict | None]) -> list[Verdict]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from evalign.align.checks import checks_listing
 from evalign.align.config import AlignConfig, default_model
 from evalign.align.engine import FoldResult, Settings, optimize
 from evalign.align.examples import Example
@@ -59,7 +60,8 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
     judge_spec = base.model_copy(update={"model": roles["judge"].model}) \
         if config.judge_model else base
     settings = Settings(strategies=config.strategies, delta=config.delta, rounds=config.rounds,
-                        seed=config.seed, group_by=config.group_by)
+                        seed=config.seed, group_by=config.group_by,
+                        glossary=dict(config.glossary), rubric_split=config.rubric_split)
     folds = []
     try:
         for split in splits:
@@ -153,6 +155,7 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
         "traces_warning": traces.warning, "strategy": winner.strategy,
         "guidelines": winner.spec.guidelines, "threshold": winner.spec.threshold,
         "prompt_diff": prompt_diff(base, winner.spec),
+        "checks": checks_listing(winner.spec, winner.val_verdicts),
         "validation": {"baseline": folds[0].base_val, "candidate": winner.val_agreement,
                        "curve": winner.curve},
         **stats,

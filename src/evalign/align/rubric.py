@@ -1,47 +1,31 @@
 """Splitting a rubric into atomic checks, and phrasing one short yes/no question per check.
 
 Grading notes are terse: points separated by commas, semicolons, full stops or bullets, with
-`*` / `!` marking critical points and business shorthand (`val`, `post-$`, `mkt`). Small models
-answer "does the response mention X?" far better than a whole rubric at once, and better still
-when X is spelled out, so the rule splitter also expands common abbreviations.
+`*` / `!` marking critical points. Small models answer "does the response mention X?" far better
+than a whole rubric at once, and better still when X is spelled out. evalign knows no domain's
+shorthand: a user's glossary (`evalign align --glossary FILE`, see `evalign.align.glossary`)
+spells terms out, and a model splitter (`split_with_model`) can rewrite a rubric into checks,
+with these rules as its fallback.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 DEFAULT_QUESTION = "Does the response mention {concept}?"
-
-# Common shorthand in rubrics and grading notes; general English/business abbreviations only.
-ABBREVIATIONS: dict[str, str] = {
-    "acq": "acquisition", "adv": "advantage", "advs": "advantages", "approx": "approximately",
-    "bd": "board", "calc": "calculation", "calcs": "calculations", "comp": "competition",
-    "comps": "comparables", "cond": "conditions", "corp": "corporate", "cust": "customer",
-    "decis": "decision", "dev": "development", "diff": "differentiation", "est": "estimate",
-    "exp": "experience", "fin": "financial", "gov": "governance", "hist": "historical",
-    "imp": "important", "inc": "increase", "infl": "influences", "int'l": "international",
-    "invstmnt": "investment", "mgmt": "management", "mkt": "market", "mkts": "markets",
-    "mo": "months", "mth": "month", "mthly": "monthly", "mult": "multiple", "op": "operating",
-    "ops": "operations", "opps": "opportunities", "pref": "preferred", "prefs": "preferences",
-    "proj": "projections", "qtrly": "quarterly", "rec": "record", "reg": "regulatory",
-    "reqs": "requirements", "req'd": "required", "rev": "revenue", "shld": "should",
-    "strat": "strategy", "synd": "syndicate", "tech": "technology", "uniq": "unique",
-    "val": "valuation", "vs": "versus", "wk": "week", "yr": "year",
-    "yrs": "years", "yoy": "year over year",
-}
-_SYMBOLS = (
-    (re.compile(r"post-\$", re.I), "post-money"),
-    (re.compile(r"pre-\$", re.I), "pre-money"),
-    (re.compile(r"\bw/\s*"), "with "),
-    (re.compile(r"\s&\s"), " and "),
-    (re.compile(r"(\d)\s*(mo|mth|yrs?|wk)\b\+?", re.I), r"\1 \2"),
+SPLIT_PROMPT = (
+    "Rewrite the grading notes below as a list of atomic points that a good answer must cover. "
+    "Spell out every abbreviation in plain words. One point per line, each starting with \"- \", "
+    "at most {limit} points, nothing else.\n\nGrading notes:\n{rubric}"
 )
+MAX_POINTS = 10
 _SEPARATORS = re.compile(r"[;\n•]|(?<!\d),(?!\d)|\.(?=\s)|(?<=\w)\.$|^\s*[-*]\s+", re.M)
 _MARKS = re.compile(r"[*!]+")
-_WORD = re.compile(r"[A-Za-z$][\w'$/+-]*")
 _LEADS = re.compile(r"^(caution|watch for|watch|consider|focus on|focus|note|beware)\s*:?\s*",
                     re.I)
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
 
 
 @dataclass(frozen=True)
@@ -49,7 +33,7 @@ class Concept:
     """One atomic point of a rubric.
 
     Attributes:
-        text: the point, cleaned and with abbreviations spelled out.
+        text: the point, cleaned and with glossary terms spelled out.
         raw: the point as written.
         critical: the rubric marked it (`*` or `!`).
     """
@@ -59,10 +43,11 @@ class Concept:
     critical: bool
 
 
-def split_rubric(rubric: str, *, expand: bool = True) -> list[Concept]:
+def split_rubric(rubric: str, glossary: Mapping[str, str] | None = None) -> list[Concept]:
     """Split a rubric into concepts by commas, semicolons, full stops, bullets and new lines.
 
-    Commas between digits (`$1,000`) and separators inside parentheses do not split.
+    Commas between digits (`$1,000`) and separators inside parentheses do not split; terms of
+    `glossary` (whole words, any case) are spelled out.
     """
     concepts = []
     for raw in _split_outside_parens(rubric):
@@ -70,23 +55,32 @@ def split_rubric(rubric: str, *, expand: bool = True) -> list[Concept]:
         text = _LEADS.sub("", _MARKS.sub("", raw).strip(" .:+-\t")).strip(" .:+-")
         if len(text) < 2:
             continue
-        concepts.append(Concept(expand_abbreviations(text) if expand else text, raw.strip(),
-                                critical))
+        concepts.append(Concept(expand_terms(text, glossary or {}), raw.strip(), critical))
     return concepts
 
 
-def expand_abbreviations(text: str) -> str:
-    """Spell out common shorthand (`post-$ val` → `post-money valuation`)."""
-    for pattern, full in _SYMBOLS:
-        text = pattern.sub(full, text)
+def expand_terms(text: str, glossary: Mapping[str, str]) -> str:
+    """Replace each glossary term (whole word or symbol run, case-insensitive) by its expansion.
 
-    def replace(match: re.Match[str]) -> str:
-        word = match.group(0)
-        stripped = word.rstrip(".")
-        full = ABBREVIATIONS.get(stripped.lower())
-        return full if full is not None else word
+    Longer terms win over shorter ones that they contain (`post-$` before `$`).
+    """
+    if not glossary:
+        return text
+    terms = sorted(glossary, key=len, reverse=True)
+    lookup = {t.lower(): glossary[t] for t in terms}
+    pattern = re.compile("|".join(rf"(?<![\w$]){re.escape(t)}(?![\w$])" for t in terms), re.I)
+    expanded = pattern.sub(lambda m: lookup[m.group(0).lower()], text)
+    return re.sub(r"\s{2,}", " ", expanded).strip()
 
-    return _WORD.sub(replace, text).replace("  ", " ").strip()
+
+def parse_points(text: str, limit: int = MAX_POINTS) -> list[str]:
+    """The bullet lines of a model's answer (at most `limit`); none when it wrote no bullets."""
+    points = []
+    for line in text.splitlines():
+        found = _BULLET.match(line)
+        if found and len(found.group(1).strip(" .")) >= 2:
+            points.append(found.group(1).strip(" ."))
+    return points[:limit]
 
 
 def question_for(concept: Concept | str, template: str = DEFAULT_QUESTION) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from evalign.align.checks import edit_checks
 from evalign.align.config import AlignConfig
 from evalign.align.load import load_dataset, load_runs, sample_examples
 from evalign.align.outcome import json_safe
@@ -122,11 +123,17 @@ def cancel_alignment(store: Store, run_id: int) -> AlignmentRun:
         return _record(session, row)
 
 
-def accept_alignment(store: Store, run_id: int, *, name: str | None = None) -> AlignmentRun:
+def accept_alignment(store: Store, run_id: int, *, name: str | None = None,
+                     checks: dict[str, Any] | None = None) -> AlignmentRun:
     """Make the candidate the judge's next (accepted) version; fork a built-in judge first.
+
+    Args:
+        checks: an edit of a decomposed candidate's checks (`evalign.align.checks`), applied
+            to the saved version; the provenance records that it was edited.
 
     Raises:
         ConflictError: the run is not aligned, or was already rejected or accepted.
+        ConfigError: `checks` is given for a candidate that is not decomposed, or is invalid.
     """
     with store.session() as session:
         row = _get(session, run_id)
@@ -134,9 +141,11 @@ def accept_alignment(store: Store, run_id: int, *, name: str | None = None) -> A
         base = session.get_one(m.JudgeVersion, row.judge_version_id)
         judge = session.get_one(m.Judge, base.judge_id)
         spec = spec_from_dict(row.outcome["candidate_spec"], source=f"alignment run {run_id}")
+        if checks is not None:
+            spec = edit_checks(spec, checks)
         provenance = {"alignment_run": run_id, "from": f"{judge.name}@{base.version}",
                       "strategy": row.outcome.get("strategy"),
-                      "sources": row.sources}
+                      "sources": row.sources, "checks_edited": checks is not None}
         target = judge.name
         if judge.builtin:
             target = name or _free_name(session, f"{judge.name}-aligned")

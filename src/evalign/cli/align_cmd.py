@@ -20,7 +20,9 @@ from evalign.align import (
     reject_alignment,
     start_alignment,
 )
+from evalign.align.checks import load_checks
 from evalign.align.engine import parse_strategies
+from evalign.align.glossary import load_glossary
 from evalign.align.outcome import recommendation
 from evalign.align.run import history_rows
 from evalign.align.split import parse_ratios
@@ -33,6 +35,7 @@ from evalign.cli.common import (
     store_for,
     table,
 )
+from evalign.errors import ConfigError
 from evalign.store import Store
 
 
@@ -81,16 +84,24 @@ def start(
     seed: Annotated[int, typer.Option(help="Seeds the split and the draws.")] = 0,
     sample: Annotated[int | None, typer.Option(
         help="Use about N items (whole groups), for a quicker run.")] = None,
+    glossary: Annotated[str | None, typer.Option(
+        help="YAML/JSON file of term: expansion for the shorthand of your rubrics.")] = None,
+    rubric_split: Annotated[str, typer.Option(
+        help="How decompose splits a per-item rubric: model (rules as fallback) or rules.")
+    ] = "model",
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Align JUDGE: learn a better version from labeled items and test it on held-out ones."""
+    if rubric_split not in ("model", "rules"):
+        raise ConfigError(f"--rubric-split is model or rules, not {rubric_split!r}")
     config = AlignConfig(
         dataset=dataset, from_runs=tuple(from_run or ()), criterion=criterion,
         reflection_model=reflection_model, judge_model=judge_model, verify_model=verify_model,
         delta=delta_threshold, ratios=parse_ratios(split), folds=folds, group_by=group_by,
         strategies=parse_strategies(strategy), budget_calls=budget_calls, budget_usd=budget_usd,
-        rounds=rounds, seed=seed, sample=sample)
+        rounds=rounds, seed=seed, sample=sample,
+        glossary=load_glossary(glossary) if glossary else {}, rubric_split=rubric_split)
     store = store_for(db)
     run_id = start_alignment(store, judge, config)
     result = _execute_showing_phases(store, run_id, quiet=as_json)
@@ -146,9 +157,13 @@ def history(judge: Annotated[str, typer.Argument(help="The judge.")],
 def accept(run: Annotated[int, typer.Argument(help="The alignment run.")],
            name: Annotated[str | None, typer.Option(
                help="Name of the new judge when the aligned judge is built-in.")] = None,
+           checks: Annotated[str | None, typer.Option(
+               help="YAML/JSON file with the edited checks of a decomposed candidate "
+                    "(questions, glossary, split; see `evalign align status RUN`).")] = None,
            db: DbOption = None, as_json: JsonOption = False) -> None:
     """Make the candidate the judge's next version (a built-in judge is forked first)."""
-    result = accept_alignment(store_for(db), run, name=name)
+    result = accept_alignment(store_for(db), run, name=name,
+                              checks=load_checks(checks) if checks else None)
     if as_json:
         print_json({"run": result.id, "decision": result.decision,
                     "version": result.accepted_version})
@@ -225,6 +240,7 @@ def _render(run: AlignmentRun) -> None:
     console.print(f"[bold {'green' if recommended else 'yellow'}]{escape(why)}[/]")
     if out.get("guidelines"):
         console.print("[bold]guidelines[/]\n" + escape(out["guidelines"]))
+    _render_checks(out.get("checks"))
     for note in out.get("notes", []):
         console.print(f"note: {escape(note)}")
     console.print(f"calls {out.get('calls')}, prompt tokens {out.get('prompt_tokens')}, "
@@ -237,6 +253,17 @@ def _render(run: AlignmentRun) -> None:
         else:
             console.print(f"next: `evalign align reject {run.id}` (label more items, or try "
                           "other strategies, before accepting a candidate)")
+
+
+def _render_checks(checks: dict[str, Any] | None) -> None:
+    if not checks:
+        return
+    console.print("[bold]checks[/] (edit them with `evalign align accept RUN --checks FILE`)")
+    if checks.get("rubric_field"):
+        console.print(f"one question per point of {escape(str(checks['rubric_field']))}, split by "
+                      f"{escape(str(checks.get('split')))}; e.g.")
+    for question in checks.get("questions") or (checks.get("examples") or [[]])[0]:
+        console.print(f"  - {escape(str(question))}")
 
 
 def _render_phases(phases: dict[str, Any]) -> None:

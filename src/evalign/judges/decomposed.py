@@ -9,8 +9,11 @@ the item once and each further check costs only its question's few tokens.
 
     questions          fixed yes/no questions (e.g. the criteria of a prompt), or
     rubric_field       an item field split per item into concepts (e.g. "grading_notes")
+    split              how a rubric field is split: "rules" (default) or "model" (the judge's
+                       model rewrites it as atomic points, one call per item; the rules are the
+                       fallback when its answer lists none)
+    glossary           the user's term → expansion mapping applied to every concept
     question_template  how a concept becomes a question (default: Does the response mention …?)
-    expand             spell out abbreviations in concepts (default true)
     context_fields     the item fields shown, in order (default: every field but the rubric)
     aggregation        see `evalign.align.aggregate` (default: weakest check's P(yes) ≥ 0.5)
 """
@@ -21,7 +24,17 @@ import time
 from typing import Any
 
 from evalign.align import aggregate
-from evalign.align.rubric import DEFAULT_QUESTION, question_for, split_rubric
+from evalign.align.glossary import check_glossary
+from evalign.align.rubric import (
+    DEFAULT_QUESTION,
+    MAX_POINTS,
+    SPLIT_PROMPT,
+    Concept,
+    expand_terms,
+    parse_points,
+    question_for,
+    split_rubric,
+)
 from evalign.errors import ConfigError, ParseError
 from evalign.items import Item
 from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
@@ -43,10 +56,9 @@ async def score_decomposed(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verd
         ConfigError: the spec names no questions and no rubric field, or the item lacks it.
     """
     started = time.monotonic()
-    questions = check_questions(spec, item)
+    questions, prompt_tokens, completion_tokens = await item_questions(spec, item, model)
     prefix = context_text(spec, item)
     checks: list[CheckResult] = []
-    prompt_tokens = completion_tokens = 0
     for question in questions:
         request = GenerateRequest(
             messages=[{"role": "system", "content": SYSTEM},
@@ -76,12 +88,44 @@ def aggregate_verdict(spec: JudgeSpec, verdict: Verdict) -> Verdict:
 
 
 def check_questions(spec: JudgeSpec, item: Item) -> list[str]:
-    """The yes/no questions asked about `item`."""
+    """The yes/no questions asked about `item`, splitting a rubric field by the rules."""
     config = spec.checks
-    template = str(config.get("question_template") or DEFAULT_QUESTION)
     if config.get("questions"):
         return [str(q) for q in config["questions"]]
-    field = config.get("rubric_field")
+    concepts = split_rubric(_rubric(spec, item), check_glossary(config.get("glossary")))
+    return [question_for(c, _template(spec)) for c in concepts]
+
+
+async def item_questions(spec: JudgeSpec, item: Item,
+                         model: ModelAPI) -> tuple[list[str], int, int]:
+    """The questions for `item`, with the tokens spent finding them (prompt, completion).
+
+    With `checks.split == "model"` the judge's model rewrites the item's rubric as atomic
+    points; an answer that lists no point falls back to the rule splitter, never to a guess.
+    """
+    if spec.checks.get("questions") or spec.checks.get("split", "rules") != "model":
+        return check_questions(spec, item), 0, 0
+    rubric = _rubric(spec, item)
+    glossary = check_glossary(spec.checks.get("glossary"))
+    request = GenerateRequest(
+        messages=[{"role": "user", "content": SPLIT_PROMPT.format(
+            limit=MAX_POINTS, rubric=expand_terms(rubric, glossary))}],
+        params={"temperature": 0.0, "max_tokens": 160},
+        context=item.fields() | {"split": rubric})
+    result = await model.generate(request)
+    points = parse_points(result.text)
+    concepts = [Concept(expand_terms(p, glossary), p, False) for p in points] or \
+        split_rubric(rubric, glossary)
+    return ([question_for(c, _template(spec)) for c in concepts],
+            result.prompt_tokens or 0, result.completion_tokens or 0)
+
+
+def _template(spec: JudgeSpec) -> str:
+    return str(spec.checks.get("question_template") or DEFAULT_QUESTION)
+
+
+def _rubric(spec: JudgeSpec, item: Item) -> str:
+    field = spec.checks.get("rubric_field")
     if not field:
         raise ConfigError("decomposed judge: set checks.questions or checks.rubric_field")
     fields = item.fields()
@@ -89,8 +133,7 @@ def check_questions(spec: JudgeSpec, item: Item) -> list[str]:
         raise ConfigError(
             f"decomposed judge: item {item.external_id or item.id} has no field {field!r}"
         )
-    concepts = split_rubric(fields[field], expand=bool(config.get("expand", True)))
-    return [question_for(c, template) for c in concepts]
+    return fields[field]
 
 
 def context_text(spec: JudgeSpec, item: Item) -> str:

@@ -1,7 +1,10 @@
 """The `decompose` strategy: one yes/no question per rubric point, aggregation learned.
 
 Where the rubric lives in an item field (grading notes, a checklist), each item's rubric is split
-by rules into concepts; where it lives in the prompt, the reflection model lists the checks once.
+into concepts (by the judge's model, with the rules as fallback, or by the rules alone), with the
+user's glossary spelling out their shorthand. Where there is no per-item rubric, the reflection
+model writes one checklist from the criterion *and* the training disagreements: what the humans'
+reasons say the judge missed.
 The judge model answers every check on train and validation items once; the aggregation (all
 checks pass, a cut on the weakest check's P(yes) or on their geometric mean, a count of failed
 checks, or a small logistic model) is chosen by grouped cross-validation over the train and
@@ -19,15 +22,24 @@ from evalign.align.examples import Example
 from evalign.align.guards import Budget
 from evalign.align.scoring import Scorer, agreement
 from evalign.align.strategies.base import Candidate
-from evalign.align.traces import OUTPUT_FIELDS, template_fields
+from evalign.align.traces import OUTPUT_FIELDS, Trace, template_fields
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest, ModelAPI
 
 RUBRIC_HINTS = ("grading_notes", "rubric", "criteria", "checklist", "notes", "reference")
+MAX_QUESTIONS = 8
+TRACES_SHOWN = 6
+TRACE_CHARS = 700
 _LIST_PROMPT = (
-    "Split the evaluation instructions below into at most 8 atomic checks. Write each check as "
-    "one short yes/no question about the response, starting with 'Does the response'. One "
-    "question per line, nothing else.\n\nInstructions:\n{prompt}"
+    "Write a checklist for judging responses by the criterion below: at most {limit} short "
+    "yes/no questions about one response, each starting with 'Does the response', that together "
+    "decide whether it meets the criterion. A 'yes' must always be the good answer.{cases}\n\n"
+    "Criterion:\n{prompt}\n\nOne question per line, nothing else."
+)
+_CASES = (
+    " Below are cases where an automatic judge disagreed with human experts; include questions "
+    "that catch what the experts' reasons say the judge missed, phrased generally (never name "
+    "anything specific to these cases).\n\n{traces}"
 )
 
 
@@ -39,11 +51,14 @@ class DecomposeOptimizer:
     def __init__(self, scorer: Scorer, examples: Sequence[Example], train_idx: Sequence[int],
                  val_idx: Sequence[int], *, reflection: ModelAPI | None = None,
                  methods: Sequence[str] = aggregate.METHODS,
-                 groups: Sequence[str] | None = None, seed: int = 0):
+                 groups: Sequence[str] | None = None, seed: int = 0,
+                 traces: Sequence[Trace] = (), glossary: dict[str, str] | None = None,
+                 split: str = "model"):
         self.scorer, self.examples = scorer, examples
         self.train_idx, self.val_idx = list(train_idx), list(val_idx)
         self.reflection, self.methods = reflection, tuple(methods)
         self.groups, self.seed = groups, seed
+        self.traces, self.glossary, self.split = list(traces), dict(glossary or {}), split
 
     async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
                     budget: Budget) -> Candidate:
@@ -87,22 +102,46 @@ class DecomposeOptimizer:
         fields = template_fields(base.prompt)
         rubric = rubric_field(fields)
         shown = [f for f in fields if f not in OUTPUT_FIELDS and f != rubric]
+        extra: dict[str, Any] = {"glossary": self.glossary} if self.glossary else {}
         if rubric is not None:
-            return {"rubric_field": rubric, "context_fields": [*shown, "output"], "expand": True}
+            return {"rubric_field": rubric, "context_fields": [*shown, "output"],
+                    "split": self.split, **extra}
         return {"questions": await self._questions_from_prompt(base, budget),
-                "context_fields": [*shown, "output"]}
+                "context_fields": [*shown, "output"], **extra}
 
     async def _questions_from_prompt(self, base: JudgeSpec, budget: Budget) -> list[str]:
+        """A checklist from the criterion and the train disagreements (never held-out items)."""
+        whole = [f"Does the response meet this requirement: {_strip_fields(base.prompt).strip()}"]
         if self.reflection is None:
-            return [f"Does the response meet this requirement: {base.prompt.strip()}"]
-        request = GenerateRequest(messages=[{"role": "user", "content": _LIST_PROMPT.format(
-            prompt=_strip_fields(base.prompt))}], params={"temperature": 0.0, "max_tokens": 300})
+            return whole
+        request = GenerateRequest(messages=[{"role": "user", "content": checklist_prompt(
+            base.prompt, self.traces)}], params={"temperature": 0.0, "max_tokens": 300})
         result = await self.reflection.generate(request)
         budget.charge("distilling guidelines", 1, result.prompt_tokens or 0,
                       result.completion_tokens or 0)
-        lines = [re.sub(r"^[\s\d.)*-]+", "", line).strip() for line in result.text.splitlines()]
-        questions = [line for line in lines if line.endswith("?")][:8]
-        return questions or [f"Does the response meet this requirement: {base.prompt.strip()}"]
+        return parse_questions(result.text) or whole
+
+
+def checklist_prompt(prompt: str, traces: Sequence[Trace]) -> str:
+    """What the reflection model reads to write a checklist: criterion, then disagreements.
+
+    The cases shown are training disagreements that carry a human reason first (those say
+    what the judge missed), at most `TRACES_SHOWN`, each cut to `TRACE_CHARS`.
+    """
+    ordered = sorted(traces, key=lambda t: not t.human_reasoning)[:TRACES_SHOWN]
+    cases = "\n\n".join(f"Case {n}:\n{_clip(t.to_text())}" for n, t in enumerate(ordered, 1))
+    return _LIST_PROMPT.format(limit=MAX_QUESTIONS, prompt=_strip_fields(prompt).strip(),
+                               cases=_CASES.format(traces=cases) if ordered else "")
+
+
+def parse_questions(text: str) -> list[str]:
+    """The questions of a checklist answer: lines ending in `?`, numbering stripped, unique."""
+    lines = [re.sub(r"^[\s\d.)*•-]+", "", line).strip() for line in text.splitlines()]
+    return list(dict.fromkeys(q for q in lines if q.endswith("?") and len(q) > 8))[:MAX_QUESTIONS]
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= TRACE_CHARS else text[:TRACE_CHARS] + " […]"
 
 
 def rubric_field(fields: Sequence[str]) -> str | None:

@@ -1,0 +1,112 @@
+"""The checks of a decomposed candidate: listed in the outcome, editable before `accept`.
+
+A candidate built by `decompose` asks either fixed questions (a checklist written from the
+criterion and the disagreements) or one question per point of each item's rubric. The outcome
+lists them (`checks_listing`); a user who disagrees with a question edits a small file and
+accepts with it (`evalign align accept RUN --checks FILE`), and `edit_checks` builds the version
+that is saved. The file is YAML or JSON, either a list of questions or a mapping:
+
+    questions: [Does the response cite a source?, Does the response answer the question?]
+    glossary: {ARR: annual recurring revenue}
+    split: rules            # or model; only for a per-item rubric
+    question_template: Does the response cover {concept}?
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from evalign.align.glossary import check_glossary
+from evalign.errors import ConfigError
+from evalign.judges.spec import JudgeSpec, Verdict
+
+EDITABLE = ("questions", "glossary", "split", "question_template", "aggregation")
+SAMPLE_ITEMS = 3
+
+
+def checks_listing(spec: JudgeSpec, verdicts: Sequence[Verdict] = ()) -> dict[str, Any] | None:
+    """What the candidate asks: its fixed questions, or its rubric rule and sample questions.
+
+    Returns None for a candidate that is not decomposed.
+    """
+    if spec.kind != "decomposed":
+        return None
+    config = spec.checks
+    listing: dict[str, Any] = {k: config[k] for k in EDITABLE if k in config}
+    if config.get("rubric_field"):
+        listing["rubric_field"] = config["rubric_field"]
+        listing["split"] = config.get("split", "rules")
+        listing["examples"] = [[c.question for c in v.checks] for v in verdicts
+                               if v.value is not None and v.checks][:SAMPLE_ITEMS]
+    return listing
+
+
+def load_checks(path: str | Path) -> dict[str, Any]:
+    """Read an edited checks file (see the module docstring).
+
+    Raises:
+        ConfigError: unreadable, not YAML/JSON, or a part of the wrong shape (with the file).
+    """
+    file = Path(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+        data: Any = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{file}: cannot read the checks ({exc})") from exc
+    return check_edit(data, str(file))
+
+
+def check_edit(data: Any, where: str = "checks") -> dict[str, Any]:
+    """Validate an edit: a list of questions, or a mapping of the `EDITABLE` keys.
+
+    Raises:
+        ConfigError: an unknown key, an empty or non-text question, an unknown split.
+    """
+    if isinstance(data, list):
+        data = {"questions": data}
+    if not isinstance(data, dict) or not data:
+        raise ConfigError(f"{where}: give a list of questions or a mapping with any of "
+                          f"{', '.join(EDITABLE)}")
+    unknown = sorted(set(data) - set(EDITABLE))
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {', '.join(map(str, unknown))}; "
+                          f"editable: {', '.join(EDITABLE)}")
+    edit = dict(data)
+    if "questions" in edit:
+        questions = edit["questions"]
+        if not isinstance(questions, list) or not questions or not all(
+                isinstance(q, str) and q.strip() for q in questions):
+            raise ConfigError(f"{where}: questions must be a non-empty list of text")
+        edit["questions"] = [q.strip() for q in questions]
+    if "glossary" in edit:
+        edit["glossary"] = check_glossary(edit["glossary"], where)
+    if edit.get("split", "rules") not in ("rules", "model"):
+        raise ConfigError(f"{where}: split is 'rules' or 'model', not {edit['split']!r}")
+    if "question_template" in edit and "{concept}" not in str(edit["question_template"]):
+        raise ConfigError(f"{where}: question_template must contain {{concept}}")
+    return edit
+
+
+def edit_checks(spec: JudgeSpec, edit: dict[str, Any]) -> JudgeSpec:
+    """A copy of a decomposed `spec` with the edited parts replaced (validated first).
+
+    Fixed questions replace a per-item rubric split; the learned aggregation is kept unless the
+    edit gives one.
+
+    Raises:
+        ConfigError: the candidate is not decomposed, or the edit is invalid.
+    """
+    if spec.kind != "decomposed":
+        raise ConfigError("only a decomposed candidate has checks to edit (its strategy was "
+                          "not decompose)")
+    edit = check_edit(edit)
+    checks = dict(spec.checks) | edit
+    if "questions" in edit:
+        for key in ("rubric_field", "split"):
+            checks.pop(key, None)
+    return spec.model_copy(update={"checks": checks})

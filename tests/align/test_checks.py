@@ -1,0 +1,131 @@
+"""Checks of decomposed candidates: glossary, model split, checklists from disagreements, edits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evalign.align import AlignConfig, accept_alignment, execute_alignment, start_alignment
+from evalign.align.checks import check_edit, edit_checks, load_checks
+from evalign.align.glossary import load_glossary
+from evalign.cli.app import app
+from evalign.errors import ConfigError
+from evalign.judges.spec import JudgeSpec
+from evalign.providers.base import GenerateRequest
+from evalign.providers.scripted import ScriptedModel
+from evalign.store import Store, open_store
+from evalign.store.repo_judges import create_judge, resolve
+from tests.align.helpers import Recorder, check_answer, seed_store
+
+
+def _align(store: Store, judge: str, **settings: object) -> tuple[int, Recorder]:
+    config = AlignConfig.model_validate({"dataset": "bench", "group_by": "question",
+                                         "strategies": ("decompose",), **settings})
+    run_id = start_alignment(store, judge, config)
+    reflection = Recorder()
+    execute_alignment(store, run_id, models={"judge": Recorder(), "reflection": reflection})
+    return run_id, reflection
+
+
+def test_rubric_checks_listed_with_glossary_and_edited_before_accept(
+        sqlite_store: Store, tmp_path: Path) -> None:
+    seed_store(sqlite_store)
+    run_id, _ = _align(sqlite_store, "gn", glossary={"mkt": "market"})
+    from evalign.align import get_alignment
+
+    outcome = get_alignment(sqlite_store, run_id).outcome
+    checks = outcome["checks"]
+    assert checks["rubric_field"] == "grading_notes" and checks["split"] == "model"
+    assert checks["glossary"] == {"mkt": "market"}
+    assert checks["examples"] and all(q.startswith("Does the response mention")
+                                      for q in checks["examples"][0])
+    assert outcome["candidate"]["agreement"] == 1.0
+    edit = tmp_path / "checks.yaml"
+    edit.write_text("questions:\n  - Does the response name alpha?\n  - Is it polite?\n")
+    accept_alignment(sqlite_store, run_id, checks=load_checks(edit))
+    with sqlite_store.session() as s:
+        saved = resolve(s, "gn").spec
+    assert saved.checks["questions"] == ["Does the response name alpha?", "Is it polite?"]
+    assert "rubric_field" not in saved.checks and "aggregation" in saved.checks
+
+
+def test_checklist_written_from_the_criterion_and_train_disagreements(
+        sqlite_store: Store) -> None:
+    seed_store(sqlite_store)
+    with sqlite_store.session() as s:
+        create_judge(s, "complete", JudgeSpec(
+            prompt="Is the response complete? Answer pass or fail.\n\n{response}",
+            model="scripted/constant:PASS"))
+    seen: list[str] = []
+
+    def reflect(request: GenerateRequest) -> str:
+        text = str(request.messages[-1]["content"])
+        if text.startswith("Write a checklist"):
+            seen.append(text)
+            return "1. Does the response mention alpha?\n2) Does the response mention beta?\nok"
+        return check_answer(request)
+
+    config = AlignConfig(dataset="bench", group_by="question", strategies=("decompose",))
+    run_id = start_alignment(sqlite_store, "complete", config)
+    done = execute_alignment(sqlite_store, run_id,
+                             models={"judge": Recorder(), "reflection": ScriptedModel(reflect)})
+    assert len(seen) == 1
+    assert "Is the response complete?" in seen[0] and "human label: fail — misses" in seen[0]
+    held_out = set(done.outcome["split_items"]["val"]) | set(done.outcome["split_items"]["test"])
+    with sqlite_store.session() as s:
+        from evalign.store import models as m
+
+        texts = {i.id: str(i.output) for i in s.query(m.Item).all() if i.id in held_out}
+    assert not any(t in seen[0] for t in texts.values())  # only train items are shown
+    assert done.outcome["checks"]["questions"] == ["Does the response mention alpha?",
+                                                   "Does the response mention beta?"]
+
+
+def test_edits_and_glossaries_are_checked(tmp_path: Path) -> None:
+    assert check_edit(["Is it short?"]) == {"questions": ["Is it short?"]}
+    with pytest.raises(ConfigError, match="unknown keys"):
+        check_edit({"questions": ["a?"], "prompt": "x"})
+    with pytest.raises(ConfigError, match="non-empty list"):
+        check_edit({"questions": []})
+    with pytest.raises(ConfigError, match="split"):
+        check_edit({"split": "llm"})
+    with pytest.raises(ConfigError, match="decomposed candidate"):
+        edit_checks(JudgeSpec(), {"questions": ["a?"]})
+    bad = tmp_path / "g.yaml"
+    bad.write_text("val: valuation\nmkt: [market\n")
+    with pytest.raises(ConfigError, match=r"g\.yaml:\d+"):
+        load_glossary(bad)
+    bad.write_text("- val\n")
+    with pytest.raises(ConfigError, match="mapping"):
+        load_glossary(bad)
+    good = tmp_path / "g.json"
+    good.write_text(json.dumps({"post-$": "post-money", "n": 2}))
+    assert load_glossary(good) == {"post-$": "post-money", "n": "2"}
+
+
+def test_cli_glossary_and_checks_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = str(tmp_path / "e.db")
+    store = open_store(db)
+    seed_store(store)
+    store.close()
+    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict.")
+    runner = CliRunner()
+    missing = runner.invoke(app, ["align", "gn", "--dataset", "bench", "--glossary",
+                                  str(tmp_path / "none.yaml"), "--db", db])
+    assert isinstance(missing.exception, ConfigError) and "none.yaml" in str(missing.exception)
+    glossary = tmp_path / "g.yaml"
+    glossary.write_text("mkt: market\n")
+    done = runner.invoke(app, ["align", "gn", "--dataset", "bench", "--group-by", "question",
+                               "--strategy", "threshold", "--glossary", str(glossary),
+                               "--db", db, "--json"])
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.output)
+    assert data["config"]["glossary"] == {"mkt": "market"} and data["checks"] is None
+    edit = tmp_path / "c.yaml"
+    edit.write_text("- Is it right?\n")
+    refused = runner.invoke(app, ["align", "accept", str(data["run"]), "--checks", str(edit),
+                                  "--db", db])
+    assert isinstance(refused.exception, ConfigError)
