@@ -87,7 +87,7 @@ def content_text(content: Any) -> str:
         return content
     if isinstance(content, list):
         return "\n".join(t for t in (_part_text(p) for p in content) if t)
-    return json.dumps(content, ensure_ascii=False)
+    return _part_text(content)
 
 
 def _part_text(part: Any) -> str:
@@ -100,6 +100,10 @@ def _part_text(part: Any) -> str:
         return str(part["text"])
     if kind == "refusal":
         return str(part.get("refusal") or "")
+    if kind == "tool_use":  # Anthropic's tool call part
+        return call_text({"name": part.get("name"), "arguments": part.get("input")})
+    if kind == "tool_result":
+        return content_text(part.get("content"))
     # Any other part may hold base64 (images, audio, files): name it, never paste it.
     return MEDIA_PARTS.get(str(kind), f"[{kind}]" if kind else "[part]")
 
@@ -114,7 +118,8 @@ def call_text(call: Any) -> str:
     try:
         arguments = json.dumps(json.loads(arguments), ensure_ascii=False)
     except (TypeError, ValueError, RecursionError):
-        arguments = arguments if isinstance(arguments, str) else json.dumps(arguments)
+        arguments = (arguments if isinstance(arguments, str)
+                     else json.dumps(arguments, ensure_ascii=False))
     return f"{name}({arguments})"
 
 

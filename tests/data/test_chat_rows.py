@@ -106,3 +106,14 @@ def test_deep_tool_arguments_stay_the_text_the_model_wrote(sqlite_store: Store,
     items, _ = _import(sqlite_store, tmp_path, {"messages": [
         USER, {"role": "assistant", "content": None, "tool_calls": [call]}]})
     assert items[0].output == f"f({arguments})"
+
+
+def test_anthropic_style_parts_and_a_lone_part_read_as_text() -> None:
+    reply = {"role": "assistant", "content": [
+        {"type": "text", "text": "Cancelling."},
+        {"type": "tool_use", "id": "t", "name": "cancel_order", "input": {"order": 77}}]}
+    assert message_text(reply) == 'Cancelling.\ncancel_order({"order": 77})'
+    result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t",
+                                           "content": [{"type": "text", "text": "ok"}]}]}
+    assert message_text(result) == "ok"
+    assert message_text({"role": "user", "content": {"type": "text", "text": "hi"}}) == "hi"

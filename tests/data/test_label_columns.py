@@ -38,9 +38,9 @@ def _csv(path: Path, *lines: str) -> Path:
 
 PASSES = ["Pass", " PASS ", "passed", "TRUE", True, "yes", "Y", "1", 1, 1.0, "1.00", "+1", "👍",
           "👍🏽", "thumbs_up", "Thumbs up", "thumbs-up", "✅", "✔️", "PASS.", "Yes!", "correct",
-          "OK"]
+          "OK", ":thumbsup:", ":white_check_mark:"]
 FAILS = [" fail", "FAILED", "false", False, "No", "n", "0", 0, 0.0, "-1", -1, "👎", "thumbs_down",
-         "❌", "✗", "FAIL.", "incorrect", "wrong"]
+         "❌", "✗", "FAIL.", "incorrect", "wrong", ":-1:", ":x:"]
 NEITHER = ["maybe", "2", 0.5, "pass, mostly", "PASS (minor)", "✅ pass", "N/A", "", "partial",
            "❎", float("nan")]
 
@@ -95,14 +95,15 @@ def test_a_free_text_column_taken_by_name_says_how_to_keep_it(sqlite_store: Stor
 
 @pytest.mark.parametrize("name", ["llm_label", "judge_verdict", "eval_result", "model_label",
                                   "gpt4_verdict", "o1_label", "label_prediction", "auto_label",
-                                  "AI Verdict", "llmJudgement", "verdict_judge", "predicted"])
+                                  "AI Verdict", "llmJudgement", "verdict_judge", "predicted",
+                                  "y_pred"])
 def test_judge_named_columns(name: str) -> None:
     assert judge_like(name) and label_candidates([name]) == []
 
 
 @pytest.mark.parametrize("name", ["label", "target", "judgement", "human_label", "humanScore",
                                   "verdict", "annotation", "gold", "expected", "ground_truth",
-                                  "Human Label", "expert_rating", "human_eval"])
+                                  "Human Label", "expert_rating", "human_eval", "y_true"])
 def test_human_label_names(name: str) -> None:
     assert label_candidates(["question", "response", name]) == [name]
 

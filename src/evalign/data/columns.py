@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 LABEL_WORDS = frozenset({
     "label", "labels", "target", "judgement", "judgment", "verdict", "annotation", "gold",
-    "expected", "humanscore", "groundtruth",
+    "expected", "humanscore", "groundtruth", "ytrue",
 })
 """A column whose name has one of these words may be the human label."""
 

@@ -18,12 +18,13 @@ from typing import Any
 _PASS = {
     "pass", "passed", "passes", "passing", "true", "t", "yes", "y", "ok", "okay", "good",
     "correct", "right", "accept", "accepted", "approve", "approved", "up", "thumbs_up",
-    "thumbsup", "+1", "1", "👍", "✅", "✔", "✓", "☑",
+    "thumbsup", "+1", "1", "👍", "✅", "✔", "✓", "☑", ":+1:", ":thumbsup:", ":white_check_mark:",
+    ":heavy_check_mark:",
 }
 _FAIL = {
     "fail", "failed", "fails", "failing", "false", "f", "no", "n", "bad", "incorrect",
     "wrong", "reject", "rejected", "down", "thumbs_down", "thumbsdown", "-1", "0", "👎",
-    "❌", "✗", "✘", "✖",
+    "❌", "✗", "✘", "✖", ":-1:", ":thumbsdown:", ":x:",
 }
 _PLACEHOLDERS = {"n/a", "na", "nan", "null", "none", "nil", "-", "--", "?", "#n/a", "tbd"}
 # Variation selectors and skin tones change how an emoji looks, not what it says.

@@ -44,7 +44,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "annotator": ("annotator", "annotator_id", "annotator_name", "annotator_email", "labeler",
                   "labeller", "rater", "rater_id", "reviewer", "annotated_by", "labeled_by",
                   "completed_by"),
-    "criterion": ("criterion",),
+    "criterion": ("criterion", "feedback_key", "score_name"),
 }
 """Column names (lower case) each key reads without a mapping; the label has its own rule."""
 
