@@ -149,3 +149,31 @@ def test_loads_in_peer(target: str, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     exec(compile(export_judge("cover", SPEC, target).text, "export.py", "exec"), namespace)
     obj = namespace[{"mlflow": "judge", "inspect": "judge_scorer"}.get(target, "metric")]
     assert type(obj).__name__ == kind
+
+
+def test_mlflow_export_registers_in_a_tracking_store(tmp_path: Path) -> None:
+    mlflow = pytest.importorskip("mlflow")
+    from mlflow.genai.scorers import get_scorer
+
+    from evalign.judges.catalog import create
+    from evalign.store import open_store
+
+    db = str(tmp_path / "e.db")
+    store = open_store(db)
+    create(store, "cover", prompt=SPEC.prompt, scale="pass_fail", model=SPEC.model)
+    store.close()
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    code, out = invoke("judge", "export", "cover", "--to", "mlflow", "--tracking-uri", uri,
+                       "--experiment", "judges", "--db", db)
+    assert code == 0, out
+    experiment = mlflow.MlflowClient(tracking_uri=uri).get_experiment_by_name("judges")
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        judge = get_scorer(name="cover", experiment_id=experiment.experiment_id)
+    finally:
+        mlflow.set_tracking_uri(previous)
+    assert "{{ outputs }}" in judge.instructions and "{{ inputs }}" in judge.instructions
+    code, out = invoke("judge", "export", "cover", "--to", "ragas", "--tracking-uri", uri,
+                       "--db", db)
+    assert code == 2 and "use it with --to mlflow" in out

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for, table
+from evalign.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    print_json,
+    store_for,
+    table,
+)
 from evalign.judges import catalog
 from evalign.store.repo_judges import JudgeVersionInfo
 
@@ -143,6 +151,12 @@ def export(
     to: Annotated[str | None, typer.Option(
         "--to", help="A peer tool instead: mlflow, promptfoo, deepeval, ragas or inspect "
         "(--out is then a folder).")] = None,
+    tracking_uri: Annotated[str | None, typer.Option(
+        "--tracking-uri", help="With --to mlflow: also register the judge in this MLflow "
+        "tracking store.")] = None,
+    experiment: Annotated[str | None, typer.Option(
+        "--experiment", help="With --tracking-uri: the MLflow experiment (default "
+        "evalign-judges).")] = None,
     db: DbOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="The same as --format json.")] = False,
 ) -> None:
@@ -151,11 +165,12 @@ def export(
     if to is not None:
         from evalign.judges.exports.files import export_to_peer
 
-        exported = export_to_peer(store_for(db), ref, to, out)
+        exported = export_to_peer(store_for(db), ref, to, out, tracking_uri=tracking_uri,
+                                  experiment=experiment)
         if out is None:
             typer.echo(exported.text, nl=False)
-        for note in exported.notes if out is not None else []:
-            console.print(escape(note))
+        for note in exported.notes if out is not None or tracking_uri else []:
+            err_console.print(escape(note))
         return
     text = catalog.export(store_for(db), ref, fmt, out)
     if out is None:
