@@ -144,3 +144,17 @@ def test_cli_import_format(tmp_path: Path) -> None:
     assert code == 0, out
     summary = json.loads(out)
     assert summary["rows"] == 2 and summary["annotators"] == ["alice", "langsmith-api"]
+
+
+def test_phoenix_spans_with_annotations(sqlite_store: Store) -> None:
+    summary = import_source(sqlite_store, FIXTURES / "phoenix_export.json", "px",
+                            format="phoenix", scale="categorical:incorrect,correct:correct")
+    # The child LLM span carries no human annotation: only the two root spans are items.
+    assert summary.rows == 2 and "1 LLM annotations (evaluations) left out" in summary.warnings
+    items, labels = stored(sqlite_store, "px")
+    assert items["67f6740bbe1ddc3f"].inputs == {"question": "Largest planet?"}
+    assert items["b7ad6b7169203331"].output == "Pluto"
+    assert labels["67f6740bbe1ddc3f"] == {("correctness", "VXNlcjox"): ("correct",
+                                                                        "Jupiter is right")}
+    assert labels["b7ad6b7169203331"] == {("correctness", "reviewer-2"): (
+        "incorrect", "Pluto is not a planet")}

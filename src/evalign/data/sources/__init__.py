@@ -1,6 +1,6 @@
-"""Importers for other tools' exports (Label Studio, Langfuse, LangSmith) and MLflow stores.
+"""Importers for other tools' exports (Label Studio, Langfuse, LangSmith, Phoenix) and MLflow.
 
-    evalign import export.json --format labelstudio|langfuse|langsmith --dataset NAME
+    evalign import export.json --format labelstudio|langfuse|langsmith|phoenix --dataset NAME
     evalign import mlflow:EXPERIMENT --tracking-uri URI --dataset NAME
 
 `import_source` reads the whole file, checks every record and label, and writes the dataset in
@@ -18,7 +18,7 @@ from pathlib import Path
 from evalign.data.importer import ImportSummary, summarize
 from evalign.data.reader import DEFAULT_MAX_BYTES, Source
 from evalign.data.records import Row
-from evalign.data.sources import labelstudio, langfuse, langsmith, mlflow_store
+from evalign.data.sources import labelstudio, langfuse, langsmith, mlflow_store, phoenix
 from evalign.data.sources.common import Notes, head, stream, whole
 from evalign.data.sources.traces import Shape, parse
 from evalign.errors import ConfigError
@@ -27,21 +27,22 @@ from evalign.store import Store
 from evalign.store.repo_criteria import Criteria
 from evalign.store.repo_writes import WriteMode, write_dataset
 
-FORMATS = ("labelstudio", "langfuse", "langsmith")
-TRACE_SHAPES: dict[str, Shape] = {"langfuse": langfuse.SHAPE, "langsmith": langsmith.SHAPE}
+FORMATS = ("labelstudio", "langfuse", "langsmith", "phoenix")
+TRACE_SHAPES: dict[str, Shape] = {"langfuse": langfuse.SHAPE, "langsmith": langsmith.SHAPE,
+                                   "phoenix": phoenix.SHAPE}
 
 
 def import_source(store: Store, path: str | Path, dataset: str, *, format: str,
                   criterion: str | None = None, scale: str | ScoreConfig | None = None,
                   mapping: Mapping[str, str] | None = None, mode: WriteMode = "create",
                   max_bytes: int = DEFAULT_MAX_BYTES) -> ImportSummary:
-    """Import a Label Studio, Langfuse or LangSmith export as a dataset.
+    """Import a Label Studio, Langfuse, LangSmith or Phoenix export as a dataset.
 
     Args:
         store: where to write.
         path: the export file (JSON array, JSONL, or a JSON object with the named lists).
         dataset: the dataset's name.
-        format: `labelstudio`, `langfuse` or `langsmith`.
+        format: `labelstudio`, `langfuse`, `langsmith` or `phoenix`.
         criterion: import only the labels of this criterion (tag, score name, feedback key).
         scale: the labels' scale (default: pass/fail; pairwise for a pairwise project).
         mapping: Label Studio `--map` overrides: `output`, `output_1`, `output_2` data fields.
@@ -113,7 +114,7 @@ def _rows(format: str, source: Source, criteria: Criteria, only: str | None,
     shape = TRACE_SHAPES[format]
     if head(source) == "{" and _is_whole(source, shape):
         data = whole(source)
-        calls = [(str(c.get("id")), c) for c in data.get(shape.calls) or []]
+        calls = [(str(shape.call_id(c)), c) for c in data.get(shape.calls) or []]
         return parse(shape, source, calls, list(data.get(shape.notes_key) or []), criteria,
                      only=only, notes=notes)
     return parse(shape, source, stream(source), [], criteria, only=only, notes=notes)

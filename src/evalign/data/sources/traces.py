@@ -33,6 +33,7 @@ class Shape:
         human: an annotation → None when a person made it, else why it is left out.
         annotation: an annotation → (criterion, raw value, annotator, reasoning).
         keep_call: whether an unannotated call becomes an item (e.g. only root runs).
+        call_id: a call record → the id its annotations name (default: its `id`).
     """
 
     calls: str
@@ -42,6 +43,7 @@ class Shape:
     human: Callable[[Annotation], str | None]
     annotation: Callable[[Annotation], tuple[str, Any, str, str]]
     keep_call: Callable[[dict[str, Any]], bool] = lambda _call: True
+    call_id: Callable[[dict[str, Any]], Any] = lambda call: call.get("id")
 
 
 def parse(shape: Shape, source: Source, calls: Iterable[tuple[int | str, dict[str, Any]]],
@@ -59,7 +61,7 @@ def parse(shape: Shape, source: Source, calls: Iterable[tuple[int | str, dict[st
     rows: list[Row] = []
     seen: set[str] = set()
     for where, call in calls:
-        ext = str(call.get("id") or "")
+        ext = str(shape.call_id(call) or "")
         if not ext:
             raise error(source, where, "a call without an id")
         annotations = list(call.get(shape.notes_key) or []) + by_call.get(ext, [])
