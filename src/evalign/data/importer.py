@@ -160,7 +160,7 @@ def import_file(
     if append and replace:
         raise ConfigError("choose one of append and replace")
     mode = "append" if append else "replace" if replace else mode
-    if format in ("labelstudio", "langfuse", "langsmith"):  # other tools' exports
+    if format in ("labelstudio", "langfuse", "langsmith", "phoenix"):  # other tools' exports
         from evalign.data.sources import import_source
 
         return import_source(store, path, dataset, format=format, criterion=criterion,
