@@ -51,7 +51,8 @@ def test_full_run_statuses_phases_and_outcome(store: Store) -> None:
     phases_seen = list(dict.fromkeys(phase for _, phase in seen))
     assert phases_seen == ["building disagreement traces", "distilling guidelines", "verifying"]
     assert list(done.phases) == list(PHASES)
-    assert all(p["status"] == "done" and p["seconds"] >= 0 for p in done.phases.values())
+    assert all(p.status == "done" and (p.seconds or 0) >= 0 and p.seconds is not None
+               for p in done.phases.values())
     out = done.to_dict()
     for key in ("run", "status", "split", "disagreements", "agreeing_skipped", "guidelines",
                 "baseline", "candidate", "paired", "calls", "prompt_tokens",
@@ -76,15 +77,16 @@ def test_reflection_never_sees_validation_or_test_items(store: Store) -> None:
     with store.session() as s:
         from evalign.store import models as m
 
-        parts = run.outcome["split_items"]
-        assert parts["test"] == run.outcome["test_items"]
+        assert run.outcome is not None
+        parts = run.outcome.split_items
+        assert parts["test"] == run.outcome.test_items
         held = [s.get_one(m.Item, i).output for i in parts["val"] + parts["test"]]
         train = [s.get_one(m.Item, i).output for i in parts["train"]]
     seen = "\n".join(str(msg["content"]) for r in reflection.requests for msg in r.messages)
     assert held and not any(text in seen for text in held)
     assert any(text in seen for text in train)  # the traces do reach it
     assert "secret" not in seen  # only template fields reach the reflection model
-    assert run.outcome["guidelines"] == "" or "grading notes" in run.outcome["guidelines"]
+    assert run.outcome.guidelines == "" or "grading notes" in run.outcome.guidelines
 
 
 def test_cancel_is_idempotent_and_stops_a_pending_run(store: Store) -> None:
@@ -108,8 +110,8 @@ def test_cancel_while_running_and_after_finish(store: Store) -> None:
 
     done = execute_alignment(store, run_id, models={"judge": ScriptedModel(cancelling),
                                                     "reflection": Recorder()})
-    assert done.status == "cancelled" and done.outcome == {}
-    assert done.phases["building disagreement traces"]["status"] in ("done", "cancelled")
+    assert done.status == "cancelled" and done.outcome is None
+    assert done.phases["building disagreement traces"].status in ("done", "cancelled")
     finished, _, _ = _run(store, strategies=("threshold",))
     assert cancel_alignment(store, finished).status == "aligned"
 
@@ -158,8 +160,9 @@ def test_reject_and_budget(store: Store) -> None:
     run_id, _, _ = _run(store, strategies=("threshold", "decompose"), budget_calls=20)
     run = get_alignment(store, run_id)
     assert run.status == "aligned"
-    assert any("budget" in n for n in run.outcome["notes"])
-    assert run.outcome["strategy"] in ("base", "threshold")
+    assert run.outcome is not None
+    assert any("budget" in n for n in run.outcome.notes)
+    assert run.outcome.strategy in ("base", "threshold")
     assert reject_alignment(store, run_id).decision == "rejected"
     with pytest.raises(ConflictError):
         accept_alignment(store, run_id)

@@ -144,8 +144,9 @@ def test_accepted_alignment_calibrates_by_its_test_split(
     assert result.calibration is not None, result.to_dict()
     source = result.calibration.source
     assert source["kind"] == "alignment_test" and source["id"] == run.id
-    assert result.calibration.figures["comparisons"] == run.outcome["split"]["test"]
-    assert result.calibration.figures["agreement"] == run.outcome["candidate"]["agreement"]
+    assert run.outcome is not None
+    assert result.calibration.figures["comparisons"] == run.outcome.split["test"]
+    assert result.calibration.figures["agreement"] == run.outcome.candidate.agreement
     assert result.passed and result.judge == "gn@2"
     # A later edit is not covered by the alignment run's figures.
     edit(sqlite_store, "gn", prompt="Be strict.\n{response}\n{grading_notes}")

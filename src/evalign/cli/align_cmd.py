@@ -37,6 +37,7 @@ from evalign.cli.common import (
 )
 from evalign.errors import ConfigError
 from evalign.store import Store
+from evalign.store.alignment_outcome import Figures, Phase
 
 
 class _DefaultStart(typer.core.TyperGroup):
@@ -219,33 +220,32 @@ def _render(run: AlignmentRun) -> None:
                   f"[bold]{run.status}[/]" + (f" ({escape(run.error)})" if run.error else ""))
     _render_phases(run.phases)
     out = run.outcome
-    if not out:
+    if out is None:
         return
-    split = out.get("split", {})
+    split = out.split
     console.print(f"split: train {split.get('train')}, validation {split.get('val')}, "
-                  f"test {split.get('test')}; disagreements used {out.get('disagreements')}, "
-                  f"agreeing skipped {out.get('agreeing_skipped')}")
-    if out.get("traces_warning"):
-        err_console.print(f"[yellow]warning:[/] {escape(out['traces_warning'])}")
+                  f"test {split.get('test')}; disagreements used {out.disagreements}, "
+                  f"agreeing skipped {out.agreeing_skipped}")
+    if out.traces_warning:
+        err_console.print(f"[yellow]warning:[/] {escape(out.traces_warning)}")
     figures = table("on the test split", "agreement (95% CI)", "κ", "FAIL F1")
-    figures.add_row(f"baseline {escape(run.judge)}@{run.judge_version}",
-                    *_stats(out.get("baseline") or {}))
-    figures.add_row(f"candidate ({escape(str(out.get('strategy')))})",
-                    *_stats(out.get("candidate") or {}))
-    for name, row in (out.get("trivial_baselines") or {}).items():
-        figures.add_row(f"trivial: {name} — {escape(row['description'])}", *_stats(row))
+    figures.add_row(f"baseline {escape(run.judge)}@{run.judge_version}", *_stats(out.baseline))
+    figures.add_row(f"candidate ({escape(str(out.strategy))})", *_stats(out.candidate))
+    for name, row in out.trivial_baselines.items():
+        figures.add_row(f"trivial: {name} — {escape(row.description)}", *_stats(row))
     console.print(figures)
-    console.print(escape(str(out.get("conclusion", ""))))
-    recommended, why = recommendation(out)
+    console.print(escape(out.conclusion))
+    # Recomputed from the figures, so a run stored before recommendations existed gets one too.
+    recommended, why = recommendation(out.to_dict())
     console.print(f"[bold {'green' if recommended else 'yellow'}]{escape(why)}[/]")
-    if out.get("guidelines"):
-        console.print("[bold]guidelines[/]\n" + escape(out["guidelines"]))
-    _render_checks(out.get("checks"))
-    for note in out.get("notes", []):
+    if out.guidelines:
+        console.print("[bold]guidelines[/]\n" + escape(out.guidelines))
+    _render_checks(out.checks)
+    for note in out.notes:
         console.print(f"note: {escape(note)}")
-    console.print(f"calls {out.get('calls')}, prompt tokens {out.get('prompt_tokens')}, "
-                  f"completion tokens {out.get('completion_tokens')}, cost ${out.get('cost_usd')}"
-                  f", {out.get('wall_s')} s")
+    console.print(f"calls {out.calls}, prompt tokens {out.prompt_tokens}, "
+                  f"completion tokens {out.completion_tokens}, cost ${out.cost_usd}"
+                  f", {out.wall_s} s")
     if run.status == "aligned" and run.decision is None:
         if recommended:
             console.print(f"next: `evalign align accept {run.id}` or `evalign align reject "
@@ -266,19 +266,19 @@ def _render_checks(checks: dict[str, Any] | None) -> None:
         console.print(f"  - {escape(str(question))}")
 
 
-def _render_phases(phases: dict[str, Any]) -> None:
+def _render_phases(phases: dict[str, Phase]) -> None:
     parts = []
     for name, info in phases.items():
-        seconds = info.get("seconds")
-        parts.append(f"{name}: {info.get('status')}" + (f" {seconds:.1f}s" if seconds else ""))
+        seconds = info.seconds
+        parts.append(f"{name}: {info.status}" + (f" {seconds:.1f}s" if seconds else ""))
     console.print("phases: " + " · ".join(parts))
 
 
-def _stats(report: dict[str, Any]) -> tuple[str, str, str]:
-    ci = report.get("agreement_ci") or [None, None]
-    agreement = f"{_pct(report.get('agreement'))} ({_pct(ci[0])}–{_pct(ci[1])})"
-    kappa = report.get("kappa")
-    f1 = report.get("fail_f1")
+def _stats(report: Figures) -> tuple[str, str, str]:
+    ci = report.agreement_ci or [None, None]
+    agreement = f"{_pct(report.agreement)} ({_pct(ci[0])}–{_pct(ci[1])})"
+    kappa = report.kappa
+    f1 = report.fail_f1
     return (agreement, "—" if kappa is None else f"{kappa:.2f}",
             "—" if f1 is None else f"{f1:.2f}")
 

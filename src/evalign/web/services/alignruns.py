@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from evalign.align import (
     AlignConfig,
@@ -20,7 +19,8 @@ from evalign.align import (
 from evalign.align.engine import STRATEGIES
 from evalign.errors import ConfigError
 from evalign.store import Store
-from evalign.store import models as m
+from evalign.store.alignment_outcome import AlignmentOutcome, Phase, Sources
+from evalign.store.repo_alignment_runs import alignment_run_ids
 from evalign.web.services.datasets import DatasetSummary, list_datasets
 from evalign.web.services.judges import judges_list
 from evalign.web.services.overview import JudgeSummary, RunSummary, list_runs
@@ -53,10 +53,10 @@ class AlignmentView(BaseModel):
     judge_version: int
     status: str
     phase: str | None
-    phases: dict[str, Any]
+    phases: dict[str, Phase]
     config: dict[str, Any]
-    sources: dict[str, Any]
-    outcome: dict[str, Any]
+    sources: Sources
+    outcome: AlignmentOutcome | None
     decision: str | None
     accepted_version: str | None
     error: str | None
@@ -79,7 +79,7 @@ class AlignmentPage(BaseModel):
 
 def view_of(run: AlignmentRun) -> AlignmentView:
     """A stored alignment run as the page shows it."""
-    diff_text = str(run.outcome.get("prompt_diff") or "")
+    diff_text = run.outcome.prompt_diff if run.outcome else ""
     return AlignmentView(
         id=run.id, judge=run.judge, judge_version=run.judge_version, status=run.status,
         phase=run.phase, phases=run.phases, config=run.config, sources=run.sources,
@@ -97,13 +97,7 @@ def _diff_kind(line: str) -> str:
 def alignment_page(store: Store, judge: str | None = None, limit: int = 50) -> AlignmentPage:
     """Every alignment run (of `judge`, when given), newest first."""
     with store.session() as s:
-        query = select(m.AlignmentRun.id).order_by(m.AlignmentRun.id.desc()).limit(limit)
-        if judge:
-            query = (query.join(m.JudgeVersion,
-                                m.JudgeVersion.id == m.AlignmentRun.judge_version_id)
-                     .join(m.Judge, m.Judge.id == m.JudgeVersion.judge_id)
-                     .where(m.Judge.name == judge))
-        ids = list(s.scalars(query))
+        ids = alignment_run_ids(s, judge=judge or None, limit=limit)
     return AlignmentPage(
         judge=judge, runs=[view_of(get_alignment(store, i)) for i in ids],
         judges=judges_list(store), datasets=list_datasets(store),

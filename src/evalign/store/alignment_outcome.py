@@ -1,0 +1,141 @@
+"""The typed record of an alignment run: its phases, sources and outcome.
+
+One model, shared by the store (which validates the outcome on write and parses it on read),
+the CLI (`evalign align status`) and the web pages (which read attributes, never dict keys).
+Every model keeps unknown keys (`extra="allow"`), so an outcome written by a newer engine, or
+an older one missing a key, still reads back whole; a missing figure is None, never a made-up 0.
+
+    AlignmentOutcome
+      baseline, candidate: Figures        the agreement reports on the test split
+      paired: Paired                      candidate − baseline on the same test items
+      trivial_baselines: {name: Figures}  majority / length baselines on the test split
+      validation: Validation              the validation curve the candidate was chosen on
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    """Typed where known, and keeping every other key as stored."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class Figures(_Open):
+    """An agreement report (`evalign.stats.agreement_report`) or a trivial baseline's figures.
+
+    Attributes:
+        agreement: share of comparable pairs that agree, 0–1 (None when none compare).
+        agreement_ci: its 95% interval as [low, high], 0–1.
+        comparisons: how many pairs compared.
+    """
+
+    agreement: float | None = None
+    agreement_ci: list[float | None] | None = None
+    kappa: float | None = None
+    fail_f1: float | None = None
+    comparisons: int | None = None
+    description: str = ""
+
+
+class Paired(_Open):
+    """The paired difference on the test items (`evalign.stats.paired_report`), 0–1 units."""
+
+    pairs: int | None = None
+    difference: float | None = None
+    difference_ci: list[float | None] | None = None
+    mcnemar_p: float | None = None
+
+
+class CurvePoint(_Open):
+    """One candidate tried on the validation split."""
+
+    strategy: str = ""
+    round: int | str | None = None
+    method: str | None = None
+    val_agreement: float | None = None
+    kept: bool = False
+
+
+class Validation(_Open):
+    """Validation agreement (0–1) of the base judge and the chosen candidate, and the curve."""
+
+    baseline: float | None = None
+    candidate: float | None = None
+    curve: list[CurvePoint] = Field(default_factory=list)
+
+
+class Phase(_Open):
+    """One phase's state: `waiting`, `running`, `done`, `error` or `cancelled`."""
+
+    status: str = "waiting"
+    done: int | None = None
+    total: int | None = None
+    seconds: float | None = None
+    started_at: str | None = None
+
+
+class Sources(_Open):
+    """What the run learned from: dataset names or completed run ids."""
+
+    datasets: list[str] = Field(default_factory=list)
+    runs: list[int] = Field(default_factory=list)
+
+
+class AlignmentOutcome(_Open):
+    """What an aligned run found, all measured on the test split no optimizer saw.
+
+    Attributes:
+        split: item counts per part (`train`, `val`, `test`).
+        recommended: whether the candidate beats the baseline judge and every trivial
+            baseline on test; `recommendation` says why in words (empty for runs stored
+            before recommendations existed).
+        candidate_spec: the candidate judge, as `evalign.judges.serialize.spec_to_dict`.
+        test_items: the item ids (or external ids) of the test split.
+    """
+
+    run: int | None = None
+    criterion: str | None = None
+    split: dict[str, int] = Field(default_factory=dict)
+    folds: int = 1
+    disagreements: int | None = None
+    agreeing_skipped: int | None = None
+    traces_warning: str | None = None
+    strategy: str | None = None
+    guidelines: str = ""
+    threshold: float | None = None
+    prompt_diff: str = ""
+    checks: dict[str, Any] | None = None
+    validation: Validation = Field(default_factory=Validation)
+    baseline: Figures = Field(default_factory=Figures)
+    candidate: Figures = Field(default_factory=Figures)
+    paired: Paired = Field(default_factory=Paired)
+    significant: bool = False
+    conclusion: str = ""
+    trivial_baselines: dict[str, Figures] = Field(default_factory=dict)
+    recommended: bool = False
+    recommendation: str = ""
+    details: dict[str, Any] = Field(default_factory=dict)
+    notes: list[str] = Field(default_factory=list)
+    calls: int | None = None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    cost_usd: float | None = None
+    per_phase: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    test_items: list[int | str] = Field(default_factory=list)
+    split_items: dict[str, list[int | str]] = Field(default_factory=dict)
+    candidate_spec: dict[str, Any] = Field(default_factory=dict)
+    wall_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, every stored key included (unset optional figures as null)."""
+        return self.model_dump(mode="json")
+
+
+def parse_outcome(stored: dict[str, Any] | None) -> AlignmentOutcome | None:
+    """The stored JSON as a typed outcome; None for a run that has none (not aligned)."""
+    return AlignmentOutcome.model_validate(stored) if stored else None
