@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from evalign.errors import ConfigError
 from evalign.store.busy import Backoff, busy_error, is_busy
+from evalign.store.revision import at_head
 
 DEFAULT_DB = "evalign.db"
 DEFAULT_BUSY_TIMEOUT_S = 60.0
@@ -65,7 +66,9 @@ class Store:
         self.busy_timeout_s = busy_timeout_s
         self.engine: Engine = _create_engine(url, busy_timeout_s)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if migrate:
+        if migrate and not at_head(self.engine):
+            # Alembic loads only when there is something to migrate (it costs more than most
+            # commands take).
             from evalign.store.migrate import upgrade
 
             upgrade(self.engine)
