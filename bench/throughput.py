@@ -24,6 +24,10 @@ def _one(
     with MockProcess(config) as mock:
         if tool == "evalign":
             run = run_evalign(path, mock.url, concurrency=concurrency)
+        elif tool == "bare":
+            from bench.peers.bare_loop import run_bare
+
+            run = run_bare(path, mock.url, concurrency or 64)
         else:
             run = run_peer(tool, path, mock.url)
         return run, mock.stats()
@@ -47,6 +51,7 @@ def main() -> None:
         for label, tool, conc in [
             ("evalign (default concurrency)", "evalign", None),
             (f"evalign --concurrency {args.in_flight}", "evalign", args.in_flight),
+            (f"bare asyncio + openai, {args.in_flight} in flight", "bare", args.in_flight),
             *[(p, p, None) for p in args.peers],
         ]:
             run, stats = _one(tool, n, config, conc)

@@ -172,5 +172,10 @@ class _Package(ModuleType):
             return
         super().__setattr__(name, value)
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        # Pickled by name, as a plain module is: a function or class that names `evalign`
+        # must still ship to Ray, Spark or Dask workers (cloudpickle copies it by value).
+        return import_module, (self.__name__,)
+
 
 sys.modules[__name__].__class__ = _Package

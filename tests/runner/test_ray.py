@@ -1,7 +1,7 @@
 """The Ray executor on a local Ray: same verdicts as one process, nothing lost when a worker dies.
 
-One local Ray (2 CPUs, no dashboard) is shared by every test of the module; starting it takes
-~5-15 s on a loaded machine, so these tests carry the `ray` mark.
+One local Ray (2 CPUs, no dashboard; `local_ray` in conftest.py) is shared by every test of the
+session; starting it takes ~5-15 s on a loaded machine, so these tests carry the `ray` mark.
 """
 
 from __future__ import annotations
@@ -34,14 +34,6 @@ from evalign.store import models as m  # noqa: E402
 
 pytestmark = pytest.mark.ray
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def local_ray() -> Iterator[Any]:
-    """One local Ray for the module."""
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, namespace="evalign-tests")
-    yield ray
-    ray.shutdown()
 
 
 @pytest.fixture
