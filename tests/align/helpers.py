@@ -9,6 +9,7 @@ always says PASS sits at 50%.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from evalign.data.records import LabelIn, Row
 from evalign.items import Item
@@ -60,6 +61,11 @@ def check_answer(request: GenerateRequest) -> str:
         notes = text.split("Grading notes:\n", 1)[1]
         return "\n".join(f"- {point.strip(' *')}" for point in re.split(r"[,;]", notes))
     return "- Check that every point of the grading notes is covered.\n- Be strict."
+
+
+def as_dict(outcome: Any) -> dict[str, Any]:
+    """An alignment outcome as a plain dict, whether stored as a dict or as a typed record."""
+    return outcome if isinstance(outcome, dict) else dict(outcome.model_dump(mode="json"))
 
 
 class Recorder(ScriptedModel):

@@ -18,7 +18,7 @@ from evalign.providers.base import GenerateRequest
 from evalign.providers.scripted import ScriptedModel
 from evalign.store import Store, open_store
 from evalign.store.repo_judges import create_judge, resolve
-from tests.align.helpers import Recorder, check_answer, seed_store
+from tests.align.helpers import Recorder, as_dict, check_answer, seed_store
 
 
 def _align(store: Store, judge: str, **settings: object) -> tuple[int, Recorder]:
@@ -36,7 +36,7 @@ def test_rubric_checks_listed_with_glossary_and_edited_before_accept(
     run_id, _ = _align(sqlite_store, "gn", glossary={"mkt": "market"})
     from evalign.align import get_alignment
 
-    outcome = get_alignment(sqlite_store, run_id).outcome
+    outcome = as_dict(get_alignment(sqlite_store, run_id).outcome)
     checks = outcome["checks"]
     assert checks["rubric_field"] == "grading_notes" and checks["split"] == "model"
     assert checks["glossary"] == {"mkt": "market"}
@@ -74,13 +74,14 @@ def test_checklist_written_from_the_criterion_and_train_disagreements(
                              models={"judge": Recorder(), "reflection": ScriptedModel(reflect)})
     assert len(seen) == 1
     assert "Is the response complete?" in seen[0] and "human label: fail — misses" in seen[0]
-    held_out = set(done.outcome["split_items"]["val"]) | set(done.outcome["split_items"]["test"])
+    out = as_dict(done.outcome)
+    held_out = set(out["split_items"]["val"]) | set(out["split_items"]["test"])
     with sqlite_store.session() as s:
         from evalign.store import models as m
 
         texts = {i.id: str(i.output) for i in s.query(m.Item).all() if i.id in held_out}
     assert not any(t in seen[0] for t in texts.values())  # only train items are shown
-    assert done.outcome["checks"]["questions"] == ["Does the response mention alpha?",
+    assert out["checks"]["questions"] == ["Does the response mention alpha?",
                                                    "Does the response mention beta?"]
 
 

@@ -2,15 +2,23 @@
 
 - majority: always the label most common on train.
 - length: pass when the response is at least (or at most) N characters, N chosen on train.
+
+Pairwise (a tie is a class of its own):
+
+- majority: always train's most common choice (output 1, output 2 or tie).
+- first: always output 1.
+- longer: the longer output (a tie when both are as long).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from evalign.align.aggregate import _best_cut
 from evalign.align.examples import Example
+from evalign.scores import ScoreConfig, Value
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,38 @@ class Baseline:
     name: str
     description: str
     predictions: list[bool]
+    choices: list[Value] = field(default_factory=list)
+    """For pairwise data: the predicted choice per test item (then `predictions` is unused)."""
+
+
+def trivial_baselines(train: Sequence[Example], test: Sequence[Example]) -> list[Baseline]:
+    """The trivial baselines for the data's shape (pairwise or pass/fail)."""
+    if test and test[0].scale.kind == "pairwise":
+        return pairwise_baselines(train, test, test[0].scale)
+    return [majority_baseline(train, test), length_baseline(train, test)]
+
+
+def pairwise_baselines(train: Sequence[Example], test: Sequence[Example],
+                       scale: ScoreConfig) -> list[Baseline]:
+    """Majority choice, always output 1, and the longer output."""
+    counts = Counter(str(e.label) for e in train)
+    common = max(counts, key=lambda k: (counts[k], k == "1")) if counts else "1"
+    majority = scale.parse_value(common)
+    first = scale.parse_value("1")
+    longer = []
+    for example in test:
+        one, two = len(example.item.output or ""), len(example.item.output_2 or "")
+        longer.append(scale.parse_value("1" if one > two else "2" if two > one else "0"))
+    return [
+        Baseline("majority", f"always {_choice(majority)} (train majority)", [],
+                 [majority] * len(test)),
+        Baseline("first", "always output 1", [], [first] * len(test)),
+        Baseline("longer", "the longer output", [], longer),
+    ]
+
+
+def _choice(value: Value) -> str:
+    return {"1": "output 1", "2": "output 2", "0": "tie"}.get(str(value), str(value))
 
 
 def majority_baseline(train: Sequence[Example], test: Sequence[Example]) -> Baseline:

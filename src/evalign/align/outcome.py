@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from evalign.align.baselines import Baseline, length_baseline, majority_baseline
+from evalign.align.baselines import Baseline, trivial_baselines
 from evalign.align.examples import Example
 from evalign.judges.prompt import system_text
 from evalign.judges.spec import JudgeSpec, Verdict
@@ -35,7 +35,11 @@ def comparisons(spec: JudgeSpec, examples: Sequence[Example],
 
 
 def baseline_comparisons(baseline: Baseline, examples: Sequence[Example]) -> list[Comparison]:
-    """Pairs for a trivial baseline's predictions."""
+    """Pairs for a trivial baseline's predictions (its choices, on pairwise data)."""
+    if baseline.choices:
+        return [Comparison(item_id=_item_id(e, n), human=e.label, judge=c, human_scale=e.scale,
+                           judge_scale=e.scale)
+                for n, (e, c) in enumerate(zip(examples, baseline.choices, strict=True))]
     return [Comparison(item_id=_item_id(e, n), human=e.label, judge="pass" if p else "fail",
                        human_scale=e.scale, judge_scale=PASS_FAIL)
             for n, (e, p) in enumerate(zip(examples, baseline.predictions, strict=True))]
@@ -49,7 +53,7 @@ def test_outcome(base: JudgeSpec, candidate: JudgeSpec, train: Sequence[Example]
     cand_cmp = comparisons(candidate, test, cand_verdicts)
     paired = paired_report(base_cmp, cand_cmp)
     trivial = {}
-    for b in (majority_baseline(train, test), length_baseline(train, test)):
+    for b in trivial_baselines(train, test):
         report = agreement_report(baseline_comparisons(b, test))
         trivial[b.name] = {"description": b.description, "agreement": report["agreement"],
                            "agreement_ci": report["agreement_ci"], "kappa": report["kappa"],

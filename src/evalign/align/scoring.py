@@ -33,8 +33,21 @@ def agreement(spec: JudgeSpec, examples: Sequence[Example], verdicts: Sequence[V
     """
     if not examples:
         return float("nan")
-    hits = sum(judged_pass(spec, v) == e.passed for e, v in zip(examples, verdicts, strict=True))
+    hits = sum(agrees(spec, e, v) for e, v in zip(examples, verdicts, strict=True))
     return hits / len(examples)
+
+
+def agrees(spec: JudgeSpec, example: Example, verdict: Verdict) -> bool:
+    """Whether one verdict agrees with the human: the same choice on a pairwise scale (a tie
+    is a class of its own), else the same pass/fail; an errored verdict never agrees."""
+    if example.scale.kind == "pairwise":
+        if verdict.value is None or verdict.error is not None:
+            return False
+        try:
+            return bool(spec.scale.parse_value(verdict.value) == example.label)
+        except ValueError:
+            return False
+    return judged_pass(spec, verdict) == example.passed
 
 
 def judged_pass(spec: JudgeSpec, verdict: Verdict) -> bool | None:

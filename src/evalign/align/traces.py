@@ -105,7 +105,7 @@ def build_traces(spec: JudgeSpec, examples: Sequence[Example], verdicts: Sequenc
         fields = example.item.fields()
         result.traces.append(Trace(
             index=i, fields={n: fields[n] for n in shown if n in fields},
-            output=fields.get("output", ""), human=example.label,
+            output=_output_text(fields), human=example.label,
             human_reasoning=example.reasoning, judge=verdict.value,
             judge_reasoning=verdict.reasoning, p_pass=verdict.p_pass))
     return result
@@ -114,12 +114,22 @@ def build_traces(spec: JudgeSpec, examples: Sequence[Example], verdicts: Sequenc
 def disagrees(spec: JudgeSpec, example: Example, verdict: Verdict, delta: float = 0.0) -> bool:
     """Whether judge and human disagree (by pass/fail, or by ≥ delta on 0–100 when both ordered)."""
     assert verdict.value is not None
+    if example.scale.kind == "pairwise":
+        return str(verdict.value) != str(example.label)
     human_100 = example.score100
     judge_100 = spec.scale.to_100(verdict.value)
     ordered = example.scale.group == "numeric" or spec.scale.group == "numeric"
     if ordered and delta > 0 and human_100 is not None and judge_100 is not None:
         return abs(human_100 - judge_100) >= delta
     return bool(spec.scale.to_pass(verdict.value)) != example.passed
+
+
+def _output_text(fields: dict[str, str]) -> str:
+    """The response, or both outputs of a pairwise item (labelled as the judge sees them)."""
+    if "output_2" in fields:
+        return (f"\nOutput 1:\n{fields.get('output_1', fields.get('output', ''))}"
+                f"\nOutput 2:\n{fields['output_2']}")
+    return fields.get("output", "")
 
 
 def _shown_fields(spec: JudgeSpec) -> list[str]:
