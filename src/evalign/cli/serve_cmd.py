@@ -107,7 +107,7 @@ def worker(
     = False,
 ) -> None:
     """Run pending benchmark runs and alignment runs (and resume orphaned ones)."""
-    from evalign.web.worker import Worker
+    from evalign.workflows.worker import Worker
 
     background = Worker(store_for(db))
     console.print("evalign worker: waiting for pending runs (Ctrl+C stops)")
