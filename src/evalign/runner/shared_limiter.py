@@ -19,6 +19,7 @@ Retry-After, honoured by the caller) shrink the shared limit until calls stop be
 from __future__ import annotations
 
 import contextvars
+import resource
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -75,9 +76,12 @@ class SharedLimiter:
         return len(tokens)
 
     def state(self) -> dict[str, int]:
-        """The limit now, the calls in flight, the ceiling, slots leased and the peak in flight."""
+        """The limit now, the calls in flight, the ceiling, slots leased, the peak in flight and
+        the CPU milliseconds this limiter's process has spent."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
         return {"limit": self.limiter.limit, "in_flight": self.limiter.in_flight,
-                "ceiling": self.limiter.ceiling, "acquired": self.acquired, "peak": self.peak}
+                "ceiling": self.limiter.ceiling, "acquired": self.acquired, "peak": self.peak,
+                "cpu_ms": int((usage.ru_utime + usage.ru_stime) * 1000)}
 
 
 @dataclass
