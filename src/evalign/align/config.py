@@ -6,13 +6,13 @@ import os
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from evalign.align.engine import STRATEGIES
 from evalign.align.split import DEFAULT_RATIOS
 from evalign.errors import ConfigError, ConflictError, NotFoundError
 from evalign.store import models as m
 from evalign.store.repo_datasets import get_dataset
+from evalign.store.session import Session
 
 LOCAL_DEFAULT = "local/qwen2.5-coder-1.5b"
 

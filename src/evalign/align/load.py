@@ -17,8 +17,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.orm import Session
-
 from evalign.align.examples import Example
 from evalign.comparisons import label_sides, read_labels, resolve_criterion
 from evalign.errors import ConflictError, NotFoundError, UserError
@@ -30,6 +28,7 @@ from evalign.store.repo_comparisons import (
     run_verdicts,
 )
 from evalign.store.repo_items import iter_items
+from evalign.store.session import Session
 
 
 @dataclass

@@ -15,8 +15,6 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from evalign.comparisons.criterion import resolve_criterion
 from evalign.comparisons.policy import HumanSide, Policy, Rating, human_sides
 from evalign.items import Item
@@ -35,6 +33,7 @@ from evalign.store.repo_comparisons import (
     verdict_rows,
 )
 from evalign.store.repo_items import iter_items
+from evalign.store.session import Session
 
 
 @dataclass(frozen=True)

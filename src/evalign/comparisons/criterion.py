@@ -14,10 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy.orm import Session
-
 from evalign.errors import CriterionChoiceError, NotFoundError
 from evalign.store.repo_comparisons import CriterionRecord, criterion_record, labeled_criteria
+from evalign.store.session import Session
 
 DEFAULT_CRITERION = "default"
 

@@ -14,8 +14,6 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from evalign.data import dialect, native, openai_jsonl, pairwise, ratings, sniff, tabular
 from evalign.data.csvfile import csv_records
 from evalign.data.reader import (
@@ -35,6 +33,7 @@ from evalign.store import Store
 from evalign.store.imports import claim_import
 from evalign.store.repo_criteria import Criteria
 from evalign.store.repo_writes import WriteMode, WriteStats, write_dataset
+from evalign.store.session import Session
 
 MIN_LABELED = 30
 """Below this many labeled rows, alignment statistics are too noisy to trust (OpenPipe's advice)."""

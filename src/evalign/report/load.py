@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from sqlalchemy.orm import Session
-
 from evalign.comparisons import (
     Policy,
     RunComparisons,
@@ -21,6 +19,7 @@ from evalign.errors import NotFoundError
 from evalign.scores import ScoreConfig, Value
 from evalign.store import Store
 from evalign.store.repo_comparisons import CriterionRecord, dataset_id, item_keys
+from evalign.store.session import Session
 
 
 def load_run(store: Store, run_id: int, *, criterion: str | None = None,

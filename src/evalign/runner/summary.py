@@ -10,12 +10,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
-
 from evalign.judges.spec import Verdict
 from evalign.runner.error_counts import ErrorCounts, count_errors
 from evalign.store import models as m
 from evalign.store import repo_runs
+from evalign.store.session import Session
 
 
 @dataclass

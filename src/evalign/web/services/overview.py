@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
 
 from evalign.store import Store, repo_judges
-from evalign.store import models as m
+from evalign.store.repo_listings import newest_runs
 from evalign.web.services.datasets import DatasetSummary, list_datasets
 
 
@@ -58,23 +57,10 @@ def list_judges(store: Store) -> list[JudgeSummary]:
 def list_runs(store: Store, limit: int = 20, dataset: str | None = None) -> list[RunSummary]:
     """The newest runs."""
     with store.session() as s:
-        query = (select(m.Run, m.JudgeVersion, m.Judge.name, m.Dataset.name)
-                 .join(m.JudgeVersion, m.JudgeVersion.id == m.Run.judge_version_id)
-                 .join(m.Judge, m.Judge.id == m.JudgeVersion.judge_id)
-                 .join(m.Dataset, m.Dataset.id == m.Run.dataset_id))
-        if dataset:
-            query = query.where(m.Dataset.name == dataset)
-        rows = s.execute(query.order_by(m.Run.id.desc()).limit(limit)).all()
-        totals = dict(s.execute(select(m.Item.dataset_id, func.count())
-                                .group_by(m.Item.dataset_id)).all())
-        done = dict(s.execute(select(m.Verdict.run_id, func.count())
-                              .where(m.Verdict.run_id.in_([r.id for r, *_ in rows]),
-                                     m.Verdict.sample == 0)
-                              .group_by(m.Verdict.run_id)).all())
-        return [RunSummary(id=r.id, judge=judge, version=v.version, dataset=ds, status=r.status,
-                           model=r.model, done=done.get(r.id, 0),
-                           total=totals.get(r.dataset_id, 0), created_at=r.created_at)
-                for r, v, judge, ds in rows]
+        found = newest_runs(s, limit=limit, dataset=dataset)
+    return [RunSummary(id=r.id, judge=r.judge, version=r.version, dataset=r.dataset,
+                       status=r.status, model=r.model, done=r.done, total=r.total,
+                       created_at=r.created_at) for r in found]
 
 
 def overview(store: Store) -> Overview:

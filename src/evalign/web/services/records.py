@@ -3,11 +3,49 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
-from evalign.store import models as m
+
+class LabelLike(Protocol):
+    """What `LabelView.of` reads: a stored label (a repository record or a row)."""
+
+    @property
+    def item_id(self) -> int: ...
+    @property
+    def annotator(self) -> str: ...
+    @property
+    def value(self) -> Any: ...
+    @property
+    def reasoning(self) -> str: ...
+    @property
+    def resolved(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime | None: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+    @property
+    def source(self) -> str: ...
+
+
+class ItemLike(Protocol):
+    """What `ItemView.of` reads: a stored item (a repository record or a row)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def inputs(self) -> dict[str, Any] | None: ...
+    @property
+    def output(self) -> str | None: ...
+    @property
+    def output_2(self) -> str | None: ...
+    @property
+    def meta(self) -> dict[str, Any] | None: ...
 
 
 class LabelView(BaseModel):
@@ -26,8 +64,8 @@ class LabelView(BaseModel):
     """Where it was made: `import`, `web`, `api` (`unknown` before history was kept)."""
 
     @classmethod
-    def of(cls, row: m.Label, criterion: str) -> LabelView:
-        """From a `labels` row."""
+    def of(cls, row: LabelLike, criterion: str) -> LabelView:
+        """From a stored label."""
         return cls(item_id=row.item_id, criterion=criterion, annotator=row.annotator,
                    value=row.value, reasoning=row.reasoning, resolved=row.resolved,
                    created_at=row.created_at, updated_at=row.updated_at, source=row.source)
@@ -46,8 +84,8 @@ class ItemView(BaseModel):
     labels: list[LabelView] = []
 
     @classmethod
-    def of(cls, row: m.Item, labels: list[LabelView] | None = None) -> ItemView:
-        """From an `items` row."""
+    def of(cls, row: ItemLike, labels: list[LabelView] | None = None) -> ItemView:
+        """From a stored item."""
         return cls(id=row.id, external_id=row.external_id, position=row.position,
                    inputs=row.inputs or {}, output=row.output, output_2=row.output_2,
                    metadata=row.meta or {}, labels=labels or [])

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, field_validator
-from sqlalchemy.orm import Session
 
 from evalign.comparisons import (
     HumanSide,
@@ -37,6 +36,7 @@ from evalign.store.repo_comparisons import (
     labeled_criteria,
     run_record,
 )
+from evalign.store.session import Session
 from evalign.web.services.agreement import Agreement, run_agreement
 from evalign.web.services.records import Page
 
