@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from evalign.data.importer import import_file
-from evalign.data.jsondepth import MAX_DEPTH, too_deep
 from evalign.errors import DataError
 from evalign.items import Item, as_text, message_text
+from evalign.jsondepth import MAX_DEPTH, too_deep
 from evalign.store import Store
 from evalign.store.repo_items import get_dataset, iter_items
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from evalign.data import encodings
-from evalign.data.jsondepth import MAX_DEPTH, too_deep
 from evalign.errors import DataError
+from evalign.jsondepth import MAX_DEPTH, too_deep
 
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 """Files larger than this are refused unless the caller raises the limit."""

@@ -15,6 +15,7 @@ import yaml
 from pydantic import ValidationError
 
 from evalign.errors import ConfigError, DataError
+from evalign.jsondepth import MAX_DEPTH, yaml_too_deep
 from evalign.judges.spec import JudgeSpec
 from evalign.scores import ScoreConfig
 
@@ -57,11 +58,14 @@ def load_file(path: str | Path) -> dict[str, Any]:
     """Read a judge file (YAML or JSON, which is YAML too).
 
     Raises:
-        DataError: the file is missing, unreadable or not a mapping.
+        DataError: the file is missing, unreadable, nested deeper than `MAX_DEPTH` levels
+            (with the line where it goes too deep) or not a mapping.
     """
     file = Path(path)
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        text = file.read_text(encoding="utf-8")
+        _check_depth(text, file)
+        data = yaml.safe_load(text)
     except FileNotFoundError:
         raise DataError("file not found", source=str(file)) from None
     except yaml.YAMLError as exc:
@@ -72,3 +76,13 @@ def load_file(path: str | Path) -> dict[str, Any]:
         raise DataError("a judge file holds one mapping (name, prompt, scale, ...)",
                         source=str(file))
     return data
+
+
+def _check_depth(text: str, file: Path) -> None:
+    """Refuse nesting PyYAML would overflow the stack on, before it parses (see jsondepth)."""
+    line = yaml_too_deep(text)
+    if line is not None:
+        raise DataError(f"nested more than {MAX_DEPTH} levels deep: evalign refuses it rather "
+                        "than risk its parser; a judge file nests a few levels at most (name, "
+                        "prompt, scale, few_shot, ...): check it is the file you meant",
+                        source=str(file), line=line)

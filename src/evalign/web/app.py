@@ -1,8 +1,9 @@
 """The app factory: wires the store, guards, templates, routers and the background worker.
 
 Requests pass, outermost first: `SecurityHeaders` (every response), `HostCheck` (DNS rebinding),
-`BodyLimit` (413 before reading), `AccessMiddleware` (token, sessions, CSRF cookie), then the
-routers with the `csrf_protect` dependency.
+`BodyLimit` (413 before reading), `AccessMiddleware` (token, sessions, CSRF cookie),
+`JsonDepthLimit` (400 for JSON nested too deep), then the routers with the `csrf_protect`
+dependency.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from starlette.exceptions import HTTPException
 from evalign.errors import ConflictError, DataError, NotFoundError, StoreBusy, UserError
 from evalign.store import Store
 from evalign.web.guards import BodyLimit, BodyTooLarge, HostCheck, SecurityHeaders
+from evalign.web.jsonbody import JsonDepthLimit
 from evalign.web.replies import error_reply, with_security_headers
 from evalign.web.routes import ROUTERS
 from evalign.web.routes.apidocs import ASSETS as DOCS_ASSETS
@@ -73,6 +75,7 @@ def create_app(store: Store, *, token: str | None = None, worker: bool = True,
         redoc_url=None, dependencies=[Depends(csrf_protect)],
     )
     _state(app, store, token, settings)
+    app.add_middleware(JsonDepthLimit)
     app.add_middleware(AccessMiddleware)
     app.add_middleware(BodyLimit, default=settings.max_body_bytes,
                        upload=settings.max_upload_bytes, upload_paths=UPLOAD_PATHS)
