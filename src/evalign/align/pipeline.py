@@ -19,8 +19,8 @@ from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import ModelAPI
 from evalign.runner.models import resolve_model
 from evalign.store import Store
-from evalign.store import models as m
-from evalign.store.repo_judges import to_spec
+from evalign.store.repo_alignment_runs import get_alignment_run
+from evalign.store.repo_judges import resolve
 
 
 class Cancelled(Exception):
@@ -78,12 +78,10 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
 
 def _settings(store: Store, run_id: int) -> tuple[AlignConfig, JudgeSpec, int, str | None]:
     with store.session() as session:
-        row = session.get_one(m.AlignmentRun, run_id)
-        version = session.get_one(m.JudgeVersion, row.judge_version_id)
-        judge = session.get_one(m.Judge, version.judge_id)
-        criterion = session.get(m.Criterion, judge.criterion_id) if judge.criterion_id else None
-        return (AlignConfig.model_validate(row.config), to_spec(version), version.id,
-                criterion.name if criterion else None)
+        run = get_alignment_run(session, run_id)
+        version = resolve(session, f"{run.judge}@{run.judge_version}")
+        return (AlignConfig.model_validate(run.config), version.spec, run.judge_version_id,
+                run.judge_criterion)
 
 
 def _load(store: Store, config: AlignConfig, version_id: int, judge_criterion: str | None,
