@@ -16,7 +16,7 @@ help:
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,local,postgres,anthropic,ray]'
+	$(BIN)/python -m pip install -q -e '.[dev,local,postgres,anthropic,ray,mlflow]'
 	touch $(STAMP)
 
 setup: $(STAMP)
