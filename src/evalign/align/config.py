@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from evalign.align.engine import STRATEGIES
 from evalign.align.split import DEFAULT_RATIOS
-from evalign.errors import ConfigError, ConflictError, NotFoundError
-from evalign.store import models as m
+from evalign.errors import ConfigError, ConflictError
+from evalign.store.repo_comparisons import run_record
 from evalign.store.repo_datasets import get_dataset
 from evalign.store.session import Session
 
@@ -80,9 +80,7 @@ class AlignConfig(BaseModel):
         if self.dataset:
             get_dataset(session, self.dataset)
         for run_id in self.from_runs:
-            run = session.get(m.Run, run_id)
-            if run is None:
-                raise NotFoundError(f"no run {run_id}: see `evalign runs list`")
+            run = run_record(session, run_id)  # raises NotFoundError naming the run
             if run.status != "completed":
                 raise ConflictError(f"run {run_id} is {run.status}: align from completed runs")
 
