@@ -1,8 +1,9 @@
 """The optimization pipeline on one split: traces, strategies in a fixed order, final test.
 
-Order: `guidelines` → `fewshot` → `threshold` build on each other (each kept only if validation
-improves); `decompose` is tried from the base judge and competes with the best so far. The test
-split is scored once, at the end, for the base judge and the winner.
+Order: `guidelines` → `fewshot` → `threshold` → `calibrate` build on each other (each kept only
+if validation improves: agreement, or for `calibrate` the mean absolute error on 0–100);
+`decompose` is tried from the base judge and competes with the best so far. The test split is
+scored once, at the end, for the base judge and the winner.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from evalign.align.guards import BudgetExceeded, GuardError, check_no_leak
 from evalign.align.scoring import Scorer, agreement
 from evalign.align.split import Split
 from evalign.align.strategies.base import Candidate, Optimizer
+from evalign.align.strategies.calibrate import CalibrateOptimizer
 from evalign.align.strategies.decompose import DecomposeOptimizer
 from evalign.align.strategies.fewshot import FewShotOptimizer
 from evalign.align.strategies.guidelines import GuidelinesOptimizer
@@ -25,7 +27,7 @@ from evalign.errors import ConfigError
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import ModelAPI
 
-STRATEGIES = ("guidelines", "fewshot", "threshold", "decompose")
+STRATEGIES = ("guidelines", "fewshot", "threshold", "calibrate", "decompose")
 Phase = Callable[[str], None]
 
 
@@ -94,7 +96,9 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
             notes.append(f"{name}: candidate refused: {exc}")
             continue
         notes.extend(f"{name}: {n}" for n in found.notes)
-        kept = found.val_agreement > best.val_agreement and found.spec != best.spec
+        better = found.val_agreement > best.val_agreement or bool(
+            found.details.get("val_mae_improved"))
+        kept = better and found.spec != best.spec
         best.curve.extend(found.curve)
         best.curve.append({"strategy": name, "round": "best", "val_agreement":
                            found.val_agreement, "kept": kept})
@@ -141,6 +145,8 @@ def _optimizer(name: str, scorer: Scorer, reflection: ModelAPI, examples: Sequen
                                 [t.index for t in traces.traces], seed=settings.seed)
     if name == "threshold":
         return ThresholdOptimizer(scorer, examples, split.train, split.val)
+    if name == "calibrate":
+        return CalibrateOptimizer(scorer, examples, split.train, split.val)
     groups = [e.group_key(settings.group_by) for e in examples]
     return DecomposeOptimizer(scorer, examples, split.train, split.val, reflection=reflection,
                               groups=groups, seed=settings.seed, traces=traces.traces,

@@ -14,6 +14,7 @@ from typing import Any
 
 from evalign.errors import ConfigError, ParseError, ProviderError
 from evalign.items import Item
+from evalign.judges.calibrated import calibrated_value
 from evalign.judges.code import CodeJudges
 from evalign.judges.parse import asked_vocabulary, parse_answer
 from evalign.judges.prompt import build_request
@@ -119,6 +120,8 @@ def _read(spec: JudgeSpec, result: GenerateResult) -> Verdict:
     value = parsed.value
     if spec.threshold is not None and p_pass is not None and spec.scale.kind == "pass_fail":
         value = "pass" if p_pass >= spec.threshold else "fail"
+    if spec.checks.get("calibration") and value is not None and spec.scale.group == "numeric":
+        value = calibrated_value(spec.checks["calibration"], spec.scale, value)
     return Verdict(value=value, reasoning=parsed.reasoning, raw=result.text, p_pass=p_pass)
 
 

@@ -1,0 +1,78 @@
+"""Learning a monotone map from a numeric judge's scores to the human scale (on 0–100).
+
+Two maps are fitted on train: isotonic regression (any monotone step function) and a linear fit;
+the one with the lower mean absolute error on validation is kept and refitted on train +
+validation. Both are stored as knots (`evalign.judges.calibrated`), so the accepted judge
+applies the map to every verdict it gives.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LinearRegression
+
+from evalign.judges.calibrated import map_100
+
+METHODS = ("isotonic", "linear")
+
+
+def fit_calibration(judge_100: Sequence[float], human_100: Sequence[float],
+                    method: str) -> dict[str, Any]:
+    """Fit one map on paired 0–100 scores (at least two pairs).
+
+    Raises:
+        ValueError: fewer than two pairs, or an unknown method.
+    """
+    x, y = np.asarray(judge_100, dtype=float), np.asarray(human_100, dtype=float)
+    if x.size < 2:
+        raise ValueError("a calibration needs at least two scored items")
+    if method == "isotonic":
+        model = IsotonicRegression(y_min=0.0, y_max=100.0, out_of_bounds="clip").fit(x, y)
+        knots_x, knots_y = model.X_thresholds_, model.y_thresholds_
+    elif method == "linear":
+        if np.ptp(x) == 0:
+            knots_x, knots_y = np.array([0.0, 100.0]), np.full(2, float(y.mean()))
+        else:
+            line = LinearRegression().fit(x.reshape(-1, 1), y)
+            slope, intercept = float(line.coef_[0]), float(line.intercept_)
+            # Knots where the line leaves 0–100 too, so clipping keeps the line's slope.
+            cuts = [(edge - intercept) / slope for edge in (0.0, 100.0)] if slope else []
+            knots_x = np.array(sorted({0.0, 100.0, *(c for c in cuts if 0.0 < c < 100.0)}))
+            knots_y = np.clip(slope * knots_x + intercept, 0.0, 100.0)
+    else:
+        raise ValueError(f"unknown calibration method {method!r}; choose from {METHODS}")
+    return {"method": method, "x": [round(float(v), 4) for v in knots_x],
+            "y": [round(float(v), 4) for v in knots_y]}
+
+
+def mae(calibration: dict[str, Any] | None, judge_100: Sequence[float],
+        human_100: Sequence[float]) -> float:
+    """Mean absolute error on 0–100 after the map (None: no map); NaN without pairs."""
+    if not judge_100:
+        return float("nan")
+    mapped = [map_100(calibration, j) if calibration else j for j in judge_100]
+    return float(np.mean(np.abs(np.asarray(mapped) - np.asarray(human_100, dtype=float))))
+
+
+def choose_calibration(train: tuple[Sequence[float], Sequence[float]],
+                       val: tuple[Sequence[float], Sequence[float]],
+                       ) -> tuple[dict[str, Any] | None, dict[str, float]]:
+    """The map with the lowest validation MAE, refitted on train + validation.
+
+    Returns:
+        The chosen calibration (None when no map beats the raw scores on validation) and the
+        validation MAE of `none` and each method.
+    """
+    scores = {"none": mae(None, *val)}
+    for method in METHODS:
+        scores[method] = mae(fit_calibration(*train, method), *val)
+    best = min(scores, key=lambda k: (scores[k], k != "none"))
+    if best == "none" or not np.isfinite(scores[best]):
+        return None, scores
+    both_x = [*train[0], *val[0]]
+    both_y = [*train[1], *val[1]]
+    return fit_calibration(both_x, both_y, best), scores

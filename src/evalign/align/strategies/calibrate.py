@@ -1,0 +1,68 @@
+"""The `calibrate` strategy: map a numeric judge's scores onto the human scale.
+
+Only for numeric (or star) judges compared with numeric human labels. The judge's verdicts on
+train fit an isotonic and a linear map (`evalign.align.calibrate`); validation chooses one by
+mean absolute error (or none, when neither beats the raw scores); the map is stored in the
+candidate (`checks.calibration`), so the accepted judge applies it to every verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from evalign.align.calibrate import choose_calibration
+from evalign.align.examples import Example
+from evalign.align.guards import Budget
+from evalign.align.scoring import Scorer, agreement
+from evalign.align.strategies.base import Candidate
+from evalign.judges.calibrated import calibrated_value
+from evalign.judges.spec import JudgeSpec, Verdict
+
+
+class CalibrateOptimizer:
+    """Learn a monotone map of the judge's score on train; keep it if validation MAE drops."""
+
+    name = "calibrate"
+
+    def __init__(self, scorer: Scorer, examples: Sequence[Example], train_idx: Sequence[int],
+                 val_idx: Sequence[int]):
+        self.scorer, self.examples = scorer, examples
+        self.train_idx, self.val_idx = list(train_idx), list(val_idx)
+
+    async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
+                    budget: Budget) -> Candidate:
+        """A copy of `base` with `checks.calibration`, or `base` itself when nothing helps."""
+        if base.scale.group != "numeric" or not val or val[0].scale.group != "numeric":
+            return Candidate(base, self.name, float("-inf"))  # not a numeric pair: no-op
+        plain = base.model_copy(update={"checks": {k: v for k, v in base.checks.items()
+                                                   if k != "calibration"}})
+        train_v = await self.scorer.score(plain, self.examples, self.train_idx)
+        val_v = await self.scorer.score(plain, self.examples, self.val_idx)
+        calibration, maes = choose_calibration(_pairs(base, train, train_v),
+                                               _pairs(base, val, val_v))
+        curve = [{"strategy": self.name, "round": 1, "method": m, "val_mae": v}
+                 for m, v in maes.items()]
+        if calibration is None:
+            return Candidate(base, self.name, agreement(base, val, val_v), val_v, curve=curve,
+                             notes=["no calibration lowered the validation MAE"],
+                             details={"val_mae": maes})
+        spec = plain.model_copy(update={"checks": {**plain.checks, "calibration": calibration}})
+        mapped = [replace(v, value=calibrated_value(calibration, spec.scale, v.value))
+                  if v.value is not None else v for v in val_v]
+        return Candidate(spec, self.name, agreement(spec, val, mapped), mapped, curve=curve,
+                         details={"calibration": calibration, "val_mae": maes,
+                                  "val_mae_improved": True})
+
+
+def _pairs(spec: JudgeSpec, examples: Sequence[Example],
+           verdicts: Sequence[Verdict]) -> tuple[list[float], list[float]]:
+    judge, human = [], []
+    for example, verdict in zip(examples, verdicts, strict=True):
+        if verdict.value is None or verdict.error is not None:
+            continue
+        j, h = spec.scale.to_100(verdict.value), example.score100
+        if j is not None and h is not None:
+            judge.append(j)
+            human.append(h)
+    return judge, human
