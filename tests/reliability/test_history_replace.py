@@ -146,3 +146,23 @@ def test_delete_is_explicit_recorded_and_ids_are_never_reused(tmp_path: Path) ->
         assert shown.returncode == 2 and "deleted with dataset 'd'" in shown.stderr
     finally:
         store.close()
+
+
+def test_opening_a_superseded_item_in_the_queue_is_409_with_what_to_do(
+        store: Store, client: Client, tmp_path: Path) -> None:
+    import_file(store, _jsonl(tmp_path / "a.jsonl", APPLE, BANK), "d")
+    apple = _shown_item(client, "d")
+    import_file(store, _jsonl(tmp_path / "b.jsonl", BANK, APPLE), "d", mode="replace")
+    with store.session() as s:
+        twin = s.scalars(sa.select(m.Item.id).where(m.Item.id != apple, m.Item.external_id
+                                                    == APPLE["id"])).one()
+
+    page = client.get(f"/datasets/d/queue?annotator=bob&item={apple}")
+    assert page.status_code == 409
+    said = text_of(page.text)
+    assert f"item {apple} belongs to version 1" in said and "superseded" in said
+    assert f"the same content is item {twin} there" in said and "without `item=`" in said
+    api = client.get(f"/api/datasets/d/queue?annotator=bob&item={apple}")
+    assert api.status_code == 409 and api.json()["kind"] == "ConflictError"
+    assert client.get(f"/datasets/d/queue?annotator=bob&item={twin}").status_code == 200
+    assert client.get("/datasets/d/queue?annotator=bob&item=99999").status_code == 404

@@ -87,8 +87,14 @@ def ensure_current(session: Session, item: m.Item) -> None:
         raise superseded_error(session, item, owner)
 
 
-def superseded_error(session: Session, item: m.Item, owner: m.Dataset) -> ConflictError:
-    """Why a write to an item of a superseded version is refused, and what to do instead."""
+def superseded_error(session: Session, item: m.Item, owner: m.Dataset, *,
+                     then: str = "Nothing was saved: reload the queue and label the current "
+                                 "item.") -> ConflictError:
+    """Why a write to (or opening of) an item of a superseded version is refused.
+
+    Args:
+        then: the message's last sentence: what happened and what to do instead.
+    """
     current = current_dataset(session, owner.name)
     when = owner.superseded_at.date().isoformat() if owner.superseded_at else "earlier"
     if current is None:
@@ -104,6 +110,5 @@ def superseded_error(session: Session, item: m.Item, owner: m.Dataset) -> Confli
         now = f"the current version is {current.version} ({same})"
     return ConflictError(
         f"item {item.id} belongs to version {owner.version} of dataset {owner.name!r}, which "
-        f"`import --replace` superseded ({when}); {now}. Nothing was saved: reload the queue "
-        "and label the current item."
+        f"`import --replace` superseded ({when}); {now}. {then}"
     )

@@ -72,7 +72,10 @@ def queue_page(request: Request, store: StoreDep, name: str, criterion: str | No
 @router.get("/api/datasets/{name}/queue", tags=["queue"])
 def queue_api(store: StoreDep, name: str, annotator: str, criterion: str | None = None,
               item: int | None = None, scale: str | None = None) -> QueueView:
-    """An annotator's progress and next item (`scale` names a new criterion's scale)."""
+    """An annotator's progress and next item (`scale` names a new criterion's scale).
+
+    `item` shows that item instead; 409 when it belongs to a superseded dataset version.
+    """
     return queue_state(store, name, criterion, annotator, item, scale)
 
 

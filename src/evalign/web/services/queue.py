@@ -23,7 +23,7 @@ from evalign.store import models as m
 from evalign.store.repo_criteria import scale_of
 from evalign.store.repo_items import get_dataset
 from evalign.store.repo_labels import record_label
-from evalign.store.repo_versions import writable_item
+from evalign.store.repo_versions import superseded_error, writable_item
 from evalign.web.services.criteria import (
     criterion_view,
     dataset_criteria,
@@ -66,6 +66,10 @@ def queue_state(store: Store, dataset: str, criterion: str | None, annotator: st
     Args:
         item_id: show this item instead of the next one (to revisit a label).
         scale: the scale of a criterion that does not exist yet (default pass_fail).
+
+    Raises:
+        NotFoundError: no such dataset, or `item_id` is not one of its items.
+        ConflictError: `item_id` belongs to a superseded version of the dataset (409).
     """
     with store.session() as s:
         ds = get_dataset(s, dataset)
@@ -78,7 +82,7 @@ def queue_state(store: Store, dataset: str, criterion: str | None, annotator: st
         labeled = s.scalar(select(func.count()).select_from(mine.subquery())) or 0
         skipped_ids = _skipped_ids(ds.id, crit.id, annotator)
         skipped = s.scalar(select(func.count()).select_from(skipped_ids.subquery())) or 0
-        row = (_item_in(s, ds.id, item_id) if item_id is not None
+        row = (_item_in(s, ds, item_id) if item_id is not None
                else _next_item(s, ds.id, crit.id, annotator) if annotator else None)
         item = ItemView.of(row, _labels(s, row.id, crit)) if row is not None else None
         return QueueView(
@@ -124,9 +128,22 @@ def _next_item(s: Session, dataset_id: int, criterion_id: int, annotator: str) -
                     .order_by(m.QueueSkip.created_at, m.Item.position).limit(1))
 
 
-def _item_in(s: Session, dataset_id: int, item_id: int) -> m.Item:
+def _item_in(s: Session, dataset: m.Dataset, item_id: int) -> m.Item:
+    """The item to show, which must belong to the current version of `dataset`.
+
+    Raises:
+        ConflictError: the item belongs to a superseded version (a link kept from before
+            `import --replace`): 409 naming the current version and its copy of the item.
+        NotFoundError: no such item in any version of the dataset.
+    """
     row = s.get(m.Item, item_id)
-    if row is None or row.dataset_id != dataset_id:
+    if row is not None and row.dataset_id != dataset.id:
+        owner = s.get(m.Dataset, row.dataset_id)
+        if owner is not None and owner.name == dataset.name and owner.superseded_at is not None:
+            raise superseded_error(
+                s, row, owner, then="The queue labels only current items: open it without "
+                "`item=` (or with the item named here) to go on labelling.")
+    if row is None or row.dataset_id != dataset.id:
         raise NotFoundError(f"item {item_id} is not in this dataset")
     return row
 
