@@ -17,16 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from evalign.data.table import LabelKey, flat_row, label_columns
 from evalign.errors import ConfigError
 from evalign.items import Item
 from evalign.store import Store
-from evalign.store import models as m
+from evalign.store.repo_export import first_verdicts, labels_of_items, latest_run_id
 from evalign.store.repo_items import get_dataset, iter_items
 from evalign.store.repo_labels import LabelRecord, labels_for
+from evalign.store.session import Session
 
 ExportFormat = Literal["jsonl", "csv"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -80,47 +78,9 @@ def _pages(session: Session, dataset_id: int) -> Iterator[Page]:
         if not page:
             return
         ids = [item.id for item in page if item.id is not None]
-        labels = _labels_of(session, ids)
-        verdicts = _verdicts_of(session, run_id, ids) if run_id is not None else {}
+        labels = labels_of_items(session, ids)
+        verdicts = first_verdicts(session, run_id, ids) if run_id is not None else {}
         yield [(it, labels.get(it.id or -1, []), verdicts.get(it.id or -1)) for it in page]
-
-
-def latest_run_id(session: Session, dataset_id: int) -> int | None:
-    """The newest run on the dataset that has verdicts, or None."""
-    query = (
-        sa.select(m.Run.id)
-        .where(m.Run.dataset_id == dataset_id, sa.exists().where(m.Verdict.run_id == m.Run.id))
-        .order_by(m.Run.id.desc())
-        .limit(1)
-    )
-    return session.scalar(query)
-
-
-def _labels_of(session: Session, item_ids: list[int]) -> dict[int, list[LabelRecord]]:
-    query = (
-        sa.select(m.Label, m.Criterion.name)
-        .join(m.Criterion, m.Criterion.id == m.Label.criterion_id)
-        .where(m.Label.item_id.in_(item_ids))
-        .order_by(m.Criterion.name, m.Label.annotator)
-    )
-    found: dict[int, list[LabelRecord]] = {}
-    for label, criterion in session.execute(query):
-        found.setdefault(label.item_id, []).append(LabelRecord(
-            label.id, label.item_id, criterion, label.annotator, label.value, label.reasoning,
-            label.resolved, label.created_at,
-        ))
-    return found
-
-
-def _verdicts_of(session: Session, run_id: int, item_ids: list[int]) -> dict[int, dict[str, Any]]:
-    query = sa.select(m.Verdict).where(
-        m.Verdict.run_id == run_id, m.Verdict.item_id.in_(item_ids), m.Verdict.sample == 0
-    )
-    return {
-        v.item_id: {"run_id": run_id, "value": v.value, "p_pass": v.p_pass,
-                    "reasoning": v.reasoning, "error": v.error}
-        for v in session.scalars(query)
-    }
 
 
 def _write_jsonl(session: Session, dataset_id: int, handle: TextIO) -> int:
