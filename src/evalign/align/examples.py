@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from evalign.items import Item
 from evalign.scores import ScoreConfig, Value
@@ -17,12 +17,14 @@ class Example:
         label: the human value, on `scale`.
         scale: the human label's score config.
         reasoning: the human's reasoning, when given.
+        ratings: each annotator's own value (adjudications left out), for the human ceiling.
     """
 
     item: Item
     label: Value
     scale: ScoreConfig
     reasoning: str = ""
+    ratings: dict[str, Value] = field(default_factory=dict, compare=False, hash=False)
 
     @property
     def passed(self) -> bool:

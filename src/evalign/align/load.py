@@ -147,8 +147,9 @@ def _add_examples(session: Session, loaded: Loaded, ds: int,
             unreadable += bad
             continue
         positions[item.id] = len(positions)
+        raters = {r.annotator: r.value for r in labels[item.id] if not r.resolved}
         loaded.examples.append(Example(item, sides[0].value, criterion.scale,
-                                       sides[0].reasoning))
+                                       sides[0].reasoning, ratings=raters))
     if tied:
         loaded.notes.append(f"{tied} items left out: their annotators tie and no adjudicated "
                             "label decides (resolve them in the queue to use them)")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from evalign.align.ceiling import human_ceiling
 from evalign.align.checks import checks_listing
 from evalign.align.config import AlignConfig, default_model
 from evalign.align.engine import FoldResult, Settings, optimize
@@ -135,6 +136,9 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
     cand_test: list[Verdict] = [v for f in folds for v in f.candidate_test]
     winner = folds[0].candidate
     stats = test_outcome(base, winner.spec, train, test, base_test, cand_test)
+    stats["human_ceiling"] = human_ceiling(
+        examples, stats["candidate"].get("agreement"),
+        (stats["trivial_baselines"].get("majority") or {}).get("agreement"))
     seconds = dict(scorer.seconds)
     for phase, value in verify.seconds.items():
         if verify is not scorer:

@@ -234,6 +234,7 @@ def _render(run: AlignmentRun) -> None:
     for name, row in out.trivial_baselines.items():
         figures.add_row(f"trivial: {name} — {escape(row.description)}", *_stats(row))
     console.print(figures)
+    _render_numeric_and_ceiling(out.to_dict())
     console.print(escape(out.conclusion))
     # Recomputed from the figures, so a run stored before recommendations existed gets one too.
     recommended, why = recommendation(out.to_dict())
@@ -253,6 +254,32 @@ def _render(run: AlignmentRun) -> None:
         else:
             console.print(f"next: `evalign align reject {run.id}` (label more items, or try "
                           "other strategies, before accepting a candidate)")
+
+
+def _render_numeric_and_ceiling(out: dict[str, Any]) -> None:
+    for side in ("baseline", "candidate"):
+        numeric = (out.get(side) or {}).get("numeric") or {}
+        if numeric.get("mae") is not None:
+            rho, tau = numeric.get("spearman"), numeric.get("kendall")
+            console.print(
+                f"{side} on 0–100: MAE {numeric['mae']:.1f}, Spearman "
+                f"{'—' if rho is None else f'{rho:.2f}'}, Kendall "
+                f"{'—' if tau is None else f'{tau:.2f}'}, aligned (<1) "
+                f"{numeric.get('aligned_pct', 0):.0f}%, discrepancy (≥20) "
+                f"{numeric.get('discrepancy_pct', 0):.0f}%")
+    ceiling = out.get("human_ceiling")
+    if not ceiling or ceiling.get("agreement") is None:
+        return
+    gap = ceiling.get("mean_abs_diff_100")
+    position = ceiling.get("judge_position")
+    console.print(
+        "human ceiling: annotators agree with the majority of the others "
+        f"{_pct(ceiling['agreement'])}"
+        f" ({ceiling.get('items')} items, {ceiling.get('annotators')} annotators"
+        + (f"; mean rater-to-rater gap {gap:.1f} on 0–100" if gap is not None else "") + ")"
+        + ("" if position is None else
+           f"; the candidate stands {100 * position:.0f}% of the way from chance (majority "
+           f"baseline {_pct(ceiling.get('chance'))}) to that ceiling"))
 
 
 def _render_checks(checks: dict[str, Any] | None) -> None:
