@@ -12,9 +12,8 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from evalign.errors import ConfigError
+from evalign.store.urls import sqlite_file
 
 MIB = 1 << 20
 MIN_TOKEN_CHARS = 16
@@ -85,9 +84,8 @@ def upload_root(store_url: str, configured: Path | None) -> Path:
     """
     if configured is not None:
         return configured.expanduser()
-    url = make_url(store_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-        db = Path(str(url.database))
+    db = sqlite_file(store_url)
+    if db is not None:
         return db.with_name(db.name + ".uploads")
     import platformdirs
 
