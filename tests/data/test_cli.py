@@ -109,3 +109,26 @@ def test_explicit_format_on_a_mismatching_file_is_a_data_error(tmp_path: Path, f
                                  "--db", str(tmp_path / "e.db")])
     assert result.exit_code != 0 and result.exception is not None
     assert str(result.exception).startswith(f"{path.name}:1:")
+
+
+def test_list_and_show_name_the_version_and_superseded_ones(tmp_path: Path) -> None:
+    db = str(tmp_path / "e.db")
+    path = str(FIXTURES / "labeled.csv")
+    for mode in ([], ["--replace"], ["--replace"]):
+        assert runner.invoke(app, ["import", path, "-d", "d", *mode, "--db", db]).exit_code == 0
+    assert runner.invoke(app, ["import", path, "-d", "e", "--db", db]).exit_code == 0
+    current = _json(["datasets", "list", "--db", db])
+    assert [(d["name"], d["version"]) for d in current] == [("d", 3), ("e", 1)]  # type: ignore[union-attr, index]
+    every = _json(["datasets", "list", "--all", "--db", db])
+    assert [(d["name"], d["version"], d["superseded_at"] is None)  # type: ignore[union-attr, index]
+            for d in every] == [("d", 1, False), ("d", 2, False), ("d", 3, True), ("e", 1, True)]
+    table = runner.invoke(app, ["datasets", "list", "--all", "--db", db]).stdout
+    assert "superseded" in table and "current" in table
+
+    shown = _json(["datasets", "show", "d", "--db", db])
+    assert isinstance(shown, dict) and shown["version"] == 3
+    assert [v["version"] for v in shown["versions"]] == [1, 2, 3]
+    text = runner.invoke(app, ["datasets", "show", "d", "--db", db]).stdout
+    assert "d version 3 (" in text
+    assert "superseded versions (readable by id): 1 (3 rows, replaced 20" in text
+    assert "superseded" not in runner.invoke(app, ["datasets", "show", "e", "--db", db]).stdout

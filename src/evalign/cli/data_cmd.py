@@ -102,16 +102,32 @@ def _render_summary(summary: ImportSummary) -> None:
 
 
 @datasets_app.command("list")
-def list_cmd(json_: JsonOption = False, db: DbOption = None) -> None:
-    """List datasets with their row and labeled-row counts."""
-    rows = catalog.list_datasets(store_for(db))
+def list_cmd(
+    all_versions: Annotated[bool, typer.Option(
+        "--all", help="Also list the versions `import --replace` superseded.")] = False,
+    json_: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List datasets (their current version) with their row and labeled-row counts."""
+    rows = catalog.list_datasets(store_for(db), all_versions=all_versions)
+    keys = ("name", "version", "rows", "labeled", "kind", "superseded_at")
     if json_:
-        print_json([{k: r[k] for k in ("name", "rows", "labeled", "kind")} for r in rows])
+        print_json([{k: r[k] for k in keys if all_versions or k != "superseded_at"}
+                    for r in rows])
         return
-    listing = table("name", "kind", "rows", "labeled")
+    columns = ["name", "version", "kind", "rows", "labeled"]
+    listing = table(*columns, *(["superseded"] if all_versions else []))
     for r in rows:
-        listing.add_row(r["name"], r["kind"], str(r["rows"]), str(r["labeled"]))
+        cells = [r["name"], str(r["version"]), r["kind"], str(r["rows"]), str(r["labeled"])]
+        if all_versions:
+            cells.append(_day(r["superseded_at"]) or "current")
+        listing.add_row(*cells)
     console.print(listing)
+
+
+def _day(iso: str | None) -> str:
+    """The date part of an ISO time ('' for None)."""
+    return iso[:10] if iso else ""
 
 
 @datasets_app.command("show")
@@ -126,7 +142,13 @@ def show_cmd(
     if json_:
         print_json(info.to_dict())
         return
-    console.print(f"[bold]{info.name}[/] ({info.kind}): {info.rows} rows, {info.labeled} labeled")
+    console.print(f"[bold]{escape(info.name)}[/] version {info.version} ({info.kind}): "
+                  f"{info.rows} rows, {info.labeled} labeled")
+    older = [v for v in info.versions if v["superseded_at"]]
+    if older:
+        console.print("  superseded versions (readable by id): " + ", ".join(
+            f"{v['version']} ({v['rows']} rows, replaced {_day(v['superseded_at'])})"
+            for v in older))
     for criterion, spec in info.criteria.items():
         balance = ", ".join(f"{v}: {c}" for v, c in info.labels.get(criterion, {}).items())
         console.print(f"  criterion {criterion} \\[{spec}]: {balance}")

@@ -5,7 +5,7 @@ These are the library calls behind `evalign datasets ...`; each runs in one tran
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from evalign.data.importer import ImportSummary, summarize
@@ -15,14 +15,22 @@ from evalign.items import as_text
 from evalign.store import Store, repo_criteria, repo_items, repo_labels, repo_writes
 
 
-def list_datasets(store: Store) -> list[dict[str, Any]]:
-    """Every dataset as `{"name", "rows", "labeled", "kind", "created_at"}`, by name."""
+def list_datasets(store: Store, *, all_versions: bool = False) -> list[dict[str, Any]]:
+    """Every dataset as `{"name", "version", "rows", "labeled", "kind", "created_at",
+    "superseded_at"}` (times ISO 8601, `superseded_at` None for a current version), by name.
+
+    Args:
+        all_versions: list the versions `import --replace` superseded too; each name's
+            versions come oldest first.
+    """
     with store.session() as session:
-        return [
-            {"name": d.name, "rows": d.rows, "labeled": d.labeled, "kind": d.kind,
-             "created_at": d.created_at.isoformat()}
-            for d in repo_items.list_datasets(session)
-        ]
+        return [_listed(d) for d in repo_items.list_datasets(session, all_versions=all_versions)]
+
+
+def _listed(d: repo_items.DatasetSummary) -> dict[str, Any]:
+    return {"name": d.name, "version": d.version, "rows": d.rows, "labeled": d.labeled,
+            "kind": d.kind, "created_at": d.created_at.isoformat(),
+            "superseded_at": d.superseded_at.isoformat() if d.superseded_at else None}
 
 
 @dataclass
@@ -38,6 +46,9 @@ class DatasetInfo:
     annotators: list[str]
     source: dict[str, Any]
     preview: list[dict[str, Any]]
+    version: int = 1
+    versions: list[dict[str, Any]] = field(default_factory=list)
+    """Every stored version of the name, oldest first, as `list_datasets` gives them."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data."""
@@ -52,7 +63,9 @@ def describe_dataset(store: Store, name: str, preview: int = 5, width: int = 120
     """
     with store.session() as session:
         stored = repo_items.get_dataset(session, name)
-        summary = next(d for d in repo_items.list_datasets(session) if d.id == stored.id)
+        versions = [d for d in repo_items.list_datasets(session, all_versions=True)
+                    if d.name == stored.name]
+        summary = next(d for d in versions if d.id == stored.id)
         items: list[dict[str, Any]] = []
         for item in repo_items.iter_items(session, stored.id, page=max(preview, 1)):
             if len(items) >= preview:
@@ -65,7 +78,8 @@ def describe_dataset(store: Store, name: str, preview: int = 5, width: int = 120
                       for c in repo_labels.dataset_criteria(session, stored.id)},
             labels=repo_labels.label_balance(session, stored.id),
             annotators=repo_labels.dataset_annotators(session, stored.id),
-            source=dict(stored.source or {}), preview=items,
+            source=dict(stored.source or {}), preview=items, version=stored.version,
+            versions=[_listed(d) for d in versions],
         )
 
 

@@ -30,6 +30,8 @@ class DatasetSummary:
     labeled: int
     created_at: datetime
     version: int = 1
+    superseded_at: datetime | None = None
+    """When `import --replace` superseded this version (None: the current one)."""
 
 
 
@@ -53,8 +55,12 @@ def dataset_exists(session: Session, name: str) -> bool:
     return current_dataset(session, name) is not None
 
 
-def list_datasets(session: Session) -> list[DatasetSummary]:
-    """Every dataset (its current version), by name, with its row and labeled-row counts."""
+def list_datasets(session: Session, *, all_versions: bool = False) -> list[DatasetSummary]:
+    """Every dataset (its current version), by name, with its row and labeled-row counts.
+
+    Args:
+        all_versions: list superseded versions too (by name, then version).
+    """
     counted = sa.select(m.Item.dataset_id, sa.func.count(m.Item.id)).group_by(m.Item.dataset_id)
     rows: dict[int, int] = {ds: n for ds, n in session.execute(counted)}
     with_labels = (
@@ -63,11 +69,13 @@ def list_datasets(session: Session) -> list[DatasetSummary]:
         .group_by(m.Item.dataset_id)
     )
     labeled: dict[int, int] = {ds: n for ds, n in session.execute(with_labels)}
-    current = sa.select(m.Dataset).where(m.Dataset.superseded_at.is_(None))
+    listed = sa.select(m.Dataset)
+    if not all_versions:
+        listed = listed.where(m.Dataset.superseded_at.is_(None))
     return [
         DatasetSummary(d.id, d.name, d.kind, rows.get(d.id, 0), labeled.get(d.id, 0), d.created_at,
-                       d.version)
-        for d in session.scalars(current.order_by(m.Dataset.name))
+                       d.version, d.superseded_at)
+        for d in session.scalars(listed.order_by(m.Dataset.name, m.Dataset.version))
     ]
 
 
