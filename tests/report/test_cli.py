@@ -121,3 +121,29 @@ def test_agreement_on_imported_pandalm_and_squality(tmp_path: Path,
                                               "--json", "--db", db]).stdout)
     assert squality["krippendorff_level"] == "interval" and squality["annotators"] == 4
     assert 12 < squality["mean_abs_diff_100"] < 20  # "about 16 points" per the dataset notes
+
+
+def test_disagreements_show_input_output_excerpts_and_the_annotator(tmp_path: Path) -> None:
+    db = str(tmp_path / "e.db")
+    store = open_store(db)
+    long_answer = "word " * 100 + "THE-END"
+    add_dataset(store, "ex", [{"ann": "fail"}, {"ann": "pass", "bob": "fail"}],
+                outputs=[long_answer, "short answer"])
+    run = add_run(store, "ex", ["pass", "pass"])
+    store.close()
+    result = CliRunner().invoke(app, ["disagreements", str(run), "--db", db],
+                                env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "ex-0 · fp · annotator ann · human fail · judge pass" in lines
+    assert "ex-1 · fp · annotator bob · human fail · judge pass" in lines
+    assert "  input: question: <q0> & co" in lines
+    output = next(line for line in lines if line.startswith("  output: word word"))
+    assert output.endswith("…") and "THE-END" not in output and len(output) < 180
+    assert "  output: short answer" in lines
+    assert "  human reasoning: human says fail" in lines
+
+    consensus = CliRunner().invoke(app, ["disagreements", str(run), "--consensus", "--db", db],
+                                   env={"COLUMNS": "300"})
+    assert "ex-0 · fp · annotator ann · human fail · judge pass" in consensus.stdout
+    assert "ex-1" not in consensus.stdout  # ann and bob tie: no human side, no disagreement
