@@ -13,6 +13,9 @@ checks, each as a named condition:
 - `no_errors`: no verdict of the calibration was an error (unless `allow_errors`).
 - `min_agreement` / `min_kappa`: the LOWER bound of the 95% interval (Wilson for agreement,
   bootstrap for κ) is at least the floor. A figure without an interval fails.
+- with `recent_days`: `recent_n` (at least `min_recent_n` labeled pairs among the version's
+  items scored online in the last N days, `calibration.trend.recent_window`) and
+  `recent_agreement` / `recent_kappa` (the same floors on that window's lower bounds).
 
 The gate passes when every condition holds; the CLI exits 0 then, else 1.
 """
@@ -24,6 +27,7 @@ from typing import Any
 
 from evalign.calibration.evidence import from_alignment, from_fresh_run
 from evalign.calibration.fingerprint import changed_parts, spec_content, spec_hash
+from evalign.calibration.trend import recent_window
 from evalign.errors import ConfigError
 from evalign.providers.base import ModelAPI
 from evalign.report.load import pick_criterion
@@ -37,6 +41,9 @@ from evalign.store.repo_calibrations import (
 from evalign.store.repo_criteria import get_criterion
 from evalign.store.repo_items import get_dataset
 from evalign.store.repo_judges import JudgeVersionInfo, resolve
+
+MIN_RECENT_N = 30
+"""The fewest compared pairs a recent window must hold by default (`--min-recent-n`)."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +91,8 @@ class GateResult:
 def gate(store: Store, judge_ref: str, dataset: str, *, min_agreement: float | None = None,
          min_kappa: float | None = None, calibrate: bool = False, criterion: str | None = None,
          allow_errors: bool = False, provider: ModelAPI | None = None,
-         concurrency: int | None = None) -> GateResult:
+         concurrency: int | None = None, recent_days: int | None = None,
+         min_recent_n: int = MIN_RECENT_N) -> GateResult:
     """Check that `judge_ref` (`NAME[@V]`) is calibrated on `dataset` above the floors.
 
     Args:
@@ -98,12 +106,17 @@ def gate(store: Store, judge_ref: str, dataset: str, *, min_agreement: float | N
         allow_errors: pass even when some calibration verdicts were errors.
         provider: a provider object for the fresh run instead of the version's model string.
         concurrency: most model calls in flight during the fresh run.
+        recent_days: also require the floors on the version's online items scored in the
+            last N days and labeled in the queue.
+        min_recent_n: the fewest compared pairs that window must hold.
 
     Raises:
-        ConfigError: no floor given, or a floor outside its range.
+        ConfigError: no floor given, a floor outside its range, or a window below 1.
         NotFoundError: no such judge or dataset.
     """
     _check_floors(min_agreement, min_kappa)
+    if min_recent_n < 1:
+        raise ConfigError(f"--min-recent-n {min_recent_n}: give at least 1")
     with store.session() as session:
         info = resolve(session, judge_ref)
         get_dataset(session, dataset)
@@ -126,8 +139,31 @@ def gate(store: Store, judge_ref: str, dataset: str, *, min_agreement: float | N
         result.conditions.append(_floor(record, "agreement", min_agreement, "Wilson"))
     if min_kappa is not None:
         result.conditions.append(_floor(record, "kappa", min_kappa, "bootstrap"))
+    if recent_days is not None:
+        result.conditions += _recent(store, info.ref, recent_days, min_recent_n, criterion,
+                                     {"agreement": min_agreement, "kappa": min_kappa})
     result.passed = all(c.passed for c in result.conditions)
     return result
+
+
+def _recent(store: Store, ref: str, days: int, min_n: int, criterion: str | None,
+            floors: dict[str, float | None]) -> list[Condition]:
+    window = recent_window(store, ref, days, criterion=criterion)
+    n = int(window.report.get("comparisons") or 0)
+    where = (f"{ref}'s items scored online since {window.since:%Y-%m-%d %H:%M} UTC "
+             f"(last {days} days) and labeled in the queue of {window.dataset!r}")
+    if n < min_n:
+        return [Condition("recent_n", False, f"{n} compared pairs on {where}: need at least "
+                          f"{min_n}; label more there (or route more with "
+                          "`evalign serve --online-sample-pass`)")]
+    conditions = [Condition("recent_n", True, f"{n} compared pairs on {where}")]
+    for name, floor in floors.items():
+        if floor is not None:
+            method = "Wilson" if name == "agreement" else "bootstrap"
+            found = _floor_of(window.report, name, floor, method)
+            conditions.append(Condition(f"recent_{name}", found.passed,
+                                        f"last {days} days: {found.message}"))
+    return conditions
 
 
 def _check_floors(min_agreement: float | None, min_kappa: float | None) -> None:
@@ -190,7 +226,10 @@ def _errors_condition(record: CalibrationRecord, allow_errors: bool) -> Conditio
 
 
 def _floor(record: CalibrationRecord, name: str, floor: float, method: str) -> Condition:
-    figures = record.figures
+    return _floor_of(record.figures, name, floor, method)
+
+
+def _floor_of(figures: dict[str, Any], name: str, floor: float, method: str) -> Condition:
     value, ci, n = figures.get(name), figures.get(f"{name}_ci"), figures.get("comparisons")
     label = f"min_{name}"
     if value is None or not ci:

@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 
 from evalign.calibration import GateResult, gate
+from evalign.calibration.gate import MIN_RECENT_N
 from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for
 
 
@@ -33,13 +34,20 @@ def gate_command(
     allow_errors: Annotated[bool, typer.Option(
         "--allow-errors", help="Pass even when some calibration verdicts were errors.")
     ] = False,
+    recent_days: Annotated[int | None, typer.Option(
+        "--recent-days", help="Also require the floors on the version's items scored online "
+        "in the last N days and labeled in the queue.", min=1)] = None,
+    min_recent_n: Annotated[int, typer.Option(
+        "--min-recent-n", help="Fewest compared pairs the recent window must hold.", min=1)
+    ] = MIN_RECENT_N,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Exit 0 only if the judge is calibrated on the dataset, unchanged since, above the floor."""
     result = gate(store_for(db), judge, dataset, min_agreement=min_agreement,
                   min_kappa=min_kappa, calibrate=calibrate, criterion=criterion,
-                  allow_errors=allow_errors)
+                  allow_errors=allow_errors, recent_days=recent_days,
+                  min_recent_n=min_recent_n)
     if as_json:
         print_json(result.to_dict())
     else:

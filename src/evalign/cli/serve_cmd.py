@@ -82,6 +82,12 @@ def serve(
     upload_dir: Annotated[Path | None, typer.Option(
         help="Where uploads wait for their import (default: beside the SQLite file; for "
         "PostgreSQL, the user's data folder).")] = None,
+    online_sample_pass: Annotated[float | None, typer.Option(
+        help="Route items scored online to the annotation queue (dataset online:JUDGE): "
+        "every FAIL and this share (0-1) of PASSes, picked by a hash of the item and the "
+        "seed. Default: route nothing.", min=0.0, max=1.0)] = None,
+    online_sample_seed: Annotated[str, typer.Option(
+        help="Seed of the PASS sample (the same seed picks the same items).")] = "evalign",
 ) -> None:
     """Serve the web app (annotation queue, Eval Alignment, runs) over the store."""
     import uvicorn
@@ -94,7 +100,8 @@ def serve(
         bind=host, allowed_hosts=tuple(allowed_host or ()),
         max_body_bytes=int(max_body_mb * MIB), max_upload_bytes=int(max_upload_mb * MIB),
         max_score_batch=max_score_batch, session_ttl_s=session_hours * 3600,
-        model_paths=tuple(allow_model_path or ()), upload_dir=upload_dir)
+        model_paths=tuple(allow_model_path or ()), upload_dir=upload_dir,
+        online_sample_pass=online_sample_pass, online_sample_seed=online_sample_seed)
     app = create_app(store_for(db), token=token, worker=not no_worker, settings=settings)
     console.print(f"evalign serving on http://{host}:{port}"
                   + (" (token required)" if token else ""))

@@ -39,6 +39,9 @@ class ServerSettings:
             model cache (`--allow-model-path`).
         upload_dir: where uploads wait for their import; None means next to the SQLite file
             (`DB.uploads/`), or the user's data folder for other stores.
+        online_sample_pass: the share (0-1) of online PASS verdicts routed to the annotation
+            queue with every FAIL (`--online-sample-pass`); None routes nothing.
+        online_sample_seed: the seed of that deterministic sample (`--online-sample-seed`).
     """
 
     bind: str = "127.0.0.1"
@@ -49,6 +52,8 @@ class ServerSettings:
     session_ttl_s: float = 12 * 3600.0
     model_paths: tuple[Path, ...] = field(default_factory=tuple)
     upload_dir: Path | None = None
+    online_sample_pass: float | None = None
+    online_sample_seed: str = "evalign"
 
     def host_names(self) -> frozenset[str] | None:
         """The Host names (lower case, no port) this server answers to; None when any."""

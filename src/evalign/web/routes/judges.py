@@ -8,15 +8,19 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from evalign.calibration import OnlineSampling
+from evalign.calibration.trend import Period
 from evalign.web.deps import StoreDep
 from evalign.web.services.judges import (
     JudgeDetail,
+    OnlineTrend,
     ScoreRequest,
     ScoreResponse,
     export_judge,
     fork_judge,
     judge_detail,
     judges_list,
+    online_view,
     score_online,
 )
 from evalign.web.services.overview import JudgeSummary
@@ -56,6 +60,12 @@ def judge_api(store: StoreDep, name: str) -> JudgeDetail:
     return judge_detail(store, name)
 
 
+@router.get("/api/judges/{name}/online", tags=["judges"])
+def online_api(store: StoreDep, name: str, period: Period = "week") -> OnlineTrend:
+    """Agreement on the judge's online items labeled in the queue, per version and period."""
+    return online_view(store, name, period)
+
+
 @router.post("/judges/{ref}/fork", include_in_schema=False)
 def fork_form(store: StoreDep, ref: str, new_name: Annotated[str, Form()]) -> Response:
     """Fork a judge version into a new custom judge."""
@@ -82,8 +92,12 @@ def score_api(request: Request, store: StoreDep, name: str, body: ScoreRequest) 
     """Score one item (or a batch) with the judge's accepted version and its own model.
 
     Nothing in the request chooses the model, its parameters or the version: a body naming
-    them is refused (400), as is a batch past the server's `--max-score-batch`.
+    them is refused (400), as is a batch past the server's `--max-score-batch`. With
+    `evalign serve --online-sample-pass X`, every FAIL and a share X of PASSes go to the
+    annotation queue (dataset `online:NAME`); each result says whether it was `routed`.
     """
     settings: ServerSettings = request.app.state.settings
+    share = settings.online_sample_pass
+    sampling = None if share is None else OnlineSampling(share, settings.online_sample_seed)
     return score_online(store, name, body, max_batch=settings.max_score_batch,
-                        model_paths=settings.model_paths)
+                        model_paths=settings.model_paths, sampling=sampling)

@@ -10,13 +10,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from evalign import modelfiles
-from evalign.calibration import calibration_history
+from evalign.calibration import OnlineSampling, calibration_history, online_trend, route_scored
+from evalign.calibration.trend import Period
 from evalign.errors import ConfigError
 from evalign.judges import Judge
+from evalign.judges.judge import to_item
 from evalign.judges.serialize import spec_to_dict
 from evalign.scores import ScoreConfig
 from evalign.stats.comparison import verdict_pass
 from evalign.store import Store, repo_judges
+from evalign.store.repo_online import online_dataset
 from evalign.web.services.overview import JudgeSummary, RunSummary, list_judges, list_runs
 
 
@@ -30,6 +33,14 @@ class VersionView(BaseModel):
     created_at: datetime | None
 
 
+class OnlineTrend(BaseModel):
+    """Agreement on the judge's items routed from online scoring and labeled in the queue."""
+
+    dataset: str
+    period: str
+    points: list[dict[str, Any]]  # TrendPoint.to_dict(), by version then period
+
+
 class JudgeDetail(BaseModel):
     """A judge with every version and its runs."""
 
@@ -38,6 +49,18 @@ class JudgeDetail(BaseModel):
     versions: list[VersionView]
     runs: list[RunSummary]
     calibrations: list[dict[str, Any]] = Field(default_factory=list)  # newest first (the gate's)
+    online: OnlineTrend | None = None
+
+
+def online_view(store: Store, name: str, period: Period = "week") -> OnlineTrend:
+    """The judge's online agreement trend (per version, per `day` or `week`).
+
+    Raises:
+        ConfigError: an unknown period.
+        CriterionChoiceError: the online items carry labels on several criteria.
+    """
+    return OnlineTrend(dataset=online_dataset(name), period=period,
+                       points=[p.to_dict() for p in online_trend(store, name, period=period)])
 
 
 def judges_list(store: Store) -> list[JudgeSummary]:
@@ -64,7 +87,8 @@ def judge_detail(store: Store, name: str) -> JudgeDetail:
         versions=[VersionView(version=v.version, current=v.current,
                               content=spec_to_dict(v.spec), provenance=v.provenance,
                               created_at=v.created_at) for v in reversed(versions)],
-        runs=runs, calibrations=calibration_history(store, name))
+        runs=runs, calibrations=calibration_history(store, name),
+        online=online_view(store, name))
 
 
 def fork_judge(store: Store, source: str, new_name: str) -> str:
@@ -118,6 +142,8 @@ class ScoreResult(BaseModel):
     reasoning: str = ""
     error: str | None = None
     checks: list[dict[str, Any]] = []
+    routed: bool = False
+    """Whether the item went to the annotation queue (the operator's sampling decides)."""
 
 
 class ScoreResponse(BaseModel):
@@ -129,7 +155,8 @@ class ScoreResponse(BaseModel):
 
 
 def score_online(store: Store, name: str, request: ScoreRequest, *, max_batch: int,
-                 model_paths: Sequence[Path] = ()) -> ScoreResponse:
+                 model_paths: Sequence[Path] = (),
+                 sampling: OnlineSampling | None = None) -> ScoreResponse:
     """Score items with the judge's accepted version and that version's own model.
 
     Args:
@@ -138,6 +165,8 @@ def score_online(store: Store, name: str, request: ScoreRequest, *, max_batch: i
         request: the items.
         max_batch: the most items one request may carry.
         model_paths: places besides the model cache a `local/` model may be read from.
+        sampling: the server's routing of scored items to the annotation queue (every FAIL,
+            a share of PASSes); None routes nothing.
 
     Raises:
         ConfigError: `NAME@V`, no item, too many items, or a `local/` model outside the
@@ -161,11 +190,15 @@ def score_online(store: Store, name: str, request: ScoreRequest, *, max_batch: i
     with Judge(spec=info.spec, cache_store=store) as judge:
         verdicts = judge.score_many(batch).verdicts  # the library reads each dict as an item
     scale = info.spec.scale
+    passed = [_passed(scale, v.value, v.p_pass, info.spec.threshold) for v in verdicts]
+    routed = (route_scored(store, info.ref, [to_item(i) for i in batch], verdicts, passed,
+                           sampling) if sampling is not None else [False] * len(verdicts))
     return ScoreResponse(judge=info.judge, version=info.version, results=[
-        ScoreResult(value=v.value, passed=_passed(scale, v.value, v.p_pass, info.spec.threshold),
-                    p_pass=v.p_pass, reasoning=v.reasoning, error=v.error,
+        ScoreResult(value=v.value, passed=ok, p_pass=v.p_pass, reasoning=v.reasoning,
+                    error=v.error, routed=sent,
                     checks=[{"question": c.question, "passed": c.passed, "p_yes": c.p_yes}
-                            for c in v.checks]) for v in verdicts])
+                            for c in v.checks])
+        for v, ok, sent in zip(verdicts, passed, routed, strict=True)])
 
 
 def _passed(scale: ScoreConfig, value: Any, p_pass: float | None,
