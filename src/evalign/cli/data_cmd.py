@@ -51,6 +51,11 @@ def import_cmd(
     delimiter: Annotated[str | None, typer.Option(
         help="CSV delimiter: , ; | or tab (default: Excel's sep= line, else detected).")
     ] = None,
+    references: Annotated[Path | None, typer.Option(
+        help="Side file (JSONL, JSON, CSV) whose records add reference fields to items.")
+    ] = None,
+    references_key: Annotated[str, typer.Option(
+        help="Field(s) shared by items and --references records, comma-separated.")] = "id",
     tracking_uri: Annotated[str | None, typer.Option(
         "--tracking-uri", help="With mlflow:EXPERIMENT as the path: the MLflow tracking store "
         "(default: $MLFLOW_TRACKING_URI).")] = None,
@@ -74,7 +79,8 @@ def import_cmd(
     summary = import_file(
         store_for(db), path, dataset, format=format, mapping=parse_map(map_ or []),
         criterion=criterion, scale=scale, annotator=annotator, sample=sample, seed=seed,
-        mode=mode, max_bytes=max_bytes, delimiter=delimiter,
+        mode=mode, max_bytes=max_bytes, delimiter=delimiter, references=references,
+        references_key=references_key,
     )
     if json_:
         print_json(summary.to_dict())

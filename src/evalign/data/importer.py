@@ -25,6 +25,7 @@ from evalign.data.reader import (
     jsonl_records,
 )
 from evalign.data.records import Row
+from evalign.data.references import attach_references, load_references, parse_keys
 from evalign.data.sampling import reservoir
 from evalign.data.scales import Scales
 from evalign.errors import ConfigError
@@ -129,6 +130,8 @@ def import_file(
     replace: bool = False,
     max_bytes: int = DEFAULT_MAX_BYTES,
     delimiter: str | None = None,
+    references: str | Path | None = None,
+    references_key: str | None = None,
 ) -> ImportSummary:
     """Import a file of items and human labels as a dataset.
 
@@ -150,6 +153,8 @@ def import_file(
         max_bytes: refuse files larger than this.
         delimiter: a CSV file's delimiter (`,` `;` `\t` `|`, or `tab`, `semicolon` ...);
             None to honour a `sep=` line or detect it.
+        references: a side file whose records add reference fields to items
+            (`evalign.data.references`), joined on `references_key` (`FIELD[,FIELD]`).
 
     Raises:
         DataError: a malformed file, naming file:line; nothing is written.
@@ -169,7 +174,12 @@ def import_file(
                             scale=scale, annotator=annotator, max_bytes=max_bytes,
                             delimiter=delimiter)
         notes = RowNotes()
-        rows = unique_ids(parsed.source, notes.collect(parsed.rows))
+        parsed_rows = parsed.rows
+        if references is not None:
+            keys = parse_keys(references_key or "id")
+            parsed_rows = attach_references(parsed_rows, load_references(references, keys), keys,
+                                            Path(references).name)
+        rows = unique_ids(parsed.source, notes.collect(parsed_rows))
         if sample is not None:
             rows = iter(reservoir(rows, sample, seed))
         info = {"file": str(path), "format": parsed.format, "sample": sample, "seed": seed,

@@ -1,0 +1,126 @@
+"""Reference fields from a side file, joined to imported items by key.
+
+A judge that checks correctness needs the reference answer, which often lives apart from the
+labeled outputs (a story's reference summaries, a gold answer sheet). `evalign import FILE
+--references SIDE --references-key FIELD[,FIELD]` reads SIDE (JSONL, a JSON array or CSV), finds
+for each item the side record whose key fields equal the item's (input or metadata fields, as
+text; `id` is the item's own id), and adds every other field of that record as an input
+field. A list of texts becomes one field, numbered (`Reference 1: …`). An item without a record
+keeps its fields and the import warns with its lines; a side field that would overwrite an
+item's field is refused.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from evalign.data.records import Row
+from evalign.errors import ConfigError, DataError
+
+Key = tuple[str, ...]
+
+
+def parse_keys(text: str) -> tuple[str, ...]:
+    """`passage_id,question_index` → the key fields (at least one).
+
+    Raises:
+        ConfigError: no field named.
+    """
+    keys = tuple(k.strip() for k in text.split(",") if k.strip())
+    if not keys:
+        raise ConfigError("--references-key names the field(s) shared by items and references, "
+                          "e.g. --references-key id")
+    return keys
+
+
+def load_references(path: str | Path, keys: Sequence[str]) -> dict[Key, dict[str, str]]:
+    """Side records by key; every non-key field as text.
+
+    Raises:
+        DataError: unreadable file, a record without a key field, or a key given twice
+            (file:line in the message).
+    """
+    file = Path(path)
+    table: dict[Key, dict[str, str]] = {}
+    for line, record in _records(file):
+        missing = [k for k in keys if k not in record or record[k] in (None, "")]
+        if missing:
+            raise DataError(f"{file}:{line}: reference record has no {', '.join(missing)}")
+        key = tuple(_text(record[k]) for k in keys)
+        if key in table:
+            raise DataError(f"{file}:{line}: a second reference record for "
+                            f"{dict(zip(keys, key, strict=True))}")
+        table[key] = {name: _text(value) for name, value in record.items() if name not in keys}
+    return table
+
+
+def attach_references(rows: Iterable[Row], table: dict[Key, dict[str, str]],
+                      keys: Sequence[str], source: str) -> Iterator[Row]:
+    """Rows whose items carry the matching side record's fields (see the module docstring).
+
+    Raises:
+        ConfigError: a side field has the name of one of the item's own fields.
+    """
+    for row in rows:
+        item = row.item
+        values = {"id": item.external_id, **{k: _text(v) for k, v in item.metadata.items()},
+                  **{k: _text(v) for k, v in item.inputs.items()}}
+        key = tuple(values.get(k, "") for k in keys)
+        found = table.get(key)
+        if found is None:
+            note = f"no reference in {source} for {', '.join(keys)} = {', '.join(key)}"
+            yield replace(row, notes=(*row.notes, note))
+            continue
+        clash = sorted(set(found) & set(item.inputs))
+        if clash:
+            raise ConfigError(f"{source}: field {clash[0]!r} is already an item field (line "
+                              f"{row.line}); rename it in the reference file")
+        yield replace(row, item=replace(item, inputs={**item.inputs, **found}))
+
+
+def _records(file: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"{file}: cannot read the references ({exc})") from exc
+    if file.suffix.lower() in (".csv", ".tsv"):
+        dialect = "excel-tab" if file.suffix.lower() == ".tsv" else "excel"
+        for n, record in enumerate(csv.DictReader(text.splitlines(), dialect=dialect), 2):
+            yield n, dict(record)
+        return
+    stripped = text.lstrip()
+    if stripped.startswith("["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{file}:{exc.lineno}: not valid JSON ({exc.msg})") from exc
+        for n, record in enumerate(data, 1):
+            yield n, _mapping(record, file, n)
+        return
+    for n, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                yield n, _mapping(json.loads(line), file, n)
+            except json.JSONDecodeError as exc:
+                raise DataError(f"{file}:{n}: not valid JSON ({exc.msg})") from exc
+
+
+def _mapping(record: Any, file: Path, line: int) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise DataError(f"{file}:{line}: a reference record is an object of fields")
+    return record
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        if len(value) == 1:
+            return str(value[0])
+        return "\n\n".join(f"Reference {n}:\n{v}" for n, v in enumerate(value, 1))
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
