@@ -53,7 +53,8 @@ class Cluster:
     def _ray(self, *args: str) -> None:
         subprocess.run([str(RAY), "start", *args, "--num-cpus", str(self.cpus),
                         "--node-ip-address", "127.0.0.1", "--temp-dir", str(self.temp),
-                        "--disable-usage-stats"], check=True, capture_output=True, timeout=300)
+                        "--disable-usage-stats"], check=True, capture_output=True, timeout=300,
+                       env=ray_env())
 
     def start(self) -> Cluster:
         """Start the head node."""
@@ -65,9 +66,11 @@ class Cluster:
         self._ray("--address", self.address, "--resources", json.dumps({"node2": 1}))
 
     def pids(self) -> list[int]:
-        """Every process of this cluster (its temp folder is on each command line)."""
-        mark = str(self.temp).encode()
-        return [pid for pid, line in _processes() if mark in line and pid != os.getpid()]
+        """Every process of this cluster: its temp folder is on the command line, or (for the
+        agents, which retitle themselves) among the files it holds open."""
+        mark = str(self.temp)
+        return [pid for pid, line in _processes()
+                if pid != os.getpid() and (mark.encode() in line or _holds(pid, mark))]
 
     def stop(self) -> None:
         """SIGTERM every process of the cluster, then SIGKILL what is left."""
@@ -90,8 +93,21 @@ def _processes() -> list[tuple[int, bytes]]:
     return found
 
 
+def _holds(pid: int, prefix: str) -> bool:
+    try:
+        return any(os.readlink(fd).startswith(prefix) for fd in Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+
+
 def _worker_pids() -> list[int]:
     return [pid for pid, line in _processes() if line.startswith(b"ray::ShardWorker")]
+
+
+def ray_env(base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for `ray start` and the drivers: Ray's token authentication on (the
+    token is the user's, in ~/.ray), so a driver is not taken for an outsider."""
+    return {**(base if base is not None else os.environ), "RAY_AUTH_MODE": "token"}
 
 
 def _new_run(db: Path) -> int:
@@ -107,7 +123,7 @@ def _new_run(db: Path) -> int:
 
 def _job(args: list[str], url: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "bench.ray_scale", *args], cwd=ROOT,
-                            env=evalign_env(url), stdout=subprocess.PIPE, text=True)
+                            env=ray_env(evalign_env(url)), stdout=subprocess.PIPE, text=True)
 
 
 def _result(proc: subprocess.Popen[str]) -> dict[str, Any]:
@@ -187,7 +203,9 @@ def _drive(db: Path, run_id: int, address: str) -> dict[str, Any]:
     from evalign import open_store
     from evalign.runner.ray_executor import RayStats, execute_on_ray
 
-    ray.init(address=address, log_to_driver=False, namespace="evalign-bench")
+    # Ray would turn 127.0.0.1 into this host's address, where the loopback cluster is not.
+    ray.init(address=address, log_to_driver=False, namespace="evalign-bench",
+             _node_ip_address="127.0.0.1")
     store = open_store(db)
     stats = RayStats()
     started, cpu = time.perf_counter(), _cpu()

@@ -18,8 +18,10 @@ Retry-After, honoured by the caller) shrink the shared limit until calls stop be
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import resource
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -53,6 +55,22 @@ class SharedLimiter:
         self.acquired += 1
         self.peak = max(self.peak, self.limiter.in_flight)
         return self._next, epoch
+
+    async def acquire_many(self, owner: str, want: int) -> list[tuple[int, int]]:
+        """Wait for one slot, then take up to `want` in all while the limit allows.
+
+        Returns:
+            (token, epoch) per slot granted: at least one, at most `want`.
+        """
+        granted = [await self.acquire(owner)]
+        while len(granted) < want and self.limiter.in_flight < self.limiter.limit:
+            granted.append(await self.acquire(owner))
+        return granted
+
+    async def release_many(self, done: list[tuple[int, bool]]) -> None:
+        """Give back many slots at once: (token, ok) each, as `release`."""
+        for token, ok in done:
+            await self.release(token, ok)
 
     async def release(self, token: int, ok: bool) -> None:
         """Give back a slot; `ok` when its call went through (it counts toward growth)."""
@@ -100,6 +118,11 @@ _refused: contextvars.ContextVar[int | None] = contextvars.ContextVar("evalign_r
 class RemoteLimiter(AdaptiveLimiter):
     """A worker's stand-in for its limiter: every slot comes from the shared actor.
 
+    Slots are leased in batches, so a busy worker does not pay one actor round trip per call:
+    the calls waiting for a slot share one `acquire_many` at a time, and the slots given back
+    during one turn of the event loop go back in one `release_many`. Every slot still goes back
+    to the actor after its call, so the cluster's limit holds exactly.
+
     Args:
         actor: the `SharedLimiter` actor handle.
         owner: the name slots are held in (the shard), so a retry can free a dead attempt's.
@@ -108,11 +131,14 @@ class RemoteLimiter(AdaptiveLimiter):
     def __init__(self, actor: Any, owner: str):
         super().__init__(1)
         self.actor, self.owner = actor, owner
+        self._waiting: deque[asyncio.Future[tuple[int, int]]] = deque()
+        self._fetcher: asyncio.Task[None] | None = None
+        self._returns: list[tuple[int, bool]] = []
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[int]:
         """Hold one of the cluster's slots for the duration of a call; yields its epoch."""
-        token, epoch = await self.actor.acquire.remote(self.owner)
+        token, epoch = await self._lease()
         self.epoch = epoch
         held = _Slot(token)
         reset = _slot.set(held)
@@ -124,10 +150,10 @@ class RemoteLimiter(AdaptiveLimiter):
             _refused.set(token)
             raise
         except BaseException:
-            self.actor.release.remote(token, False)
+            self._give_back(token, False)
             raise
         else:
-            self.actor.release.remote(token, held.ok)
+            self._give_back(token, held.ok)
         finally:
             _slot.reset(reset)
 
@@ -143,3 +169,54 @@ class RemoteLimiter(AdaptiveLimiter):
         _refused.set(None)
         if token is not None:
             self.actor.refused.remote(token, epoch if epoch is not None else self.epoch)
+
+    async def _lease(self) -> tuple[int, int]:
+        """One slot: (token, epoch), from the batch the waiting calls share."""
+        wanted: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
+        self._waiting.append(wanted)
+        if self._fetcher is None or self._fetcher.done():
+            self._fetcher = asyncio.create_task(self._fetch())
+        try:
+            return await wanted
+        except asyncio.CancelledError:
+            if wanted.done() and not wanted.cancelled() and wanted.exception() is None:
+                self._give_back(wanted.result()[0], False)  # granted as it was cancelled
+            raise
+
+    async def _fetch(self) -> None:
+        """Ask the actor for as many slots as calls wait, until none waits."""
+        try:
+            while want := self._pending():
+                for grant in await self.actor.acquire_many.remote(self.owner, want):
+                    self._hand(grant)
+        except BaseException as exc:
+            while self._waiting:
+                waiting = self._waiting.popleft()
+                if not waiting.done():
+                    waiting.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+
+    def _pending(self) -> int:
+        while self._waiting and self._waiting[0].done():
+            self._waiting.popleft()  # cancelled while waiting
+        return sum(not waiting.done() for waiting in self._waiting)
+
+    def _hand(self, grant: tuple[int, int]) -> None:
+        """Give a granted slot to the first call still waiting, else back to the actor."""
+        self._pending()
+        if self._waiting:
+            self._waiting.popleft().set_result((grant[0], grant[1]))
+        else:
+            self._give_back(grant[0], False)
+
+    def _give_back(self, token: int, ok: bool) -> None:
+        """Return a slot with the others returned in this turn of the event loop."""
+        if not self._returns:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._returns.append((token, ok))
+
+    def _flush(self) -> None:
+        done, self._returns = self._returns, []
+        if done:
+            self.actor.release_many.remote(done)
