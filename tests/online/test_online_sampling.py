@@ -10,12 +10,16 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from evalign.calibration import OnlineSampling, online_trend, recent_window
+from evalign.calibration import OnlineSampling, online_trend, recent_window, route_scored
 from evalign.calibration.online import should_route
 from evalign.cli.app import app as cli
 from evalign.errors import ConfigError
 from evalign.judges.judge import to_item
+from evalign.judges.spec import Verdict
 from evalign.store import Store
+from evalign.store.repo_items import get_dataset, iter_items
+from evalign.store.repo_labels import record_label
+from evalign.store.repo_online import online_runs
 from evalign.web import create_app
 from evalign.web.settings import ServerSettings
 from tests.web.helpers import Client, seed, text_of
@@ -149,3 +153,23 @@ def test_gate_requires_the_recent_window(routed: Client, sqlite_store: Store) ->
     assert _gate(sqlite_store).exit_code == 0  # without --recent-days: the calibration alone
     later = datetime.now(UTC) + timedelta(days=8)
     assert recent_window(sqlite_store, "gn", 7, now=later).report["comparisons"] == 0
+
+
+
+def test_routing_stores_each_item_once_on_both_backends(store: Store) -> None:
+    seed(store, run=False)
+    items = [to_item(i) for i in _items("FAIL", 3)]
+    verdicts = [Verdict(value="fail", raw="FAIL") for _ in items]
+    sampling = OnlineSampling(0.0, SEED)  # FAILs only
+    assert route_scored(store, "gn@1", items, verdicts, [False] * 3, sampling) == [True] * 3
+    again = route_scored(store, "gn@1", [items[0], to_item(_items("PASS", 1)[0])],
+                         verdicts[:2], [False, True], sampling)
+    assert again == [True, False]
+    with store.session() as s:
+        assert [(r.version, r.dataset) for r in online_runs(s, "gn")] == [(1, "online:gn")]
+        ids = [item.id for item in iter_items(s, get_dataset(s, "online:gn").id)]
+        assert len(ids) == 3  # the item routed twice is one item
+        assert ids[0] is not None
+        record_label(s, ids[0], "default", "fail", annotator="ann", source="api",
+                     dataset="online:gn")
+    assert [(p.n, p.agreed) for p in online_trend(store, "gn")] == [(1, 1)]
