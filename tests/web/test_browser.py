@@ -105,6 +105,41 @@ def test_malformed_upload_shows_the_line_error(page: tuple[object, str], tmp_pat
     assert "broken" not in tab.inner_text("main")  # type: ignore[attr-defined]
 
 
+_DIALOG_BOXES = """() => {
+  const box = e => { const r = e.getBoundingClientRect();
+                     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+  const d = document.querySelector('#start-alignment');
+  return {dialog: box(d),
+          checks: [...d.querySelectorAll('input[type=checkbox]')].map(box),
+          texts: [...d.querySelectorAll('label.inline')].map(box),
+          buttons: [...d.querySelectorAll('.dialog-actions button')].map(box),
+          scrolls_sideways: d.scrollWidth > d.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", [1280, 420])
+def test_start_alignment_dialog_lays_out_inside_itself(page: tuple[object, str],
+                                                       width: int) -> None:
+    tab, url = page
+    tab.set_viewport_size({"width": width, "height": 860})  # type: ignore[attr-defined]
+    tab.goto(f"{url}/alignment/runs")  # type: ignore[attr-defined]
+    tab.click("#open-start")  # type: ignore[attr-defined]
+    boxes = tab.evaluate(_DIALOG_BOXES)  # type: ignore[attr-defined]
+    dialog = boxes["dialog"]
+    assert not boxes["scrolls_sideways"]
+    assert len(boxes["checks"]) >= 2
+    for check, text in zip(boxes["checks"], boxes["texts"], strict=True):
+        # the box sits on its name's line, at its left, not stretched above it
+        assert check["right"] - check["left"] < 30
+        assert text["top"] <= check["top"] and check["bottom"] <= text["bottom"]
+        assert dialog["left"] <= text["left"] and text["right"] <= dialog["right"]
+    assert len({round(c["top"]) for c in boxes["checks"]}) < len(boxes["checks"])  # in rows
+    for button in boxes["buttons"]:  # visible without scrolling the dialog
+        assert dialog["left"] <= button["left"] and button["right"] <= dialog["right"]
+        assert dialog["top"] <= button["top"] and button["bottom"] <= dialog["bottom"]
+    _shot(tab, f"start-alignment-{width}")
+
+
 def test_alignment_run_reaches_aligned_and_is_accepted(page: tuple[object, str]) -> None:
     tab, url = page
     tab.goto(f"{url}/alignment/runs")  # type: ignore[attr-defined]
