@@ -5,16 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from evalign.errors import ConfigError
 from evalign.store import Store
-from evalign.store import models as m
-from evalign.store.repo_criteria import scale_of
-from evalign.store.repo_items import get_dataset
-from evalign.store.repo_labels import resolve_label
-from evalign.web.services.criteria import criterion_view, ensure_criterion
+from evalign.store.page_records import ItemRecord
+from evalign.store.repo_adjudication import labeled_items, resolve_item
+from evalign.store.repo_labels import LabelRecord
+from evalign.store.session import Session
+from evalign.web.services.criteria import criterion_view
 from evalign.web.services.queue import WRITE_DEADLINE_S
 from evalign.web.services.records import CriterionView, ItemView, LabelView
 
@@ -42,23 +40,18 @@ class AdjudicationView(BaseModel):
 def disagreements(store: Store, dataset: str, criterion: str) -> AdjudicationView:
     """Items with at least two annotator labels that differ (open ones first)."""
     with store.session() as s:
-        ds = get_dataset(s, dataset)
-        crit = ensure_criterion(s, criterion)
-        rows = s.execute(select(m.Label, m.Item).join(m.Item, m.Item.id == m.Label.item_id)
-                         .where(m.Item.dataset_id == ds.id, m.Label.criterion_id == crit.id)
-                         .order_by(m.Item.position, m.Label.id))
-        grouped: dict[int, tuple[m.Item, list[m.Label]]] = {}
-        for label, item in rows:
-            grouped.setdefault(item.id, (item, []))[1].append(label)
-        found = [_disagreement(item, labels, crit.name) for item, labels in grouped.values()]
-        items = [d for d in found if d is not None]
-        items.sort(key=lambda d: d.resolution is not None)
-        done = sum(d.resolution is not None for d in items)
-        return AdjudicationView(dataset=ds.name, criterion=criterion_view(crit),
-                                open=len(items) - done, resolved=done, items=items)
+        found = labeled_items(s, dataset, criterion)
+    name = found.criterion.name
+    items = [d for item, labels in found.items
+             if (d := _disagreement(item, labels, name)) is not None]
+    items.sort(key=lambda d: d.resolution is not None)
+    done = sum(d.resolution is not None for d in items)
+    return AdjudicationView(dataset=found.dataset, criterion=criterion_view(found.criterion),
+                            open=len(items) - done, resolved=done, items=items)
 
 
-def _disagreement(item: m.Item, labels: list[m.Label], criterion: str) -> Disagreement | None:
+def _disagreement(item: ItemRecord, labels: list[LabelRecord], criterion: str
+                  ) -> Disagreement | None:
     own = [LabelView.of(r, criterion) for r in labels if not r.resolved]
     if len(own) < 2 or len({_key(v.value) for v in own}) < 2:
         return None
@@ -90,15 +83,8 @@ def resolve(store: Store, dataset: str, criterion: str, adjudicator: str, item_i
         raise ConfigError("an adjudicator name is required to resolve a disagreement")
 
     def write(s: Session) -> LabelView:
-        get_dataset(s, dataset)
-        crit = ensure_criterion(s, criterion)
-        try:
-            scale_of(crit).parse_value(value)
-        except ValueError as exc:
-            raise ConfigError(f"resolved label for item {item_id}: {exc}") from None
-        saved = resolve_label(s, item_id, crit.name, value, adjudicator=who,
-                              as_annotator=who + RESOLVED_SUFFIX, reasoning=reasoning.strip(),
-                              dataset=dataset)
-        return LabelView.of(s.get_one(m.Label, saved.id), crit.name)
+        saved = resolve_item(s, dataset, criterion, item_id, value, adjudicator=who,
+                             as_annotator=who + RESOLVED_SUFFIX, reasoning=reasoning.strip())
+        return LabelView.of(saved, saved.criterion)
 
     return store.write(write, what="the resolution", deadline_s=WRITE_DEADLINE_S)
