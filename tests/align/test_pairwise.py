@@ -77,3 +77,36 @@ def test_ties_are_a_class_and_pairwise_baselines() -> None:
     base = {b.name: b.choices for b in pairwise_baselines(examples, examples, PAIRWISE)}
     assert base["first"] == [1, 1, 1] and base["longer"] == [1, 2, 0]
     assert base["majority"] == [0, 0, 0]  # two ties out of three on "train"
+
+
+def test_instruction_checklists_compare_outputs_by_their_answers(sqlite_store: Store) -> None:
+    with sqlite_store.session() as s:
+        repo_datasets.write_dataset(s, "pairs", _rows(), repo_datasets.Criteria(s, PAIRWISE))
+        create_judge(s, "pw", JudgeSpec(prompt=PROMPT, scale=PAIRWISE, model="scripted/x"))
+    asked: list[str] = []
+
+    def model(request: GenerateRequest) -> str:
+        text = str(request.messages[-1]["content"])
+        if text.startswith("Write at most"):
+            asked.append(text)
+            return "1. Does the response give the correct answer?\n2. Does the response help?"
+        if request.choices == ("Yes", "No"):
+            response, question = text.split("Response:\n", 1)[1].rsplit("\n\n", 1)
+            return "Yes" if "correct answer" in response or "help?" in question else "No"
+        return "1"
+
+    run_id = start_alignment(sqlite_store, "pw", AlignConfig(
+        dataset="pairs", group_by="input", strategies=("decompose",)))
+    done = execute_alignment(sqlite_store, run_id, models={"judge": ScriptedModel(model),
+                                                           "reflection": ScriptedModel(model)})
+    out = as_dict(done.outcome)
+    assert out["strategy"] == "decompose", (out["notes"], out["validation"], done.error)
+    assert out["candidate"]["agreement"] == 1.0
+    assert out["checks"]["instruction_checklist"] is True
+    assert out["checks"]["examples"][0] == [
+        "[output 1] Does the response give the correct answer?",
+        "[output 1] Does the response help?",
+        "[output 2] Does the response give the correct answer?",
+        "[output 2] Does the response help?"]
+    assert all("Instruction:\ntask" in a for a in asked)  # one checklist per instruction
+    assert len(asked) == 24  # every item once (train, validation, test)

@@ -38,6 +38,10 @@ def checks_listing(spec: JudgeSpec, verdicts: Sequence[Verdict] = ()) -> dict[st
         return None
     config = spec.checks
     listing: dict[str, Any] = {k: config[k] for k in EDITABLE if k in config}
+    if config.get("instruction_checklist"):
+        listing["instruction_checklist"] = True
+        listing["examples"] = [[c.question for c in v.checks] for v in verdicts
+                               if v.value is not None and v.checks][:SAMPLE_ITEMS]
     if config.get("rubric_field"):
         listing["rubric_field"] = config["rubric_field"]
         listing["split"] = config.get("split", "rules")

@@ -21,6 +21,7 @@ SPLIT_PROMPT = (
     "at most {limit} points, nothing else.\n\nGrading notes:\n{rubric}"
 )
 MAX_POINTS = 10
+MAX_QUESTIONS = 8
 _SEPARATORS = re.compile(r"[;\n•]|(?<!\d),(?!\d)|\.(?=\s)|(?<=\w)\.$|^\s*[-*]\s+", re.M)
 _MARKS = re.compile(r"[*!]+")
 _LEADS = re.compile(r"^(caution|watch for|watch|consider|focus on|focus|note|beware)\s*:?\s*",
@@ -81,6 +82,12 @@ def parse_points(text: str, limit: int = MAX_POINTS) -> list[str]:
         if found and len(found.group(1).strip(" .")) >= 2:
             points.append(found.group(1).strip(" ."))
     return points[:limit]
+
+
+def parse_questions(text: str, limit: int = MAX_QUESTIONS) -> list[str]:
+    """The questions of a checklist answer: lines ending in `?`, numbering stripped, unique."""
+    lines = [re.sub(r"^[\s\d.)*•-]+", "", line).strip() for line in text.splitlines()]
+    return list(dict.fromkeys(q for q in lines if q.endswith("?") and len(q) > 8))[:limit]
 
 
 def question_for(concept: Concept | str, template: str = DEFAULT_QUESTION) -> str:

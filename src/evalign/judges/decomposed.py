@@ -16,11 +16,17 @@ the item once and each further check costs only its question's few tokens.
     question_template  how a concept becomes a question (default: Does the response mention …?)
     context_fields     the item fields shown, in order (default: every field but the rubric)
     aggregation        see `evalign.align.aggregate` (default: weakest check's P(yes) ≥ 0.5)
+    instruction_checklist
+                       pairwise items: the model writes yes/no checks for the item's
+                       instruction (one call), answers each for each output (the instruction
+                       and that output as the shared prefix), and prefers the output whose mean
+                       P(yes) is higher by more than `tie_margin` (default 0), else a tie
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from evalign.align import aggregate
@@ -28,10 +34,12 @@ from evalign.align.glossary import check_glossary
 from evalign.align.rubric import (
     DEFAULT_QUESTION,
     MAX_POINTS,
+    MAX_QUESTIONS,
     SPLIT_PROMPT,
     Concept,
     expand_terms,
     parse_points,
+    parse_questions,
     question_for,
     split_rubric,
 )
@@ -40,6 +48,13 @@ from evalign.items import Item
 from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest, ModelAPI
 
+CHECKLIST_PROMPT = (
+    "Write at most {limit} yes/no questions that check whether a response follows the "
+    "instruction below exactly: what it must contain, do and avoid. Each question starts with "
+    "'Does the response'. One question per line, nothing else.\n\nInstruction:\n{instruction}"
+)
+FALLBACK_CHECK = "Does the response do exactly what the instruction asks?"
+_OUTPUTS = frozenset({"output", "response", "output_1", "output_2"})
 SYSTEM = (
     "You check one point at a time. Read the text, then answer the question about it "
     "with exactly one word: Yes or No."
@@ -56,6 +71,8 @@ async def score_decomposed(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verd
         ConfigError: the spec names no questions and no rubric field, or the item lacks it.
     """
     started = time.monotonic()
+    if spec.checks.get("instruction_checklist") and item.output_2 is not None:
+        return await score_instruction_checklist(spec, item, model)
     questions, prompt_tokens, completion_tokens = await item_questions(spec, item, model)
     prefix = context_text(spec, item)
     checks: list[CheckResult] = []
@@ -79,6 +96,58 @@ async def score_decomposed(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verd
                            latency_s=time.monotonic() - started)
         checks.append(CheckResult(question=question, passed=p_yes >= 0.5, p_yes=p_yes))
     return _verdict(spec, checks, prompt_tokens, completion_tokens, time.monotonic() - started)
+
+
+async def score_instruction_checklist(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verdict:
+    """A pairwise verdict from checks written for the item's instruction, asked of each output."""
+    started = time.monotonic()
+    fields = item.fields()
+    names = spec.checks.get("context_fields") or [n for n in fields if n not in _OUTPUTS]
+    instruction = "\n\n".join(fields[n] for n in names if n in fields and n not in _OUTPUTS)
+    written = await model.generate(GenerateRequest(
+        messages=[{"role": "user", "content": CHECKLIST_PROMPT.format(
+            limit=MAX_QUESTIONS, instruction=instruction)}],
+        params={"temperature": 0.0, "max_tokens": 200}, context=fields | {"checklist": "1"}))
+    questions = parse_questions(written.text) or [FALLBACK_CHECK]
+    tokens = [written.prompt_tokens or 0, written.completion_tokens or 0]
+    checks: list[CheckResult] = []
+    for number, output in ((1, fields.get("output_1", "")), (2, fields.get("output_2", ""))):
+        prefix = f"Instruction:\n{instruction}\n\nResponse:\n{output}"
+        for question in questions:
+            result = await model.generate(GenerateRequest(
+                messages=[{"role": "system", "content": SYSTEM},
+                          {"role": "user", "content": f"{prefix}\n\n{question} Answer Yes or No."}],
+                params={"temperature": 0.0, "max_tokens": 2, **spec.params}, choices=CHOICES,
+                context=fields | {"check": question, "output": output}))
+            tokens[0] += result.prompt_tokens or 0
+            tokens[1] += result.completion_tokens or 0
+            p_yes = _p_yes(result.choice_probs, result.text)
+            if p_yes is None:
+                error = _unreadable(question, result.text)
+                return Verdict(value=None, raw=result.text, error=str(error),
+                               error_kind=error.kind, checks=checks, prompt_tokens=tokens[0],
+                               completion_tokens=tokens[1], latency_s=time.monotonic() - started)
+            checks.append(CheckResult(question=f"[output {number}] {question}",
+                                      passed=p_yes >= 0.5, p_yes=p_yes))
+    verdict = Verdict(value=None, checks=checks, prompt_tokens=tokens[0],
+                      completion_tokens=tokens[1], latency_s=time.monotonic() - started)
+    return pairwise_decision(spec, verdict)
+
+
+def pairwise_decision(spec: JudgeSpec, verdict: Verdict) -> Verdict:
+    """Re-decide an instruction-checklist verdict under `spec`'s `tie_margin` (no model call)."""
+    means = []
+    for number in (1, 2):
+        probs = [c.p_yes or 0.0 for c in verdict.checks
+                 if c.question.startswith(f"[output {number}]")]
+        means.append(sum(probs) / len(probs) if probs else 0.0)
+    margin = float(spec.checks.get("tie_margin", 0.0))
+    gap = means[0] - means[1]
+    choice = 1 if gap > margin else 2 if -gap > margin else 0
+    reasoning = (f"checks met: output 1 {means[0]:.2f}, output 2 {means[1]:.2f} "
+                 f"(tie within {margin:.2f})")
+    return replace(verdict, value=spec.scale.parse_value(str(choice)), reasoning=reasoning,
+                   raw=reasoning, error=None)
 
 
 def aggregate_verdict(spec: JudgeSpec, verdict: Verdict) -> Verdict:

@@ -4,7 +4,9 @@ Where the rubric lives in an item field (grading notes, a checklist), each item'
 into concepts (by the judge's model, with the rules as fallback, or by the rules alone), with the
 user's glossary spelling out their shorthand. Where there is no per-item rubric, the reflection
 model writes one checklist from the criterion *and* the training disagreements: what the humans'
-reasons say the judge missed.
+reasons say the judge missed. On pairwise data the judge's model writes yes/no checks for
+each item's instruction, answers them for both outputs, and prefers the output that meets more
+(a tie within a margin chosen on train).
 The judge model answers every check on train and validation items once; the aggregation (all
 checks pass, a cut on the weakest check's P(yes) or on their geometric mean, a count of failed
 checks, or a small logistic model) is chosen by grouped cross-validation over the train and
@@ -20,6 +22,7 @@ from typing import Any
 from evalign.align import aggregate
 from evalign.align.examples import Example
 from evalign.align.guards import Budget
+from evalign.align.rubric import MAX_QUESTIONS, parse_questions
 from evalign.align.scoring import Scorer, agreement
 from evalign.align.strategies.base import Candidate
 from evalign.align.traces import OUTPUT_FIELDS, Trace, template_fields
@@ -27,8 +30,8 @@ from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest, ModelAPI
 
 RUBRIC_HINTS = ("grading_notes", "rubric", "criteria", "checklist", "notes", "reference")
-MAX_QUESTIONS = 8
 TRACES_SHOWN = 6
+TIE_MARGINS = (0.0, 0.05, 0.1, 0.2, 0.3)
 TRACE_CHARS = 700
 _LIST_PROMPT = (
     "Write a checklist for judging responses by the criterion below: at most {limit} short "
@@ -63,6 +66,8 @@ class DecomposeOptimizer:
     async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
                     budget: Budget) -> Candidate:
         """Score every check once on train and validation, then learn the aggregation."""
+        if base.scale.kind == "pairwise":
+            return await self._pairwise(base, val)
         checks = await self.checks_config(base, budget)
         spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
                          model=base.model, params={}, checks=checks)
@@ -81,6 +86,35 @@ class DecomposeOptimizer:
                  for i, (m, s) in enumerate(scores.items())]
         return Candidate(final, self.name, honest, val_verdicts, curve=curve,
                          details={"aggregation": chosen, "method_val_agreement": scores,
+                                  "checks_per_item": _mean_checks(fitted + val_raw)})
+
+    async def _pairwise(self, base: JudgeSpec, val: Sequence[Example]) -> Candidate:
+        """Checks written per instruction, asked of each output; the tie margin fitted on train
+        (validation scores it), then refitted on train + validation."""
+        from evalign.judges.decomposed import pairwise_decision
+
+        shown = [f for f in template_fields(base.prompt) if f not in OUTPUT_FIELDS]
+        spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
+                         model=base.model, params={},
+                         checks={"instruction_checklist": True, "context_fields": shown})
+        fitted = await self.scorer.score(spec, self.examples, self.train_idx)
+        val_raw = await self.scorer.score(spec, self.examples, self.val_idx)
+
+        def hits(margin: float, indices: Sequence[int], verdicts: Sequence[Verdict]) -> float:
+            trial = spec.model_copy(update={"checks": spec.checks | {"tie_margin": margin}})
+            decided = [pairwise_decision(trial, v) if v.checks else v for v in verdicts]
+            return agreement(trial, [self.examples[i] for i in indices], decided)
+
+        train_best = max(TIE_MARGINS, key=lambda m: (hits(m, self.train_idx, fitted), -m))
+        honest = hits(train_best, self.val_idx, val_raw)
+        both = self.train_idx + self.val_idx
+        margin = max(TIE_MARGINS, key=lambda m: (hits(m, both, [*fitted, *val_raw]), -m))
+        final = spec.model_copy(update={"checks": spec.checks | {"tie_margin": margin}})
+        val_verdicts = [pairwise_decision(final, v) if v.checks else v for v in val_raw]
+        return Candidate(final, self.name, honest, val_verdicts,
+                         curve=[{"strategy": self.name, "round": 1, "method": "tie_margin",
+                                 "val_agreement": honest, "tie_margin": train_best}],
+                         details={"tie_margin": margin,
                                   "checks_per_item": _mean_checks(fitted + val_raw)})
 
     def _learn(self, train_verdicts: Sequence[Verdict], val_verdicts: Sequence[Verdict],
@@ -132,12 +166,6 @@ def checklist_prompt(prompt: str, traces: Sequence[Trace]) -> str:
     cases = "\n\n".join(f"Case {n}:\n{_clip(t.to_text())}" for n, t in enumerate(ordered, 1))
     return _LIST_PROMPT.format(limit=MAX_QUESTIONS, prompt=_strip_fields(prompt).strip(),
                                cases=_CASES.format(traces=cases) if ordered else "")
-
-
-def parse_questions(text: str) -> list[str]:
-    """The questions of a checklist answer: lines ending in `?`, numbering stripped, unique."""
-    lines = [re.sub(r"^[\s\d.)*•-]+", "", line).strip() for line in text.splitlines()]
-    return list(dict.fromkeys(q for q in lines if q.endswith("?") and len(q) > 8))[:MAX_QUESTIONS]
 
 
 def _clip(text: str) -> str:
