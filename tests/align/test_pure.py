@@ -100,6 +100,8 @@ def test_model_points_are_bullets_only() -> None:
     assert parse_points("Here you go:\n- first point\n2) second.\nthanks") == \
         ["first point", "second"]
     assert parse_points("no list at all") == []
+    assert parse_points("- **Burn rate**: spending too fast\n- Caution: anti-dilution") == \
+        ["Burn rate", "anti-dilution"]
 
 
 def test_aggregation_methods_and_learning() -> None:

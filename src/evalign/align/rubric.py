@@ -16,9 +16,11 @@ from dataclasses import dataclass
 
 DEFAULT_QUESTION = "Does the response mention {concept}?"
 SPLIT_PROMPT = (
-    "Rewrite the grading notes below as a list of atomic points that a good answer must cover. "
-    "Spell out every abbreviation in plain words. One point per line, each starting with \"- \", "
-    "at most {limit} points, nothing else.\n\nGrading notes:\n{rubric}"
+    "Rewrite the grading notes below as a list of atomic points that a good answer must cover: "
+    "one point for each item of the notes, never two items in one point. Spell out every "
+    "abbreviation in plain words, keep each point as short as the notes' own wording, and do not "
+    "explain or add anything. One point per line, each starting with \"- \", at most {limit} "
+    "points, nothing else.\n\nGrading notes:\n{rubric}"
 )
 MAX_POINTS = 10
 MAX_QUESTIONS = 8
@@ -26,6 +28,7 @@ _SEPARATORS = re.compile(r"[;\n•]|(?<!\d),(?!\d)|\.(?=\s)|(?<=\w)\.$|^\s*[-*]\
 _MARKS = re.compile(r"[*!]+")
 _LEADS = re.compile(r"^(caution|watch for|watch|consider|focus on|focus|note|beware)\s*:?\s*",
                     re.I)
+_BOLD_TERM = re.compile(r"^\*\*(.+?)\*\*\s*:")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
 
 
@@ -79,8 +82,14 @@ def parse_points(text: str, limit: int = MAX_POINTS) -> list[str]:
     points = []
     for line in text.splitlines():
         found = _BULLET.match(line)
-        if found and len(found.group(1).strip(" .")) >= 2:
-            points.append(found.group(1).strip(" ."))
+        if not found:
+            continue
+        # Models decorate points ("**term**: gloss"); the point is the term itself.
+        bold = _BOLD_TERM.match(found.group(1))
+        point = bold.group(1) if bold else found.group(1).replace("**", "")
+        point = _LEADS.sub("", point.strip(" .")).strip(" .")
+        if len(point) >= 2:
+            points.append(point)
     return points[:limit]
 
 
