@@ -132,3 +132,13 @@ def test_list_and_show_name_the_version_and_superseded_ones(tmp_path: Path) -> N
     assert "d version 3 (" in text
     assert "superseded versions (readable by id): 1 (3 rows, replaced 20" in text
     assert "superseded" not in runner.invoke(app, ["datasets", "show", "e", "--db", db]).stdout
+
+
+def test_export_to_dash_prints_only_rows_on_stdout(tmp_path: Path) -> None:
+    db = str(tmp_path / "e.db")
+    _json(["import", str(FIXTURES / "labeled.csv"), "-d", "d", "--db", db])
+    result = runner.invoke(app, ["export", "d", "-", "--json", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["q1", "q2", "q3"]
+    assert '"rows": 3' in result.stderr
+    assert not Path("-").exists()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -116,3 +119,48 @@ def test_jsonl_export_reimports_without_loss(store: Store, tmp_path: Path,
     assert [r.labels for r in first.rows] == [r.labels for r in second.rows]
     assert [(i.inputs, i.output_2, i.metadata, i.external_id) for i in first.items] == [
         (i.inputs, i.output_2, i.metadata, i.external_id) for i in second.items]
+
+
+def test_export_through_symlink_writes_its_target(sqlite_store: Store, tmp_path: Path) -> None:
+    import_file(sqlite_store, FIXTURES / "labeled.csv", "d")
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n")
+    real.chmod(0o640)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    assert export_dataset(sqlite_store, "d", link) == 3
+    assert link.is_symlink() and link.resolve() == real
+    assert len(real.read_text().splitlines()) == 3
+    assert stat.S_IMODE(real.stat().st_mode) == 0o640
+    dangling = tmp_path / "dangling.jsonl"
+    dangling.symlink_to(tmp_path / "sub" / "new.jsonl")
+    assert export_dataset(sqlite_store, "d", dangling) == 3
+    assert dangling.is_symlink() and len((tmp_path / "sub" / "new.jsonl").read_text()
+                                         .splitlines()) == 3
+    assert not list(tmp_path.rglob(".export-*"))
+
+
+def test_export_writes_through_a_fifo(sqlite_store: Store, tmp_path: Path) -> None:
+    import_file(sqlite_store, FIXTURES / "labeled.csv", "d")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    assert export_dataset(sqlite_store, "d", fifo) == 3
+    reader.join(timeout=10)
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert [json.loads(line)["id"] for line in received[0].splitlines()] == ["q1", "q2", "q3"]
+    assert not list(tmp_path.glob(".export-*"))
+
+
+def test_export_dash_is_stdout_and_a_directory_is_refused(
+    sqlite_store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import_file(sqlite_store, FIXTURES / "labeled.csv", "d")
+    assert export_dataset(sqlite_store, "d", "-") == 3
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert export_dataset(sqlite_store, "d", "-", format="csv") == 3
+    assert capsys.readouterr().out.startswith("id,")
+    with pytest.raises(ConfigError, match="is a directory"):
+        export_dataset(sqlite_store, "d", tmp_path)

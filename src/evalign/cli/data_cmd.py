@@ -11,7 +11,15 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for, table
+from evalign.cli.common import (
+    DbOption,
+    JsonOption,
+    console,
+    err_console,
+    print_json,
+    store_for,
+    table,
+)
 from evalign.data import catalog
 from evalign.data.export import export_dataset
 from evalign.data.importer import ImportSummary, import_file
@@ -224,7 +232,9 @@ def _user() -> str:
 
 def export_cmd(
     name: Annotated[str, typer.Argument(help="Dataset to export.")],
-    path: Annotated[Path, typer.Argument(help="Output file.")],
+    path: Annotated[Path, typer.Argument(
+        help="Output file; - for standard output. A device or FIFO is written through, a "
+             "symbolic link's target is written.")],
     format: Annotated[str | None, typer.Option(
         help="jsonl or csv (default: from the file's extension, else jsonl).")] = None,
     json_: JsonOption = False,
@@ -232,10 +242,16 @@ def export_cmd(
 ) -> None:
     """Export a dataset with its labels (and its latest run's verdicts) to JSONL or CSV."""
     count = export_dataset(store_for(db), name, path, format)
-    if json_:
-        print_json({"dataset": name, "path": str(path), "rows": count})
+    summary = {"dataset": name, "path": str(path), "rows": count}
+    if str(path) == "-" and json_:
+        # Standard output holds the rows: the summary goes to stderr, so a pipe gets only data.
+        err_console.print_json(data=summary)
+    elif str(path) == "-":
+        err_console.print(f"wrote {count} rows to standard output")
+    elif json_:
+        print_json(summary)
     else:
-        console.print(f"wrote {count} rows to {path}")
+        console.print(f"wrote {count} rows to {escape(str(path))}")
 
 
 def register(app: typer.Typer) -> None:

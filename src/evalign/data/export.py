@@ -4,7 +4,11 @@ JSONL keeps everything: one object per item with `id`, `inputs`, `output` (`outp
 `metadata`, `labels` and `verdict`. CSV is flat (see `evalign.data.table`), with `verdict*`
 columns; a text cell starting with `=`, `+`, `-`, `@` (or a tab / carriage return) gets a leading
 `'`, so a spreadsheet shows it instead of running it as a formula.
-Items are read page by page and written to a temporary file that replaces `path` at the end.
+Items are read page by page. `-` is standard output. A path that is (or links to) anything but a
+regular file (a character device such as `/dev/stdout`, a FIFO) is written through, never
+replaced; a symbolic link is followed and its target written. A regular file, or a new one, is
+written to a temporary file beside the link's resolved target that replaces it at the end, so a
+failed export leaves the old file whole.
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ from __future__ import annotations
 import csv
 import json
 import os
+import stat
+import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
@@ -32,32 +39,61 @@ _PAGE = 500
 
 
 def export_dataset(store: Store, name: str, path: str | Path, format: str | None = None) -> int:
-    """Write dataset `name` to `path`; the format defaults to the file's extension (else JSONL).
+    """Write dataset `name` to `path`, or to standard output when `path` is `-`.
+
+    The format defaults to the file's extension (else JSONL).
 
     Returns:
         How many items were written.
 
     Raises:
         NotFoundError: no such dataset.
-        ConfigError: an unknown format.
+        ConfigError: an unknown format, or `path` is a directory.
     """
+    stdout = str(path) == "-"
     target = Path(path)
-    fmt = format or ("csv" if target.suffix.lower() == ".csv" else "jsonl")
+    fmt = format or ("csv" if not stdout and target.suffix.lower() == ".csv" else "jsonl")
     if fmt not in ("jsonl", "csv"):
         raise ConfigError(f"unknown export format {fmt!r}: use jsonl or csv")
     with store.session() as session:
         dataset = get_dataset(session, name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".export-", dir=target.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-                writer = _write_csv if fmt == "csv" else _write_jsonl
-                count = writer(session, dataset.id, handle)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        writer = _write_csv if fmt == "csv" else _write_jsonl
+        if stdout:
+            count = writer(session, dataset.id, sys.stdout)
+            sys.stdout.flush()
+            return count
+        with _output(target) as handle:
+            count = writer(session, dataset.id, handle)
     return count
+
+
+@contextmanager
+def _output(path: Path) -> Iterator[TextIO]:
+    """A text handle on `path`'s resolved target: written through when that is not a regular
+    file (a device, a FIFO), else a temporary file beside it that replaces it on success."""
+    target = path.resolve()
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise ConfigError(f"{path} is a directory: give a file name to export to")
+    if mode is not None and not stat.S_ISREG(mode):
+        # Replacing a device or a FIFO would swap it for a plain file (as root: /dev/stdout).
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".export-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        if mode is not None:
+            os.chmod(tmp, stat.S_IMODE(mode))  # the replaced file keeps its permissions
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def neutralize(value: Any) -> Any:
