@@ -10,10 +10,15 @@ from typing import Any
 
 import pytest
 
+from evalign.data.records import LabelIn, Row
+from evalign.items import Item
 from evalign.providers import GenerateRequest, get_model
+from evalign.providers.scripted import ScriptedModel
 from evalign.runner import run_judge
 from evalign.runner.cache import cache_key
 from evalign.store import Store
+from evalign.store.repo_criteria import Criteria
+from evalign.store.repo_writes import write_dataset
 from tests.providers.fake_openai_server import FakeOpenAI
 from tests.runner.helpers import add_evalsbench, add_judge, verdicts_with_labels
 
@@ -75,3 +80,30 @@ def test_cache_key_parts() -> None:
                             choices_key="verdict")
     assert cache_key("openai/m", keyed) != cache_key(
         "openai/m", GenerateRequest(messages=request.messages, choices=("PASS", "FAIL")))
+
+
+def test_scripted_field_answers_are_cached_per_field_value(store: Store) -> None:
+    records = [Row(Item(inputs={"question": "Same?", "truth": truth}, output="same answer",
+                        external_id=f"r{i}"), (LabelIn("default", truth.lower()),))
+               for i, truth in enumerate(["PASS", "FAIL", "FAIL", "PASS"])]
+    with store.session() as session:
+        write_dataset(session, "same", records, Criteria(session))
+    add_judge(store, "j", "scripted/field:truth", prompt="Q: {question}\nA: {response}")
+    first = run_judge(store, "j", "same")
+    again = run_judge(store, "j", "same")  # every prompt is the same; the truths are not
+    assert (first.calls, again.calls, again.cached) == (4, 0, 4)
+    for summary in (first, again):
+        pairs = verdicts_with_labels(store, summary.run)
+        assert sorted(pairs) == [("fail", "fail")] * 2 + [("pass", "pass")] * 2
+
+
+def test_scripted_cache_extra() -> None:
+    request = GenerateRequest(messages=[{"role": "user", "content": "x"}],
+                              context={"truth": "PASS", "other": 1})
+    assert ScriptedModel("field:truth").cache_extra(request) == '{"truth": "PASS"}'
+    assert ScriptedModel("constant:PASS").cache_extra(request) is None
+    assert ScriptedModel("hash").cache_extra(request) is None
+    everything = ScriptedModel(lambda r: str(r.context["other"])).cache_extra(request)
+    assert everything == '{"other": 1, "truth": "PASS"}'
+    assert cache_key("scripted/field:truth", request, extra="a") != cache_key(
+        "scripted/field:truth", request, extra="b")

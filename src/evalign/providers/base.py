@@ -75,6 +75,9 @@ class ModelAPI(Protocol):
     # Optional: `endpoint: str`, what serves the model (a base URL without credentials, a model
     # file's sha256, a script). Two servers can serve different models under one name, so the
     # answer cache keys on it; read it through `endpoint_of`.
+    # Optional: `cache_extra(request) -> str | None`, what else the answer depends on beyond the
+    # messages, parameters and endpoint (the scripted `field:NAME` reads an item field the prompt
+    # may not show). The answer cache keys on it too; read it through `cache_extra_of`.
 
     async def generate(self, request: GenerateRequest) -> GenerateResult:
         """Make one call; raise an `evalign.errors.ProviderError` subclass on failure."""
@@ -96,3 +99,17 @@ def endpoint_of(model: ModelAPI) -> str:
         return endpoint
     cls = type(model)
     return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def cache_extra_of(model: ModelAPI, request: GenerateRequest) -> str | None:
+    """What `model`'s answer to `request` depends on beyond what the cache key already holds.
+
+    Returns:
+        The provider's `cache_extra(request)`, or None when it has no such method (its answer
+        depends on the request's messages, parameters and its endpoint only).
+    """
+    extra = getattr(model, "cache_extra", None)
+    if not callable(extra):
+        return None
+    value = extra(request)
+    return None if value is None else str(value)

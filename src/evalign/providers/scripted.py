@@ -8,7 +8,9 @@
 When the request asks for `choices` and the answer is one of them (its first word, or with
 `choices_key` that key's value in a JSON answer), `choice_probs` puts all mass on it, so p_pass
 paths are exercised too. A script answers the same whatever JSON schema is asked for: it stands
-for an endpoint without structured output. Its `endpoint` is its script.
+for an endpoint without structured output. Its `endpoint` is its script. Its answer can depend on
+more than the prompt, so `cache_extra` tells the answer cache what else it read: the field's value
+for `field:NAME`, every field for a callable (which may read any), nothing for the others.
 """
 
 from __future__ import annotations
@@ -38,10 +40,13 @@ class ScriptedModel:
             self.model = f"scripted/{getattr(script, '__name__', 'callable')}"
             self.endpoint = f"scripted:{getattr(script, '__qualname__', 'callable')}"
             self._answer: Script = script
+            self._reads: str | None = "*"  # a callable may read any field
         else:
             self.model = f"scripted/{script}"
             self.endpoint = f"scripted:{script}"
             self._answer = _parse(script)
+            kind, _, arg = script.partition(":")
+            self._reads = arg if kind == "field" else None
         self.calls = 0
 
     async def generate(self, request: GenerateRequest) -> GenerateResult:
@@ -61,6 +66,19 @@ class ScriptedModel:
             completion_tokens=max(1, len(text) // 4),
             choice_probs=probs,
         )
+
+    def cache_extra(self, request: GenerateRequest) -> str | None:
+        """What the answer reads beyond the prompt, for the answer cache's key.
+
+        Returns:
+            JSON of the field `field:NAME` answers with (null when the item lacks it), of every
+            field for a callable script, or None for `constant:` and `hash` (prompt only).
+        """
+        if self._reads is None:
+            return None
+        fields = request.context if self._reads == "*" else {
+            self._reads: request.context.get(self._reads)}
+        return json.dumps(dict(fields), sort_keys=True, ensure_ascii=False, default=str)
 
     async def aclose(self) -> None:
         """Nothing to release."""

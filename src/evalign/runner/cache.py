@@ -3,7 +3,10 @@
 The key is sha256 over (model, endpoint, parameters, rendered messages, choices, JSON schema,
 sample), so the cache never crosses different prompts, parameters, models or servers: two
 endpoints can serve different models under one name, so the endpoint (a base URL, a local model
-file's sha256, a script; see `evalign.providers.base.endpoint_of`) is part of the key. The
+file's sha256, a script; see `evalign.providers.base.endpoint_of`) is part of the key. So is
+whatever else the provider says its answer depends on (`cache_extra_of`: the item field a
+scripted `field:NAME` answers with, which the prompt may not show), so two items with one prompt
+never share an answer that was read from one of them. The
 samples of a repeated run (`--repeat N`) are distinct entries, so sample 2 is never sample 1's
 answer replayed. Entries live in the store's `cache_entries` table, with the endpoint in the
 stored answer and the time it was cached; without a store there is no cache.
@@ -25,14 +28,16 @@ from evalign.store.models import CacheEntry
 
 
 def cache_key(model: str, request: GenerateRequest, *, endpoint: str | None = None,
-              sample: int = 0) -> str:
+              sample: int = 0, extra: str | None = None) -> str:
     """The sha256 hex key of one request to one model at one endpoint.
 
     Args:
         model: the `provider/model` string.
-        request: the request (its scripted `context` is not part of the key).
+        request: the request (its `context` is not part of the key: `extra` carries what of
+            it the provider reads).
         endpoint: what serves the model; None only for callers that have no provider.
         sample: which sample of a repeated run (0 for the first, and for runs without repeat).
+        extra: the provider's `cache_extra(request)`, what else its answer depends on.
     """
     payload: dict[str, Any] = {
         "model": model,
@@ -49,6 +54,8 @@ def cache_key(model: str, request: GenerateRequest, *, endpoint: str | None = No
         payload["choices_key"] = request.choices_key
     if sample:
         payload["sample"] = sample
+    if extra is not None:
+        payload["extra"] = extra
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
 

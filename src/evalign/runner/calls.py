@@ -20,7 +20,13 @@ from evalign.items import Item
 from evalign.judges.code import CodeJudges
 from evalign.judges.scorer import score_item
 from evalign.judges.spec import JudgeSpec, Verdict
-from evalign.providers.base import GenerateRequest, GenerateResult, ModelAPI, endpoint_of
+from evalign.providers.base import (
+    GenerateRequest,
+    GenerateResult,
+    ModelAPI,
+    cache_extra_of,
+    endpoint_of,
+)
 from evalign.providers.pricing import cost_usd
 from evalign.runner.cache import AnswerCache, CacheHit, cache_key
 from evalign.runner.limits import AdaptiveLimiter
@@ -102,7 +108,8 @@ class ManagedModel:
         stats = _stats.get() or CallStats()
         key = None
         if self.cache is not None and _use_cache.get():
-            key = cache_key(self.model, request, endpoint=self.endpoint, sample=_sample.get())
+            key = cache_key(self.model, request, endpoint=self.endpoint, sample=_sample.get(),
+                            extra=cache_extra_of(self.inner, request))
             hit = self.cache.lookup(key)
             if hit is not None:
                 stats.cached += 1
