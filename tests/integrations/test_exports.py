@@ -177,3 +177,51 @@ def test_mlflow_export_registers_in_a_tracking_store(tmp_path: Path) -> None:
     code, out = invoke("judge", "export", "cover", "--to", "ragas", "--tracking-uri", uri,
                        "--db", db)
     assert code == 2 and "use it with --to mlflow" in out
+
+
+def _inspect_reader(spec: JudgeSpec) -> tuple[Any, list[str]]:
+    """The exported scorer's own `_verdict` and WORDS, run without inspect_ai: the generated
+    module's stdlib imports, constants and helper functions, executed as written."""
+    tree = ast.parse(export_judge("j", spec, "inspect").text)
+    keep = [node for node in tree.body
+            if isinstance(node, ast.Import | ast.Assign)
+            or (isinstance(node, ast.FunctionDef) and node.name.startswith("_"))]
+    namespace: dict[str, Any] = {}
+    exec(compile(ast.Module(body=keep, type_ignores=[]), "export.py", "exec"), namespace)
+    return namespace["_verdict"], namespace["WORDS"]
+
+
+READINGS = [
+    ("PASS", "pass"), ("fail", "fail"), ("**FAIL**", "fail"), ("Pass.", "pass"),
+    ('{"verdict": "FAIL", "reasoning": "must mention X to pass"}', "fail"),
+    ('```json\n{"reasoning": "fine", "verdict": "PASS"}\n```', "pass"),
+    ('It covers every note.\n{"Verdict": "PASS"}', "pass"),
+    ('{"reasoning": "would pass"}', None),
+    ("NOT PASS", None), ("does not pass", None), ("PASS or FAIL", None),
+    ("Reasoning: must mention X to pass…\nVerdict: FAIL", "fail"),
+    ("Verdict: PASS would need the fee.\nFinal verdict: FAIL", "fail"),
+    ("**Verdict:** PASS", "pass"), ("The response misses X.\n\nFAIL\n", "fail"),
+    ("Verdict: FAIL\nOn reflection:\nPASS", "pass"),
+    ("Verdict: PASS if the fee is stated", None),
+    ("PASS\nThe response covers the notes.", None),
+    ("The answer passes in spirit.", None), ("", None),
+    ("I would not PASS this; it should FAIL.", None),
+]
+
+
+@pytest.mark.parametrize(("answer", "expected"), READINGS)
+def test_inspect_scorer_reads_only_plain_verdicts(answer: str, expected: str | None) -> None:
+    read, words = _inspect_reader(SPEC)
+    assert words == ["pass", "fail"]
+    assert read(answer, words) == expected
+
+
+def test_inspect_scorer_reads_labels_and_checks_strictly() -> None:
+    cats = SPEC.model_copy(update={"scale": ScoreConfig.parse("categorical:Bad,OK,Good:OK,Good")})
+    read, words = _inspect_reader(cats)
+    assert [read(a, words) for a in ("Good", "Verdict: bad", "not good", "OK, mostly")] == [
+        "good", "bad", None, None]
+    read, words = _inspect_reader(CHECKS)
+    assert [read(a, words) for a in ("Yes.", "No", "Yes, but it misses beta.", "")] == [
+        "yes", "no", None, None]
+    assert "Verdict: PASS or Verdict: FAIL" in export_judge("j", SPEC, "inspect").text
