@@ -70,12 +70,26 @@ def test_mlflow_instructions_use_only_reserved_variables() -> None:
 def test_promptfoo_yaml_has_promptfoos_config_shape() -> None:
     config = yaml.safe_load(export_judge("j", SPEC, "promptfoo").text)
     test = config["defaultTest"]
-    assert test["options"]["provider"] == "openai:gpt-4o-mini"
+    assert test["options"]["provider"] == "openai:chat:gpt-4o-mini"
     (rubric,) = test["assert"]
     assert rubric["type"] == "llm-rubric" and rubric["threshold"] == 0.6
     assert "{{question}}" in rubric["value"] and "{{grading_notes}}" in rubric["value"]
     assert "(the output under evaluation)" in rubric["value"]
     assert '{"verdict": "PASS"}' in rubric["value"]  # a literal JSON example survives
+
+
+def test_promptfoo_grader_is_a_promptfoo_provider_or_left_out() -> None:
+    def exported(model: str) -> str:
+        return export_judge("j", SPEC.model_copy(update={"model": model}), "promptfoo").text
+
+    claude = yaml.safe_load(exported("anthropic/claude-3-5-haiku"))
+    assert claude["defaultTest"]["options"] == {"provider": "anthropic:messages:claude-3-5-haiku"}
+    for model in ("scripted/hash", "local/qwen2.5-1.5b", "litellm/x"):
+        text = exported(model)
+        assert text.startswith(f"# model {model} has no promptfoo provider: left out")
+        config = yaml.safe_load(text)
+        assert "options" not in config["defaultTest"] and config["defaultTest"]["assert"]
+        assert "scripted:" not in text and "local:" not in text
 
 
 def test_ragas_prompt_formats_with_the_judge_field_names() -> None:
