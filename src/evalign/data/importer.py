@@ -192,6 +192,8 @@ def import_file(
 
 
 def _file_notes(parsed: ParsedFile, mapping: Mapping[str, str]) -> list[str]:
+    if parsed.shape == "ratings":
+        return ratings.metadata_note(parsed.columns, mapping)
     note = (tabular.judge_columns_note(parsed.columns, mapping) if parsed.shape == "table"
             else None)
     return [note] if note else []
@@ -336,7 +338,7 @@ def parser_for(shape: sniff.Shape) -> Parser:
                                                         annotator=a),
         "pairwise": lambda o, r, s, m, c, a: pairwise.parse(o, r, s, mapping=m, criterion=c,
                                                             annotator=a),
-        "ratings": lambda o, r, s, m, c, a: ratings.parse(o, r, s, criterion=c),
+        "ratings": lambda o, r, s, m, c, a: ratings.parse(o, r, s, criterion=c, mapping=m),
         "native": lambda o, r, s, m, c, a: native.parse(o, r, s),
     }
     return parsers[shape]

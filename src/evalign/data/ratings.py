@@ -3,16 +3,24 @@
 Each record holds one response and a list of `reviews`; a review names its rater (`worker_id`)
 and gives a number per criterion (`correctness`, `selection`, `overall`). Each review becomes one
 label per criterion, by annotator `worker_<id>`, on a 0–100 scale unless `--scale` says otherwise.
+
+The item: `id`, the output (`response`, `output`, `summary` or `answer`) and one input field
+(`question`, `input` or `prompt`, under its own name). `--map` overrides these (`id`, `output`,
+`input`) and makes any other key an input field read from its column (`--map truth=truth`).
+Every column left over is kept as item metadata, which judge templates cannot name; the import
+summary lists them. `--map label|reasoning|annotator|criterion` is refused: labels come from the
+reviews.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from evalign.data.reader import Origin, Record
 from evalign.data.records import LabelIn, Row
 from evalign.data.scales import Scales, label_value
+from evalign.errors import ConfigError
 from evalign.items import Item
 from evalign.scores import ScoreConfig
 
@@ -21,6 +29,7 @@ REVIEWS = ("reviews", "ratings", "annotations")
 _RATER_KEYS = ("worker_id", "annotator", "rater", "reviewer", "annotator_id")
 _OUTPUT = ("response", "output", "summary", "answer")
 _INPUT = ("question", "input", "prompt")
+_LABEL_KEYS = ("label", "reasoning", "annotator", "criterion")  # the reviews hold these
 
 
 def looks_like_ratings(columns: Iterable[str]) -> bool:
@@ -34,36 +43,69 @@ def parse(
     scales: Scales,
     *,
     criterion: str | None = None,
+    mapping: Mapping[str, str] | None = None,
 ) -> Iterator[Row]:
     """One row per record, with one label per review and rated criterion.
 
     Args:
         criterion: when given, a prefix for the criterion names (`PREFIX/overall`).
+        mapping: `--map` pairs: `id`, `output`, `input`, or an input field's name → column.
 
     Raises:
-        DataError: no reviews list, no output, a review that is not an object, a rating
-            outside its scale.
+        ConfigError: a mapping key for labels (`label`, `reasoning`, `annotator`, `criterion`).
+        DataError: no reviews list, no output, a mapped column missing, a review that is not
+            an object, a rating outside its scale.
     """
-    for line, record in records:
-        yield _row(origin, line, record, scales, criterion)
+    explicit = dict(mapping or {})
+    refused = [key for key in explicit if key in _LABEL_KEYS]
+    if refused:
+        raise ConfigError(
+            f"--map {refused[0]}=... does not apply to the ratings format: its labels come "
+            "from each record's reviews (one per rater and numeric field); map id, output, "
+            "input or input fields (--map NAME=COLUMN) only")
+    return (_row(origin, line, record, scales, criterion, explicit) for line, record in records)
 
 
-def _row(
-    origin: Origin, line: int, record: dict[str, Any], scales: Scales, prefix: str | None
-) -> Row:
+def metadata_note(columns: Iterable[str], mapping: Mapping[str, str]) -> list[str]:
+    """A note naming the first record's columns kept as item metadata, which no judge template
+    can name (empty when there are none)."""
+    names = list(columns)
+    claimed = {next((k for k in REVIEWS if k in names), None), *mapping.values()}
+    for key, keys in (("output", _OUTPUT), ("input", _INPUT), ("id", ("id",))):
+        if key not in mapping:
+            claimed.add(next((k for k in keys if k in names), None))
+    extra = [name for name in names if name not in claimed]
+    if not extra:
+        return []
+    return [f"columns {', '.join(repr(c) for c in extra)} kept as item metadata, which a judge "
+            f"template cannot name: make one an input field with --map {extra[0]}={extra[0]}"]
+
+
+def _row(origin: Origin, line: int, record: dict[str, Any], scales: Scales,
+         prefix: str | None, mapping: dict[str, str]) -> Row:
+    for key, column in mapping.items():
+        if column not in record:
+            raise origin.error(f'"{column}" (mapped with --map {key}={column}) is missing', line)
     reviews_key = next((k for k in REVIEWS if k in record), None)
-    output_key = next((k for k in _OUTPUT if k in record), None)
+    output_key = mapping.get("output") or next((k for k in _OUTPUT if k in record), None)
     if reviews_key is None or not isinstance(record[reviews_key], list):
         raise origin.error('"reviews" must be a list of {"worker_id", CRITERION: NUMBER}', line)
     if output_key is None:
-        raise origin.error(f"no output: expected one of {', '.join(_OUTPUT)}", line)
-    input_key = next((k for k in _INPUT if k in record), None)
-    skip = {reviews_key, output_key, input_key, "id"}
+        raise origin.error(f"no output: expected one of {', '.join(_OUTPUT)} "
+                           "(or --map output=COLUMN)", line)
+    input_key = mapping.get("input") or next((k for k in _INPUT if k in record), None)
+    id_key = mapping.get("id", "id")
+    inputs: dict[str, Any] = {}
+    if input_key is not None:  # a mapped input is named `input`, as in a table
+        inputs["input" if "input" in mapping else input_key] = record[input_key]
+    fields = {k: c for k, c in mapping.items() if k not in ("id", "input", "output")}
+    inputs.update({name: record[column] for name, column in fields.items()})
+    skip = {reviews_key, output_key, input_key, id_key, *fields.values()}
     item = Item(
-        inputs={input_key: record[input_key]} if input_key else {},
+        inputs=inputs,
         output=str(record[output_key] or ""),
         metadata={k: v for k, v in record.items() if k not in skip},
-        external_id=str(record.get("id") or ""),
+        external_id=str(record.get(id_key) or ""),
     )
     labels = [
         label
