@@ -60,3 +60,17 @@ def test_the_criterion_rule() -> None:
         choose_criterion(None, None, ["tone", "facts"])
     assert raised.value.choices == ["facts", "tone"]
     assert isinstance(raised.value, ConfigError) and raised.value.exit_code == 2
+
+
+def test_the_rule_passes_over_criteria_the_judge_cannot_compare_with() -> None:
+    pairwise = ScoreConfig.parse("pairwise")
+    scales = {"default": PF, "preference": pairwise}
+    assert choose_criterion(None, None, scales, pairwise) == "preference"
+    assert choose_criterion(None, None, scales, PF) == "default"
+    # none comparable: every criterion stays a candidate (its comparisons say why)
+    assert choose_criterion(None, None, {"default": PF}, pairwise) == "default"
+    with pytest.raises(CriterionChoiceError):
+        choose_criterion(None, None, {"tone": PF, "facts": NUM}, pairwise)
+    # without a judge (a dataset's own agreement) `default` is no tie-breaker
+    with pytest.raises(CriterionChoiceError, match="default, tone"):
+        choose_criterion(None, None, ["default", "tone"], judged=False)

@@ -158,7 +158,8 @@ def read_run(store: Store, run_id: int, *, criterion: str | None = None,
     """Read a run's labels and verdicts once (see `load_comparisons`)."""
     with store.session() as session:
         run = run_record(session, run_id)
-        chosen = resolve_criterion(session, run.dataset_id, criterion, run.judge_criterion)
+        chosen = resolve_criterion(session, run.dataset_id, criterion, run.judge_criterion,
+                                   run.judge_scale)
         return read_run_data(session, run, chosen, with_items=with_items)
 
 

@@ -54,7 +54,7 @@ def dataset_ratings(
     """
     with store.session() as session:
         ds = dataset_id(session, dataset)
-        crit = resolve_criterion(session, ds, criterion, None)
+        crit = resolve_criterion(session, ds, criterion, None, judged=False)
         if crit is None:
             raise NotFoundError(f"dataset {dataset!r} has no human labels: import or add "
                                 "labels first")

@@ -3,7 +3,9 @@
 Plain frozen records detached from the session. Labels keep their times as stored (naive on
 SQLite), as the web has always shown them. A page names criteria more loosely than an import:
 `ensure_criterion` never refuses a stored criterion over its scale, and a dataset's criteria
-are those it has labels on, runs on, or named in its source.
+are those it has labels on, runs on, or named in its source. Only the queue page adds a
+criterion to a dataset (`queue_criterion`); a label, skip or resolution goes on one the
+dataset already has (`dataset_criterion`), so one stray label cannot invent a criterion.
 
 All functions take an open `Session` (`with store.session() as s:` is one transaction).
 """
@@ -17,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from evalign.errors import CriterionChoiceError, NotFoundError
 from evalign.scores import ScoreConfig
 from evalign.store import models as m
 from evalign.store.repo_criteria import get_criterion, get_or_create_criterion, scale_of
@@ -93,6 +96,53 @@ def ensure_criterion(session: Session, name: str, scale: str | None = None) -> C
         existing = get_or_create_criterion(session, name,
                                            ScoreConfig.parse(scale) if scale else None)
     return criterion_record(existing)
+
+
+def queue_criterion(session: Session, dataset: m.Dataset, name: str,
+                    scale: str | None = None) -> CriterionRecord:
+    """The criterion `name` the queue of `dataset` shows, made one of the dataset's criteria
+    (named in its source) and created with `scale` (default pass_fail) when it is new."""
+    crit = ensure_criterion(session, name, scale)
+    named = [n for n in (dataset.source or {}).get("criteria", []) if isinstance(n, str)]
+    if crit.name not in named and crit.name not in _names(criteria_of_dataset(session,
+                                                                              dataset.id)):
+        dataset.source = {**(dataset.source or {}), "criteria": [*named, crit.name]}
+    return crit
+
+
+def dataset_criterion(session: Session, dataset: m.Dataset, named: str | None
+                      ) -> CriterionRecord:
+    """The criterion of `dataset` a label, skip or resolution goes on; never a new one.
+
+    Args:
+        named: the criterion the caller named; None takes the dataset's only criterion.
+
+    Raises:
+        NotFoundError: the dataset has no criterion `named` (or none at all): the message
+            lists its criteria and how the queue adds one.
+        CriterionChoiceError: `named` is None and the dataset has several criteria.
+    """
+    have = criteria_of_dataset(session, dataset.id)
+    if named is None and len(have) > 1:
+        raise CriterionChoiceError(_names(have))
+    found = next((c for c in have if named is None or c.name == named), None)
+    if found is None:
+        raise NotFoundError(_missing(dataset.name, named, _names(have)))
+    return found
+
+
+def _missing(dataset: str, named: str | None, have: list[str]) -> str:
+    add = f"?criterion={named or 'NAME'}&scale=SCALE"
+    if named is None:
+        return (f"dataset {dataset!r} has no criterion yet: open its queue with {add} to add "
+                "one, then label on it")
+    return (f"dataset {dataset!r} has no criterion {named!r} (its criteria: "
+            f"{', '.join(have) or 'none yet'}): label one of them, or add {named!r} by opening "
+            f"its queue with {add}")
+
+
+def _names(criteria: list[CriterionRecord]) -> list[str]:
+    return [c.name for c in criteria]
 
 
 def criteria_of_dataset(session: Session, dataset_id: int) -> list[CriterionRecord]:

@@ -20,13 +20,14 @@ from evalign.store import models as m
 from evalign.store.page_records import (
     CriterionRecord,
     ItemRecord,
-    ensure_criterion,
+    dataset_criterion,
     item_record,
     label_as_stored,
     stored_label,
 )
 from evalign.store.repo_items import get_dataset
 from evalign.store.repo_labels import LabelRecord, resolve_label
+from evalign.store.repo_versions import writable_item
 
 
 @dataclass(frozen=True)
@@ -43,14 +44,15 @@ class LabeledItems:
     items: list[tuple[ItemRecord, list[LabelRecord]]]
 
 
-def labeled_items(session: Session, dataset: str, criterion: str) -> LabeledItems:
-    """Every labeled item of `dataset` on `criterion` (created when missing), with its labels.
+def labeled_items(session: Session, dataset: str, criterion: str | None) -> LabeledItems:
+    """Every labeled item of `dataset` on `criterion` (None: its only one), with its labels.
 
     Raises:
-        NotFoundError: no such dataset.
+        NotFoundError: no such dataset, or it has no such criterion.
+        CriterionChoiceError: no criterion named and the dataset has several.
     """
     ds = get_dataset(session, dataset)
-    crit = ensure_criterion(session, criterion)
+    crit = dataset_criterion(session, ds, criterion)
     rows = session.execute(
         sa.select(m.Label, m.Item).join(m.Item, m.Item.id == m.Label.item_id)
         .where(m.Item.dataset_id == ds.id, m.Label.criterion_id == crit.id)
@@ -62,8 +64,9 @@ def labeled_items(session: Session, dataset: str, criterion: str) -> LabeledItem
     return LabeledItems(dataset=ds.name, criterion=crit, items=list(grouped.values()))
 
 
-def resolve_item(session: Session, dataset: str, criterion: str, item_id: int, value: Any,
-                 *, adjudicator: str, as_annotator: str, reasoning: str = "") -> LabelRecord:
+def resolve_item(session: Session, dataset: str, criterion: str | None, item_id: int,
+                 value: Any, *, adjudicator: str, as_annotator: str, reasoning: str = ""
+                 ) -> LabelRecord:
     """Record the resolved label of an item made in the web, replacing an earlier resolution.
 
     Returns:
@@ -71,11 +74,13 @@ def resolve_item(session: Session, dataset: str, criterion: str, item_id: int, v
 
     Raises:
         ConfigError: the value is outside the criterion's scale.
-        NotFoundError: the dataset or item does not exist.
+        CriterionChoiceError: no criterion named and the dataset has several.
+        NotFoundError: the dataset, item or the dataset's criterion does not exist.
         ConflictError: the item belongs to a superseded dataset version.
     """
-    get_dataset(session, dataset)
-    crit = ensure_criterion(session, criterion)
+    ds = get_dataset(session, dataset)
+    writable_item(session, item_id, dataset)  # a superseded item says so (409) first
+    crit = dataset_criterion(session, ds, criterion)
     try:
         crit.scale.parse_value(value)
     except ValueError as exc:

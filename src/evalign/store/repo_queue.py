@@ -23,9 +23,10 @@ from evalign.store.page_records import (
     CriterionRecord,
     ItemRecord,
     criteria_of_dataset,
-    ensure_criterion,
+    dataset_criterion,
     item_record,
     label_as_stored,
+    queue_criterion,
     stored_label,
 )
 from evalign.store.repo_items import get_dataset
@@ -64,7 +65,8 @@ def queue_snapshot(session: Session, dataset: str, criterion: str | None, annota
                    item_id: int | None = None, scale: str | None = None) -> QueueSnapshot:
     """The queue of `annotator` on `dataset` and `criterion` (default: its first, or "default").
 
-    A criterion that does not exist yet is created (with `scale`, default pass_fail).
+    A criterion the dataset does not have yet becomes one of its criteria (created with
+    `scale`, default pass_fail, when it does not exist): the queue is where criteria are added.
 
     Args:
         item_id: show this item instead of the next one (to revisit a label).
@@ -76,7 +78,7 @@ def queue_snapshot(session: Session, dataset: str, criterion: str | None, annota
     """
     ds = get_dataset(session, dataset)
     names = [c.name for c in criteria_of_dataset(session, ds.id)] or [DEFAULT_CRITERION]
-    crit = ensure_criterion(session, criterion or names[0], scale)
+    crit = queue_criterion(session, ds, criterion or names[0], scale)
     if crit.name not in names:
         names.append(crit.name)
     total = session.scalar(sa.select(sa.func.count()).where(m.Item.dataset_id == ds.id)) or 0
@@ -96,21 +98,26 @@ def queue_snapshot(session: Session, dataset: str, criterion: str | None, annota
         progress=_progress(session, ds.id, crit.id))
 
 
-def label_in_queue(session: Session, dataset: str, criterion: str, annotator: str,
+def label_in_queue(session: Session, dataset: str, criterion: str | None, annotator: str,
                    item_id: int, value: Any, reasoning: str = "", *, resolved: bool = False
                    ) -> LabelRecord:
     """Record (or change) `annotator`'s label made in the web; the item leaves their skips.
+
+    Args:
+        criterion: one of the dataset's criteria; None: its only one.
 
     Returns:
         The label as stored (times as the database returns them).
 
     Raises:
         ConfigError: the value is outside the criterion's scale.
-        NotFoundError: the dataset or item does not exist.
+        CriterionChoiceError: no criterion named and the dataset has several.
+        NotFoundError: the dataset, item or the dataset's criterion does not exist.
         ConflictError: the item belongs to a superseded dataset version (409: reload).
     """
-    get_dataset(session, dataset)
-    crit = ensure_criterion(session, criterion)
+    ds = get_dataset(session, dataset)
+    writable_item(session, item_id, dataset)  # a superseded item says so (409) first
+    crit = dataset_criterion(session, ds, criterion)
     try:
         crit.scale.parse_value(value)
     except ValueError as exc:
@@ -121,17 +128,18 @@ def label_in_queue(session: Session, dataset: str, criterion: str, annotator: st
     return stored_label(session, saved.id, crit.name)
 
 
-def skip_in_queue(session: Session, dataset: str, criterion: str, annotator: str,
+def skip_in_queue(session: Session, dataset: str, criterion: str | None, annotator: str,
                   item_id: int) -> None:
-    """Put an item at the back of `annotator`'s queue.
+    """Put an item at the back of `annotator`'s queue (`criterion`: as `label_in_queue`).
 
     Raises:
-        NotFoundError: the dataset or item does not exist.
+        CriterionChoiceError: no criterion named and the dataset has several.
+        NotFoundError: the dataset, item or the dataset's criterion does not exist.
         ConflictError: the item belongs to a superseded dataset version.
     """
-    get_dataset(session, dataset)
-    crit = ensure_criterion(session, criterion)
+    ds = get_dataset(session, dataset)
     writable_item(session, item_id, dataset)
+    crit = dataset_criterion(session, ds, criterion)
     # A fresh skip row moves the item behind every earlier skip (ordered by created_at).
     _unskip(session, item_id, crit.id, annotator)
     session.add(m.QueueSkip(item_id=item_id, criterion_id=crit.id, annotator=annotator))

@@ -113,7 +113,8 @@ def copy_run_items(store: Store, run_id: int, new_dataset: str) -> None:
                               external_id=i.external_id))
                 for i in iter_items(s, run.dataset_id)]
         try:  # the run's criterion by the one rule; ambiguous: the queue names none
-            criterion = resolve_criterion(s, run.dataset_id, None, run.judge_criterion)
+            criterion = resolve_criterion(s, run.dataset_id, None, run.judge_criterion,
+                                          run.judge_scale)
         except CriterionChoiceError:
             criterion = None
         write_dataset(s, new_dataset, rows, Criteria(s), kind=dataset_kind(s, run.dataset_id),

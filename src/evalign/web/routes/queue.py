@@ -14,7 +14,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel
 from starlette.datastructures import URL
 
-from evalign.data.records import DEFAULT_CRITERION
 from evalign.errors import ConflictError
 from evalign.web.deps import ANNOTATOR_COOKIE, StoreDep, annotator_of
 from evalign.web.services.adjudication import AdjudicationView, disagreements, resolve
@@ -29,7 +28,8 @@ class LabelIn(BaseModel):
     """A label posted to the API (`annotator`: default the browser's annotator)."""
 
     item_id: int
-    criterion: str = DEFAULT_CRITERION
+    criterion: str | None = None
+    """One of the dataset's criteria; omitted: its only one (400 when it has several)."""
     annotator: str = ""
     value: Any
     reasoning: str = ""
@@ -39,7 +39,7 @@ class SkipIn(BaseModel):
     """A skip posted to the API (`annotator`: default the browser's annotator)."""
 
     item_id: int
-    criterion: str = DEFAULT_CRITERION
+    criterion: str | None = None
     annotator: str = ""
 
 
@@ -110,7 +110,7 @@ def skip_api(request: Request, store: StoreDep, name: str, body: SkipIn) -> dict
 
 @router.get("/datasets/{name}/adjudicate", include_in_schema=False)
 def adjudicate_page(request: Request, store: StoreDep, name: str,
-                    criterion: str = DEFAULT_CRITERION) -> HTMLResponse:
+                    criterion: str | None = None) -> HTMLResponse:
     """Items where annotators disagree."""
     view = disagreements(store, name, criterion)
     return render(request, "adjudicate.html", title=f"Adjudicate · {name}", view=view,
@@ -119,8 +119,9 @@ def adjudicate_page(request: Request, store: StoreDep, name: str,
 
 @router.get("/api/datasets/{name}/disagreements", tags=["queue"])
 def adjudicate_api(store: StoreDep, name: str,
-                   criterion: str = DEFAULT_CRITERION) -> AdjudicationView:
-    """Items where annotators disagree, open ones first."""
+                   criterion: str | None = None) -> AdjudicationView:
+    """Items where annotators disagree, open ones first (`criterion`: default the dataset's
+    only one; 400 when it has several)."""
     return disagreements(store, name, criterion)
 
 

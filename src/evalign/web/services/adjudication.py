@@ -37,8 +37,16 @@ class AdjudicationView(BaseModel):
     items: list[Disagreement]
 
 
-def disagreements(store: Store, dataset: str, criterion: str) -> AdjudicationView:
-    """Items with at least two annotator labels that differ (open ones first)."""
+def disagreements(store: Store, dataset: str, criterion: str | None) -> AdjudicationView:
+    """Items with at least two annotator labels that differ (open ones first).
+
+    Args:
+        criterion: one of the dataset's criteria; None: its only one.
+
+    Raises:
+        NotFoundError: no such dataset, or it has no such criterion.
+        CriterionChoiceError: no criterion named and the dataset has several (400).
+    """
     with store.session() as s:
         found = labeled_items(s, dataset, criterion)
     name = found.criterion.name
@@ -63,7 +71,7 @@ def _key(value: Any) -> str:
     return str(value).strip().lower()
 
 
-def resolve(store: Store, dataset: str, criterion: str, adjudicator: str, item_id: int,
+def resolve(store: Store, dataset: str, criterion: str | None, adjudicator: str, item_id: int,
             value: Any, reasoning: str = "") -> LabelView:
     """Record the resolved label of an item; it wins over the annotators' own labels.
 

@@ -26,6 +26,7 @@ from evalign.comparisons import (
     read_run_data,
 )
 from evalign.errors import CriterionChoiceError
+from evalign.scores import ScoreConfig
 from evalign.store import Store
 from evalign.store.repo_comparisons import (
     CriterionRecord,
@@ -89,7 +90,8 @@ def dashboard(store: Store, dataset: str | None = None, criterion: str | None = 
         ds = dataset_id(s, dataset)
         crits = {c.name: c for c in labeled_criteria(s, ds)}
         crit = crits.get(criterion or "") or _default_tab(crits)
-        runs, unplaced = _newest_runs(dataset_runs(s, ds), crit, list(crits))
+        runs, unplaced = _newest_runs(dataset_runs(s, ds), crit,
+                                      {n: c.scale for n, c in crits.items()})
         labels, keys = read_labels(s, ds, crit), item_keys(s, ds)
         per_metric: list[tuple[RunRecord, RunComparisons, dict[str, Any]]] = []
         for run in runs:
@@ -124,8 +126,8 @@ def _default_tab(crits: dict[str, CriterionRecord]) -> CriterionRecord | None:
     return crits.get(name or "")
 
 
-def _newest_runs(runs: list[RunRecord], crit: CriterionRecord | None, labeled: list[str]
-                 ) -> tuple[list[RunRecord], list[str]]:
+def _newest_runs(runs: list[RunRecord], crit: CriterionRecord | None,
+                 labeled: dict[str, ScoreConfig]) -> tuple[list[RunRecord], list[str]]:
     """Each judge's newest run (completed preferred) judging `crit`; and the judges whose
     criterion the rule cannot choose."""
     newest: dict[int, RunRecord] = {}
@@ -134,7 +136,7 @@ def _newest_runs(runs: list[RunRecord], crit: CriterionRecord | None, labeled: l
     placed, unplaced = [], []
     for run in newest.values():
         try:
-            name = choose_criterion(None, run.judge_criterion, labeled)
+            name = choose_criterion(None, run.judge_criterion, labeled, run.judge_scale)
         except CriterionChoiceError:
             unplaced.append(run.judge)
             continue

@@ -74,16 +74,18 @@ def queue_state(store: Store, dataset: str, criterion: str | None, annotator: st
         annotators=[AnnotatorProgress(annotator=a, labeled=n) for a, n in snap.progress])
 
 
-def save_label(store: Store, dataset: str, criterion: str, annotator: str, item_id: int,
+def save_label(store: Store, dataset: str, criterion: str | None, annotator: str, item_id: int,
                value: Any, reasoning: str = "", *, resolved: bool = False) -> LabelView:
     """Record (or change) `annotator`'s label on one item; the item leaves their skipped list.
 
     Args:
+        criterion: one of the dataset's criteria (never a new one); None: its only one.
         annotator: the session's annotator (who labels, and who made the change).
 
     Raises:
         ConfigError: no annotator name, or the value is outside the criterion's scale.
-        NotFoundError: the dataset, criterion or item does not exist.
+        CriterionChoiceError: no criterion named and the dataset has several (400).
+        NotFoundError: the dataset, item, or such a criterion of the dataset does not exist.
         ConflictError: the item belongs to a superseded dataset version (409: reload).
         StoreBusy: the store stayed locked past `WRITE_DEADLINE_S` (503: try again).
     """
@@ -99,7 +101,8 @@ def save_label(store: Store, dataset: str, criterion: str, annotator: str, item_
     return store.write(write, what="the label", deadline_s=WRITE_DEADLINE_S)
 
 
-def skip_item(store: Store, dataset: str, criterion: str, annotator: str, item_id: int) -> None:
+def skip_item(store: Store, dataset: str, criterion: str | None, annotator: str,
+              item_id: int) -> None:
     """Put an item at the back of `annotator`'s queue.
 
     Raises:

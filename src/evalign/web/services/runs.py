@@ -181,7 +181,8 @@ def run_page(store: Store, run_id: int, filters: RunFilters | None = None, page:
         criteria = [c.name for c in labeled_criteria(s, run.dataset_id)]
         note = None
         try:
-            crit = resolve_criterion(s, run.dataset_id, filters.criterion, run.judge_criterion)
+            crit = resolve_criterion(s, run.dataset_id, filters.criterion, run.judge_criterion,
+                                     run.judge_scale)
         except CriterionChoiceError as exc:
             crit, note = None, str(exc)
         labels, keys = read_labels(s, run.dataset_id, crit), item_keys(s, run.dataset_id)
