@@ -212,15 +212,18 @@ class ScoreConfig(BaseModel):
         return None
 
     def to_100(self, value: Value) -> float | None:
-        """The value on 0–100: linear for numbers and booleans, bucket midpoints for categories."""
+        """The value on 0–100: linear for numbers and booleans, bucket midpoints for categories.
+
+        Rounded to `DECIMALS_100` places, so that 57 on 0–100 is 57.0, not 57.00000000000001.
+        """
         if self.kind in ("pass_fail", "thumbs"):
             return 100.0 if self.to_pass(value) else 0.0
         if self.kind in ("numeric", "stars"):
             low, high = self.bounds()
-            return (float(value) - low) / (high - low) * 100.0
+            return round((float(value) - low) / (high - low) * 100.0, DECIMALS_100)
         if self.kind == "categorical":
             index = self.labels.index(str(value))
-            return (index + 0.5) / len(self.labels) * 100.0
+            return round((index + 0.5) / len(self.labels) * 100.0, DECIMALS_100)
         return None
 
     @property
@@ -228,6 +231,12 @@ class ScoreConfig(BaseModel):
         """Which family the scale belongs to, for deciding what can be compared."""
         return {"pass_fail": "boolean", "thumbs": "boolean", "stars": "numeric",
                 "numeric": "numeric"}.get(self.kind, self.kind)
+
+
+DECIMALS_100 = 9
+"""Decimal places kept on the 0–100 scale, and in gaps between two 0–100 values: far finer
+than any scale's step, coarser than float noise (12.3 − 11.3 is 0.9999999999999982), so that
+a gap of exactly one point is 1.0 and never counts as aligned (< 1)."""
 
 
 def comparable(human: ScoreConfig, judge: ScoreConfig) -> bool:

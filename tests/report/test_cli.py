@@ -147,3 +147,20 @@ def test_disagreements_show_input_output_excerpts_and_the_annotator(tmp_path: Pa
                                    env={"COLUMNS": "300"})
     assert "ex-0 · fp · annotator ann · human fail · judge pass" in consensus.stdout
     assert "ex-1" not in consensus.stdout  # ann and bob tie: no human side, no disagreement
+
+
+def test_numeric_shares_print_as_percentages(tmp_path: Path) -> None:
+    db = str(tmp_path / "n.db")
+    store = open_store(db)
+    add_dataset(store, "num", [{"h": 50 + i} for i in range(27)], scale="numeric:0:100:50")
+    run = add_run(store, "num", [50 + i + (0 if i < 2 else 1) for i in range(27)],
+                  scale="numeric:0:100:50")
+    store.close()
+    out = CliRunner().invoke(app, ["report", str(run), "--db", db])
+    assert out.exit_code == 0, out.output
+    row = next(line for line in out.stdout.splitlines() if "│ aligned " in line)
+    assert "7.4%" in row and "7.407" not in row  # 2 of 27 equal; 1-point gaps are not aligned
+    html = tmp_path / "n.html"
+    assert CliRunner().invoke(app, ["report", str(run), "--format", "html", "--out", str(html),
+                                    "--db", db]).exit_code == 0
+    assert "7.4%" in html.read_text()

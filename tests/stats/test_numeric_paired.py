@@ -39,6 +39,27 @@ def test_numeric_known_answers() -> None:
     assert flat["pearson"] is None and "constant" in flat["undefined"]["pearson"]
 
 
+@pytest.mark.parametrize("spec", ["numeric:0:100:50", "numeric:1:100:50", "numeric:1:10:5",
+                                  "numeric:0:1000:500"])
+def test_a_one_step_gap_is_never_aligned_by_float_noise(spec: str) -> None:
+    # integer ratings one step apart: on 0–100 the gap is exactly 1 point, which used to be
+    # 0.99999999999999 (57/100*100 = 57.00000000000001) and counted as aligned (< 1)
+    scale = ScoreConfig.parse(spec)
+    low, high = scale.bounds()
+    humans = [float(v) for v in range(int(low), int(high))]
+    comps = [Comparison(item_id=i, human=h, judge=h + 1, human_scale=scale, judge_scale=scale)
+             for i, h in enumerate(humans)]
+    num = agreement_report(comps)["numeric"]
+    step = 100 / (high - low)
+    assert num["aligned_pct"] == (100.0 if step < 1 else 0.0)
+    assert num["equal"] == 0 and num["judge_higher"] == len(humans)
+    assert num["mae"] == pytest.approx(step)
+    assert scale.to_100(low + 57) == round(57 * step, 9)  # no 57.00000000000001
+    same = [Comparison(item_id=i, human=h, judge=h, human_scale=scale, judge_scale=scale)
+            for i, h in enumerate(humans)]
+    assert agreement_report(same)["numeric"]["aligned_pct"] == 100.0
+
+
 def test_squality_rater_against_the_mean_of_others(shared_datasets: Path) -> None:
     rows = [json.loads(line) for line in
             (shared_datasets / "squality_human_eval/public.jsonl").open()]

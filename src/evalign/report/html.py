@@ -12,7 +12,14 @@ from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from evalign.report.svg import Bar, bar_chart, calibration_plot, confusion_grid
-from evalign.report.text import METRICS, cannot_compare_line, fmt, fmt_ci, policy_line
+from evalign.report.text import (
+    METRICS,
+    cannot_compare_line,
+    fmt,
+    fmt_ci,
+    fmt_numeric,
+    policy_line,
+)
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -140,4 +147,4 @@ def _numeric(report: dict[str, Any]) -> list[tuple[str, str, str]] | None:
         return None
     keys = ("mae", "pearson", "spearman", "kendall", "aligned_pct", "discrepancy_pct",
             "judge_higher", "human_higher", "equal")
-    return [(k, fmt(num.get(k)), fmt_ci(num.get(f"{k}_ci"))) for k in keys]
+    return [(k, fmt_numeric(k, num.get(k)), fmt_ci(num.get(f"{k}_ci"))) for k in keys]

@@ -25,7 +25,7 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
 )
 NUMERIC: tuple[tuple[str, str], ...] = (
     ("mae", "MAE (0–100)"), ("pearson", "Pearson r"), ("spearman", "Spearman ρ"),
-    ("kendall", "Kendall τ"), ("aligned_pct", "aligned %"), ("discrepancy_pct", "discrepancy %"),
+    ("kendall", "Kendall τ"), ("aligned_pct", "aligned"), ("discrepancy_pct", "discrepancy"),
 )
 
 
@@ -36,6 +36,13 @@ def fmt(value: Any, percent: bool = False) -> str:
     if isinstance(value, int):
         return str(value)
     return f"{value * 100:.1f}%" if percent else f"{value:.3f}"
+
+
+def fmt_numeric(key: str, value: Any) -> str:
+    """A figure of the numeric block: `*_pct` keys are already on 0–100, shown as "7.4%"."""
+    if key.endswith("_pct") and isinstance(value, float):
+        return f"{value:.1f}%"
+    return fmt(value)
 
 
 def fmt_ci(ci: Any, percent: bool = False) -> str:
@@ -92,7 +99,7 @@ def report_table(report: dict[str, Any]) -> Group:
                       undefined.get(key, ""))
     for key, label in NUMERIC if report.get("numeric") else ():
         num = report["numeric"]
-        table.add_row(label, fmt(num.get(key)), fmt_ci(num.get(f"{key}_ci")),
+        table.add_row(label, fmt_numeric(key, num.get(key)), fmt_ci(num.get(f"{key}_ci")),
                       (num.get("undefined") or {}).get(key, ""))
     parts.append(table)
     parts.extend(_extras(report))

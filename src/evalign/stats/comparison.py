@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from evalign.scores import PASS_FAIL, ScoreConfig, Value, comparable
+from evalign.scores import DECIMALS_100, PASS_FAIL, ScoreConfig, Value, comparable
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -133,12 +133,13 @@ class Comparison:
         return self.human_pass() == self.judge_pass()
 
     def delta_100(self) -> float | None:
-        """Judge minus human on 0–100; None where a side has no 0–100 value."""
+        """Judge minus human on 0–100 (to `DECIMALS_100` places); None where a side has no
+        0–100 value."""
         if not self.comparable:
             return None
         assert self.judge is not None
         human, judge = self.human_scale.to_100(self.human), self.judge_scale.to_100(self.judge)
-        return None if human is None or judge is None else judge - human
+        return None if human is None or judge is None else round(judge - human, DECIMALS_100)
 
     def discrepancy(self) -> bool:
         """A gap of `DISCREPANCY_DELTA` or more on 0–100; without 0–100 values (pairwise),

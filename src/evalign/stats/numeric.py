@@ -1,8 +1,9 @@
 """Numeric agreement on the common 0–100 scale: error, correlations, alignment and direction.
 
 A pair is *aligned* when |judge − human| < `aligned_delta` (default 1 point) and a
-*discrepancy* when it is ≥ `discrepancy_delta` (default 20 points). Correlations of constant
-inputs are undefined (None with a reason), never 0.
+*discrepancy* when it is ≥ `discrepancy_delta` (default 20 points); gaps are rounded to
+`scores.DECIMALS_100` places first, so float noise never moves a pair across a threshold.
+Correlations of constant inputs are undefined (None with a reason), never 0.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from evalign.scores import DECIMALS_100
 from evalign.stats.bootstrap import DEFAULT_SEED, correlation_ci
 from evalign.stats.comparison import DISCREPANCY_DELTA, FloatArray
 
@@ -37,7 +39,7 @@ def numeric_metrics(
     mask = np.isfinite(human_100) & np.isfinite(judge_100)
     h, j = human_100[mask], judge_100[mask]
     n = int(h.shape[0])
-    delta = j - h
+    delta = np.round(j - h, DECIMALS_100)
     undefined: dict[str, str] = {}
     out: dict[str, Any] = {"n": n, "aligned_delta": aligned_delta,
                            "discrepancy_delta": discrepancy_delta}
