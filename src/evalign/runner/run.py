@@ -15,6 +15,7 @@ sees it between items and stops.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import socket
 import time
@@ -76,10 +77,12 @@ def run_judge(store: Store, judge_ref: str, dataset: str, *, model: str | None =
 
     Raises:
         NotFoundError: no such judge or dataset.
-        ConfigError: the template names fields the dataset's items lack (nothing is run).
+        ConfigError: the template names fields the dataset's items lack, or the executor is
+            unknown or not installed (nothing is run).
     """
     if repeat < 1:
         raise ConflictError("--repeat must be at least 1")
+    check_executor(executor)
     run_id = create_run(store, judge_ref, dataset, repeat=repeat, use_cache=use_cache,
                         model=provider.model if provider is not None else model)
     return launch(store, run_id, executor=executor, ray_address=ray_address,
@@ -96,16 +99,27 @@ def launch(store: Store, run_id: int, *, executor: str = "asyncio",
     Raises:
         ConfigError: an unknown executor, or `ray` without Ray installed.
     """
+    check_executor(executor)
     if executor == "ray":
         from evalign.runner.ray_executor import execute_on_ray  # Ray is an optional extra
 
         return execute_on_ray(store, run_id, address=ray_address, concurrency=concurrency,
                               progress=progress, code_judges=code_judges, policy=policy,
                               provider=provider)
-    if executor != "asyncio":
-        raise ConfigError(f"unknown executor {executor!r}: use asyncio or ray")
     return asyncio.run(execute(store, run_id, concurrency=concurrency, progress=progress,
                                code_judges=code_judges, policy=policy, provider=provider))
+
+
+def check_executor(executor: str) -> None:
+    """Refuse an unknown executor, or `ray` without Ray installed, before any run is made.
+
+    Raises:
+        ConfigError: what to use or install instead.
+    """
+    if executor not in ("asyncio", "ray"):
+        raise ConfigError(f"unknown executor {executor!r}: use asyncio or ray")
+    if executor == "ray" and importlib.util.find_spec("ray") is None:
+        raise ConfigError("--executor ray needs Ray: pip install 'evalign[ray]'")
 
 
 def create_run(store: Store, judge_ref: str, dataset: str, *, model: str | None = None,
