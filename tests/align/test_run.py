@@ -12,7 +12,7 @@ from evalign.align import (
     reject_alignment,
     start_alignment,
 )
-from evalign.align.run import PHASES
+from evalign.align.strategies.registry import phases_for
 from evalign.errors import ConflictError, NotFoundError
 from evalign.providers.base import GenerateRequest
 from evalign.providers.scripted import ScriptedModel
@@ -49,8 +49,10 @@ def test_full_run_statuses_phases_and_outcome(store: Store) -> None:
     assert done.status == "aligned" and done.phase is None and done.error is None
     assert {status for status, _ in seen} == {"running"}
     phases_seen = list(dict.fromkeys(phase for _, phase in seen))
-    assert phases_seen == ["building disagreement traces", "distilling guidelines", "verifying"]
-    assert list(done.phases) == list(PHASES)
+    # Threshold reuses verdicts already scored, so no judge call happens in its phase.
+    assert phases_seen == ["building disagreement traces", "distilling guidelines",
+                           "choosing few-shot examples", "decomposing into checks", "verifying"]
+    assert list(done.phases) == phases_for(STRATEGIES)
     assert all(p.status == "done" and (p.seconds or 0) >= 0 and p.seconds is not None
                for p in done.phases.values())
     out = done.to_dict()

@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from evalign.align.engine import STRATEGIES
 from evalign.align.split import DEFAULT_RATIOS
+from evalign.align.strategies.registry import STRATEGIES, parse_strategies
 from evalign.errors import ConfigError, ConflictError
 from evalign.store.repo_comparisons import run_record
 from evalign.store.repo_datasets import get_dataset
@@ -67,6 +67,15 @@ class AlignConfig(BaseModel):
     rounds: int = Field(default=3, ge=1, le=20)
     glossary: dict[str, str] = Field(default_factory=dict)
     rubric_split: Literal["model", "rules"] = "model"
+
+    @field_validator("strategies", mode="before")
+    @classmethod
+    def _known_strategies(cls, value: object) -> tuple[str, ...]:
+        """Registered names only, in registry order (`ConfigError` lists the names)."""
+        if isinstance(value, str) or (isinstance(value, (list, tuple))
+                                      and all(isinstance(v, str) for v in value)):
+            return parse_strategies(value)
+        raise ConfigError("strategies: give strategy names, e.g. guidelines,threshold")
 
     def validate_sources(self, session: Session) -> None:
         """Check that exactly one source kind is given and that it exists.

@@ -1,9 +1,10 @@
-"""The optimization pipeline on one split: traces, strategies in a fixed order, final test.
+"""The optimization pipeline on one split: traces, strategies in registry order, final test.
 
-Order: `guidelines` → `fewshot` → `threshold` → `calibrate` build on each other (each kept only
-if validation improves: agreement, or for `calibrate` the mean absolute error on 0–100);
-`decompose` is tried from the base judge and competes with the best so far. The test split is
-scored once, at the end, for the base judge and the winner.
+Order (`strategies.registry`): `guidelines` → `fewshot` → `threshold` → `calibrate` build on
+each other (each kept only if validation improves: agreement, or for `calibrate` the mean
+absolute error on 0–100); `decompose` is tried from the base judge and competes with the best so
+far. Each strategy announces its own phase. The test split is scored once, at the end, for the
+base judge and the winner (a refit split has no test part: nothing is scored then).
 """
 
 from __future__ import annotations
@@ -14,21 +15,17 @@ from typing import Any
 
 from evalign.align.examples import Example
 from evalign.align.guards import BudgetExceeded, GuardError, check_no_leak
+from evalign.align.reflection import Reflector
 from evalign.align.scoring import Scorer, agreement
 from evalign.align.split import Split
-from evalign.align.strategies.base import Candidate, Optimizer
-from evalign.align.strategies.calibrate import CalibrateOptimizer
-from evalign.align.strategies.decompose import DecomposeOptimizer
-from evalign.align.strategies.fewshot import FewShotOptimizer
-from evalign.align.strategies.guidelines import GuidelinesOptimizer
-from evalign.align.strategies.threshold import ThresholdOptimizer
+from evalign.align.strategies.base import Candidate, Context, Part
+from evalign.align.strategies.registry import STRATEGIES, make_optimizer
+from evalign.align.strategies.registry import parse_strategies as parse_strategies
 from evalign.align.traces import TraceSet, build_traces
-from evalign.errors import ConfigError
 from evalign.judges.spec import JudgeSpec, Verdict
-from evalign.providers.base import ModelAPI
 
-STRATEGIES = ("guidelines", "fewshot", "threshold", "calibrate", "decompose")
 Phase = Callable[[str], None]
+TRACES_PHASE = "building disagreement traces"
 
 
 @dataclass
@@ -57,23 +54,11 @@ class FoldResult:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_strategies(text: str | Sequence[str]) -> tuple[str, ...]:
-    """Read `--strategy guidelines,threshold`; unknown names are refused."""
-    names = [s.strip() for s in (text.split(",") if isinstance(text, str) else text) if s.strip()]
-    unknown = [n for n in names if n not in STRATEGIES]
-    if unknown or not names:
-        raise ConfigError(f"--strategy: unknown {', '.join(unknown) or '(none)'}; "
-                          f"choose from {','.join(STRATEGIES)}")
-    return tuple(n for n in STRATEGIES if n in names)
-
-
 async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *,
-                   scorer: Scorer, reflection: ModelAPI, verify: Scorer, settings: Settings,
+                   scorer: Scorer, reflection: Reflector, verify: Scorer, settings: Settings,
                    phase: Phase) -> FoldResult:
     """Run the whole pipeline on one split; phases are announced through `phase`."""
-    train = [examples[i] for i in split.train]
-    val = [examples[i] for i in split.val]
-    phase("building disagreement traces")
+    train, val = Part(examples, split.train), Part(examples, split.val)
     notes: list[str] = []
     strategies = settings.strategies
     try:
@@ -82,12 +67,18 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
         notes.append(f"{exc} before any strategy ran: the candidate is the base judge")
         traces, best, strategies = TraceSet(), Candidate(base, "base", float("nan")), ()
     held_out = [_text(examples[i]) for i in (*split.val, *split.test)]
+    ctx = Context(scorer, reflection, traces.traces,
+                  guard=lambda spec: check_no_leak(JudgeSpec(), spec, held_out),
+                  rounds=settings.rounds, seed=settings.seed,
+                  groups=[e.group_key(settings.group_by) for e in examples],
+                  glossary=settings.glossary, rubric_split=settings.rubric_split)
     for name in strategies:
-        optimizer = _optimizer(name, scorer, reflection, examples, split, traces, settings,
-                               held_out)
+        optimizer = make_optimizer(name)
+        phase(optimizer.phase)
+        scorer.phase = optimizer.phase
         start = base if name == "decompose" else best.spec
         try:
-            found = await optimizer.align(start, train, val, scorer.budget)
+            found = await optimizer.optimize(start, train, val, ctx)
             check_no_leak(base, found.spec, held_out)
         except BudgetExceeded as exc:
             notes.append(f"{name}: {exc}; kept the best candidate so far")
@@ -95,62 +86,50 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
         except GuardError as exc:
             notes.append(f"{name}: candidate refused: {exc}")
             continue
-        notes.extend(f"{name}: {n}" for n in found.notes)
-        better = found.val_agreement > best.val_agreement or bool(
-            found.details.get("val_mae_improved"))
-        kept = better and found.spec != best.spec
-        best.curve.extend(found.curve)
-        best.curve.append({"strategy": name, "round": "best", "val_agreement":
-                           found.val_agreement, "kept": kept})
-        if kept:
-            strategy = name if best.strategy == "base" or name == "decompose" \
-                else f"{best.strategy}+{name}"
-            best = Candidate(found.spec, strategy, found.val_agreement, found.val_verdicts,
-                             best.curve, best.notes, found.details)
-    phase("verifying")
-    verify.phase = "verifying"
-    base_test = await verify.score(base, examples, split.test)
-    cand_test = await verify.score(best.spec, examples, split.test)
+        best = _keep(name, best, found, notes)
+    base_test: list[Verdict] = []
+    cand_test: list[Verdict] = []
+    if split.test:
+        phase("verifying")
+        verify.phase = "verifying"
+        base_test = await verify.score(base, examples, split.test)
+        cand_test = await verify.score(best.spec, examples, split.test)
     return FoldResult(split, traces, best.curve[0]["val_agreement"] if best.curve else
                       float("nan"), best, base_test, cand_test, notes)
+
+
+def _keep(name: str, best: Candidate, found: Candidate, notes: list[str]) -> Candidate:
+    """The better of the best so far and what `name` found (validation decides)."""
+    notes.extend(f"{name}: {n}" for n in found.notes)
+    better = found.val_agreement > best.val_agreement or bool(
+        found.details.get("val_mae_improved"))
+    kept = better and found.spec != best.spec
+    best.curve.extend(found.curve)
+    best.curve.append({"strategy": name, "round": "best", "val_agreement":
+                       found.val_agreement, "kept": kept})
+    if not kept:
+        return best
+    strategy = name if best.strategy == "base" or name == "decompose" \
+        else f"{best.strategy}+{name}"
+    return Candidate(found.spec, strategy, found.val_agreement, found.val_verdicts,
+                     best.curve, best.notes, found.details)
 
 
 async def _start(base: JudgeSpec, examples: Sequence[Example], split: Split, scorer: Scorer,
                  settings: Settings, phase: Phase) -> tuple[TraceSet, Candidate]:
     """The base judge on train (for traces) and validation (the score to beat)."""
-    scorer.phase = "building disagreement traces"
+    phase(TRACES_PHASE)
+    scorer.phase = TRACES_PHASE
     train_verdicts = await scorer.score(base, examples, split.train)
     everything: list[Verdict | None] = [None] * len(examples)
     for i, v in zip(split.train, train_verdicts, strict=True):
         everything[i] = v
     traces = build_traces(base, examples, _filled(everything), split.train, delta=settings.delta)
-    phase("distilling guidelines")
-    scorer.phase = "distilling guidelines"
     base_val_verdicts = await scorer.score(base, examples, split.val)
     base_val = agreement(base, [examples[i] for i in split.val], base_val_verdicts)
     return traces, Candidate(base, "base", base_val, base_val_verdicts,
                              curve=[{"strategy": "base", "round": 0, "val_agreement": base_val,
                                      "kept": True}])
-
-
-def _optimizer(name: str, scorer: Scorer, reflection: ModelAPI, examples: Sequence[Example],
-               split: Split, traces: TraceSet, settings: Settings,
-               held_out: list[str]) -> Optimizer:
-    if name == "guidelines":
-        return GuidelinesOptimizer(
-            scorer, reflection, examples, split.val, traces.traces, rounds=settings.rounds,
-            guard=lambda spec: check_no_leak(JudgeSpec(), spec, held_out))
-    if name == "fewshot":
-        return FewShotOptimizer(scorer, examples, split.train, split.val,
-                                [t.index for t in traces.traces], seed=settings.seed)
-    if name == "threshold":
-        return ThresholdOptimizer(scorer, examples, split.train, split.val)
-    if name == "calibrate":
-        return CalibrateOptimizer(scorer, examples, split.train, split.val)
-    groups = [e.group_key(settings.group_by) for e in examples]
-    return DecomposeOptimizer(scorer, examples, split.train, split.val, reflection=reflection,
-                              groups=groups, seed=settings.seed, traces=traces.traces,
-                              glossary=settings.glossary, split=settings.rubric_split)
 
 
 def _filled(verdicts: list[Verdict | None]) -> list[Verdict]:

@@ -24,14 +24,19 @@ from evalign.stats import Comparison, agreement_report, paired_report
 PASS_FAIL = ScoreConfig(kind="pass_fail")
 
 
-def comparisons(spec: JudgeSpec, examples: Sequence[Example],
+def comparisons(spec: JudgeSpec | Sequence[JudgeSpec], examples: Sequence[Example],
                 verdicts: Sequence[Verdict]) -> list[Comparison]:
-    """(label, verdict) pairs for the statistics, honouring the judge's threshold."""
-    threshold = spec.threshold if spec.kind == "prompt" else None
+    """(label, verdict) pairs for the statistics, honouring the judge's threshold.
+
+    `spec` is the judge of every verdict, or one judge per verdict (K folds pool verdicts of
+    K candidates, each read with its own threshold and scale).
+    """
+    specs = [spec] * len(verdicts) if isinstance(spec, JudgeSpec) else list(spec)
     return [Comparison(item_id=_item_id(e, n), human=e.label, judge=v.value, human_scale=e.scale,
-                       judge_scale=spec.scale, p_pass=v.p_pass, judge_threshold=threshold,
+                       judge_scale=s.scale, p_pass=v.p_pass,
+                       judge_threshold=s.threshold if s.kind == "prompt" else None,
                        human_reasoning=e.reasoning, judge_reasoning=v.reasoning)
-            for n, (e, v) in enumerate(zip(examples, verdicts, strict=True))]
+            for n, (e, v, s) in enumerate(zip(examples, verdicts, specs, strict=True))]
 
 
 def baseline_comparisons(baseline: Baseline, examples: Sequence[Example]) -> list[Comparison]:
@@ -45,10 +50,14 @@ def baseline_comparisons(baseline: Baseline, examples: Sequence[Example]) -> lis
             for n, (e, p) in enumerate(zip(examples, baseline.predictions, strict=True))]
 
 
-def test_outcome(base: JudgeSpec, candidate: JudgeSpec, train: Sequence[Example],
+def test_outcome(base: JudgeSpec, candidate: JudgeSpec | Sequence[JudgeSpec],
+                 train: Sequence[Example],
                  test: Sequence[Example], base_verdicts: Sequence[Verdict],
                  cand_verdicts: Sequence[Verdict]) -> dict[str, Any]:
-    """Baseline vs candidate on test: full reports, paired block, trivial baselines, verdict."""
+    """Baseline vs candidate on test: full reports, paired block, trivial baselines, verdict.
+
+    `candidate` is one judge, or one per test verdict (the candidate of each verdict's fold).
+    """
     base_cmp = comparisons(base, test, base_verdicts)
     cand_cmp = comparisons(candidate, test, cand_verdicts)
     paired = paired_report(base_cmp, cand_cmp)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from evalign.align.ceiling import human_ceiling
@@ -13,8 +13,10 @@ from evalign.align.examples import Example
 from evalign.align.guards import Budget
 from evalign.align.load import Loaded, load_dataset, load_runs, sample_examples
 from evalign.align.outcome import prompt_diff, test_outcome
+from evalign.align.reflection import Reflector
 from evalign.align.scoring import Scorer
 from evalign.align.split import Split, kfold_splits, split_examples
+from evalign.align.strategies.registry import REFIT_PHASE
 from evalign.judges.serialize import spec_to_dict
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import ModelAPI
@@ -63,18 +65,37 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
     settings = Settings(strategies=config.strategies, delta=config.delta, rounds=config.rounds,
                         seed=config.seed, group_by=config.group_by,
                         glossary=dict(config.glossary), rubric_split=config.rubric_split)
+    reflector = Reflector(roles["reflection"], budget)
     folds = []
     try:
         for split in splits:
             folds.append(await optimize(judge_spec, loaded.examples, split, scorer=scorer,
-                                        reflection=roles["reflection"], verify=verify,
+                                        reflection=reflector, verify=verify,
                                         settings=settings, phase=tracker.phase))
+        if len(splits) > 1:
+            # The candidate kept is learned again from every labeled item (the folds' test
+            # figures estimate how well this procedure does on unseen items).
+            tracker.phase(REFIT_PHASE)
+            folds.append(await optimize(judge_spec, loaded.examples, refit_split(splits),
+                                        scorer=scorer, reflection=reflector, verify=verify,
+                                        settings=settings, phase=_quiet))
     finally:
         for model in {id(v): v for v in roles.values()}.values():
             if not models or model not in models.values():
                 await model.aclose()
     tracker.phase("finalizing")
     return _outcome(run_id, base, loaded, folds, budget, scorer, verify)
+
+
+def refit_split(splits: Sequence[Split]) -> Split:
+    """Every item of K folds: fold 1's validation part chooses, all the others train."""
+    val = set(splits[0].val)
+    everything = sorted({i for s in splits for i in (*s.train, *s.val, *s.test)})
+    return Split(tuple(i for i in everything if i not in val), tuple(sorted(val)), ())
+
+
+def _quiet(name: str) -> None:
+    """Phases inside the refit stay under the refit phase."""
 
 
 def _settings(store: Store, run_id: int) -> tuple[AlignConfig, JudgeSpec, int, str | None]:
@@ -129,13 +150,17 @@ def _models(config: AlignConfig, base: JudgeSpec,
 def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResult],
              budget: Budget, scorer: Scorer, verify: Scorer) -> dict[str, Any]:
     examples = loaded.examples
-    test_idx = [i for f in folds for i in f.split.test]
+    tested = [f for f in folds if f.split.test]
+    kept = folds[-1] if len(tested) > 1 else folds[0]  # K folds: the refit on every item
+    test_idx = [i for f in tested for i in f.split.test]
     train = [examples[i] for i in folds[0].split.train]
     test = [examples[i] for i in test_idx]
-    base_test: list[Verdict] = [v for f in folds for v in f.base_test]
-    cand_test: list[Verdict] = [v for f in folds for v in f.candidate_test]
-    winner = folds[0].candidate
-    stats = test_outcome(base, winner.spec, train, test, base_test, cand_test)
+    base_test: list[Verdict] = [v for f in tested for v in f.base_test]
+    cand_test: list[Verdict] = [v for f in tested for v in f.candidate_test]
+    # Each fold's test verdicts are read with that fold's candidate (its threshold, scale).
+    fold_specs = [f.candidate.spec for f in tested for _ in f.split.test]
+    winner = kept.candidate
+    stats = test_outcome(base, fold_specs, train, test, base_test, cand_test)
     stats["human_ceiling"] = human_ceiling(
         examples, stats["candidate"].get("agreement"),
         (stats["trivial_baselines"].get("majority") or {}).get("agreement"))
@@ -144,21 +169,23 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
         if verify is not scorer:
             seconds[phase] = seconds.get(phase, 0.0) + value
     notes = loaded.notes + [n for f in folds for n in f.notes]
-    if len(folds) > 1:
-        notes.append(f"{len(folds)}-fold cross-validation: test figures pool every fold; the "
-                     "candidate saved is fold 1's")
+    if len(tested) > 1:
+        notes.append(f"{len(tested)}-fold cross-validation: test figures pool every fold's "
+                     "candidate on the items it never saw; the candidate saved was learned "
+                     f"again from all {len(kept.split.train) + len(kept.split.val)} items "
+                     "(its strategy may differ from a fold's)")
     traces = folds[0].traces
     return {
         "run": run_id, "status": "aligned", "criterion": loaded.criterion,
-        "split": folds[0].split.sizes() if len(folds) == 1 else
+        "split": folds[0].split.sizes() if len(tested) == 1 else
         {"train": len(folds[0].split.train), "val": len(folds[0].split.val), "test": len(test)},
-        "folds": len(folds),
+        "folds": len(tested),
         "disagreements": traces.disagreements, "agreeing_skipped": traces.agreeing_skipped,
         "traces_warning": traces.warning, "strategy": winner.strategy,
         "guidelines": winner.spec.guidelines, "threshold": winner.spec.threshold,
         "prompt_diff": prompt_diff(base, winner.spec),
         "checks": checks_listing(winner.spec, winner.val_verdicts),
-        "validation": {"baseline": folds[0].base_val, "candidate": winner.val_agreement,
+        "validation": {"baseline": kept.base_val, "candidate": winner.val_agreement,
                        "curve": winner.curve},
         **stats,
         "details": winner.details, "notes": notes,

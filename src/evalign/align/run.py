@@ -4,7 +4,8 @@
        └──────cancel──────────────────────────▶ cancelled
 
 Phases, each with status, progress and timing in `alignment_runs.phases`: loading annotations →
-building disagreement traces → distilling guidelines → verifying → finalizing. `execute_alignment`
+building disagreement traces → one phase per chosen strategy → verifying (→ refitting, with
+K folds) → finalizing (`strategies.registry.phases_for`). `execute_alignment`
 re-reads the status between steps, so `cancel_alignment` from another thread or process stops it.
 Accepting makes the candidate the judge's next version; a built-in judge is forked first.
 """
@@ -22,6 +23,7 @@ from evalign.align.load import load_dataset, load_runs, sample_examples
 from evalign.align.outcome import json_safe
 from evalign.align.pipeline import Cancelled, run_pipeline
 from evalign.align.split import check_enough
+from evalign.align.strategies.registry import phases_for
 from evalign.judges.serialize import spec_from_dict
 from evalign.providers.base import ModelAPI
 from evalign.store import Store
@@ -31,8 +33,6 @@ from evalign.store.repo_alignment_runs import AlignmentRunRecord
 from evalign.store.repo_judges import add_version, fork, get_judge, resolve
 from evalign.store.repo_runs import now
 
-PHASES = ("loading annotations", "building disagreement traces", "distilling guidelines",
-          "verifying", "finalizing")
 FINAL = repo.FINAL
 
 AlignmentRun = AlignmentRunRecord
@@ -52,7 +52,8 @@ def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
         _check_labels(session, config, version.id, version.criterion)
         return repo.create_alignment_run(session, judge_version_id=version.id,
                                          config=config.dump(), sources=config.sources(),
-                                         phases=list(PHASES))
+                                         phases=phases_for(config.strategies,
+                                                                   folds=config.folds))
 
 
 def execute_alignment(store: Store, run_id: int, *,

@@ -13,9 +13,8 @@ from dataclasses import replace
 
 from evalign.align.calibrate import choose_calibration
 from evalign.align.examples import Example
-from evalign.align.guards import Budget
-from evalign.align.scoring import Scorer, agreement
-from evalign.align.strategies.base import Candidate
+from evalign.align.scoring import agreement
+from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.judges.calibrated import calibrated_value
 from evalign.judges.spec import JudgeSpec, Verdict
 
@@ -24,33 +23,30 @@ class CalibrateOptimizer:
     """Learn a monotone map of the judge's score on train; keep it if validation MAE drops."""
 
     name = "calibrate"
+    phase = "calibrating scores"
 
-    def __init__(self, scorer: Scorer, examples: Sequence[Example], train_idx: Sequence[int],
-                 val_idx: Sequence[int]):
-        self.scorer, self.examples = scorer, examples
-        self.train_idx, self.val_idx = list(train_idx), list(val_idx)
-
-    async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
-                    budget: Budget) -> Candidate:
-        """A copy of `base` with `checks.calibration`, or `base` itself when nothing helps."""
-        if base.scale.group != "numeric" or not val or val[0].scale.group != "numeric":
-            return Candidate(base, self.name, float("-inf"))  # not a numeric pair: no-op
-        plain = base.model_copy(update={"checks": {k: v for k, v in base.checks.items()
-                                                   if k != "calibration"}})
-        train_v = await self.scorer.score(plain, self.examples, self.train_idx)
-        val_v = await self.scorer.score(plain, self.examples, self.val_idx)
-        calibration, maes = choose_calibration(_pairs(base, train, train_v),
-                                               _pairs(base, val, val_v))
+    async def optimize(self, judge: JudgeSpec, train: Part, val: Part,
+                       ctx: Context) -> Candidate:
+        """A copy of `judge` with `checks.calibration`, or `judge` itself when nothing helps."""
+        val_ex = val.examples
+        if judge.scale.group != "numeric" or not val_ex or val_ex[0].scale.group != "numeric":
+            return Candidate(judge, self.name, float("-inf"))  # not a numeric pair: no-op
+        plain = judge.model_copy(update={"checks": {k: v for k, v in judge.checks.items()
+                                                    if k != "calibration"}})
+        train_v = await ctx.scorer.score(plain, train.pool, train.indices)
+        val_v = await ctx.scorer.score(plain, val.pool, val.indices)
+        calibration, maes = choose_calibration(_pairs(judge, train.examples, train_v),
+                                               _pairs(judge, val_ex, val_v))
         curve = [{"strategy": self.name, "round": 1, "method": m, "val_mae": v}
                  for m, v in maes.items()]
         if calibration is None:
-            return Candidate(base, self.name, agreement(base, val, val_v), val_v, curve=curve,
-                             notes=["no calibration lowered the validation MAE"],
+            return Candidate(judge, self.name, agreement(judge, val_ex, val_v), val_v,
+                             curve=curve, notes=["no calibration lowered the validation MAE"],
                              details={"val_mae": maes})
         spec = plain.model_copy(update={"checks": {**plain.checks, "calibration": calibration}})
         mapped = [replace(v, value=calibrated_value(calibration, spec.scale, v.value))
                   if v.value is not None else v for v in val_v]
-        return Candidate(spec, self.name, agreement(spec, val, mapped), mapped, curve=curve,
+        return Candidate(spec, self.name, agreement(spec, val_ex, mapped), mapped, curve=curve,
                          details={"calibration": calibration, "val_mae": maes,
                                   "val_mae_improved": True})
 

@@ -22,12 +22,13 @@ from typing import Any
 from evalign.align import aggregate
 from evalign.align.examples import Example
 from evalign.align.guards import Budget
+from evalign.align.reflection import Reflector
 from evalign.align.rubric import MAX_QUESTIONS, parse_questions
 from evalign.align.scoring import Scorer, agreement
-from evalign.align.strategies.base import Candidate
+from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.align.traces import OUTPUT_FIELDS, Trace, template_fields
 from evalign.judges.spec import JudgeSpec, Verdict
-from evalign.providers.base import GenerateRequest, ModelAPI
+from evalign.providers.base import GenerateRequest
 
 RUBRIC_HINTS = ("grading_notes", "rubric", "criteria", "checklist", "notes", "reference")
 TRACES_SHOWN = 6
@@ -50,14 +51,33 @@ class DecomposeOptimizer:
     """Build a decomposed judge from a prompt judge and learn its aggregation."""
 
     name = "decompose"
+    phase = "decomposing into checks"
+
+    def __init__(self, *, methods: Sequence[str] = aggregate.METHODS):
+        self.methods = tuple(methods)
+
+    async def optimize(self, judge: JudgeSpec, train: Part, val: Part,
+                       ctx: Context) -> Candidate:
+        """Score every check once on train and validation, then learn the aggregation."""
+        work = _Decomposition(ctx.scorer, train.pool, train.indices, val.indices,
+                              reflection=ctx.reflection, methods=self.methods,
+                              groups=ctx.groups, seed=ctx.seed, traces=ctx.traces,
+                              glossary=ctx.glossary, split=ctx.rubric_split, phase=self.phase)
+        return await work.align(judge, train.examples, val.examples, ctx.budget)
+
+
+class _Decomposition:
+    """One decomposition: a judge, its train and validation items, and the run's options."""
+
+    name = DecomposeOptimizer.name
 
     def __init__(self, scorer: Scorer, examples: Sequence[Example], train_idx: Sequence[int],
-                 val_idx: Sequence[int], *, reflection: ModelAPI | None = None,
+                 val_idx: Sequence[int], *, reflection: Reflector | None = None,
                  methods: Sequence[str] = aggregate.METHODS,
                  groups: Sequence[str] | None = None, seed: int = 0,
                  traces: Sequence[Trace] = (), glossary: dict[str, str] | None = None,
-                 split: str = "model"):
-        self.scorer, self.examples = scorer, examples
+                 split: str = "model", phase: str = "decomposing into checks"):
+        self.scorer, self.examples, self.phase = scorer, examples, phase
         self.train_idx, self.val_idx = list(train_idx), list(val_idx)
         self.reflection, self.methods = reflection, tuple(methods)
         self.groups, self.seed = groups, seed
@@ -150,9 +170,7 @@ class DecomposeOptimizer:
             return whole
         request = GenerateRequest(messages=[{"role": "user", "content": checklist_prompt(
             base.prompt, self.traces)}], params={"temperature": 0.0, "max_tokens": 300})
-        result = await self.reflection.generate(request)
-        budget.charge("distilling guidelines", 1, result.prompt_tokens or 0,
-                      result.completion_tokens or 0)
+        result = await self.reflection.ask(request, self.phase)
         return parse_questions(result.text) or whole
 
 

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from evalign.align.examples import Example
-from evalign.align.guards import Budget, BudgetExceeded
-from evalign.align.scoring import Scorer, agreement
-from evalign.align.strategies.base import Candidate
+from evalign.align.guards import BudgetExceeded
+from evalign.align.scoring import agreement
+from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.align.traces import OUTPUT_FIELDS, template_fields
 from evalign.judges.spec import JudgeSpec
 
@@ -25,32 +25,30 @@ class FewShotOptimizer:
     """Try a few example sets; keep the one that agrees best on validation."""
 
     name = "fewshot"
+    phase = "choosing few-shot examples"
 
-    def __init__(self, scorer: Scorer, examples: Sequence[Example], train_idx: Sequence[int],
-                 val_idx: Sequence[int], disagreement_idx: Sequence[int], *, k: int = 4,
-                 draws: int = 2, context_tokens: int = 2500, seed: int = 0):
-        self.scorer, self.examples = scorer, examples
-        self.train_idx, self.val_idx = list(train_idx), list(val_idx)
-        self.disagreements = list(disagreement_idx)
-        self.k, self.draws, self.context_tokens, self.seed = k, draws, context_tokens, seed
+    def __init__(self, *, k: int = 4, draws: int = 2, context_tokens: int = 2500):
+        self.k, self.draws, self.context_tokens = k, draws, context_tokens
 
-    async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
-                    budget: Budget) -> Candidate:
-        """Score each draw on validation; the best (or the base) wins."""
-        base_verdicts = await self.scorer.score(base, self.examples, self.val_idx)
-        best = Candidate(base, self.name, agreement(base, val, base_verdicts), base_verdicts)
+    async def optimize(self, judge: JudgeSpec, train: Part, val: Part,
+                       ctx: Context) -> Candidate:
+        """Score each draw on validation; the best (or `judge`) wins."""
+        base_verdicts = await ctx.scorer.score(judge, val.pool, val.indices)
+        best = Candidate(judge, self.name, agreement(judge, val.examples, base_verdicts),
+                         base_verdicts)
+        wrong = [t.index for t in ctx.traces]
         for number in range(1, self.draws + 1):
-            shots = self.pick(base, random.Random(self.seed + number))
+            shots = self.pick(judge, train, wrong, random.Random(ctx.seed + number))
             if not shots:
                 best.notes.append("no training example fits the context budget")
                 break
-            spec = base.model_copy(update={"few_shot": [*base.few_shot, *shots]})
+            spec = judge.model_copy(update={"few_shot": [*judge.few_shot, *shots]})
             try:
-                verdicts = await self.scorer.score(spec, self.examples, self.val_idx)
+                verdicts = await ctx.scorer.score(spec, val.pool, val.indices)
             except BudgetExceeded as exc:
                 best.notes.append(f"stopped before draw {number}: {exc}")
                 break
-            score = agreement(spec, val, verdicts)
+            score = agreement(spec, val.examples, verdicts)
             kept = score > best.val_agreement
             best.curve.append({"strategy": self.name, "round": number, "val_agreement": score,
                                "kept": kept, "examples": len(shots)})
@@ -58,18 +56,20 @@ class FewShotOptimizer:
                 best = Candidate(spec, self.name, score, verdicts, best.curve, best.notes)
         return best
 
-    def pick(self, base: JudgeSpec, rng: random.Random) -> list[dict[str, Any]]:
-        """Up to k examples, half pass half fail, disagreements first, within the budget."""
+    def pick(self, base: JudgeSpec, train: Part, disagreements: Sequence[int],
+             rng: random.Random) -> list[dict[str, Any]]:
+        """Up to k train examples, half pass half fail, disagreements first, within budget."""
         fields = [f for f in template_fields(base.prompt)]
-        wrong = [i for i in self.disagreements if i in set(self.train_idx)]
-        rest = [i for i in self.train_idx if i not in set(wrong)]
+        allowed = set(train.indices)
+        wrong = [i for i in disagreements if i in allowed]
+        rest = [i for i in train.indices if i not in set(wrong)]
         rng.shuffle(wrong)
         rng.shuffle(rest)
         chosen: list[dict[str, Any]] = []
         want = {True: (self.k + 1) // 2, False: self.k // 2}
         left = self.context_tokens * CHARS_PER_TOKEN
         for i in wrong + rest:
-            example = self.examples[i]
+            example = train.pool[i]
             if want[example.passed] <= 0:
                 continue
             shot = _shot(example, fields)

@@ -9,15 +9,14 @@ on validation and the best one is kept.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from evalign.align.examples import Example
-from evalign.align.guards import Budget, BudgetExceeded, GuardError, check_fields_preserved
-from evalign.align.scoring import Scorer, agreement
-from evalign.align.strategies.base import Candidate
+from evalign.align.guards import BudgetExceeded, GuardError, check_fields_preserved
+from evalign.align.scoring import agreement
+from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.align.traces import Trace
 from evalign.judges.spec import JudgeSpec
-from evalign.providers.base import GenerateRequest, ModelAPI
+from evalign.providers.base import GenerateRequest
 
 MAX_GUIDELINES = 6
 TRACE_CHARS = 1800
@@ -34,43 +33,40 @@ Write at most {limit} short, general guidelines that would make the judge agree 
 on new, different cases. Say what to look for and how strict to be. Do not quote or name anything
 specific to these cases. One guideline per line, each starting with "- ". Nothing else."""
 
-Guard = Callable[[JudgeSpec], None]
-
-
 class GuidelinesOptimizer:
     """Distill guidelines over a few rounds; keep the round that agrees best on validation."""
 
     name = "guidelines"
+    phase = "distilling guidelines"
 
-    def __init__(self, scorer: Scorer, reflection: ModelAPI, examples: Sequence[Example],
-                 val_idx: Sequence[int], traces: Sequence[Trace], *, rounds: int = 3,
-                 batch_size: int = 4, guard: Guard | None = None):
-        self.scorer, self.reflection, self.examples = scorer, reflection, examples
-        self.val_idx, self.traces = list(val_idx), list(traces)
-        self.rounds, self.batch_size, self.guard = rounds, batch_size, guard
+    def __init__(self, *, batch_size: int = 4):
+        self.batch_size = batch_size
         self.seen_by_reflection: list[int] = []
 
-    async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
-                    budget: Budget) -> Candidate:
-        """Run the rounds; the result is the best candidate on validation (possibly the base)."""
-        base_verdicts = await self.scorer.score(base, self.examples, self.val_idx)
-        best = Candidate(base, self.name, agreement(base, val, base_verdicts), base_verdicts)
-        current = base.guidelines
-        for number, batch in enumerate(self._batches(), 1):
+    async def optimize(self, judge: JudgeSpec, train: Part, val: Part,
+                       ctx: Context) -> Candidate:
+        """Run the rounds; the result is the best candidate on validation (possibly `judge`)."""
+        base_verdicts = await ctx.scorer.score(judge, val.pool, val.indices)
+        best = Candidate(judge, self.name, agreement(judge, val.examples, base_verdicts),
+                         base_verdicts)
+        current = judge.guidelines
+        allowed = set(train.indices)
+        traces = [t for t in ctx.traces if t.index in allowed]
+        for number, batch in enumerate(self._batches(traces, ctx.rounds), 1):
             try:
-                current = await self._reflect(base, current, batch, budget)
-                spec = base.model_copy(update={"guidelines": current})
-                if self.guard is not None:
-                    self.guard(spec)
-                check_fields_preserved(base, spec)
-                verdicts = await self.scorer.score(spec, self.examples, self.val_idx)
+                current = await self._reflect(judge, current, batch, ctx)
+                spec = judge.model_copy(update={"guidelines": current})
+                if ctx.guard is not None:
+                    ctx.guard(spec)
+                check_fields_preserved(judge, spec)
+                verdicts = await ctx.scorer.score(spec, val.pool, val.indices)
             except GuardError as exc:
                 best.notes.append(f"round {number} dropped: {exc}")
                 continue
             except BudgetExceeded as exc:
                 best.notes.append(f"stopped before round {number}: {exc}")
                 break
-            score = agreement(spec, val, verdicts)
+            score = agreement(spec, val.examples, verdicts)
             kept = score > best.val_agreement
             best.curve.append({"strategy": self.name, "round": number, "val_agreement": score,
                                "kept": kept, "guidelines": current})
@@ -78,13 +74,13 @@ class GuidelinesOptimizer:
                 best = Candidate(spec, self.name, score, verdicts, best.curve, best.notes)
         return best
 
-    def _batches(self) -> list[list[Trace]]:
+    def _batches(self, traces: Sequence[Trace], rounds: int) -> list[list[Trace]]:
         size = self.batch_size
-        chunks = [self.traces[i:i + size] for i in range(0, len(self.traces), size)]
-        return chunks[:self.rounds]
+        chunks = [list(traces[i:i + size]) for i in range(0, len(traces), size)]
+        return chunks[:rounds]
 
     async def _reflect(self, base: JudgeSpec, current: str, batch: Sequence[Trace],
-                       budget: Budget) -> str:
+                       ctx: Context) -> str:
         self.seen_by_reflection.extend(t.index for t in batch)
         text = _REFLECT.format(
             prompt=base.prompt.strip(), limit=MAX_GUIDELINES,
@@ -92,9 +88,7 @@ class GuidelinesOptimizer:
             traces="\n\n".join(f"Case {i}:\n{_clip(t.to_text())}" for i, t in enumerate(batch, 1)))
         request = GenerateRequest(messages=[{"role": "user", "content": text}],
                                   params={"temperature": 0.0, "max_tokens": 300})
-        result = await self.reflection.generate(request)
-        budget.charge("distilling guidelines", 1, result.prompt_tokens or 0,
-                      result.completion_tokens or 0)
+        result = await ctx.reflection.ask(request, self.phase)
         return parse_guidelines(result.text) or current
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from evalign.align.aggregate import _best_cut
-from evalign.align.examples import Example
-from evalign.align.guards import Budget
-from evalign.align.scoring import Scorer, agreement
-from evalign.align.strategies.base import Candidate
+from evalign.align.scoring import agreement
+from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.judges.spec import JudgeSpec, Verdict
 
 
@@ -20,29 +18,29 @@ class ThresholdOptimizer:
     """
 
     name = "threshold"
+    phase = "tuning the threshold"
 
-    def __init__(self, scorer: Scorer, examples: Sequence[Example], train_idx: Sequence[int],
-                 val_idx: Sequence[int], *, use_train: bool = True):
-        self.scorer, self.examples = scorer, examples
-        self.train_idx, self.val_idx, self.use_train = train_idx, val_idx, use_train
+    def __init__(self, *, use_train: bool = True):
+        self.use_train = use_train
 
-    async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
-                    budget: Budget) -> Candidate:
-        """A copy of `base` with the threshold that agrees best on the fitting items."""
-        plain = base.model_copy(update={"threshold": None})
-        val_verdicts = await self.scorer.score(plain, self.examples, self.val_idx)
-        fit_idx = list(self.val_idx)
+    async def optimize(self, judge: JudgeSpec, train: Part, val: Part,
+                       ctx: Context) -> Candidate:
+        """A copy of `judge` with the threshold that agrees best on the fitting items."""
+        plain = judge.model_copy(update={"threshold": None})
+        val_verdicts = await ctx.scorer.score(plain, val.pool, val.indices)
+        fit_idx = list(val.indices)
         fit_verdicts = list(val_verdicts)
         if self.use_train:
-            fit_verdicts = await self.scorer.score(plain, self.examples, self.train_idx) \
+            fit_verdicts = await ctx.scorer.score(plain, train.pool, train.indices) \
                 + fit_verdicts
-            fit_idx = list(self.train_idx) + fit_idx
-        cut = choose_threshold(fit_verdicts, [self.examples[i].passed for i in fit_idx])
+            fit_idx = list(train.indices) + fit_idx
+        cut = choose_threshold(fit_verdicts, [val.pool[i].passed for i in fit_idx])
         if cut is None:
-            return Candidate(base, self.name, agreement(base, val, val_verdicts), val_verdicts,
+            return Candidate(judge, self.name, agreement(judge, val.examples, val_verdicts),
+                             val_verdicts,
                              notes=["the judge model gives no p_pass: no threshold to tune"])
-        spec = base.model_copy(update={"threshold": round(cut, 4)})
-        score = agreement(spec, val, val_verdicts)
+        spec = judge.model_copy(update={"threshold": round(cut, 4)})
+        score = agreement(spec, val.examples, val_verdicts)
         return Candidate(spec, self.name, score, val_verdicts,
                          curve=[{"strategy": self.name, "round": 1, "val_agreement": score,
                                  "threshold": spec.threshold}])
