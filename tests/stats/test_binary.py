@@ -110,3 +110,21 @@ def test_arrays_fast_path_matches_records() -> None:
     for key in ("agreement", "kappa", "mcc", "fail_f1", "kappa_ci"):
         assert via_arrays[key] == via_records[key] or (
             via_arrays[key] is not None and math.isclose(via_arrays[key], via_records[key]))
+
+
+def test_majority_warning_only_on_imbalanced_classes() -> None:
+    # 48/48 balanced, the judge right on half: no majority label to beat, nothing imbalanced
+    human = ["pass", "fail"] * 48
+    judge = ["pass", "pass", "fail", "fail"] * 24
+    warned = " ".join(agreement_report(comparisons_from_lists(human, judge))["warnings"])
+    assert "majority" not in warned and "imbalanced" not in warned
+    # 72 PASS / 24 FAIL, the judge at 72/96 (= always PASS's share): warned, naming the class
+    human = ["pass"] * 72 + ["fail"] * 24
+    judge = ["pass"] * 60 + ["fail"] * 12 + ["pass"] * 12 + ["fail"] * 12
+    (majority,) = [w for w in agreement_report(comparisons_from_lists(human, judge))["warnings"]
+                   if "majority" in w]
+    assert "72/96" in majority and "label PASS (72/96)" in majority and "imbalanced" in majority
+    # one hit above the majority share: no warning
+    judge = ["pass"] * 61 + ["fail"] * 11 + ["pass"] * 11 + ["fail"] * 13
+    warned = " ".join(agreement_report(comparisons_from_lists(human, judge))["warnings"])
+    assert "majority" not in warned

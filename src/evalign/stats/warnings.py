@@ -46,15 +46,19 @@ def collect_warnings(norm: Normalized, *, min_comparisons: int = MIN_COMPARISONS
 
 
 def _majority_warning(norm: Normalized, human_passes: int) -> list[str]:
-    """A judge whose agreement does not beat always answering the humans' majority label."""
+    """A judge whose agreement does not beat always answering the humans' majority label,
+    on imbalanced classes only: on balanced ones there is no majority label, and κ says
+    what a chance-level judge is worth."""
     n = norm.n
     if human_passes in (0, n):
         return []  # one class only: said above, and every rate about the other is undefined
+    if human_passes * 2 == n:
+        return []  # balanced: "always PASS" is no majority, and nothing is imbalanced
     majority = max(human_passes, n - human_passes)
     hits = int(norm.aligned.sum())
     if hits > majority:
         return []
-    cls = "PASS" if human_passes * 2 >= n else "FAIL"
+    cls = "PASS" if human_passes * 2 > n else "FAIL"
     return [f"agreement {hits}/{n} is no better than always answering the majority label "
             f"{cls} ({majority}/{n}): the classes are imbalanced, so read κ and FAIL recall, "
             "not agreement"]
