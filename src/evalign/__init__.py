@@ -39,7 +39,7 @@ if TYPE_CHECKING:
         UserError,
     )
     from evalign.items import Item
-    from evalign.judges import CheckResult, CodeJudges, Judge, JudgeSpec, Verdict
+    from evalign.judges import CheckResult, CodeJudges, JudgeSpec, Verdict
     from evalign.providers import (
         GenerateRequest,
         GenerateResult,
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
         run_judge,
         score_items,
     )
+    from evalign.runner.judge import Judge
     from evalign.scores import ScoreConfig
     from evalign.stats import (
         Comparison,
@@ -79,14 +80,14 @@ _WHERE = {
                      "EvalignError", "NotFoundError", "ProviderError", "UserError"),
                     "evalign.errors"),
     "Item": "evalign.items",
-    **dict.fromkeys(("CheckResult", "CodeJudges", "Judge", "JudgeSpec", "Verdict"),
-                    "evalign.judges"),
+    **dict.fromkeys(("CheckResult", "CodeJudges", "JudgeSpec", "Verdict"), "evalign.judges"),
     **dict.fromkeys(("GenerateRequest", "GenerateResult", "ModelAPI", "ScriptedModel",
                      "get_model"), "evalign.providers"),
     **dict.fromkeys(("dataset_agreement", "disagreements", "run_report"),
                     "evalign.report.build"),
     **dict.fromkeys(("RunSummary", "ScoreBatch", "cancel_run", "resume_run", "run_judge",
                      "score_items"), "evalign.runner"),
+    "Judge": "evalign.runner.judge",
     "ScoreConfig": "evalign.scores",
     **dict.fromkeys(("Comparison", "agreement_report", "annotator_agreement",
                      "comparisons_from_lists", "paired_report"), "evalign.stats"),

@@ -25,7 +25,7 @@ import pytest
 
 if TYPE_CHECKING:  # imported lazily: pytest loads this plugin in every session
     from evalign.calibration import GateResult
-    from evalign.judges.judge import Judge
+    from evalign.runner.judge import Judge
     from evalign.store import Store
 
 JudgeLoader = Callable[..., "Judge"]
@@ -93,7 +93,7 @@ def evalign_judge(evalign_store: Store) -> Iterator[JudgeLoader]:
     The loader asserts the gate first (see `assert_calibrated`) and returns the exact version
     that was gated; every judge it made is closed after the test.
     """
-    from evalign.judges.judge import Judge
+    from evalign.runner.judge import Judge
 
     made: list[Judge] = []
 

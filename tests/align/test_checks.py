@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from evalign.align import AlignConfig, accept_alignment, execute_alignment, start_alignment
 from evalign.align.checks import check_edit, edit_checks, load_checks
-from evalign.align.glossary import load_glossary
 from evalign.cli.app import app
 from evalign.errors import ConfigError
+from evalign.judges.glossary import load_glossary
 from evalign.judges.spec import JudgeSpec
 from evalign.providers.base import GenerateRequest
 from evalign.providers.scripted import ScriptedModel

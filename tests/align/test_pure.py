@@ -14,11 +14,12 @@ from evalign.align.guards import (
     check_fields_preserved,
     check_no_leak,
 )
-from evalign.align.rubric import expand_terms, parse_points, question_for, split_rubric
 from evalign.align.split import kfold_splits, parse_ratios, split_examples
 from evalign.align.traces import build_traces, template_fields
 from evalign.errors import ConfigError, UserError
 from evalign.items import Item
+from evalign.judges import aggregate as verdict_rule
+from evalign.judges.rubric import expand_terms, parse_points, question_for, split_rubric
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.scores import ScoreConfig
 from tests.align.helpers import PROMPT, rows
@@ -110,8 +111,8 @@ def test_aggregation_methods_and_learning() -> None:
     fitted = aggregate.fit("min_threshold", probs, labels)
     assert 0.3 < fitted["threshold"] <= 0.7
     assert aggregate.accuracy(fitted, probs, labels) == 1.0
-    assert aggregate.decide({"method": "all_pass"}, [0.6, 0.5])
-    assert not aggregate.decide({"method": "count_failed", "max_failed": 0}, [0.6, 0.4])
+    assert verdict_rule.decide({"method": "all_pass"}, [0.6, 0.5])
+    assert not verdict_rule.decide({"method": "count_failed", "max_failed": 0}, [0.6, 0.4])
     chosen, scores = aggregate.learn(probs, labels, probs, labels)
     assert chosen["method"] == "all_pass" and scores["all_pass"] == 1.0
     assert math.isnan(aggregate.accuracy({"method": "all_pass"}, [], []))
@@ -119,7 +120,7 @@ def test_aggregation_methods_and_learning() -> None:
     assert logistic["method"] == "logistic" and len(logistic["coef"]) == 5
     geo = aggregate.fit("geomean_threshold", probs, labels)
     assert aggregate.accuracy(geo, probs, labels) == 1.0
-    assert aggregate.score(geo, [0.25, 1.0]) == pytest.approx(0.5)
+    assert verdict_rule.score(geo, [0.25, 1.0]) == pytest.approx(0.5)
 
 
 def test_traces_show_template_fields_only_and_count() -> None:

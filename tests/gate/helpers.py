@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from evalign.cli.app import app
 from evalign.data.importer import import_file
 from evalign.errors import UserError
-from evalign.judges.catalog import create
 from evalign.store import Store
+from evalign.workflows.judge_catalog import create
 
 PROMPT = "Is this answer correct?\n\nQuestion: {question}\nAnswer: {output}\n"
 runner = CliRunner()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from evalign.judges.catalog import create, edit
 from evalign.store import open_store
+from evalign.workflows.judge_catalog import create, edit
 from tests.gate.helpers import PROMPT, seed
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "gate.md"

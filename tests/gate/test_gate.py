@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from evalign.calibration import gate, spec_hash
-from evalign.judges.catalog import edit
 from evalign.store import Store, open_store
 from evalign.store.repo_labels import upsert_label
+from evalign.workflows.judge_catalog import edit
 from tests.gate.helpers import invoke, seed
 
 
@@ -139,7 +139,7 @@ def test_accepted_alignment_calibrates_by_its_test_split(
     seed_store(sqlite_store)
     run = align("gn", "bench", store=sqlite_store, group_by="question",
                 strategies=("guidelines",), rounds=1)
-    accept_alignment(sqlite_store, run.id)
+    accept_alignment(sqlite_store, run.id, force=True)  # the gate, not the recommendation
     result = gate(sqlite_store, "gn", "bench", min_agreement=0.0)
     assert result.calibration is not None, result.to_dict()
     source = result.calibration.source

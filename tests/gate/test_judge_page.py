@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from evalign.calibration import gate
-from evalign.judges.catalog import edit
 from evalign.store import Store
 from evalign.web import create_app
+from evalign.workflows.judge_catalog import edit
 from tests.gate.helpers import PROMPT, seed
 from tests.web.helpers import Client
 

@@ -129,8 +129,8 @@ def test_scales_map_or_are_refused() -> None:
 
 
 def test_cli_exports_to_stdout_and_a_folder(tmp_path: Path) -> None:
-    from evalign.judges.catalog import create
     from evalign.store import open_store
+    from evalign.workflows.judge_catalog import create
 
     db = str(tmp_path / "e.db")
     store = open_store(db)
@@ -169,8 +169,8 @@ def test_mlflow_export_registers_in_a_tracking_store(tmp_path: Path) -> None:
     mlflow = pytest.importorskip("mlflow")
     from mlflow.genai.scorers import get_scorer
 
-    from evalign.judges.catalog import create
     from evalign.store import open_store
+    from evalign.workflows.judge_catalog import create
 
     db = str(tmp_path / "e.db")
     store = open_store(db)

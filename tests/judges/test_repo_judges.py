@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from evalign.errors import ConflictError, NotFoundError
-from evalign.judges import catalog
 from evalign.judges.spec import JudgeSpec
 from evalign.scores import ScoreConfig
 from evalign.store import Store
 from evalign.store import repo_judges as repo
+from evalign.workflows import judge_catalog as catalog
 
 
 def test_versions_are_immutable_and_refs_resolve(store: Store) -> None:

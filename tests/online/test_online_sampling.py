@@ -14,8 +14,8 @@ from evalign.calibration import OnlineSampling, online_trend, recent_window, rou
 from evalign.calibration.online import should_route
 from evalign.cli.app import app as cli
 from evalign.errors import ConfigError
-from evalign.judges.judge import to_item
 from evalign.judges.spec import Verdict
+from evalign.runner.judge import to_item
 from evalign.store import Store
 from evalign.store.repo_items import get_dataset, iter_items
 from evalign.store.repo_labels import record_label

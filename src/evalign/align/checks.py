@@ -21,8 +21,8 @@ from typing import Any
 
 import yaml
 
-from evalign.align.glossary import check_glossary
 from evalign.errors import ConfigError
+from evalign.judges.glossary import check_glossary
 from evalign.judges.spec import JudgeSpec, Verdict
 
 EDITABLE = ("questions", "glossary", "split", "question_template", "aggregation")

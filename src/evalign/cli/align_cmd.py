@@ -22,7 +22,6 @@ from evalign.align import (
 )
 from evalign.align.checks import load_checks
 from evalign.align.engine import parse_strategies
-from evalign.align.glossary import load_glossary
 from evalign.align.outcome import recommendation
 from evalign.align.run import history_rows
 from evalign.align.split import parse_ratios
@@ -36,6 +35,7 @@ from evalign.cli.common import (
     table,
 )
 from evalign.errors import ConfigError
+from evalign.judges.glossary import load_glossary
 from evalign.store import Store
 from evalign.store.alignment_outcome import Figures, Phase
 

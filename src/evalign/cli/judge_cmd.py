@@ -17,8 +17,8 @@ from evalign.cli.common import (
     store_for,
     table,
 )
-from evalign.judges import catalog
 from evalign.store.repo_judges import JudgeVersionInfo
+from evalign.workflows import judge_catalog as catalog
 
 judge_app = typer.Typer(help="Create, version, fork, export and import judges.",
                         no_args_is_help=True)
@@ -163,7 +163,7 @@ def export(
     """Export a judge version: prompt, few-shot, threshold, checks, model, params, provenance."""
     fmt = "json" if as_json else fmt
     if to is not None:
-        from evalign.judges.exports.files import export_to_peer
+        from evalign.workflows.judge_exports import export_to_peer
 
         exported = export_to_peer(store_for(db), ref, to, out, tracking_uri=tracking_uri,
                                   experiment=experiment)

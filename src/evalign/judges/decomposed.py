@@ -15,7 +15,7 @@ the item once and each further check costs only its question's few tokens.
     glossary           the user's term → expansion mapping applied to every concept
     question_template  how a concept becomes a question (default: Does the response mention …?)
     context_fields     the item fields shown, in order (default: every field but the rubric)
-    aggregation        see `evalign.align.aggregate` (default: weakest check's P(yes) ≥ 0.5)
+    aggregation        see `evalign.judges.aggregate` (default: weakest check's P(yes) ≥ 0.5)
     instruction_checklist
                        pairwise items: the model writes yes/no checks for the item's
                        instruction (one call), answers each for each output (the instruction
@@ -29,9 +29,11 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from evalign.align import aggregate
-from evalign.align.glossary import check_glossary
-from evalign.align.rubric import (
+from evalign.errors import ConfigError, ParseError
+from evalign.items import Item
+from evalign.judges import aggregate
+from evalign.judges.glossary import check_glossary
+from evalign.judges.rubric import (
     DEFAULT_QUESTION,
     MAX_POINTS,
     MAX_QUESTIONS,
@@ -43,8 +45,6 @@ from evalign.align.rubric import (
     question_for,
     split_rubric,
 )
-from evalign.errors import ConfigError, ParseError
-from evalign.items import Item
 from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest, ModelAPI
 

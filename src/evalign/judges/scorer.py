@@ -16,6 +16,7 @@ from evalign.errors import ConfigError, ParseError, ProviderError
 from evalign.items import Item
 from evalign.judges.calibrated import calibrated_value
 from evalign.judges.code import CodeJudges
+from evalign.judges.decomposed import score_decomposed
 from evalign.judges.parse import asked_vocabulary, parse_answer
 from evalign.judges.prompt import build_request
 from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
@@ -36,8 +37,6 @@ async def score_item(spec: JudgeSpec, item: Item, model: ModelAPI | None, *,
     if model is None:
         raise ConfigError(f"a {spec.kind} judge needs a model")
     if spec.kind == "decomposed":
-        from evalign.judges.decomposed import score_decomposed
-
         decomposed: Verdict = await score_decomposed(spec, item, model)
         return decomposed
     if spec.scale.kind == "pairwise" and item.output_2 is not None \

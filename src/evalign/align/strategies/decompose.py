@@ -23,10 +23,11 @@ from evalign.align import aggregate
 from evalign.align.examples import Example
 from evalign.align.guards import Budget
 from evalign.align.reflection import Reflector
-from evalign.align.rubric import MAX_QUESTIONS, parse_questions
 from evalign.align.scoring import Scorer, agreement
 from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.align.traces import OUTPUT_FIELDS, Trace, template_fields
+from evalign.judges.decomposed import aggregate_verdict, pairwise_decision
+from evalign.judges.rubric import MAX_QUESTIONS, parse_questions
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest
 
@@ -95,9 +96,6 @@ class _Decomposition:
         val_raw = await self.scorer.score(spec, self.examples, self.val_idx)
         chosen, scores = self._learn(fitted, val_raw)
         final = spec.model_copy(update={"checks": checks | {"aggregation": chosen}})
-        # judges.decomposed imports this package's aggregation: import it late, not in a cycle.
-        from evalign.judges.decomposed import aggregate_verdict
-
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
                         for v in val_raw]
         # The honest figure: the chosen method scored on items it was not fitted on.
@@ -111,8 +109,6 @@ class _Decomposition:
     async def _pairwise(self, base: JudgeSpec, val: Sequence[Example]) -> Candidate:
         """Checks written per instruction, asked of each output; the tie margin fitted on train
         (validation scores it), then refitted on train + validation."""
-        from evalign.judges.decomposed import pairwise_decision
-
         shown = [f for f in template_fields(base.prompt) if f not in OUTPUT_FIELDS]
         spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
                          model=base.model, params={},

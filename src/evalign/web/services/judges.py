@@ -13,9 +13,8 @@ from evalign import modelfiles
 from evalign.calibration import OnlineSampling, calibration_history, online_trend, route_scored
 from evalign.calibration.trend import Period
 from evalign.errors import ConfigError
-from evalign.judges import Judge
-from evalign.judges.judge import to_item
 from evalign.judges.serialize import spec_to_dict
+from evalign.runner.judge import Judge, to_item
 from evalign.scores import ScoreConfig
 from evalign.stats.comparison import verdict_pass
 from evalign.store import Store, repo_judges

@@ -1,4 +1,7 @@
-"""Judge management over a store, one function per user action (what the CLI and web call)."""
+"""Judge management over a store, one function per user action (what the CLI and web call).
+
+It lives above the store, not in `evalign.judges`: judges know specs and answers, never tables.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from typing import Any
 import yaml
 
 from evalign.errors import ConfigError
-from evalign.judges.serialize import dump, load_file
+from evalign.judges.serialize import dump, load_file, spec_to_dict
 from evalign.judges.spec import JudgeKind, JudgeSpec
 from evalign.judges.template import check_items
 from evalign.scores import ScoreConfig
@@ -127,8 +130,6 @@ def import_file(store: Store, path: str | Path, name: str | None = None,
 
 def version_dict(info: repo.JudgeVersionInfo) -> dict[str, Any]:
     """A version as JSON-ready data (for `--json` and the web API)."""
-    from evalign.judges.serialize import spec_to_dict
-
     return {"id": info.id, "judge": info.judge, "version": info.version, "ref": info.ref,
             "builtin": info.builtin, "criterion": info.criterion, "current": info.current,
             "created_at": info.created_at.isoformat(), "provenance": info.provenance,

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from evalign.errors import ConfigError
 from evalign.items import Item
 from evalign.judges.code import CodeFunction, CodeJudges
 from evalign.judges.spec import JudgeKind, JudgeSpec, Verdict
 from evalign.providers.base import ModelAPI
+from evalign.runner.batch import ScoreBatch, score_items
+from evalign.runner.cache import AnswerCache
+from evalign.runner.calls import ManagedModel, judge_one
+from evalign.runner.models import resolve_model
 from evalign.scores import ScoreConfig
-
-if TYPE_CHECKING:
-    from evalign.runner.batch import ScoreBatch
-    from evalign.store import Store
+from evalign.store import Store
+from evalign.store.repo_judges import resolve
 
 _OUTPUT_KEYS = ("output", "response")
 
@@ -69,7 +71,7 @@ class Judge:
         if self.spec.kind == "prompt" and not self.spec.prompt.strip():
             raise ConfigError("a prompt judge needs a prompt (or pass code=...)")
         self._provider: ModelAPI | None = None if isinstance(model, str) else model
-        self._managed: Any = None
+        self._managed: ManagedModel | None = None
         self.cache_store = cache_store
         self.concurrency = concurrency
         self._loop: asyncio.Runner | None = None
@@ -77,8 +79,6 @@ class Judge:
     @classmethod
     def from_store(cls, store: Store, ref: str, **options: Any) -> Judge:
         """The stored judge version `NAME[@V]`."""
-        from evalign.store.repo_judges import resolve
-
         with store.session() as session:
             spec = resolve(session, ref).spec
         return cls(spec=spec, **options)
@@ -86,8 +86,6 @@ class Judge:
     async def ascore(self, item: Item | Mapping[str, Any]) -> Verdict:
         """One verdict on `item` (an `Item`, or a dict of fields where `output`/`response` is
         the output to judge)."""
-        from evalign.runner.calls import judge_one
-
         model = self._model() if self.spec.kind != "code" else None
         verdict, _stats = await judge_one(self.spec, to_item(item), model,
                                           code_judges=self.code_judges)
@@ -99,8 +97,6 @@ class Judge:
 
     async def ascore_many(self, items: Iterable[Item | Mapping[str, Any]]) -> ScoreBatch:
         """Verdicts on many items, concurrently, in item order."""
-        from evalign.runner.batch import score_items
-
         model = self._model().inner if self.spec.kind != "code" else None
         return await score_items(self.spec, [to_item(i) for i in items], model=model,
                                  concurrency=self.concurrency, cache_store=self.cache_store,
@@ -125,12 +121,8 @@ class Judge:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def _model(self) -> Any:
+    def _model(self) -> ManagedModel:
         if self._managed is None:
-            from evalign.runner.cache import AnswerCache
-            from evalign.runner.calls import ManagedModel
-            from evalign.runner.models import resolve_model
-
             provider = self._provider or resolve_model(self.spec.model)
             cache = AnswerCache(self.cache_store) if self.cache_store is not None else None
             self._managed = ManagedModel(provider, concurrency=self.concurrency, cache=cache)

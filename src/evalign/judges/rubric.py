@@ -3,7 +3,7 @@
 Grading notes are terse: points separated by commas, semicolons, full stops or bullets, with
 `*` / `!` marking critical points. Small models answer "does the response mention X?" far better
 than a whole rubric at once, and better still when X is spelled out. evalign knows no domain's
-shorthand: a user's glossary (`evalign align --glossary FILE`, see `evalign.align.glossary`)
+shorthand: a user's glossary (`evalign align --glossary FILE`, see `evalign.judges.glossary`)
 spells terms out, and a model splitter (`split_with_model`) can rewrite a rubric into checks,
 with these rules as its fallback.
 """

@@ -7,6 +7,7 @@ from pathlib import Path
 from evalign.errors import ConfigError
 from evalign.judges.exports import export_judge
 from evalign.judges.exports.common import Exported
+from evalign.judges.exports.mlflow_store import DEFAULT_EXPERIMENT, register
 from evalign.store import Store
 from evalign.store.repo_judges import resolve
 
@@ -37,8 +38,6 @@ def export_to_peer(store: Store, ref: str, target: str, out: str | Path | None =
         for name, text in exported.files.items():
             (folder / name).write_text(text, encoding="utf-8")
     if tracking_uri is not None:
-        from evalign.judges.exports.mlflow_store import DEFAULT_EXPERIMENT, register
-
         names = register(exported, tracking_uri, experiment or DEFAULT_EXPERIMENT)
         exported.notes.append(f"registered {', '.join(names)} in {tracking_uri} "
                               f"(experiment {experiment or DEFAULT_EXPERIMENT})")
