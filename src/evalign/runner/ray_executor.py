@@ -139,14 +139,19 @@ async def _drive(ray: Any, store: Store, run_id: int, *, concurrency: int | None
                  policy: RetryPolicy | None, provider: ModelAPI | None, workers: int | None,
                  worker_cpus: int | None, shard_size: int, stats: RayStats) -> RunSummary:
     job = _Job.load(store, run_id, progress)
-    limiter, cpus = None, worker_cpus or 1
+    limiter: Any = None
+    cpus = worker_cpus or 1
     if job.spec.kind != "code":
         # The driver calls no model: this wrapper only names the endpoint, sizes the shared
         # limiter and gathers the cache's use (a local model is not loaded here).
         job.managed = ManagedModel(provider or resolve_model(job.model), concurrency=concurrency)
-        cpus = worker_cpus or (LOCAL_WORKER_CPUS if job.managed.max_concurrency <= 1 else 1)
-        limiter = _remote(ray, SharedLimiter, max_concurrency=100_000, num_cpus=0).remote(
-            job.managed.max_concurrency, job.managed.limiter.limit)
+        in_process = job.managed.max_concurrency <= 1  # a local model: one per worker
+        cpus = worker_cpus or (LOCAL_WORKER_CPUS if in_process else 1)
+        if not in_process:
+            # A remote provider's limit is the cluster's; an in-process model's limit (one
+            # call at a time) is each worker's own, so it keeps its own limiter.
+            limiter = _remote(ray, SharedLimiter, max_concurrency=100_000, num_cpus=0).remote(
+                job.managed.max_concurrency, job.managed.limiter.limit)
     shard_job = ShardJob(store_url=store.url, run_id=run_id, spec=job.spec,
                          model=provider if provider is not None else job.model,
                          use_cache=job.use_cache, concurrency=concurrency, policy=policy,

@@ -27,6 +27,7 @@ from evalign.providers.base import ModelAPI
 from evalign.runner.cache import AnswerCache
 from evalign.runner.calls import CacheUse, ManagedModel, judge_one
 from evalign.runner.executor import AsyncioExecutor
+from evalign.runner.limits import AdaptiveLimiter
 from evalign.runner.models import resolve_model
 from evalign.runner.retry import RetryPolicy
 from evalign.runner.shared_limiter import RemoteLimiter
@@ -106,6 +107,7 @@ class ShardWorker:
             self.provider = resolve_model(job.model)
             if job.threads is not None and hasattr(self.provider, "n_threads"):
                 self.provider.n_threads = job.threads  # a local model uses its worker's CPUs
+        self._own_limiter: AdaptiveLimiter | None = None
         self._status_at = 0.0
         self._stopped = False
 
@@ -159,6 +161,11 @@ class ShardWorker:
             # A retried shard first frees the slots its dead attempt still held.
             await self.limiter.forget.remote(shard)
             managed.limiter = RemoteLimiter(self.limiter, shard)
+        else:
+            # No shared limiter (an in-process model): the worker's shards share its own, so
+            # two shards never wait on one model's lock inside a call's timeout.
+            self._own_limiter = self._own_limiter or managed.limiter
+            managed.limiter = self._own_limiter
         return managed
 
     def _should_stop(self) -> bool:
