@@ -45,7 +45,7 @@ def test_rubric_checks_listed_with_glossary_and_edited_before_accept(
     assert outcome["candidate"]["agreement"] == 1.0
     edit = tmp_path / "checks.yaml"
     edit.write_text("questions:\n  - Does the response name alpha?\n  - Is it polite?\n")
-    accept_alignment(sqlite_store, run_id, checks=load_checks(edit))
+    accept_alignment(sqlite_store, run_id, checks=load_checks(edit), force=True)
     with sqlite_store.session() as s:
         saved = resolve(s, "gn").spec
     assert saved.checks["questions"] == ["Does the response name alpha?", "Is it polite?"]

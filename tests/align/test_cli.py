@@ -51,10 +51,24 @@ def test_align_json_status_history_accept(db: str) -> None:
     assert code == 0 and json.loads(out)[0]["run"] == data["run"]
     code, out = _invoke("align", "cancel", run, "--db", db)
     assert code == 0 and "aligned" in out
+    assert not data["recommended"]
     code, out = _invoke("align", "accept", run, "--db", db, "--json")
+    assert code == 2 and "not recommended: the candidate's test agreement" in out
+    assert "%" in out and "--force" in out and "nothing was accepted" in out
+    code, out = _invoke("align", "accept", run, "--force", "--db", db, "--json")
     assert code == 0 and json.loads(out)["version"] == "gn@2"
     code, out = _invoke("align", "reject", run, "--db", db)
     assert code == 2 and "already accepted" in out
+
+
+def test_few_disagreements_warn_only_when_guidelines_or_fewshot_run(db: str) -> None:
+    code, out = _invoke("align", "gn", "--dataset", "bench", "--group-by", "question",
+                        "--strategy", "threshold", "--db", db)
+    assert code == 0, out
+    assert "disagreements on the training split" not in out and "generic" not in out
+    code, out = _invoke("align", "gn", "--dataset", "bench", "--group-by", "question",
+                        "--strategy", "guidelines", "--rounds", "1", "--db", db)
+    assert code == 0 and "guidelines will be generic" in out
 
 
 def test_align_refuses_bad_options(db: str) -> None:

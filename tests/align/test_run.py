@@ -135,12 +135,20 @@ def test_accept_makes_a_new_current_version(store: Store) -> None:
     pending = start_alignment(store, "gn", AlignConfig(dataset="bench"))
     with pytest.raises(ConflictError, match="pending"):
         accept_alignment(store, pending)
-    accepted = accept_alignment(store, run_id)
+    # 100% on test ties the trivial length baseline: not recommended, so refused unforced
+    with pytest.raises(ConflictError, match=r"not recommended: .*100\.0%.*--force") as refused:
+        accept_alignment(store, run_id)
+    assert "length baseline" in str(refused.value)
+    assert get_alignment(store, run_id).decision is None
+    with store.session() as s:
+        assert resolve(s, "gn").version == 1  # nothing was accepted
+    accepted = accept_alignment(store, run_id, force=True)
     assert accepted.decision == "accepted" and accepted.accepted_version == "gn@2"
     with store.session() as s:
         info = resolve(s, "gn")
         assert info.version == 2 and info.spec.kind == "decomposed"
         assert info.provenance["alignment_run"] == run_id
+        assert info.provenance["recommended"] is False  # accepted with force
     with pytest.raises(ConflictError, match="already accepted"):
         reject_alignment(store, run_id)
 
@@ -149,7 +157,7 @@ def test_accept_forks_a_builtin_judge(store: Store) -> None:
     seed_store(store)
     run_id, _, _ = _run(store, judge="ragas-baseline", strategies=("decompose",),
                         judge_model="scripted/constant:PASS")
-    accepted = accept_alignment(store, run_id)
+    accepted = accept_alignment(store, run_id, force=True)  # ties a trivial baseline
     assert accepted.accepted_version == "ragas-baseline-aligned@2"
     with store.session() as s:
         assert get_judge(s, "ragas-baseline").builtin

@@ -20,10 +20,11 @@ from typing import Any
 from evalign.align.checks import edit_checks
 from evalign.align.config import AlignConfig
 from evalign.align.load import load_dataset, load_runs, sample_examples
-from evalign.align.outcome import json_safe
+from evalign.align.outcome import json_safe, recommendation
 from evalign.align.pipeline import Cancelled, run_pipeline
 from evalign.align.split import check_enough
 from evalign.align.strategies.registry import phases_for
+from evalign.errors import ConflictError
 from evalign.judges.serialize import spec_from_dict
 from evalign.providers.base import ModelAPI
 from evalign.store import Store
@@ -90,15 +91,19 @@ def cancel_alignment(store: Store, run_id: int) -> AlignmentRun:
 
 
 def accept_alignment(store: Store, run_id: int, *, name: str | None = None,
-                     checks: dict[str, Any] | None = None) -> AlignmentRun:
+                     checks: dict[str, Any] | None = None, force: bool = False
+                     ) -> AlignmentRun:
     """Make the candidate the judge's next (accepted) version; fork a built-in judge first.
 
     Args:
         checks: an edit of a decomposed candidate's checks (`evalign.align.checks`), applied
             to the saved version; the provenance records that it was edited.
+        force: accept a candidate that is not recommended (it does not beat the baseline
+            judge and every trivial baseline on test); the provenance records it.
 
     Raises:
-        ConflictError: the run is not aligned, or was already rejected or accepted.
+        ConflictError: the run is not aligned, was already rejected or accepted, or its
+            candidate is not recommended and `force` is False (the message gives the figures).
         ConfigError: `checks` is given for a candidate that is not decomposed, or is invalid.
     """
     with store.session() as session:
@@ -108,10 +113,16 @@ def accept_alignment(store: Store, run_id: int, *, name: str | None = None,
         spec = spec_from_dict(run.outcome.candidate_spec, source=f"alignment run {run_id}")
         if checks is not None:
             spec = edit_checks(spec, checks)
+        # recomputed from the figures, as `align status` shows it (older runs stored none)
+        recommended, why = recommendation(run.outcome.to_dict())
+        if not recommended and not force:
+            raise ConflictError(f"alignment run {run_id}: {why}; nothing was accepted. Accept "
+                                "it anyway with --force, or reject it")
         base = f"{run.judge}@{run.judge_version}"
         provenance = {"alignment_run": run_id, "from": base, "strategy": run.outcome.strategy,
                       "sources": run.sources.model_dump(mode="json"),
-                      "checks_edited": checks is not None}
+                      "checks_edited": checks is not None,
+                      "recommended": recommended}
         target = run.judge
         if run.judge_builtin:
             target = name or repo.free_judge_name(session, f"{run.judge}-aligned")

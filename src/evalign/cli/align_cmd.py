@@ -161,10 +161,16 @@ def accept(run: Annotated[int, typer.Argument(help="The alignment run.")],
            checks: Annotated[str | None, typer.Option(
                help="YAML/JSON file with the edited checks of a decomposed candidate "
                     "(questions, glossary, split; see `evalign align status RUN`).")] = None,
+           force: Annotated[bool, typer.Option(
+               "--force", help="Accept a candidate that is not recommended (it does not beat "
+                               "the baseline judge and every trivial baseline on test).")] = False,
            db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Make the candidate the judge's next version (a built-in judge is forked first)."""
+    """Make the candidate the judge's next version (a built-in judge is forked first).
+
+    A candidate that is not recommended is refused unless `--force`.
+    """
     result = accept_alignment(store_for(db), run, name=name,
-                              checks=load_checks(checks) if checks else None)
+                              checks=load_checks(checks) if checks else None, force=force)
     if as_json:
         print_json({"run": result.id, "decision": result.decision,
                     "version": result.accepted_version})

@@ -136,8 +136,12 @@ def cancel(store: Store, run_id: int) -> AlignmentView:
 
 
 def accept(store: Store, run_id: int) -> AlignmentView:
-    """Make the candidate the judge's next version (forking a built-in judge)."""
-    return view_of(accept_alignment(store, run_id))
+    """Make the candidate the judge's next version (forking a built-in judge).
+
+    The page shows the recommendation beside the button, so a click is the deliberate
+    choice the CLI asks for with `--force`.
+    """
+    return view_of(accept_alignment(store, run_id, force=True))
 
 
 def reject(store: Store, run_id: int) -> AlignmentView:
