@@ -131,6 +131,11 @@ def test_traces_show_template_fields_only_and_count() -> None:
     traces = build_traces(spec, examples, verdicts, list(range(16)))
     assert traces.disagreements == 8 and traces.agreeing_skipped == 8
     assert traces.warning is not None and "8 disagreements" in traces.warning
+    # only strategies that distill the disagreements are warned about
+    assert traces.warning_for(("threshold",)) is None
+    assert traces.warning_for(("threshold", "calibrate", "decompose")) is None
+    both = traces.warning_for(("guidelines", "fewshot"))
+    assert both is not None and "guidelines and few-shot examples will be generic" in both
     first = traces.traces[0]
     assert set(first.fields) == {"grading_notes"}  # never "secret" or "question"
     assert "secret" not in first.to_text() and first.human == "fail"

@@ -84,7 +84,7 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
             if not models or model not in models.values():
                 await model.aclose()
     tracker.phase("finalizing")
-    return _outcome(run_id, base, loaded, folds, budget, scorer, verify)
+    return _outcome(run_id, base, loaded, folds, budget, (scorer, verify), config.strategies)
 
 
 def refit_split(splits: Sequence[Split]) -> Split:
@@ -148,7 +148,11 @@ def _models(config: AlignConfig, base: JudgeSpec,
 
 
 def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResult],
-             budget: Budget, scorer: Scorer, verify: Scorer) -> dict[str, Any]:
+             budget: Budget, scorers: tuple[Scorer, Scorer], strategies: Sequence[str]
+             ) -> dict[str, Any]:
+    """The outcome dict (`scorers`: the judge's and the verifier's; `strategies`: the
+    chosen ones, which decide whether few disagreements deserve a warning)."""
+    scorer, verify = scorers
     examples = loaded.examples
     tested = [f for f in folds if f.split.test]
     kept = folds[-1] if len(tested) > 1 else folds[0]  # K folds: the refit on every item
@@ -181,7 +185,7 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
         {"train": len(folds[0].split.train), "val": len(folds[0].split.val), "test": len(test)},
         "folds": len(tested),
         "disagreements": traces.disagreements, "agreeing_skipped": traces.agreeing_skipped,
-        "traces_warning": traces.warning, "strategy": winner.strategy,
+        "traces_warning": traces.warning_for(strategies), "strategy": winner.strategy,
         "guidelines": winner.spec.guidelines, "threshold": winner.spec.threshold,
         "prompt_diff": prompt_diff(base, winner.spec),
         "checks": checks_listing(winner.spec, winner.val_verdicts),

@@ -18,6 +18,8 @@ from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.judges.template import template_fields as judge_template_fields
 
 FEW_DISAGREEMENTS = 10
+TRACE_LEARNERS = {"guidelines": "guidelines", "fewshot": "few-shot examples"}
+"""The strategies whose result is distilled from the disagreements, and what they make."""
 OUTPUT_FIELDS = frozenset({"output", "response", "output_1", "output_2"})
 
 
@@ -62,11 +64,18 @@ class TraceSet:
     @property
     def warning(self) -> str | None:
         """Said plainly when there is too little to learn from."""
-        if self.disagreements < FEW_DISAGREEMENTS:
-            return (f"only {self.disagreements} disagreements on the training split: guidelines "
-                    f"will be generic (label more items, ideally ≥ {FEW_DISAGREEMENTS} "
-                    "disagreements)")
-        return None
+        return self.warning_for(("guidelines",))
+
+    def warning_for(self, strategies: Sequence[str]) -> str | None:
+        """`warning`, about what the chosen `strategies` distill from disagreements; None when
+        none of them does (threshold and calibrate fit cut-offs on scores; decompose's checks
+        come from the rubric, the traces being only examples)."""
+        learned = [what for name, what in TRACE_LEARNERS.items() if name in strategies]
+        if not learned or self.disagreements >= FEW_DISAGREEMENTS:
+            return None
+        return (f"only {self.disagreements} disagreements on the training split: "
+                f"{' and '.join(learned)} will be generic (label more items, ideally "
+                f"≥ {FEW_DISAGREEMENTS} disagreements)")
 
 
 def template_fields(prompt: str) -> list[str]:
