@@ -4,7 +4,7 @@ Everything is computed on the test split only, which no optimizer and no reflect
 A gain whose paired confidence interval includes zero is reported as not significant, in words.
 A candidate is *recommended* only when its test agreement beats the baseline judge's and every
 trivial baseline's (`recommendation`); every surface shows that verdict, and the CLI suggests
-`evalign align accept` only for a recommended candidate.
+`evalign align accept` only for a recommended candidate (and refuses another without `--force`).
 """
 
 from __future__ import annotations
