@@ -16,7 +16,7 @@ from evalign.align import (
     reject_alignment,
     start_alignment,
 )
-from evalign.align.engine import STRATEGIES
+from evalign.align.strategies.registry import STRATEGIES
 from evalign.errors import ConfigError
 from evalign.store import Store
 from evalign.store.alignment_outcome import AlignmentOutcome, Phase, Sources
