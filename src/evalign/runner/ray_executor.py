@@ -21,7 +21,8 @@ The cache, `--repeat` and cancel work as in one process, because the workers use
 The store must be reachable from every worker: a SQLite file works with a local Ray (one
 machine); a cluster of several machines needs PostgreSQL. The driver forwards the provider
 settings in its environment (`OPENAI_*`, `ANTHROPIC_*`, `AZURE_*`, `EVALIGN_*`, `HF_*`) to the
-workers through Ray's runtime environment.
+workers of a cluster it joined through Ray's runtime environment (a Ray it starts itself
+inherits them).
 """
 
 from __future__ import annotations
@@ -105,12 +106,15 @@ def execute_on_ray(store: Store, run_id: int, *, address: str | None = None,
     if store.url in ("sqlite://", "sqlite:///:memory:"):
         raise ConfigError("--executor ray needs a store the workers can open: give --db a file "
                           "(one machine) or a postgresql:// URL (a cluster)")
+    # Workers of a Ray this call starts inherit this environment; a cluster's do not.
+    joined = ray.is_initialized() or bool(address or os.environ.get("RAY_ADDRESS"))
     started_here = _connect(ray, address)
     try:
         return asyncio.run(_drive(ray, store, run_id, concurrency=concurrency, progress=progress,
                                   code_judges=code_judges, policy=policy, provider=provider,
                                   workers=workers, worker_cpus=worker_cpus,
-                                  shard_size=shard_size, stats=stats or RayStats()))
+                                  shard_size=shard_size, stats=stats or RayStats(),
+                                  forward_env=joined))
     finally:
         if started_here:
             ray.shutdown()
@@ -137,7 +141,8 @@ def _connect(ray: Any, address: str | None) -> bool:
 async def _drive(ray: Any, store: Store, run_id: int, *, concurrency: int | None,
                  progress: ProgressFn | None, code_judges: CodeJudges | None,
                  policy: RetryPolicy | None, provider: ModelAPI | None, workers: int | None,
-                 worker_cpus: int | None, shard_size: int, stats: RayStats) -> RunSummary:
+                 worker_cpus: int | None, shard_size: int, stats: RayStats,
+                 forward_env: bool) -> RunSummary:
     job = _Job.load(store, run_id, progress)
     limiter: Any = None
     cpus = worker_cpus or 1
@@ -156,7 +161,8 @@ async def _drive(ray: Any, store: Store, run_id: int, *, concurrency: int | None
                          model=provider if provider is not None else job.model,
                          use_cache=job.use_cache, concurrency=concurrency, policy=policy,
                          code_judges=code_judges, threads=cpus if cpus > 1 else None)
-    pool = _workers(ray, shard_job, limiter, workers or _default_workers(ray, cpus), cpus)
+    pool = _workers(ray, shard_job, limiter, workers or _default_workers(ray, cpus), cpus,
+                    forward_env)
     try:
         job.start()
         beating = asyncio.create_task(job.beat())
@@ -228,8 +234,12 @@ def _remote(ray: Any, cls: type, **options: Any) -> Any:
     return ray.remote(cls).options(**options)
 
 
-def _workers(ray: Any, job: ShardJob, limiter: Any, count: int, cpus: int) -> list[Any]:
-    env = {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV)}
+def _workers(ray: Any, job: ShardJob, limiter: Any, count: int, cpus: int,
+             forward_env: bool) -> list[Any]:
+    # A Ray started here gave its workers this process's environment already; a runtime
+    # environment would only make Ray start fresh worker processes instead of its idle ones.
+    env = {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV)} \
+        if forward_env else {}
     actor = _remote(ray, ShardWorker, num_cpus=cpus, max_restarts=RETRIES,
                     max_task_retries=RETRIES, max_concurrency=DEPTH + 1,
                     runtime_env={"env_vars": env} if env else None)
