@@ -42,5 +42,7 @@ step "Done"
 cat <<MSG
 Everything is in $OUT/demo.db. Look at it in the browser:
   .venv/bin/evalign serve --db $OUT/demo.db      then open http://127.0.0.1:8321/alignment/runs
-Accept the aligned judge with:  .venv/bin/evalign align accept 1 --db $OUT/demo.db
+If the outcome above says the candidate is recommended, accept it with:
+  .venv/bin/evalign align accept 1 --db $OUT/demo.db
+(a candidate that does not beat the baseline and the trivial baselines is refused without --force)
 MSG
