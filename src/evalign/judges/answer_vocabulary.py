@@ -16,6 +16,7 @@ and no reader can know that — phrase such a prompt as a pass condition, or ask
 
 from __future__ import annotations
 
+import functools
 import re
 
 from evalign.judges import answer_lexicon as lex
@@ -42,6 +43,7 @@ _PAIRS = tuple((positive, negative, _pair_patterns(positive, negative))
                for positive, negative in lex.POLAR_PAIRS)
 
 
+@functools.lru_cache(maxsize=128)  # a judge's prompt is read once per item: memoize the pure scan
 def asked_vocabulary(prompt: str) -> frozenset[str]:
     """The weak verdict words `prompt` asks the judge to answer with (lowercase).
 

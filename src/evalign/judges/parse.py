@@ -111,6 +111,8 @@ class _Reading:
         self.binary = scale.kind in ("pass_fail", "thumbs")
         self.objects = find_objects(visible.answer)
         self.body = plain(mask(visible.answer, self.objects))
+        if self.body.isspace():
+            self.body = ""  # a JSON-only answer: nothing around it to scan
         self.broken_json = not self.objects and _LOOKS_LIKE_JSON.match(visible.answer) is not None
         self.scan = scan(self.body, reader, keyed_only=self.broken_json, binary=self.binary,
                          numeric=scale.kind in ("numeric", "stars"))

@@ -14,15 +14,16 @@ import openai
 
 from evalign.errors import ConfigError, MissingExtraError, ProviderError, TransientError
 from evalign.providers.base import GenerateRequest, GenerateResult
-from evalign.providers.openai import (
-    DEFAULT_TIMEOUT_S,
+from evalign.providers.chat_completions import (
     TOP_LOGPROBS,
-    completion_result,
-    map_error,
+    completion_from_json,
     optional_features,
     response_format,
 )
-from evalign.providers.scrub import redact_url
+from evalign.providers.http_errors import from_status
+from evalign.providers.scrub import redact_url, scrub
+
+DEFAULT_TIMEOUT_S = 60.0
 
 
 class LiteLLMModel:
@@ -83,7 +84,7 @@ class LiteLLMModel:
             except openai.BadRequestError as again:
                 raise self._mapped(again) from None
             self._refused |= dropped  # only once the call without them worked
-        return completion_result(response, request, self.model)
+        return completion_from_json(_as_json(response), request, self.model)
 
     async def _call(self, request: GenerateRequest, kwargs: dict[str, Any]) -> Any:
         """One `litellm.acompletion`; a 400 is raised as it is, for the caller to read."""
@@ -104,5 +105,26 @@ class LiteLLMModel:
     def _mapped(self, exc: openai.APIError) -> ProviderError:
         return map_error(exc, self.model, self.timeout, list(self._secrets))
 
+
     async def aclose(self) -> None:
         """Nothing held between calls."""
+
+
+def map_error(
+    exc: openai.APIError, model: str, timeout: float, secrets: list[str | None]
+) -> ProviderError:
+    """The `evalign.errors` class for an `openai` SDK error (LiteLLM raises those), scrubbed."""
+    message = scrub(f"{model}: {exc.message}", secrets)
+    if isinstance(exc, openai.APITimeoutError):
+        return TransientError(f"{model}: no answer within {timeout:g} s")
+    if isinstance(exc, openai.APIConnectionError):
+        return TransientError(message)
+    if isinstance(exc, openai.APIStatusError):
+        return from_status(message, exc.status_code, exc.response.headers)
+    return ProviderError(message)
+
+
+def _as_json(response: Any) -> Any:
+    """LiteLLM's `ModelResponse` (a pydantic model in OpenAI's shape) as plain JSON data."""
+    dump = getattr(response, "model_dump", None)
+    return dump() if callable(dump) else response

@@ -22,10 +22,14 @@ class LoopClient(Generic[ClientT]):
 
     Args:
         make: builds a fresh client.
+        abandon: lets go of a client whose loop has ended (closing it would need that loop);
+            by default it is only dropped.
     """
 
-    def __init__(self, make: Callable[[], ClientT]):
+    def __init__(self, make: Callable[[], ClientT],
+                 abandon: Callable[[ClientT], None] | None = None):
         self._make = make
+        self._abandon = abandon
         self._client: ClientT | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -33,6 +37,8 @@ class LoopClient(Generic[ClientT]):
         """The client of the running loop."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
+            if self._client is not None and self._abandon is not None:
+                self._abandon(self._client)
             self._client = self._make()
             self._loop = loop
         return self._client

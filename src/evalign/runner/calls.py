@@ -27,7 +27,7 @@ from evalign.providers.base import (
     cache_extra_of,
     endpoint_of,
 )
-from evalign.providers.pricing import cost_usd
+from evalign.providers.pricing import PriceTable, price_table
 from evalign.runner.cache import AnswerCache, CacheHit, cache_key
 from evalign.runner.limits import AdaptiveLimiter
 from evalign.runner.retry import RetryPolicy, call_with_retry
@@ -99,6 +99,11 @@ class ManagedModel:
         self.cache_use = CacheUse()
 
     @cached_property
+    def prices(self) -> PriceTable:
+        """The price table for this model's calls, read once (see `price_table`)."""
+        return price_table()
+
+    @cached_property
     def endpoint(self) -> str:
         """What serves the model (read once: for a local model file it is a sha256)."""
         return endpoint_of(self.inner)
@@ -154,7 +159,8 @@ async def judge_one(spec: JudgeSpec, item: Item, model: ManagedModel | None, *,
     if model is None:
         verdict.cost_usd = 0.0  # a code judge runs here, for free
     elif not verdict.cached:
-        verdict.cost_usd = cost_usd(model.model, verdict.prompt_tokens, verdict.completion_tokens)
+        verdict.cost_usd = model.prices.cost(model.model, verdict.prompt_tokens,
+                                             verdict.completion_tokens)
     else:
         # Nothing was spent: tokens and cost count what this run used, not what it reused.
         verdict.prompt_tokens = verdict.completion_tokens = 0

@@ -78,7 +78,8 @@ class VerdictWriter:
     def _store(self, pending: list[tuple[Verdict, int]]) -> None:
         try:
             with self.store.session() as session:
-                session.execute(sa.insert(m.Verdict), [self._row(v) for v, _ in pending])
+                # Core executemany: the ORM bulk path cost ~0.4 ms of CPU per verdict.
+                session.execute(sa.insert(m.Verdict.__table__), [self._row(v) for v, _ in pending])
             stored = pending
         except IntegrityError:
             # Another process stored some of them: keep the rest, one by one.
