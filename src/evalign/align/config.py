@@ -45,6 +45,9 @@ class AlignConfig(BaseModel):
         glossary: the user's term → expansion mapping for rubrics (`--glossary FILE`).
         rubric_split: how `decompose` splits a per-item rubric: `model` (the judge's model,
             rules as fallback) or `rules`.
+        executor: where the judge's scoring calls run: `asyncio` (this process) or `ray`
+            (workers on a Ray cluster, `evalign.runner.ray_scoring`); the same verdicts either way.
+        ray_address: the Ray cluster for `ray` (default: `RAY_ADDRESS`, else a local Ray).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -67,6 +70,8 @@ class AlignConfig(BaseModel):
     rounds: int = Field(default=3, ge=1, le=20)
     glossary: dict[str, str] = Field(default_factory=dict)
     rubric_split: Literal["model", "rules"] = "model"
+    executor: Literal["asyncio", "ray"] = "asyncio"
+    ray_address: str | None = None
 
     @field_validator("strategies", mode="before")
     @classmethod

@@ -14,7 +14,7 @@ from evalign.align.guards import Budget
 from evalign.align.load import Loaded, load_dataset, load_runs, sample_examples
 from evalign.align.outcome import prompt_diff, test_outcome
 from evalign.align.reflection import Reflector
-from evalign.align.scoring import Scorer
+from evalign.align.scoring import InProcess, Scorer, ScoringExecutor
 from evalign.align.split import Split, kfold_splits, split_examples
 from evalign.align.strategies.registry import REFIT_PHASE
 from evalign.judges.serialize import spec_to_dict
@@ -41,8 +41,13 @@ class Tracker(Protocol):
 
 
 async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
-                       models: Mapping[str, ModelAPI] | None = None) -> dict[str, Any]:
-    """Load, split, optimize, verify on test, and return the outcome dict."""
+                       models: Mapping[str, ModelAPI] | None = None,
+                       executor: ScoringExecutor | None = None) -> dict[str, Any]:
+    """Load, split, optimize, verify on test, and return the outcome dict.
+
+    `executor` is where the judge's scoring calls run (default: this process).
+    """
+    executor = executor or InProcess()
     tracker.phase("loading annotations")
     config, base, version_id, judge_criterion = _settings(store, run_id)
     # Source-run verdicts stand in for the base judge only when made by the same model.
@@ -53,10 +58,10 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
     roles = _models(config, base, models or {})
     budget = Budget(config.budget_calls, config.budget_usd)
     scorer = Scorer(roles["judge"], budget, cache_store=store, check=tracker.check,
-                    progress=tracker.progress)
+                    progress=tracker.progress, executor=executor)
     verify = scorer if roles["verify"] is roles["judge"] else Scorer(
         roles["verify"], budget, cache_store=store, check=tracker.check,
-        progress=tracker.progress)
+        progress=tracker.progress, executor=executor)
     for index, verdict in loaded.verdicts.items():
         scorer.remember(base, index, verdict)
         verify.remember(base, index, verdict)

@@ -8,13 +8,16 @@ building disagreement traces → one phase per chosen strategy → verifying (�
 K folds) → finalizing (`strategies.registry.phases_for`). `execute_alignment`
 re-reads the status between steps, so `cancel_alignment` from another thread or process stops it.
 Accepting makes the candidate the judge's next version; a built-in judge is forked first.
+With `AlignConfig.executor == "ray"` the judge's scoring runs on Ray workers
+(`evalign.runner.ray_scoring`) for the whole run; everything else stays in this process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from evalign.align.checks import edit_checks
@@ -22,11 +25,13 @@ from evalign.align.config import AlignConfig
 from evalign.align.load import load_dataset, load_runs, sample_examples
 from evalign.align.outcome import json_safe, recommendation
 from evalign.align.pipeline import Cancelled, run_pipeline
+from evalign.align.scoring import InProcess, ScoringExecutor
 from evalign.align.split import check_enough
 from evalign.align.strategies.registry import phases_for
 from evalign.errors import ConflictError
 from evalign.judges.serialize import spec_from_dict
 from evalign.providers.base import ModelAPI
+from evalign.runner.run import check_executor
 from evalign.store import Store
 from evalign.store import repo_alignment_runs as repo
 from evalign.store.alignment_outcome import AlignmentOutcome
@@ -46,7 +51,9 @@ def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
     Raises:
         NotFoundError: the judge, dataset or a source run does not exist.
         UserError: too few labeled items for the split (nothing is created).
+        ConfigError: the `ray` executor without Ray installed (nothing is created).
     """
+    check_executor(config.executor)
     with store.session() as session:
         version = resolve(session, judge)
         config.validate_sources(session)
@@ -66,14 +73,18 @@ def execute_alignment(store: Store, run_id: int, *,
         run_id: the run (a run that is not pending is returned as it is).
         models: provider objects by role (`judge`, `reflection`, `verify`) that replace the
             configured model strings, e.g. scripted models in tests or an already loaded model.
+            With the `ray` executor each Ray worker gets a copy of the judge's (a local model:
+            its name, each worker loading the file once).
     """
     with store.session() as session:
         claimed = repo.claim_alignment(session, run_id)
         if not claimed:
             return repo.get_alignment_run(session, run_id)
+        config = AlignConfig.model_validate(repo.get_alignment_run(session, run_id).config)
     tracker = _Tracker(store, run_id)
     try:
-        outcome = asyncio.run(run_pipeline(store, run_id, tracker, models))
+        with scoring_executor(config) as executor:
+            outcome = asyncio.run(run_pipeline(store, run_id, tracker, models, executor))
     except Cancelled:
         tracker.close("cancelled")
     except BaseException as exc:
@@ -82,6 +93,25 @@ def execute_alignment(store: Store, run_id: int, *,
     else:
         tracker.finish(outcome)
     return get_alignment(store, run_id)
+
+
+@contextmanager
+def scoring_executor(config: AlignConfig) -> Iterator[ScoringExecutor]:
+    """Where the run's judge scoring happens, open for the whole run (`config.executor`).
+
+    `ray` joins the cluster (`config.ray_address`, else `RAY_ADDRESS`, else a Ray started
+    here and stopped at the end) and keeps one pool of workers per judge model.
+
+    Raises:
+        ConfigError: `ray` without Ray installed.
+    """
+    if config.executor != "ray":
+        yield InProcess()
+        return
+    from evalign.runner.ray_scoring import RayScoring  # Ray is an optional extra
+
+    with RayScoring(address=config.ray_address) as scoring:
+        yield scoring
 
 
 def cancel_alignment(store: Store, run_id: int) -> AlignmentRun:

@@ -1,8 +1,11 @@
 """Scoring candidate judges on labeled examples for an alignment run, with its budget.
 
-Every model call an alignment run makes to a judge goes through `Scorer.score`, which uses the
-runner's `score_items` (limits, retries, answer cache), charges the run's budget per phase, and
-remembers verdicts by (spec, example) so the same candidate is never scored twice on one item.
+Every model call an alignment run makes to a judge goes through `Scorer.score`, which hands
+chunks of items to its executor, charges the run's budget per phase, and remembers verdicts by
+(spec, example) so the same candidate is never scored twice on one item. The executor is where
+the judge's calls run (`AlignConfig.executor`): `InProcess` (the runner's `score_items`: limits,
+retries, answer cache) or `evalign.runner.ray_scoring.RayScoring` (the same, on Ray workers);
+both return the same verdicts in item order, so the run's figures do not depend on it.
 
 `agreement` chooses between candidates: a verdict passes by the one rule every surface uses
 (`stats.comparison.verdict_pass`); an errored verdict counts as a miss here, so a candidate
@@ -13,17 +16,45 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from evalign.align.examples import Example
 from evalign.align.guards import Budget
+from evalign.items import Item
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import ModelAPI
-from evalign.runner import score_items
+from evalign.runner import ScoreBatch, score_items
 from evalign.stats.comparison import verdict_pass
 from evalign.store import Store
 
 Progress = Callable[[int, int], None]
 CHUNK = 8
+
+
+class ScoringExecutor(Protocol):
+    """Where a scorer's judge calls run: `score_items`' contract, plus how wide it is."""
+
+    def parallelism(self, model: ModelAPI) -> int:
+        """How many items it judges at once with `model` (chunks are at least this big)."""
+        ...
+
+    async def score(self, spec: JudgeSpec, items: Sequence[Item], *, model: ModelAPI,
+                    cache_store: Store | None = None) -> ScoreBatch:
+        """Verdicts of `spec` on `items` in item order, with their calls, tokens and cost."""
+        ...
+
+
+class InProcess:
+    """Judge calls in this process, through the runner's `score_items`."""
+
+    def parallelism(self, model: ModelAPI) -> int:
+        """The provider's own concurrency."""
+        return model.max_concurrency
+
+    async def score(self, spec: JudgeSpec, items: Sequence[Item], *, model: ModelAPI,
+                    cache_store: Store | None = None) -> ScoreBatch:
+        """`score_items` with the scorer's provider (a local model stays loaded)."""
+        return await score_items(spec, items, model=model, cache_store=cache_store)
 
 
 def agreement(spec: JudgeSpec, examples: Sequence[Example], verdicts: Sequence[Verdict]) -> float:
@@ -71,6 +102,7 @@ class Scorer:
         budget: the run's budget, charged per phase.
         cache_store: the store whose answer cache to use (None: no cache).
         phase: the phase to charge calls to (set by the run as phases change).
+        executor: where the judge calls run (default: this process).
     """
 
     model: ModelAPI
@@ -80,6 +112,7 @@ class Scorer:
     check: Callable[[], None] | None = None
     progress: Progress | None = None
     seconds: dict[str, float] = field(default_factory=dict)
+    executor: ScoringExecutor = field(default_factory=InProcess)
     _memo: dict[tuple[str, int], Verdict] = field(default_factory=dict)
 
     def remember(self, spec: JudgeSpec, index: int, verdict: Verdict) -> None:
@@ -95,7 +128,7 @@ class Scorer:
         """
         key = spec.model_dump_json()
         todo = [i for i in dict.fromkeys(indices) if (key, i) not in self._memo]
-        chunk = max(CHUNK, self.model.max_concurrency)
+        chunk = max(CHUNK, self.executor.parallelism(self.model))
         report = progress or self.progress
         for start in range(0, len(todo), chunk):
             if self.check is not None:
@@ -103,8 +136,8 @@ class Scorer:
             if self.phase not in self.budget.exempt:
                 self.budget.check()
             part = todo[start:start + chunk]
-            batch = await score_items(spec, [examples[i].item for i in part], model=self.model,
-                                      cache_store=self.cache_store)
+            batch = await self.executor.score(spec, [examples[i].item for i in part],
+                                              model=self.model, cache_store=self.cache_store)
             for i, verdict in zip(part, batch.verdicts, strict=True):
                 self._memo[(key, i)] = verdict
             self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + batch.seconds

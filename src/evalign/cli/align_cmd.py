@@ -36,6 +36,7 @@ from evalign.cli.common import (
 )
 from evalign.errors import ConfigError
 from evalign.judges.glossary import load_glossary
+from evalign.runner.run import check_executor
 from evalign.store import Store
 from evalign.store.alignment_outcome import Figures, Phase
 
@@ -90,19 +91,27 @@ def start(
     rubric_split: Annotated[str, typer.Option(
         help="How decompose splits a per-item rubric: model (rules as fallback) or rules.")
     ] = "model",
+    executor: Annotated[str, typer.Option(
+        envvar="EVALIGN_EXECUTOR", help="Where the judge's scoring runs: asyncio (this process)"
+        " or ray (workers on a Ray cluster; pip install 'evalign[ray]').")] = "asyncio",
+    ray_address: Annotated[str | None, typer.Option(
+        envvar="RAY_ADDRESS", help="The Ray cluster for --executor ray (default: a local Ray).")
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Align JUDGE: learn a better version from labeled items and test it on held-out ones."""
     if rubric_split not in ("model", "rules"):
         raise ConfigError(f"--rubric-split is model or rules, not {rubric_split!r}")
+    check_executor(executor)
     config = AlignConfig(
         dataset=dataset, from_runs=tuple(from_run or ()), criterion=criterion,
         reflection_model=reflection_model, judge_model=judge_model, verify_model=verify_model,
         delta=delta_threshold, ratios=parse_ratios(split), folds=folds, group_by=group_by,
         strategies=parse_strategies(strategy), budget_calls=budget_calls, budget_usd=budget_usd,
         rounds=rounds, seed=seed, sample=sample,
-        glossary=load_glossary(glossary) if glossary else {}, rubric_split=rubric_split)
+        glossary=load_glossary(glossary) if glossary else {}, rubric_split=rubric_split,
+        executor=executor, ray_address=ray_address)
     store = store_for(db)
     run_id = start_alignment(store, judge, config)
     result = _execute_showing_phases(store, run_id, quiet=as_json)

@@ -52,6 +52,10 @@ class LocalModel:
         n_ctx: context window in tokens (prompt plus answer).
         n_threads: CPU threads (default: all cores).
         n_batch: prompt tokens evaluated per batch.
+
+    Attributes:
+        loads: how many times this object has read the GGUF file (1 after the first call;
+            more only after `aclose`), so a pool of workers can show it loaded once each.
     """
 
     max_concurrency = 1
@@ -75,6 +79,7 @@ class LocalModel:
         self.n_threads = n_threads or _usable_cores()
         self.n_batch = n_batch
         self._llama: Any = None
+        self.loads = 0
         self._template: ChatTemplate | None = None
         self._lock = threading.Lock()
         self._grammars: dict[str, Any] = {}
@@ -164,6 +169,7 @@ class LocalModel:
                 raise ModelFileError(
                     f"{path}: llama.cpp cannot load it ({exc}); delete it and pull it again"
                 ) from None
+            self.loads += 1
             self._template = ChatTemplate.for_llama(self._llama)
         return self._llama, self._template
 

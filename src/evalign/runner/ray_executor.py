@@ -6,10 +6,11 @@ The driver (the process that runs `evalign run`) owns the run exactly as the in-
 does — it marks it running, beats its heartbeat, notices a cancel, and sets its final status —
 and reads the (item, sample) units still without a verdict from the store page by page. It cuts
 them into shards and keeps every worker fed with `DEPTH` shards at a time; workers are Ray actors
-(`evalign.runner.shard.ShardWorker`), one per `worker_cpus` CPUs of the cluster, each running
-evalign's own async runner on its shard and storing verdicts itself by group commit. One
-`SharedLimiter` actor bounds the calls in flight over every worker, with the runner's slow start
-and back-off.
+(`evalign.runner.shard.ShardWorker`), sized by `evalign.runner.ray_cluster.plan_pool` (one per
+CPU for a remote provider; one per CPU set of llama.cpp threads for a local model, which each
+worker loads once and keeps for the run), each running evalign's own async runner on its shard
+and storing verdicts itself by group commit. One `SharedLimiter` actor bounds the calls in
+flight over every worker of a remote provider, with the runner's slow start and back-off.
 
 What one process guarantees holds here too. The store decides what is left: a killed driver's
 run is finished by `evalign run --resume RUN --executor ray`. A worker whose process dies is
@@ -28,18 +29,26 @@ inherits them).
 from __future__ import annotations
 
 import asyncio
-import math
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from evalign.errors import ConfigError
 from evalign.judges.code import CodeJudges
 from evalign.providers.base import ModelAPI
 from evalign.runner.calls import CacheUse, ManagedModel
 from evalign.runner.models import resolve_model
+from evalign.runner.ray_cluster import (
+    PoolPlan,
+    connect,
+    forwarded_env,
+    import_ray,
+    is_in_process,
+    joins_cluster,
+    plan_pool,
+    portable,
+    refuse_memory_store,
+)
 from evalign.runner.retry import RetryPolicy
 from evalign.runner.run import ProgressFn, _Job
 from evalign.runner.shard import ShardJob, ShardResult, ShardWorker, Unit
@@ -50,8 +59,6 @@ from evalign.store import Store, repo_runs
 SHARD = 128  # units per shard: small enough to spread, large enough to keep calls in flight
 DEPTH = 2  # shards a worker holds at once, so it never idles between two shards
 RETRIES = 3  # restarts of a dead worker, and runs of a shard whose worker died
-LOCAL_WORKER_CPUS = 2  # CPUs (llama.cpp threads) per worker for an in-process model
-FORWARDED_ENV = ("OPENAI_", "ANTHROPIC_", "AZURE_", "EVALIGN_", "HF_")
 
 
 @dataclass
@@ -64,6 +71,9 @@ class RayStats:
         cpu_s: CPU seconds the workers spent, summed over shards.
         peak_rss_mb: peak resident memory of each worker process, by `host:pid`.
         limiter: the shared limiter's last state (limit, in flight, peak, slots leased).
+        model_loads: for an in-process model, how many times each worker (`host:pid`) read
+            the model's weights (1 each: once per worker, not once per shard).
+        plan: the pool the run got (workers, CPUs each, llama.cpp threads).
     """
 
     shards: int = 0
@@ -71,6 +81,8 @@ class RayStats:
     cpu_s: float = 0.0
     peak_rss_mb: dict[str, float] = field(default_factory=dict)
     limiter: dict[str, int] = field(default_factory=dict)
+    model_loads: dict[str, int] = field(default_factory=dict)
+    plan: PoolPlan | None = None
 
 
 def execute_on_ray(store: Store, run_id: int, *, address: str | None = None,
@@ -92,9 +104,10 @@ def execute_on_ray(store: Store, run_id: int, *, address: str | None = None,
         code_judges: where code judges are looked up (sent to the workers).
         policy: the retry policy.
         provider: a provider object to copy into each worker instead of the run's model.
-        workers: how many workers (default: the cluster's CPUs / `worker_cpus`).
-        worker_cpus: CPUs each worker reserves (default 1; 2 for an in-process model, whose
-            llama.cpp threads it sets).
+        workers: how many workers (default `EVALIGN_RAY_WORKERS`, else as many as the
+            cluster's CPUs hold at `worker_cpus` each).
+        worker_cpus: CPUs each worker reserves (default `EVALIGN_RAY_THREADS`, else 1; 2 for
+            an in-process model, whose llama.cpp threads are set to the same number).
         shard_size: units per shard.
         stats: filled with what the workers reported (CPU, memory), when given.
 
@@ -103,12 +116,10 @@ def execute_on_ray(store: Store, run_id: int, *, address: str | None = None,
         ConflictError: as `execute`.
     """
     ray = import_ray()
-    if store.url in ("sqlite://", "sqlite:///:memory:"):
-        raise ConfigError("--executor ray needs a store the workers can open: give --db a file "
-                          "(one machine) or a postgresql:// URL (a cluster)")
+    refuse_memory_store(store.url)
     # Workers of a Ray this call starts inherit this environment; a cluster's do not.
-    joined = ray.is_initialized() or bool(address or os.environ.get("RAY_ADDRESS"))
-    started_here = _connect(ray, address)
+    joined = joins_cluster(ray, address)
+    started_here = connect(ray, address)
     try:
         return asyncio.run(_drive(ray, store, run_id, concurrency=concurrency, progress=progress,
                                   code_judges=code_judges, policy=policy, provider=provider,
@@ -120,24 +131,6 @@ def execute_on_ray(store: Store, run_id: int, *, address: str | None = None,
             ray.shutdown()
 
 
-def import_ray() -> Any:
-    """The `ray` module, or a ConfigError that says how to install it."""
-    try:
-        import ray
-    except ImportError as exc:
-        raise ConfigError("--executor ray needs Ray: pip install 'evalign[ray]'") from exc
-    return ray
-
-
-def _connect(ray: Any, address: str | None) -> bool:
-    """Join the cluster (or start a local Ray); True when this call started Ray."""
-    if ray.is_initialized():
-        return False
-    ray.init(address=address or os.environ.get("RAY_ADDRESS") or None,
-             include_dashboard=False, log_to_driver=False, namespace="evalign")
-    return True
-
-
 async def _drive(ray: Any, store: Store, run_id: int, *, concurrency: int | None,
                  progress: ProgressFn | None, code_judges: CodeJudges | None,
                  policy: RetryPolicy | None, provider: ModelAPI | None, workers: int | None,
@@ -145,24 +138,25 @@ async def _drive(ray: Any, store: Store, run_id: int, *, concurrency: int | None
                  forward_env: bool) -> RunSummary:
     job = _Job.load(store, run_id, progress)
     limiter: Any = None
-    cpus = worker_cpus or 1
+    in_process = False
     if job.spec.kind != "code":
         # The driver calls no model: this wrapper only names the endpoint, sizes the shared
         # limiter and gathers the cache's use (a local model is not loaded here).
         job.managed = ManagedModel(provider or resolve_model(job.model), concurrency=concurrency)
-        in_process = job.managed.max_concurrency <= 1  # a local model: one per worker
-        cpus = worker_cpus or (LOCAL_WORKER_CPUS if in_process else 1)
+        in_process = is_in_process(job.managed.inner)
         if not in_process:
             # A remote provider's limit is the cluster's; an in-process model's limit (one
             # call at a time) is each worker's own, so it keeps its own limiter.
             limiter = _remote(ray, SharedLimiter, max_concurrency=100_000, num_cpus=0).remote(
                 job.managed.max_concurrency, job.managed.limiter.limit)
+    stats.plan = plan = plan_pool(ray, in_process=in_process, workers=workers,
+                                  threads=worker_cpus)
+    model = provider if provider is not None else job.model
     shard_job = ShardJob(store_url=store.url, run_id=run_id, spec=job.spec,
-                         model=provider if provider is not None else job.model,
-                         use_cache=job.use_cache, concurrency=concurrency, policy=policy,
-                         code_judges=code_judges, threads=cpus if cpus > 1 else None)
-    pool = _workers(ray, shard_job, limiter, workers or _default_workers(ray, cpus), cpus,
-                    forward_env)
+                         model=portable(model), use_cache=job.use_cache,
+                         concurrency=concurrency, policy=policy, code_judges=code_judges,
+                         threads=plan.threads)
+    pool = _workers(ray, shard_job, limiter, plan, forward_env)
     try:
         job.start()
         beating = asyncio.create_task(job.beat())
@@ -213,6 +207,8 @@ def _count(job: _Job, result: ShardResult, stats: RayStats) -> None:
     stats.cpu_s += result.cpu_s
     key = f"{result.host}:{result.pid}"
     stats.peak_rss_mb[key] = max(stats.peak_rss_mb.get(key, 0.0), result.peak_rss_mb)
+    if result.model_loads is not None:
+        stats.model_loads[key] = result.model_loads
 
 
 def _shards(units: Iterator[Unit], size: int) -> Iterator[tuple[str, list[Unit]]]:
@@ -234,21 +230,13 @@ def _remote(ray: Any, cls: type, **options: Any) -> Any:
     return ray.remote(cls).options(**options)
 
 
-def _workers(ray: Any, job: ShardJob, limiter: Any, count: int, cpus: int,
+def _workers(ray: Any, job: ShardJob, limiter: Any, plan: PoolPlan,
              forward_env: bool) -> list[Any]:
-    # A Ray started here gave its workers this process's environment already; a runtime
-    # environment would only make Ray start fresh worker processes instead of its idle ones.
-    env = {k: v for k, v in os.environ.items() if k.startswith(FORWARDED_ENV)} \
-        if forward_env else {}
-    actor = _remote(ray, ShardWorker, num_cpus=cpus, max_restarts=RETRIES,
+    env = forwarded_env(forward_env)
+    actor = _remote(ray, ShardWorker, num_cpus=plan.cpus, max_restarts=RETRIES,
                     max_task_retries=RETRIES, max_concurrency=DEPTH + 1,
                     runtime_env={"env_vars": env} if env else None)
-    return [actor.remote(job, limiter) for _ in range(max(1, count))]
-
-
-def _default_workers(ray: Any, cpus: int) -> int:
-    total = float(ray.cluster_resources().get("CPU", 1))
-    return max(1, math.floor(total / cpus))
+    return [actor.remote(job, limiter) for _ in range(plan.workers)]
 
 
 async def _stop(ray: Any, pool: list[Any], limiter: Any) -> None:

@@ -28,7 +28,7 @@ from evalign.runner.cache import AnswerCache
 from evalign.runner.calls import CacheUse, ManagedModel, judge_one
 from evalign.runner.executor import AsyncioExecutor
 from evalign.runner.limits import AdaptiveLimiter
-from evalign.runner.models import resolve_model
+from evalign.runner.ray_cluster import model_loads, open_provider
 from evalign.runner.retry import RetryPolicy
 from evalign.runner.shared_limiter import RemoteLimiter
 from evalign.runner.writer import VerdictWriter
@@ -52,7 +52,8 @@ class ShardJob:
         concurrency: the most calls in flight per shard (the shared limiter bounds the total).
         policy: the retry policy.
         code_judges: the registry for code judges.
-        threads: CPU threads for an in-process model (a worker's CPU set); None: its default.
+        threads: CPU threads of an in-process model: the CPUs its worker reserves from Ray
+            (None for a remote provider).
     """
 
     store_url: str
@@ -79,6 +80,8 @@ class ShardResult:
         host: the worker's host name.
         cpu_s: CPU seconds the worker process spent on this shard (user + system).
         peak_rss_mb: the worker process's peak resident memory so far, in MiB.
+        model_loads: how many times this worker's in-process model has read its weights so
+            far (None for a remote provider): 1 however many shards the worker judged.
     """
 
     shard: str
@@ -89,6 +92,7 @@ class ShardResult:
     host: str = ""
     cpu_s: float = 0.0
     peak_rss_mb: float = 0.0
+    model_loads: int | None = None
 
 
 class ShardWorker:
@@ -104,9 +108,8 @@ class ShardWorker:
         self.store = Store(job.store_url, migrate=False)
         self.provider: ModelAPI | None = None
         if job.spec.kind != "code":
-            self.provider = resolve_model(job.model)
-            if job.threads is not None and hasattr(self.provider, "n_threads"):
-                self.provider.n_threads = job.threads  # a local model uses its worker's CPUs
+            # Held for the run: a local model reads its GGUF once, on this worker's first call.
+            self.provider = open_provider(job.model, job.threads)
         self._own_limiter: AdaptiveLimiter | None = None
         self._status_at = 0.0
         self._stopped = False
@@ -143,6 +146,7 @@ class ShardWorker:
             result.cache_use = managed.cache_use
         result.cpu_s = _cpu_s() - cpu
         result.peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        result.model_loads = model_loads(self.provider)
         return result
 
     async def close(self) -> None:
