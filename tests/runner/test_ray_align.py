@@ -75,6 +75,13 @@ def test_ray_executor_is_stored_with_the_run_and_an_unknown_one_refused(
             start_alignment(store, "gn", AlignConfig.model_construct(
                 dataset="bench", executor="spark"))
         config = AlignConfig(dataset="bench", executor="ray", ray_address="127.0.0.1:6379")
+        memory = open_store(":memory:")
+        try:
+            seed_store(memory)
+            with pytest.raises(ConfigError, match="store the workers can open"):
+                start_alignment(memory, "gn", config)
+        finally:
+            memory.close()
         assert config.dump()["executor"] == "ray"
         assert AlignConfig.model_validate(config.dump()) == config
     finally:

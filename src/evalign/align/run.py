@@ -31,6 +31,7 @@ from evalign.align.strategies.registry import phases_for
 from evalign.errors import ConflictError
 from evalign.judges.serialize import spec_from_dict
 from evalign.providers.base import ModelAPI
+from evalign.runner.ray_cluster import refuse_memory_store
 from evalign.runner.run import check_executor
 from evalign.store import Store
 from evalign.store import repo_alignment_runs as repo
@@ -51,9 +52,12 @@ def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
     Raises:
         NotFoundError: the judge, dataset or a source run does not exist.
         UserError: too few labeled items for the split (nothing is created).
-        ConfigError: the `ray` executor without Ray installed (nothing is created).
+        ConfigError: the `ray` executor without Ray installed, or with an in-memory store
+            its workers cannot open (nothing is created).
     """
     check_executor(config.executor)
+    if config.executor == "ray":
+        refuse_memory_store(store.url)
     with store.session() as session:
         version = resolve(session, judge)
         config.validate_sources(session)

@@ -95,6 +95,11 @@ class RayScoring:
                  trace: TracebackType | None) -> None:
         try:
             self._end_pool()
+        except Exception:
+            if error is None:
+                raise
+            # Already failing (a cancelled run, a dead cluster): that error is the one to see;
+            # the workers were killed regardless.
         finally:
             if self._started:
                 self._ray.shutdown()
