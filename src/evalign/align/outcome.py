@@ -16,6 +16,7 @@ from typing import Any
 
 from evalign.align.baselines import Baseline, trivial_baselines
 from evalign.align.examples import Example
+from evalign.judges.pairwise import asks_both_orders, order_policy
 from evalign.judges.prompt import system_text
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.scores import ScoreConfig
@@ -78,7 +79,9 @@ def recommendation(outcome: dict[str, Any]) -> tuple[bool, str]:
     """Whether to recommend the candidate, and why, from an outcome's test figures.
 
     Recommended only when the candidate's test agreement is above the baseline judge's and
-    above every trivial baseline's; an undefined agreement is never above anything.
+    above every trivial baseline's; an undefined agreement is never above anything. A
+    candidate that left test items without a verdict (order policy `uncertain`) must also
+    beat them all with those items counted as misses, since its agreement covers fewer items.
     """
     cand = (outcome.get("candidate") or {}).get("agreement")
     if cand is None:
@@ -89,11 +92,32 @@ def recommendation(outcome: dict[str, Any]) -> tuple[bool, str]:
             row.get("agreement")
     beaten_by = [f"{name} {_pct(value)}" for name, value in rivals.items()
                  if value is None or value >= cand]
+    every = _every_item(outcome)
+    if every is not None and not beaten_by:
+        beaten_by = [f"{name} {_pct(value)}" for name, value in rivals.items()
+                     if value is None or value >= every]
+        if beaten_by:
+            return False, (f"not recommended: counting the {_undecided(outcome)} test items it "
+                           f"gave no verdict as misses, the candidate's test agreement "
+                           f"{_pct(every)} does not beat {'; '.join(beaten_by)}")
     if beaten_by:
         return False, (f"not recommended: the candidate's test agreement {_pct(cand)} does not "
                        f"beat {'; '.join(beaten_by)}")
     return True, (f"recommended: the candidate's test agreement {_pct(cand)} beats the "
-                  "baseline judge and every trivial baseline")
+                  "baseline judge and every trivial baseline" +
+                  ("" if every is None else
+                   f", also counting its {_undecided(outcome)} undecided test items as misses "
+                   f"({_pct(every)})"))
+
+
+def _every_item(outcome: dict[str, Any]) -> float | None:
+    """The candidate's test agreement counting non-decisions as misses, when it has any."""
+    test = (outcome.get("order_policy") or {}).get("test") or {}
+    return test.get("agreement_all") if test.get("uncertain") else None
+
+
+def _undecided(outcome: dict[str, Any]) -> int:
+    return int(((outcome.get("order_policy") or {}).get("test") or {}).get("uncertain") or 0)
 
 
 def _pct(value: float | None) -> str:
@@ -134,6 +158,8 @@ def _shown(spec: JudgeSpec) -> str:
     text = system_text(spec) + "\n\n" + spec.prompt
     if spec.threshold is not None:
         text += f"\n\n[decision threshold on p_pass: {spec.threshold}]"
+    if asks_both_orders(spec):
+        text += f"\n\n[asked in both orders; when they disagree: {order_policy(spec)}]"
     return text + "\n"
 
 

@@ -17,9 +17,10 @@ from evalign.items import Item
 from evalign.judges.calibrated import calibrated_value
 from evalign.judges.code import CodeJudges
 from evalign.judges.decomposed import score_decomposed
+from evalign.judges.pairwise import asks_both_orders, combine_orders, order_policy
 from evalign.judges.parse import asked_vocabulary, parse_answer
 from evalign.judges.prompt import build_request
-from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
+from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest, GenerateResult, ModelAPI
 
 _NUDGE = ("Your answer could not be read. Answer again, following the answer format exactly.")
@@ -39,8 +40,7 @@ async def score_item(spec: JudgeSpec, item: Item, model: ModelAPI | None, *,
     if spec.kind == "decomposed":
         decomposed: Verdict = await score_decomposed(spec, item, model)
         return decomposed
-    if spec.scale.kind == "pairwise" and item.output_2 is not None \
-            and spec.checks.get("position_swap", True):
+    if asks_both_orders(spec) and item.output_2 is not None:
         return await score_pairwise(spec, item, model)
     return await score_prompt(spec, item, model)
 
@@ -68,25 +68,12 @@ async def score_prompt(spec: JudgeSpec, item: Item, model: ModelAPI, *,
 
 
 async def score_pairwise(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verdict:
-    """Judge both orders; a consistent preference wins, an inconsistent one is a tie."""
+    """Judge both orders; a consistent preference wins, an inconsistent one is a tie or no
+    verdict, by the judge's order policy (`judges.pairwise`)."""
+    policy = order_policy(spec)
     first = await score_prompt(spec, item, model)
     second = await score_prompt(spec, item, model, swap=True)
-    raw = f"[outputs in order 1, 2]\n{first.raw}\n[outputs in order 2, 1]\n{second.raw}"
-    merged = replace(first, raw=raw, attempts=first.attempts + second.attempts,
-                     prompt_tokens=first.prompt_tokens + second.prompt_tokens,
-                     completion_tokens=first.completion_tokens + second.completion_tokens,
-                     latency_s=first.latency_s + second.latency_s)
-    if first.error or second.error:
-        failed = first if first.error else second
-        return replace(merged, value=None, error=failed.error, error_kind=failed.error_kind)
-    swapped = {1: 2, 2: 1}.get(int(second.value or 0), 0)
-    consistent = first.value == swapped
-    check = CheckResult(question="same preference with the outputs swapped", passed=consistent)
-    reasoning = first.reasoning if consistent else (
-        f"inconsistent under position swap (first order: {first.value}, swapped: {swapped}); "
-        f"counted as a tie. {first.reasoning}".strip())
-    return replace(merged, value=first.value if consistent else 0, reasoning=reasoning,
-                   checks=[check])
+    return combine_orders(first, second, policy)
 
 
 async def score_code(spec: JudgeSpec, item: Item, code_judges: CodeJudges) -> Verdict:

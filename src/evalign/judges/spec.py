@@ -7,13 +7,16 @@ Runners, optimizers, the store and the web app all pass these around.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from evalign.scores import ScoreConfig, Value
 
 JudgeKind = Literal["prompt", "code", "decomposed"]
+OrderPolicy = Literal["tie", "uncertain"]
+"""What a pairwise judge's answers become when the two orders disagree (`judges.pairwise`)."""
+ORDER_POLICIES: tuple[OrderPolicy, ...] = get_args(OrderPolicy)
 
 
 class JudgeSpec(BaseModel):
@@ -29,7 +32,9 @@ class JudgeSpec(BaseModel):
         few_shot: labeled examples shown to the judge: dicts with `fields`, `label`, `reasoning`.
         threshold: a decision threshold on p_pass (or on the numeric score) chosen by alignment;
             None means the model's own verdict decides.
-        checks: for decomposed judges: `{"questions": [...], "aggregation": {...}}`.
+        checks: for decomposed judges: `{"questions": [...], "aggregation": {...}}`; for
+            pairwise judges: `position_swap` (ask both orders, default true) and
+            `order_disagreement` (`tie` or `uncertain`, see `judges.pairwise`).
         guidelines: distilled guidelines appended to the prompt (kept apart for display).
     """
 
@@ -44,6 +49,15 @@ class JudgeSpec(BaseModel):
     threshold: float | None = None
     checks: dict[str, Any] = Field(default_factory=dict)
     guidelines: str = ""
+
+    @field_validator("checks")
+    @classmethod
+    def _known_order_policy(cls, checks: dict[str, Any]) -> dict[str, Any]:
+        policy = checks.get("order_disagreement")
+        if policy is not None and policy not in ORDER_POLICIES:
+            raise ValueError(f"checks.order_disagreement must be 'tie' or 'uncertain', got "
+                             f"{policy!r}")
+        return checks
 
 
 @dataclass
