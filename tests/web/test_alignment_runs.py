@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from evalign.store import Store
 from evalign.web.worker import Worker
 from tests.web.helpers import Client, text_of
@@ -66,3 +68,120 @@ def test_an_orphaned_alignment_run_starts_over(client: Client, seeded: Store) ->
             heartbeat_at=now() - timedelta(hours=1)))
     assert Worker(seeded).run_once()
     assert client.get(f"/api/alignment/runs/{run_id}").json()["status"] == "aligned"
+
+
+def _three_annotators(store: Store) -> None:
+    """Dataset `three`: 24 items, three annotators (cy disagrees on every fourth item)."""
+    from evalign.data.records import LabelIn, Row
+    from evalign.items import Item
+    from evalign.store.repo_criteria import Criteria
+    from evalign.store.repo_writes import write_dataset
+
+    rows = []
+    for k in range(24):
+        label = "pass" if k % 2 else "fail"
+        other = label if k % 4 else ("fail" if label == "pass" else "pass")
+        says = label.upper() if k % 3 else "PASS"
+        item = Item({"question": f"Question {k}?", "says": says}, f"Answer {k}.",
+                    external_id=f"t{k}")
+        rows.append(Row(item, (LabelIn("default", label, "ann"), LabelIn("default", label, "bob"),
+                               LabelIn("default", other, "cy")), k + 1))
+    with store.session() as s:
+        write_dataset(s, "three", rows, Criteria(s))
+
+
+def test_run_page_and_api_show_the_human_ceiling(client: Client, seeded: Store) -> None:
+    _three_annotators(seeded)
+    run_id = client.post("/api/alignment/runs", json={
+        **START, "dataset": "three", "strategies": ["threshold"]}).json()["run"]
+    assert Worker(seeded).run_once()
+    run = client.get(f"/api/alignment/runs/{run_id}").json()
+    assert run["status"] == "aligned", run["error"]
+    ceiling = run["outcome"]["human_ceiling"]
+    assert (ceiling["items"], ceiling["annotators"]) == (24, 3)
+    assert ceiling["agreement"] == (1 + 1 + 0.75) / 3  # cy agrees with the others on 3 of 4
+    assert ceiling["chance"] == run["outcome"]["trivial_baselines"]["majority"]["agreement"]
+    assert ceiling["judge"] == run["outcome"]["candidate"]["agreement"]
+    page = client.get(f"/alignment/runs/{run_id}").text
+    text = text_of(page)
+    assert 'id="ceiling-card"' in page and 'id="human-ceiling"' in page
+    assert "Human ceiling 91.7% annotator vs the others' majority · 24 items · 3 annotators" \
+        in text
+    assert f"chance trivial majority baseline, test {100 * ceiling['chance']:.1f}%" in text
+    # the judge copies `says`, wrong on the third of items where it is always PASS
+    assert ceiling["judge_position"] == pytest.approx(
+        (ceiling["judge"] - ceiling["chance"]) / (ceiling["agreement"] - ceiling["chance"]))
+    assert 0 < ceiling["judge_position"] < 1
+    assert f"The candidate stands {round(100 * ceiling['judge_position'])}% of the way from " \
+        "chance to the human ceiling" in text
+    assert 'class="meter"' in page
+
+
+def test_run_page_shows_each_rater_on_a_numeric_scale(client: Client, seeded: Store) -> None:
+    from evalign.data.records import LabelIn, Row
+    from evalign.items import Item
+    from evalign.judges.spec import JudgeSpec
+    from evalign.scores import ScoreConfig
+    from evalign.store.repo_criteria import Criteria
+    from evalign.store.repo_judges import create_judge
+    from evalign.store.repo_writes import write_dataset
+
+    scale = ScoreConfig(kind="numeric", min=0, max=100, threshold=50)
+    rows = []
+    for k in range(24):
+        scores = [10 + (k * 37) % 71 + d for d in (-8, 0, 11)]
+        item = Item({"question": f"q{k}", "truth": str(min(100, scores[1] + 20))}, f"a{k}",
+                    external_id=str(k))
+        rows.append(Row(item, tuple(LabelIn("overall", float(v), annotator=a) for a, v in
+                                    zip(("ann", "bob", "cy"), scores, strict=True)), k + 1))
+    with seeded.session() as s:
+        write_dataset(s, "rated", rows, Criteria(s, scale))
+        create_judge(s, "num", JudgeSpec(prompt="{question} {output} {truth}", scale=scale,
+                                         model="scripted/field:truth"))
+    run_id = client.post("/api/alignment/runs", json={
+        **START, "judge": "num", "dataset": "rated", "strategies": ["calibrate"]}).json()["run"]
+    assert Worker(seeded).run_once()
+    run = client.get(f"/api/alignment/runs/{run_id}").json()
+    assert run["status"] == "aligned", run["error"]
+    raters = run["outcome"]["raters"]["candidate"]
+    assert set(raters["each"]) == {"ann", "bob", "cy"} and raters["raters"] == 3
+    page = client.get(f"/alignment/runs/{run_id}").text
+    text = text_of(page)
+    assert 'id="per-rater"' in page
+    from evalign.web.templating import num
+
+    assert f"the raters' mean {raters['mean']['n']} {num(raters['mean']['mae'], 1)}" in text
+    for name, row in raters["each"].items():
+        assert f"{name} {row['n']} {num(row['mae'], 1)}" in text
+    gap = run["outcome"]["human_ceiling"]["mean_abs_diff_100"]
+    assert f"raters differ by {num(gap, 1)} points on 0–100 on average" in text
+
+
+def test_run_page_shows_the_order_policy_of_a_pairwise_judge(client: Client,
+                                                              seeded: Store) -> None:
+    from evalign.data.records import LabelIn, Row
+    from evalign.items import Item
+    from evalign.judges.spec import JudgeSpec
+    from evalign.scores import ScoreConfig
+    from evalign.store.repo_criteria import Criteria
+    from evalign.store.repo_judges import create_judge
+    from evalign.store.repo_writes import write_dataset
+
+    scale = ScoreConfig(kind="pairwise")
+    rows = [Row(Item({"question": f"q{k}"}, f"one {k}", output_2=f"two {k}", external_id=str(k)),
+                (LabelIn("preference", scale.parse_value(str(1 + k % 2)), "ann"),), k + 1)
+            for k in range(16)]
+    with seeded.session() as s:
+        write_dataset(s, "pairs", rows, Criteria(s, scale))
+        create_judge(s, "first", JudgeSpec(prompt="{question}\n{output_1}\n{output_2}",
+                                           scale=scale, model="scripted/constant:1"))
+    run_id = client.post("/api/alignment/runs", json={
+        **START, "judge": "first", "dataset": "pairs", "strategies": ["threshold"]}).json()["run"]
+    assert Worker(seeded).run_once()
+    order = client.get(f"/api/alignment/runs/{run_id}").json()["outcome"]["order_policy"]
+    # "1" in both orders: every answer flips, so "uncertain" would leave nothing decided
+    assert order["chosen"] == "tie" and order["validation"]["uncertain"]["decided"] == 0
+    text = text_of(client.get(f"/alignment/runs/{run_id}").text)
+    assert "where its preference changes, the candidate answers tie : 'uncertain' leaves no " \
+        "validation item a verdict" in text
+    assert "tie ✓ 0.0% 0.0% 0 of 4 uncertain — 0.0% 4 of 4" in text

@@ -12,7 +12,9 @@ from evalign.align.engine import FoldResult, Settings, optimize
 from evalign.align.examples import Example
 from evalign.align.guards import Budget
 from evalign.align.load import Loaded, load_dataset, load_runs, sample_examples
-from evalign.align.outcome import prompt_diff, test_outcome
+from evalign.align.order_policy import order_note, order_outcome, settle_fold
+from evalign.align.outcome import prompt_diff, recommendation, test_outcome
+from evalign.align.raters import rater_outcome
 from evalign.align.reflection import Reflector
 from evalign.align.scoring import InProcess, Scorer, ScoringExecutor
 from evalign.align.split import Split, kfold_splits, split_examples
@@ -89,7 +91,9 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
             if not models or model not in models.values():
                 await model.aclose()
     tracker.phase("finalizing")
-    return _outcome(run_id, base, loaded, folds, budget, (scorer, verify), config.strategies)
+    settled = [settle_fold(f, loaded.examples) for f in folds]
+    return _outcome(run_id, base, loaded, [f for f, _ in settled], budget, (scorer, verify),
+                    config.strategies, [c for _, c in settled])
 
 
 def refit_split(splits: Sequence[Split]) -> Split:
@@ -153,10 +157,11 @@ def _models(config: AlignConfig, base: JudgeSpec,
 
 
 def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResult],
-             budget: Budget, scorers: tuple[Scorer, Scorer], strategies: Sequence[str]
-             ) -> dict[str, Any]:
+             budget: Budget, scorers: tuple[Scorer, Scorer], strategies: Sequence[str],
+             orders: Sequence[dict[str, Any] | None]) -> dict[str, Any]:
     """The outcome dict (`scorers`: the judge's and the verifier's; `strategies`: the
-    chosen ones, which decide whether few disagreements deserve a warning)."""
+    chosen ones, which decide whether few disagreements deserve a warning; `orders`: each
+    fold's order-policy choice, `align.order_policy`)."""
     scorer, verify = scorers
     examples = loaded.examples
     tested = [f for f in folds if f.split.test]
@@ -173,11 +178,20 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
     stats["human_ceiling"] = human_ceiling(
         examples, stats["candidate"].get("agreement"),
         (stats["trivial_baselines"].get("majority") or {}).get("agreement"))
+    stats["raters"] = rater_outcome(test, base, fold_specs, base_test, cand_test)
+    kept_order = orders[-1] if len(tested) > 1 else orders[0]
+    stats["order_policy"] = order_outcome(
+        kept_order, test, fold_specs, cand_test,
+        [str(o["chosen"]) for f, o in zip(folds, orders, strict=True) if f.split.test and o])
+    stats["recommended"], stats["recommendation"] = recommendation(stats)
     seconds = dict(scorer.seconds)
     for phase, value in verify.seconds.items():
         if verify is not scorer:
             seconds[phase] = seconds.get(phase, 0.0) + value
     notes = loaded.notes + [n for f in folds for n in f.notes]
+    order_warning = order_note(stats["order_policy"])
+    if order_warning:
+        notes.append(order_warning)
     if len(tested) > 1:
         notes.append(f"{len(tested)}-fold cross-validation: test figures pool every fold's "
                      "candidate on the items it never saw; the candidate saved was learned "

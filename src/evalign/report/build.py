@@ -23,12 +23,14 @@ from evalign.comparisons import (
 )
 from evalign.errors import ConfigError, NotFoundError
 from evalign.report.load import dataset_ratings
-from evalign.stats.annotators import annotator_agreement, judge_vs_majority, majority
+from evalign.scores import ScoreConfig
+from evalign.stats.annotators import Ratings, annotator_agreement, judge_vs_majority, majority
 from evalign.stats.bias import length_preference
 from evalign.stats.binary import wilson_ci
 from evalign.stats.breakdown import breakdown
 from evalign.stats.comparison import Comparison
 from evalign.stats.preferences import preference_counts
+from evalign.stats.raters import judge_vs_raters
 from evalign.stats.report import agreement_report, finite, paired_report
 from evalign.stats.stability import stability
 from evalign.store import Store
@@ -158,7 +160,19 @@ def _annotator_block(loaded: RunComparisons) -> dict[str, Any] | None:
     return {"items": agreement["items"], "annotators": agreement["annotators"],
             "fleiss_kappa": agreement["fleiss_kappa"],
             "krippendorff_alpha": agreement["krippendorff_alpha"],
-            "ceiling": agreement["ceiling"], **vs_majority}
+            "ceiling": agreement["ceiling"], **vs_majority,
+            "mean_abs_diff_100": agreement["mean_abs_diff_100"],
+            "raters": _raters_block(loaded, multi, scale)}
+
+
+def _raters_block(loaded: RunComparisons, multi: Ratings, scale: ScoreConfig
+                  ) -> dict[str, Any] | None:
+    """A numeric judge vs the raters' mean and each rater (`stats.raters.judge_vs_raters`)."""
+    if loaded.judge_scale.group != "numeric":
+        return None
+    judge = {item.key.id: loaded.judge_scale.to_100(item.verdict.value) for item in loaded.items
+             if item.verdict is not None and item.verdict.value is not None}
+    return judge_vs_raters(multi, scale, {k: v for k, v in judge.items() if v is not None})
 
 
 def _bias_block(loaded: RunComparisons) -> dict[str, Any] | None:
@@ -175,9 +189,14 @@ def _bias_block(loaded: RunComparisons) -> dict[str, Any] | None:
     length = length_preference(
         [judge[k] for k in keys], [int(h) if isinstance(h, (int, float)) else 0 for h in human],
         [len(i.output or "") for i in items], [len(i.output_2 or "") for i in items])
+    # an order-inconsistent verdict with no value is one the judge's order policy left
+    # uncertain (judges.pairwise); the others count as ties
+    uncertain = sum(1 for item in loaded.items if item.verdict is not None
+                    and item.verdict.error and loaded.swap_consistent.get(item.key.id) is False)
     return {
         "position_swap_items": len(swaps),
         "order_inconsistent": len(swaps) - sum(swaps),
+        "order_uncertain": uncertain,
         "position_consistency": sum(swaps) / len(swaps) if swaps else None,
         "position_consistency_ci": wilson_ci(sum(swaps), len(swaps)),
         "length": length,
@@ -185,10 +204,13 @@ def _bias_block(loaded: RunComparisons) -> dict[str, Any] | None:
 
 
 def _position_warning(bias: dict[str, Any]) -> str:
-    k, n = bias["order_inconsistent"], bias["position_swap_items"]
+    k, n, u = bias["order_inconsistent"], bias["position_swap_items"], bias["order_uncertain"]
+    counted = ("those verdicts count as ties, and a tie against a human's 1 or 2 is a "
+               "disagreement") if not u else (
+        f"{u} of them have no verdict (order policy 'uncertain') and are left out of the "
+        "agreement" + (f"; the other {k - u} count as ties" if k > u else ""))
     return (f"position bias: the judge was order-inconsistent on {k} of {n} items (its "
-            "preference changed when the two outputs were swapped); those verdicts count as "
-            "ties, and a tie against a human's 1 or 2 is a disagreement")
+            f"preference changed when the two outputs were swapped); {counted}")
 
 
 def disagreement_rows(loaded: RunComparisons, kind: Kind | None = None) -> list[dict[str, Any]]:

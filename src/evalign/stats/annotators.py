@@ -112,7 +112,7 @@ def annotator_agreement(ratings: Ratings, scale: ScoreConfig) -> dict[str, Any]:
     out["annotator_vs_others"] = vs_others
     values = [v for v in vs_others.values() if v is not None]
     out["ceiling"] = float(np.mean(values)) if values else None
-    out["mean_abs_diff_100"] = _mean_abs_diff(multi, scale)
+    out["mean_abs_diff_100"] = mean_rater_gap(multi, scale)
     out["undefined"] = undefined
     return out
 
@@ -212,7 +212,10 @@ def _vs_others(
     return result
 
 
-def _mean_abs_diff(multi: Ratings, scale: ScoreConfig) -> float | None:
+def mean_rater_gap(multi: Ratings, scale: ScoreConfig) -> float | None:
+    """The mean rater-to-rater gap on 0–100: |a − b| over every pair of annotators of the
+    same item, averaged over all such pairs. None on a scale without 0–100 values (pass/fail,
+    pairwise, text) or when no item has two annotators."""
     if scale.group not in ("numeric", "categorical"):
         return None
     diffs = []

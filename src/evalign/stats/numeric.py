@@ -28,10 +28,13 @@ def numeric_metrics(
     aligned_delta: float = ALIGNED_DELTA,
     discrepancy_delta: float = DISCREPANCY_DELTA,
     seed: int = DEFAULT_SEED,
+    intervals: bool = True,
 ) -> dict[str, Any]:
     """MAE, Pearson, Spearman, Kendall (each with a 95% interval), aligned and discrepancy %.
 
-    Pairs where either side has no 0–100 value (NaN) are left out. Returns a dict with
+    Pairs where either side has no 0–100 value (NaN) are left out. `intervals=False` skips
+    the bootstrap (every `_ci` is None, `correlation_ci_method` too): for many small rows, such
+    as one per rater, where a second each would add up. Returns a dict with
     `n, mae, mae_ci, pearson, pearson_ci, spearman, spearman_ci, kendall, kendall_ci,
     correlation_ci_method, aligned_pct, discrepancy_pct, judge_higher, human_higher, equal,
     mean_delta, aligned_delta, discrepancy_delta, undefined`.
@@ -53,7 +56,7 @@ def numeric_metrics(
         return out
     absolute = np.abs(delta)
     out["mae"] = float(absolute.mean())
-    out["mae_ci"] = _mean_ci(absolute, seed)
+    out["mae_ci"] = _mean_ci(absolute, seed) if intervals else None
     out["mean_delta"] = float(delta.mean())
     out["aligned_pct"] = float((absolute < aligned_delta).mean() * 100)
     out["discrepancy_pct"] = float((absolute >= discrepancy_delta).mean() * 100)
@@ -66,6 +69,8 @@ def numeric_metrics(
         out[name] = value
         if value is None:
             undefined[name] = reason
+            out[f"{name}_ci"] = None
+        elif not intervals:
             out[f"{name}_ci"] = None
         else:
             out[f"{name}_ci"], method = correlation_ci(h, j, name, seed=seed, estimate=value)

@@ -10,6 +10,9 @@ an older one missing a key, still reads back whole; a missing figure is None, ne
       paired: Paired                      candidate − baseline on the same test items
       trivial_baselines: {name: Figures}  majority / length baselines on the test split
       validation: Validation              the validation curve the candidate was chosen on
+      human_ceiling: HumanCeiling         annotators vs each other, and the judge's place
+      order_policy: OrderChoice           pairwise: tie or uncertain when the orders disagree
+      raters: {side: RaterFigures}        numeric: the judge vs the raters' mean and each rater
 """
 
 from __future__ import annotations
@@ -67,6 +70,78 @@ class Validation(_Open):
     baseline: float | None = None
     candidate: float | None = None
     curve: list[CurvePoint] = Field(default_factory=list)
+
+
+class HumanCeiling(_Open):
+    """How well the annotators agree among themselves (`align.ceiling.human_ceiling`).
+
+    Attributes:
+        agreement: each annotator vs the majority of the others, averaged, 0–1.
+        items: items with two or more annotators; `annotators`: how many annotators.
+        mean_abs_diff_100: the mean rater-to-rater gap on 0–100 (ordered scales only).
+        chance: the trivial majority baseline's test agreement, 0–1.
+        judge: the candidate's test agreement, 0–1.
+        judge_position: (judge − chance) / (ceiling − chance): 0 at chance, 1 at the
+            ceiling; None when the ceiling is not above chance.
+    """
+
+    agreement: float | None = None
+    items: int | None = None
+    annotators: int | None = None
+    mean_abs_diff_100: float | None = None
+    krippendorff_alpha: float | None = None
+    chance: float | None = None
+    judge: float | None = None
+    judge_position: float | None = None
+
+
+class OrderTest(_Open):
+    """The candidate's test items without a verdict under its order policy."""
+
+    items: int | None = None
+    uncertain: int | None = None
+    agreement_all: float | None = None
+    """Test agreement counting items without a verdict as misses, 0–1."""
+
+
+class OrderChoice(_Open):
+    """A pairwise candidate's order policy, chosen on validation (`align.order_policy`).
+
+    Attributes:
+        chosen: `tie` or `uncertain`: what answers that change with the order become.
+        why: the reason, in words.
+        before: the policy the candidate had before the choice.
+        validation: per policy, `{"agreement", "agreement_all", "decided", "uncertain",
+            "items"}` on the validation split.
+        test: the test items left without a verdict.
+        folds: each fold's choice (cross-validation only).
+    """
+
+    chosen: str | None = None
+    why: str = ""
+    before: str | None = None
+    validation: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    test: OrderTest = Field(default_factory=OrderTest)
+    folds: list[str] = Field(default_factory=list)
+
+
+class RaterFigures(_Open):
+    """A numeric judge on test against several raters (`stats.raters.judge_vs_raters`).
+
+    Attributes:
+        items: test items with a judge value and a rating; `raters`: how many raters.
+        mean: n, MAE, Spearman, Kendall (with intervals) vs each item's mean rating, 0–100.
+        each: rater → n, MAE, Spearman, Kendall vs that rater alone.
+        judge_gap_100: the judge's mean gap to one rater over every (item, rater) pair.
+        rater_gap_100: the mean rater-to-rater gap, the ceiling of `judge_gap_100`.
+    """
+
+    items: int | None = None
+    raters: int | None = None
+    mean: dict[str, Any] = Field(default_factory=dict)
+    each: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    judge_gap_100: float | None = None
+    rater_gap_100: float | None = None
 
 
 class Phase(_Open):
@@ -130,6 +205,9 @@ class AlignmentOutcome(_Open):
     split_items: dict[str, list[int | str]] = Field(default_factory=dict)
     candidate_spec: dict[str, Any] = Field(default_factory=dict)
     wall_s: float | None = None
+    human_ceiling: HumanCeiling | None = None
+    order_policy: OrderChoice | None = None
+    raters: dict[str, RaterFigures | None] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready, every stored key included (unset optional figures as null)."""

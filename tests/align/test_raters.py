@@ -1,0 +1,112 @@
+"""Numeric labels from several raters: the label is their mean, and the outcome and the report
+give the judge against that mean and against each rater, beside the raters' own gap."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from evalign.align import AlignConfig, execute_alignment, start_alignment
+from evalign.align.load import load_dataset
+from evalign.cli.app import app
+from evalign.data.records import LabelIn, Row
+from evalign.items import Item
+from evalign.judges.spec import JudgeSpec
+from evalign.providers.base import GenerateRequest
+from evalign.providers.scripted import ScriptedModel
+from evalign.runner.run import run_judge
+from evalign.scores import ScoreConfig
+from evalign.store import Store, open_store, repo_datasets
+from evalign.store.repo_judges import create_judge
+from tests.align.helpers import as_dict
+
+SCALE = ScoreConfig(kind="numeric", min=0, max=100, threshold=50)
+RATERS = ("ann", "bob", "cy")
+
+
+def _rows(n: int = 24) -> list[Row]:
+    """Three raters per item around a true score; the judge's `truth` is the mean + 30."""
+    out = []
+    for k in range(n):
+        scores = [(10 + (k * 37) % 71 + offset) for offset in (-8, 0, 11)]
+        if k == 0:
+            scores = [80, 70, 10]  # a majority passes, the mean (53.3) barely does
+        if k == 1:
+            scores = [80, 20, 20]  # two of three fail: the mean is 40
+        mean = sum(scores) / 3
+        item = Item({"question": f"q{k}", "truth": str(round(min(100.0, mean + 30)))},
+                    f"answer {k}", external_id=str(k))
+        labels = tuple(LabelIn("overall", float(v), annotator=a)
+                       for a, v in zip(RATERS, scores, strict=True))
+        out.append(Row(item, labels, k + 1))
+    return out
+
+
+def _seed(store: Store) -> None:
+    with store.session() as s:
+        repo_datasets.write_dataset(s, "rated", _rows(), repo_datasets.Criteria(s, SCALE))
+        create_judge(s, "rater", JudgeSpec(prompt="Rate 0-100: {question} {output} {truth}",
+                                           scale=SCALE, model="scripted/x"))
+
+
+def _judge(request: GenerateRequest) -> str:
+    return str(request.messages[-1]["content"]).rsplit(" ", 1)[-1]
+
+
+def test_several_raters_label_is_their_mean(sqlite_store: Store) -> None:
+    _seed(sqlite_store)
+    with sqlite_store.session() as s:
+        loaded = load_dataset(s, "rated", None)
+    first, second = loaded.examples[0], loaded.examples[1]
+    assert first.label == pytest.approx(160 / 3)  # not 75, the passing majority's mean
+    assert second.label == pytest.approx(40.0)
+    assert first.ratings == {"ann": 80.0, "bob": 70.0, "cy": 10.0}
+    assert len(loaded.examples) == 24 and not loaded.notes
+
+
+def test_outcome_gives_the_mean_each_rater_and_the_rater_gap(sqlite_store: Store) -> None:
+    _seed(sqlite_store)
+    run_id = start_alignment(sqlite_store, "rater", AlignConfig(
+        dataset="rated", group_by="question", strategies=("calibrate",)))
+    done = execute_alignment(sqlite_store, run_id, models={"judge": ScriptedModel(_judge),
+                                                           "reflection": ScriptedModel(_judge)})
+    assert done.status == "aligned", done.error
+    out = as_dict(done.outcome)
+    raters = out["raters"]
+    base, cand = raters["baseline"], raters["candidate"]
+    test_items = out["split"]["test"]
+    assert base["items"] == cand["items"] == test_items and cand["raters"] == 3
+    assert set(cand["each"]) == set(RATERS)
+    assert all(row["n"] == test_items for row in cand["each"].values())
+    # The base judge says mean + 30 (capped): about 30 points off the mean.
+    assert base["mean"]["mae"] == pytest.approx(
+        out["baseline"]["numeric"]["mae"], abs=1e-9)  # the label is the mean
+    assert cand["mean"]["mae"] < base["mean"]["mae"]
+    assert cand["rater_gap_100"] is not None and cand["rater_gap_100"] > 0
+    assert out["human_ceiling"]["mean_abs_diff_100"] is not None
+    # The typed record reads the block back.
+    assert done.outcome is not None and done.outcome.raters is not None
+    assert done.outcome.raters["candidate"] is not None
+    assert done.outcome.raters["candidate"].raters == 3
+
+
+def test_report_json_gives_each_rater(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.db")
+    store = open_store(db)
+    _seed(store)
+    with store.session() as s:  # the judge answers the truth field, no model needed
+        create_judge(s, "truth", JudgeSpec(prompt="{truth}", scale=SCALE,
+                                           model="scripted/field:truth"))
+    run = run_judge(store, "truth", "rated").run
+    store.close()
+    result = CliRunner().invoke(app, ["report", str(run), "--format", "json", "--db", db])
+    assert result.exit_code == 0, result.output
+    annotators = json.loads(result.stdout)["annotators"]
+    raters = annotators["raters"]
+    assert raters["items"] == 24 and set(raters["each"]) == set(RATERS)
+    assert raters["mean"]["mae"] == pytest.approx(30.0, abs=3)  # mean + 30, capped at 100
+    assert raters["rater_gap_100"] == pytest.approx(annotators["mean_abs_diff_100"])
+    assert raters["judge_gap_100"] > raters["mean"]["mae"] - 1
