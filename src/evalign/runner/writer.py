@@ -79,7 +79,8 @@ class VerdictWriter:
         try:
             with self.store.session() as session:
                 # Core executemany: the ORM bulk path cost ~0.4 ms of CPU per verdict.
-                session.execute(sa.insert(m.Verdict.__table__), [self._row(v) for v, _ in pending])
+                table = sa.inspect(m.Verdict).local_table
+                session.execute(sa.insert(table), [self._row(v) for v, _ in pending])
             stored = pending
         except IntegrityError:
             # Another process stored some of them: keep the rest, one by one.
