@@ -8,8 +8,8 @@ whatever else the provider says its answer depends on (`cache_extra_of`: the ite
 scripted `field:NAME` answers with, which the prompt may not show), so two items with one prompt
 never share an answer that was read from one of them. The
 samples of a repeated run (`--repeat N`) are distinct entries, so sample 2 is never sample 1's
-answer replayed. Entries live in the store's `cache_entries` table, with the endpoint in the
-stored answer and the time it was cached; without a store there is no cache.
+answer replayed. Entries live in the store's `cache_entries` table (`store.repo_cache`), with
+the endpoint in the stored answer and the time it was cached; without a store there is no cache.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.store import Store
-from evalign.store.models import CacheEntry
+from evalign.store.repo_cache import get_answer, put_answer
 
 
 def cache_key(model: str, request: GenerateRequest, *, endpoint: str | None = None,
@@ -86,13 +84,12 @@ class AnswerCache:
 
     def lookup(self, key: str) -> CacheHit | None:
         """The cached answer for `key` with its endpoint and time, or None."""
-        with self.store.session() as session:
-            entry = session.get(CacheEntry, key)
-            if entry is None:
-                return None
-            endpoint = entry.answer.get("endpoint")
-            return CacheHit(_result(entry.answer), str(endpoint) if endpoint else None,
-                            entry.created_at)
+        entry = get_answer(self.store, key)
+        if entry is None:
+            return None
+        endpoint = entry.answer.get("endpoint")
+        return CacheHit(_result(entry.answer), str(endpoint) if endpoint else None,
+                        entry.created_at)
 
     def put(self, key: str, model: str, result: GenerateResult, *,
             endpoint: str | None = None) -> None:
@@ -104,12 +101,7 @@ class AnswerCache:
             "choice_probs": dict(result.choice_probs) if result.choice_probs else None,
             "endpoint": endpoint,
         }
-        try:
-            with self.store.session() as session:
-                if session.get(CacheEntry, key) is None:
-                    session.add(CacheEntry(key=key, model=model, answer=answer))
-        except IntegrityError:
-            pass
+        put_answer(self.store, key, model, answer)
 
 
 def _result(answer: dict[str, Any]) -> GenerateResult:

@@ -20,10 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
-from evalign.store import models as m
+from evalign.store.repo_verdicts import error_tallies
+from evalign.store.session import Session
 
 #: Kinds of an answer that came back but holds no usable verdict.
 READING_KINDS = frozenset({"unreadable", "unparseable", "ambiguous"})
@@ -92,19 +90,12 @@ class ErrorCounts:
 
 
 def count_errors(session: Session, run_id: int) -> ErrorCounts:
-    """The error counts of a stored run."""
-    v = m.Verdict
-    total = session.scalar(sa.select(sa.func.count(v.id)).where(v.run_id == run_id)) or 0
-    kinds = session.execute(
-        sa.select(v.error_kind, sa.func.count(v.id))
-        .where(v.run_id == run_id, v.error.is_not(None)).group_by(v.error_kind)).all()
-    by_kind = {str(kind or "provider_error"): int(n) for kind, n in kinds}
-    raws = session.execute(
-        sa.select(v.raw, sa.func.count(v.id))
-        .where(v.run_id == run_id, v.error_kind.in_(READING_KINDS))
-        .group_by(v.raw).order_by(sa.func.count(v.id).desc(), v.raw).limit(COMMON_RAW)).all()
-    return ErrorCounts(total=int(total), by_kind=_merged(by_kind.items()),
-                       common_raw=[(_preview(raw or ""), int(n)) for raw, n in raws])
+    """The error counts of a stored run (an error stored without a kind counts as a provider
+    error)."""
+    tallies = error_tallies(session, run_id, raw_kinds=READING_KINDS, common=COMMON_RAW)
+    by_kind = ((kind or "provider_error", n) for kind, n in tallies.by_kind)
+    return ErrorCounts(total=tallies.total, by_kind=_merged(by_kind),
+                       common_raw=[(_preview(raw), n) for raw, n in tallies.common_raw])
 
 
 def _merged(pairs: Iterable[tuple[str, int]]) -> dict[str, int]:

@@ -21,9 +21,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
-from typing import Any
-
-import sqlalchemy as sa
+from typing import TYPE_CHECKING, Any
 
 from evalign.errors import ConfigError, ConflictError
 from evalign.items import Item
@@ -40,9 +38,13 @@ from evalign.runner.retry import RetryPolicy
 from evalign.runner.summary import Progress, RunSummary, flip_rates, summarize
 from evalign.runner.writer import VerdictWriter
 from evalign.store import Store, repo_runs
-from evalign.store import models as m
-from evalign.store.repo_items import count_items, get_dataset, iter_items, to_item
-from evalign.store.repo_judges import resolve, to_spec
+from evalign.store.repo_items import count_items, get_dataset, iter_items
+from evalign.store.repo_judges import resolve
+from evalign.store.repo_verdicts import count_verdicts
+from evalign.store.repo_work import work_page
+
+if TYPE_CHECKING:  # the run as `repo_runs` hands it over; only the store reads its table
+    from evalign.store.models import Run
 
 ProgressFn = Callable[[Progress], None]
 PAGE = 500  # items read per query while streaming the work
@@ -212,7 +214,7 @@ async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
 class _Job:
     """One process's share of a run: the work left, live counters, heartbeat, cancellation."""
 
-    def __init__(self, store: Store, run: m.Run, spec: JudgeSpec, total: int, done: int,
+    def __init__(self, store: Store, run: Run, spec: JudgeSpec, total: int, done: int,
                  progress: ProgressFn | None):
         self.store, self.run_id, self.spec = store, run.id, spec
         self.model, self.use_cache, self.repeat = run.model, run.use_cache, run.repeat
@@ -230,10 +232,8 @@ class _Job:
     def load(cls, store: Store, run_id: int, progress: ProgressFn | None) -> _Job:
         with store.session() as session:
             run = repo_runs.get_run(session, run_id)
-            spec = to_spec(session.get_one(m.JudgeVersion, run.judge_version_id))
-            spec = spec.model_copy(update={"model": run.model})
-            done = session.scalar(sa.select(sa.func.count(m.Verdict.id))
-                                  .where(m.Verdict.run_id == run_id)) or 0
+            spec = repo_runs.judge_spec(session, run).model_copy(update={"model": run.model})
+            done = count_verdicts(session, run_id)
             total = count_items(session, run.dataset_id)
             return cls(store, run, spec, total, done, progress)
 
@@ -246,31 +246,18 @@ class _Job:
         last = -1
         while True:
             with self.store.session() as session:
-                rows = session.scalars(
-                    sa.select(m.Item).where(m.Item.dataset_id == self.dataset_id,
-                                            m.Item.position > last)
-                    .order_by(m.Item.position).limit(PAGE)).all()
-                if not rows:
-                    return
-                last = rows[-1].position
-                done = {(item, sample) for item, sample in session.execute(
-                    sa.select(m.Verdict.item_id, m.Verdict.sample).where(
-                        m.Verdict.run_id == self.run_id,
-                        m.Verdict.item_id.in_([row.id for row in rows])))}
-                page = [to_item(row) for row in rows]
-            for item in page:
+                page = work_page(session, self.run_id, self.dataset_id, after=last, limit=PAGE)
+            if page is None:
+                return
+            last = page.last
+            for item in page.items:
                 yield from ((item, sample) for sample in range(self.repeat)
-                            if (item.id, sample) not in done)
+                            if (item.id, sample) not in page.done)
 
     def start(self) -> None:
         owner = {"host": socket.gethostname(), "pid": os.getpid()}
         with self.store.session() as session:
-            run = repo_runs.get_run(session, self.run_id)
-            run.status = "running"
-            run.started_at = run.started_at or repo_runs.now()
-            run.heartbeat_at = repo_runs.now()
-            run.error = None
-            run.counters = {**self.previous, "owner": owner}
+            repo_runs.mark_running(session, self.run_id, {**self.previous, "owner": owner})
 
     async def handle(self, unit: tuple[Item, int], model: ManagedModel | None,
                      code_judges: CodeJudges | None) -> None:
@@ -303,10 +290,7 @@ class _Job:
     def _heartbeat(self) -> bool:
         """Record liveness and live counters; False when the run is no longer running."""
         with self.store.session() as session:
-            updated = session.execute(
-                sa.update(m.Run).where(m.Run.id == self.run_id, m.Run.status == "running")
-                .values(heartbeat_at=repo_runs.now(), counters=self._counters()))
-            return bool(getattr(updated, "rowcount", 0))
+            return repo_runs.beat(session, self.run_id, self._counters())
 
     def outcome(self) -> tuple[str, str | None]:
         """The status a run that went through all its work ends in, and its error."""
@@ -324,13 +308,7 @@ class _Job:
             if self.repeat > 1:
                 rates = flip_rates(session, self.run_id)
                 counters["flip_rates"] = {str(item): rate for item, rate in rates.items()}
-            session.execute(
-                sa.update(m.Run).where(m.Run.id == self.run_id, m.Run.status == "running")
-                .values(status=status, error=error, finished_at=repo_runs.now(),
-                        heartbeat_at=repo_runs.now(), counters=counters))
-            run = repo_runs.get_run(session, self.run_id)
-            if run.status == "cancelled":
-                run.counters = counters
+            repo_runs.finish(session, self.run_id, status, error=error, counters=counters)
 
     def _counters(self, *, final: bool = False) -> dict[str, Any]:
         previous = self.previous
@@ -358,7 +336,7 @@ def _cached_from(previous: Any, use: CacheUse) -> dict[str, str] | None:
     return {"oldest": min(span), "newest": max(span)} if span else None
 
 
-def _owner_alive(run: m.Run) -> bool:
+def _owner_alive(run: Run) -> bool:
     owner = (run.counters or {}).get("owner") or {}
     if owner.get("host") == socket.gethostname() and isinstance(owner.get("pid"), int):
         if owner["pid"] == os.getpid():

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from evalign.judges.spec import Verdict
 from evalign.runner.error_counts import ErrorCounts, count_errors
-from evalign.store import models as m
 from evalign.store import repo_runs
+from evalign.store.repo_items import count_items
 from evalign.store.session import Session
+
+if TYPE_CHECKING:  # the run as `repo_runs` hands it over; only the store reads its table
+    from evalign.store.models import Run
 
 
 @dataclass
@@ -116,15 +119,14 @@ class RunSummary:
         }
 
 
-def summarize(session: Session, run: m.Run) -> RunSummary:
+def summarize(session: Session, run: Run) -> RunSummary:
     """The summary of a stored run, from its verdicts and counters."""
     sums = repo_runs.totals(session, run.id)
-    version = session.get_one(m.JudgeVersion, run.judge_version_id)
     counters = run.counters or {}
-    items = session.query(m.Item).filter(m.Item.dataset_id == run.dataset_id).count()
+    items = count_items(session, run.dataset_id)
     rates = flip_rates(session, run.id) if run.repeat > 1 else {}
     return RunSummary(
-        run=run.id, status=run.status, judge=f"{version.judge.name}@{version.version}",
+        run=run.id, status=run.status, judge=repo_runs.judge_ref(session, run),
         dataset=run.dataset.name, model=run.model, items=items, verdicts=sums["verdicts"],
         errors=sums["errors"], calls=int(counters.get("calls", 0)), cached=sums["cached"],
         prompt_tokens=sums["prompt_tokens"], completion_tokens=sums["completion_tokens"],

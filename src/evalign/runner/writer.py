@@ -6,22 +6,17 @@ verdict handed over during one turn of the event loop in one transaction (at mos
 run killed with `kill -9` still loses no more than the calls in flight, and the busier the run,
 the larger the batches. The unique key (run, item, sample) still guards every row: a batch that
 collides with verdicts stored by another process is written again row by row, and only the
-duplicates are dropped.
+duplicates are dropped (`store.repo_verdicts.insert_verdicts`, a Core executemany insert).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import asdict
-from typing import Any, cast
-
-import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 
 from evalign.judges.spec import Verdict
-from evalign.store import Store, repo_runs
-from evalign.store import models as m
+from evalign.store import Store
+from evalign.store.repo_verdicts import insert_verdicts
 
 BATCH = 256
 
@@ -76,27 +71,7 @@ class VerdictWriter:
             done.set_result(None)
 
     def _store(self, pending: list[tuple[Verdict, int]]) -> None:
-        try:
-            with self.store.session() as session:
-                # Core executemany: the ORM bulk path cost ~0.4 ms of CPU per verdict.
-                table = cast(sa.Table, m.Verdict.__table__)
-                session.execute(sa.insert(table), [self._row(v) for v, _ in pending])
-            stored = pending
-        except IntegrityError:
-            # Another process stored some of them: keep the rest, one by one.
-            stored = [(v, c) for v, c in pending
-                      if repo_runs.save_verdict(self.store, self.run_id, v)]
-        for verdict, calls in stored:
-            self.saved(verdict, calls)
-
-    def _row(self, verdict: Verdict) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id, "item_id": verdict.item_id, "sample": verdict.sample,
-            "value": verdict.value, "p_pass": verdict.p_pass, "reasoning": verdict.reasoning,
-            "raw": verdict.raw, "error": verdict.error, "error_kind": verdict.error_kind,
-            "checks": [asdict(check) for check in verdict.checks],
-            "attempts": verdict.attempts, "cached": verdict.cached,
-            "prompt_tokens": verdict.prompt_tokens,
-            "completion_tokens": verdict.completion_tokens, "latency_s": verdict.latency_s,
-            "cost_usd": verdict.cost_usd,
-        }
+        stored = insert_verdicts(self.store, self.run_id, [verdict for verdict, _ in pending])
+        for (verdict, calls), kept in zip(pending, stored, strict=True):
+            if kept:
+                self.saved(verdict, calls)

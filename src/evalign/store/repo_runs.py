@@ -1,24 +1,24 @@
 """Runs and their verdicts in the store.
 
-A verdict is written in its own short transaction the moment it exists; the unique key
-(run, item, sample) means a resumed run can never store an item twice, and the absence of a
-verdict — not a flag — is what marks work still to do, so even `kill -9` loses nothing.
+A verdict is written in a short transaction as soon as it exists (`store.repo_verdicts`); the
+unique key (run, item, sample) means a resumed run can never store an item twice, and the
+absence of a verdict — not a flag — is what marks work still to do, so even `kill -9` loses
+nothing. The process running a run moves it along its statuses here (`mark_running`, `beat`,
+`finish`); a cancel from anywhere else wins over all three.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from evalign.errors import NotFoundError
-from evalign.judges.spec import Verdict
-from evalign.store import Store
+from evalign.judges.spec import JudgeSpec
 from evalign.store import models as m
+from evalign.store.repo_judges import to_spec
 
 ACTIVE = ("pending", "running")
 FINAL = ("completed", "failed", "cancelled")
@@ -73,30 +73,6 @@ def done_keys(session: Session, run_id: int) -> set[tuple[int, int]]:
     return {(item, sample) for item, sample in session.execute(query)}
 
 
-def save_verdict(store: Store, run_id: int, verdict: Verdict) -> bool:
-    """Store one verdict in its own transaction.
-
-    Returns:
-        False when the run already had a verdict for this (item, sample); nothing changes then.
-    """
-    assert verdict.item_id is not None, "a stored verdict needs its item id"
-    row = m.Verdict(
-        run_id=run_id, item_id=verdict.item_id, sample=verdict.sample, value=verdict.value,
-        p_pass=verdict.p_pass, reasoning=verdict.reasoning, raw=verdict.raw,
-        error=verdict.error, error_kind=verdict.error_kind,
-        checks=[asdict(check) for check in verdict.checks], attempts=verdict.attempts,
-        cached=verdict.cached, prompt_tokens=verdict.prompt_tokens,
-        completion_tokens=verdict.completion_tokens, latency_s=verdict.latency_s,
-        cost_usd=verdict.cost_usd,
-    )
-    try:
-        with store.session() as session:
-            session.add(row)
-    except IntegrityError:
-        return False
-    return True
-
-
 def totals(session: Session, run_id: int) -> dict[str, Any]:
     """Counts and sums over the run's stored verdicts."""
     v = m.Verdict
@@ -144,3 +120,57 @@ def cancel(session: Session, run_id: int) -> tuple[str, bool]:
     run.status = "cancelled"
     run.finished_at = now()
     return run.status, True
+
+
+def judge_spec(session: Session, run: m.Run) -> JudgeSpec:
+    """The content of the judge version the run applies (its own model, not the run's)."""
+    return to_spec(session.get_one(m.JudgeVersion, run.judge_version_id))
+
+
+def judge_ref(session: Session, run: m.Run) -> str:
+    """`NAME@V` of the judge version the run applies."""
+    version = session.get_one(m.JudgeVersion, run.judge_version_id)
+    return f"{version.judge.name}@{version.version}"
+
+
+def mark_running(session: Session, run_id: int, counters: dict[str, Any]) -> None:
+    """Mark the run running now (keeping its first start time), clear its error, and set its
+    counters.
+
+    Raises:
+        NotFoundError: no such run.
+    """
+    run = get_run(session, run_id)
+    run.status = "running"
+    run.started_at = run.started_at or now()
+    run.heartbeat_at = now()
+    run.error = None
+    run.counters = counters
+
+
+def beat(session: Session, run_id: int, counters: dict[str, Any]) -> bool:
+    """Record that a running run is alive, with its live counters.
+
+    Returns:
+        False, and nothing changes, when the run is no longer running (cancelled, finished).
+    """
+    updated = session.execute(
+        sa.update(m.Run).where(m.Run.id == run_id, m.Run.status == "running")
+        .values(heartbeat_at=now(), counters=counters))
+    return bool(getattr(updated, "rowcount", 0))
+
+
+def finish(session: Session, run_id: int, status: str, *, error: str | None,
+           counters: dict[str, Any]) -> None:
+    """Move a running run to `status` with its final counters.
+
+    A run cancelled meanwhile stays cancelled and only takes the counters; a run in another
+    status is left as it is.
+    """
+    session.execute(
+        sa.update(m.Run).where(m.Run.id == run_id, m.Run.status == "running")
+        .values(status=status, error=error, finished_at=now(), heartbeat_at=now(),
+                counters=counters))
+    run = get_run(session, run_id)
+    if run.status == "cancelled":
+        run.counters = counters
