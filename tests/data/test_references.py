@@ -34,6 +34,8 @@ def test_side_file_adds_fields_by_key_and_warns_for_missing(sqlite_store: Store,
     assert by_q["q1"]["gold"] == "Reference 1:\nx\n\nReference 2:\ny"
     assert by_q["q2"]["gold"] == "z" and "gold" not in by_q["q3"]
     assert any("no reference in refs.jsonl for id = 3" in w for w in summary.warnings)
+    assert summary.references is not None
+    assert (summary.references.items, summary.references.missing) == (2, 1)
 
 
 def test_bad_side_files_are_refused_with_their_line(sqlite_store: Store, tmp_path: Path) -> None:
@@ -62,20 +64,14 @@ def _dataset_exists(store: Store, name: str) -> bool:
 
 
 @pytest.mark.skipif(not SQUALITY.exists(), reason="../shared/datasets is absent")
-def test_squality_items_get_references_but_never_the_human_one(sqlite_store: Store,
-                                                               tmp_path: Path) -> None:
-    import sys
-
-    sys.path.insert(0, str(ROOT))
-    from bench.align_generality import squality_references
-
-    side = squality_references(SQUALITY / "public.jsonl", SQUALITY / "stories_public.jsonl",
-                               tmp_path / "refs.jsonl")
-    import_file(sqlite_store, SQUALITY / "public.jsonl", "sq", references=side,
-                references_key="passage_id,question_index")
+def test_squality_items_get_references_but_never_the_human_one(sqlite_store: Store) -> None:
+    summary = import_file(sqlite_store, SQUALITY / "public.jsonl", "sq")
+    assert summary.references is not None
+    assert (summary.references.source, summary.references.items,
+            summary.references.missing) == ("stories_public.jsonl", 180, 0)
     with sqlite_store.session() as s:
         items = list(iter_items(s, get_dataset(s, "sq").id))
-    assert items and all("references" in i.inputs for i in items)
+    assert len(items) == 180 and all("references" in i.inputs for i in items)
     for item in items:
         assert str(item.output).strip() not in str(item.inputs["references"])
     assert all(str(i.inputs["references"]).count("Reference ") == 3 for i in items)

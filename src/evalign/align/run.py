@@ -30,6 +30,7 @@ from evalign.align.split import check_enough
 from evalign.align.strategies.registry import phases_for
 from evalign.errors import ConflictError
 from evalign.judges.serialize import spec_from_dict
+from evalign.judges.template import check_items, template_fields
 from evalign.providers.base import ModelAPI
 from evalign.runner.ray_cluster import refuse_memory_store
 from evalign.runner.run import check_executor
@@ -61,7 +62,8 @@ def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
     with store.session() as session:
         version = resolve(session, judge)
         config.validate_sources(session)
-        _check_labels(session, config, version.id, version.criterion)
+        _check_labels(session, config, version.id, version.criterion,
+                      "" if version.spec.kind == "code" else version.spec.prompt)
         return repo.create_alignment_run(session, judge_version_id=version.id,
                                          config=config.dump(), sources=config.sources(),
                                          phases=phases_for(config.strategies,
@@ -160,7 +162,8 @@ def accept_alignment(store: Store, run_id: int, *, name: str | None = None,
         target = run.judge
         if run.judge_builtin:
             target = name or repo.free_judge_name(session, f"{run.judge}-aligned")
-            fork(session, base, target)
+            # bound to the criterion named for the alignment, so its runs report on it
+            fork(session, base, target, criterion=run.config.get("criterion"))
         info = add_version(session, target, spec, provenance=provenance, make_current=True)
         return repo.record_decision(session, run_id, "accepted", info.id)
 
@@ -246,14 +249,18 @@ class _Tracker:
 
 
 def _check_labels(session: Any, config: AlignConfig, version_id: int,
-                  judge_criterion: str | None) -> None:
-    """Refuse up front labeled items too few for the split (the pipeline loads them again)."""
+                  judge_criterion: str | None, prompt: str = "") -> None:
+    """Refuse up front labeled items too few for the split, or lacking a field the judge's
+    `prompt` names (the pipeline loads them again)."""
     criterion = config.criterion or judge_criterion
     loaded = (load_dataset(session, config.dataset, criterion) if config.dataset else
               load_runs(session, config.from_runs, version_id, criterion))
     if config.sample:
         loaded = sample_examples(loaded, config.sample, config.group_by, config.seed)
     check_enough(loaded.examples, config.ratios, folds=config.folds, group_by=config.group_by)
+    if template_fields(prompt):
+        where = f"dataset {config.dataset!r}" if config.dataset else "the source runs"
+        check_items(prompt, (e.item for e in loaded.examples), where=where)
 
 
 def history_rows(runs: Sequence[AlignmentRun]) -> list[dict[str, Any]]:

@@ -111,6 +111,10 @@ def _render_summary(summary: ImportSummary) -> None:
         console.print(f"  {name}: {balance}")
     if summary.annotators:
         console.print(f"  annotators: {', '.join(summary.annotators)}")
+    if (joined := summary.references) is not None:
+        console.print(f"  references from {escape(joined.source)}: {joined.items} items"
+                      + (f", {joined.missing} without (see the warnings)" if joined.missing
+                         else ""))
     for warning in summary.warnings:
         console.print(f"[yellow]warning:[/] {escape(warning)}")
 

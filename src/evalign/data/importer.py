@@ -16,6 +16,7 @@ from typing import Any
 
 from evalign.data import dialect, native, openai_jsonl, pairwise, ratings, sniff, tabular
 from evalign.data.csvfile import csv_records
+from evalign.data.passages import attach_passage_references, find_passage_files, load_passages
 from evalign.data.reader import (
     DEFAULT_MAX_BYTES,
     Origin,
@@ -25,7 +26,7 @@ from evalign.data.reader import (
     jsonl_records,
 )
 from evalign.data.records import Row
-from evalign.data.references import attach_references, load_references, parse_keys
+from evalign.data.references import JoinCount, attach_references, load_references, parse_keys
 from evalign.data.sampling import reservoir
 from evalign.data.scales import Scales
 from evalign.errors import ConfigError
@@ -59,6 +60,9 @@ class ImportSummary:
         replaced_version: the version a replace superseded (kept, readable), else None.
         carried_over: labels made in evalign that moved to unchanged items of the new version.
         not_carried: the hand-made labels that could not move, counted by reason.
+        references: with `--references`, or a ratings file whose folder holds its passages
+            file: the reference file(s) and how many items got references (`items`) or did
+            not (`missing`); None when no references were joined.
     """
 
     dataset: str
@@ -74,6 +78,7 @@ class ImportSummary:
     replaced_version: int | None = None
     carried_over: int = 0
     not_carried: dict[str, int] = field(default_factory=dict)
+    references: JoinCount | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as JSON-ready data (the `--json` output of `evalign import`)."""
@@ -155,6 +160,8 @@ def import_file(
             None to honour a `sep=` line or detect it.
         references: a side file whose records add reference fields to items
             (`evalign.data.references`), joined on `references_key` (`FIELD[,FIELD]`).
+            Without it, a ratings file whose folder holds a passages file gets each question's
+            reference answers as the `references` field (`evalign.data.passages`).
 
     Raises:
         DataError: a malformed file, naming file:line; nothing is written.
@@ -174,21 +181,42 @@ def import_file(
                             scale=scale, annotator=annotator, max_bytes=max_bytes,
                             delimiter=delimiter)
         notes = RowNotes()
-        parsed_rows = parsed.rows
-        if references is not None:
-            keys = parse_keys(references_key or "id")
-            parsed_rows = attach_references(parsed_rows, load_references(references, keys), keys,
-                                            Path(references).name)
+        parsed_rows, joined = _with_references(parsed, path, references, references_key,
+                                               max_bytes)
         rows = unique_ids(parsed.source, notes.collect(parsed_rows))
         if sample is not None:
             rows = iter(reservoir(rows, sample, seed))
+        if joined is not None:
+            rows = joined.count(rows)
         info = {"file": str(path), "format": parsed.format, "sample": sample, "seed": seed,
                 "imported_at": datetime.now(UTC).isoformat()}
         stats = write_dataset(session, dataset, rows, parsed.criteria, kind=parsed.kind,
                               source=info, mode=mode, source_name=parsed.source.name)
     summary = summarize(stats, parsed.format, parsed.kind)
     summary.warnings[:0] = _file_notes(parsed, mapping or {}) + notes.warnings()
+    summary.references = joined
     return summary
+
+
+def _with_references(parsed: ParsedFile, path: str | Path, references: str | Path | None,
+                     references_key: str | None, max_bytes: int
+                     ) -> tuple[Iterator[Row], JoinCount | None]:
+    """The parsed rows with reference fields joined, and the count to fill while writing.
+
+    An explicit side file wins; otherwise a ratings file gets the references of the passages
+    file beside it, when its folder holds one (`evalign.data.passages`).
+    """
+    if references is not None:
+        keys = parse_keys(references_key or "id")
+        name = Path(references).name
+        return (attach_references(parsed.rows, load_references(references, keys), keys, name),
+                JoinCount(name))
+    found = find_passage_files(path) if parsed.shape == "ratings" else []
+    if not found:
+        return parsed.rows, None
+    name = ", ".join(f.name for f in found)
+    table = load_passages(found, max_bytes=max_bytes)
+    return attach_passage_references(parsed.rows, table, name), JoinCount(name)
 
 
 def _file_notes(parsed: ParsedFile, mapping: Mapping[str, str]) -> list[str]:

@@ -10,6 +10,9 @@ The item: `id`, the output (`response`, `output`, `summary` or `answer`) and one
 Every column left over is kept as item metadata, which judge templates cannot name; the import
 summary lists them. `--map label|reasoning|annotator|criterion` is refused: labels come from the
 reviews.
+
+When the file's folder also holds the passages file such ratings ship with, `import_file` joins
+each item's reference answers as the `references` field (`evalign.data.passages`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ DEFAULT_SCALE = ScoreConfig.parse("numeric:0:100")
 REVIEWS = ("reviews", "ratings", "annotations")
 _RATER_KEYS = ("worker_id", "annotator", "rater", "reviewer", "annotator_id")
 _OUTPUT = ("response", "output", "summary", "answer")
-_INPUT = ("question", "input", "prompt")
+INPUTS = ("question", "input", "prompt")
+"""Where the item's one input field is read from, in order of preference."""
 _LABEL_KEYS = ("label", "reasoning", "annotator", "criterion")  # the reviews hold these
 
 
@@ -71,7 +75,7 @@ def metadata_note(columns: Iterable[str], mapping: Mapping[str, str]) -> list[st
     can name (empty when there are none)."""
     names = list(columns)
     claimed = {next((k for k in REVIEWS if k in names), None), *mapping.values()}
-    for key, keys in (("output", _OUTPUT), ("input", _INPUT), ("id", ("id",))):
+    for key, keys in (("output", _OUTPUT), ("input", INPUTS), ("id", ("id",))):
         if key not in mapping:
             claimed.add(next((k for k in keys if k in names), None))
     extra = [name for name in names if name not in claimed]
@@ -93,7 +97,7 @@ def _row(origin: Origin, line: int, record: dict[str, Any], scales: Scales,
     if output_key is None:
         raise origin.error(f"no output: expected one of {', '.join(_OUTPUT)} "
                            "(or --map output=COLUMN)", line)
-    input_key = mapping.get("input") or next((k for k in _INPUT if k in record), None)
+    input_key = mapping.get("input") or next((k for k in INPUTS if k in record), None)
     id_key = mapping.get("id", "id")
     inputs: dict[str, Any] = {}
     if input_key is not None:  # a mapped input is named `input`, as in a table

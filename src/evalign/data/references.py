@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,33 @@ from evalign.data.records import Row
 from evalign.errors import ConfigError, DataError
 
 Key = tuple[str, ...]
+
+NO_REFERENCE = "no reference in"
+"""How the note of a row left without references begins (the import summary counts them)."""
+
+
+@dataclass
+class JoinCount:
+    """How many imported items got reference fields, and how many did not.
+
+    Attributes:
+        source: the reference file(s), by name.
+        items: items that got at least one reference field.
+        missing: items left without (imported without the fields, never with empty ones).
+    """
+
+    source: str
+    items: int = 0
+    missing: int = 0
+
+    def count(self, rows: Iterable[Row]) -> Iterator[Row]:
+        """Pass rows through, counting those whose notes say no reference was found."""
+        for row in rows:
+            if any(note.startswith(NO_REFERENCE) for note in row.notes):
+                self.missing += 1
+            else:
+                self.items += 1
+            yield row
 
 
 def parse_keys(text: str) -> tuple[str, ...]:
@@ -51,11 +78,12 @@ def load_references(path: str | Path, keys: Sequence[str]) -> dict[Key, dict[str
         missing = [k for k in keys if k not in record or record[k] in (None, "")]
         if missing:
             raise DataError(f"{file}:{line}: reference record has no {', '.join(missing)}")
-        key = tuple(_text(record[k]) for k in keys)
+        key = tuple(field_text(record[k]) for k in keys)
         if key in table:
             raise DataError(f"{file}:{line}: a second reference record for "
                             f"{dict(zip(keys, key, strict=True))}")
-        table[key] = {name: _text(value) for name, value in record.items() if name not in keys}
+        table[key] = {name: field_text(value) for name, value in record.items()
+                      if name not in keys}
     return table
 
 
@@ -68,12 +96,13 @@ def attach_references(rows: Iterable[Row], table: dict[Key, dict[str, str]],
     """
     for row in rows:
         item = row.item
-        values = {"id": item.external_id, **{k: _text(v) for k, v in item.metadata.items()},
-                  **{k: _text(v) for k, v in item.inputs.items()}}
+        values = {"id": item.external_id,
+                  **{k: field_text(v) for k, v in item.metadata.items()},
+                  **{k: field_text(v) for k, v in item.inputs.items()}}
         key = tuple(values.get(k, "") for k in keys)
         found = table.get(key)
         if found is None:
-            note = f"no reference in {source} for {', '.join(keys)} = {', '.join(key)}"
+            note = f"{NO_REFERENCE} {source} for {', '.join(keys)} = {', '.join(key)}"
             yield replace(row, notes=(*row.notes, note))
             continue
         clash = sorted(set(found) & set(item.inputs))
@@ -116,7 +145,9 @@ def _mapping(record: Any, file: Path, line: int) -> dict[str, Any]:
     return record
 
 
-def _text(value: Any) -> str:
+def field_text(value: Any) -> str:
+    """A reference value as field text: a list of texts numbered (`Reference 1:` ...), one
+    text as it is, another list or an object as JSON, anything else as `str` gives it."""
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         if len(value) == 1:
             return str(value[0])

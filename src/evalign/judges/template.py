@@ -116,12 +116,12 @@ def check_fields(template: str, available: Iterable[str], *, where: str = "the i
         ConfigError: lists the missing placeholders and the fields there are.
     """
     have = set(available)
-    missing = [p.text for p in placeholders(template) if p.name not in have]
+    missing = [p for p in placeholders(template) if p.name not in have]
     if missing:
         raise ConfigError(
-            f"the judge template uses {', '.join(missing)} but {where} has no such field; "
-            f"fields there: {', '.join(sorted(have)) or '(none)'}. Rename the placeholders or "
-            "map the columns on import"
+            f"the judge template uses {', '.join(p.text for p in missing)} but {where} has no "
+            f"such field; fields there: {', '.join(sorted(have)) or '(none)'}. "
+            + _remedy([p.name for p in missing])
         )
 
 
@@ -156,8 +156,19 @@ def check_items(template: str, items: Iterable[Item], *, where: str = "the datas
         counts = ", ".join(f"{text} ({n} items)" for text, n in lacking.items())
         raise ConfigError(
             f"the judge template uses fields that {where} lacks: {counts}, e.g. item {first}. "
-            f"Fields there: {listing}. Rename the placeholders or map the columns on import"
+            f"Fields there: {listing}. "
+            + _remedy([p.name for p in wanted if p.text in lacking])
         )
+
+
+def _remedy(names: list[str]) -> str:
+    """What to do about missing fields: rename, map a column, or join a reference file."""
+    name = names[0] if names else "FIELD"
+    text = f"Rename the placeholders or map the columns on import (--map {name}=COLUMN)"
+    if any(n.lower() in EXPECTATION_FIELDS for n in names):
+        text += (f", or join {name} from a side file on import (--references FILE "
+                 "--references-key FIELD)")
+    return text
 
 
 def render(template: str, values: Mapping[str, str], *, where: str = "the item") -> str:

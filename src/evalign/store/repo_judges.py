@@ -186,14 +186,15 @@ def set_current_version(session: Session, ref: str) -> JudgeVersionInfo:
 
 
 def fork(session: Session, source: str, new_name: str, *,
-         description: str | None = None) -> JudgeVersionInfo:
-    """A new custom judge whose first version copies `source` (`NAME[@V]`)."""
+         description: str | None = None, criterion: str | None = None) -> JudgeVersionInfo:
+    """A new custom judge whose first version copies `source` (`NAME[@V]`), bound to
+    `criterion` when given, else to the source judge's criterion."""
     row = get_version(session, source)
     origin = session.get_one(m.Judge, row.judge_id)
-    criterion = session.get(m.Criterion, origin.criterion_id) if origin.criterion_id else None
+    bound = session.get(m.Criterion, origin.criterion_id) if origin.criterion_id else None
     provenance = {"forked_from": f"{origin.name}@{row.version}"}
     return create_judge(
-        session, new_name, to_spec(row), criterion=criterion.name if criterion else None,
+        session, new_name, to_spec(row), criterion=criterion or (bound.name if bound else None),
         description=origin.description if description is None else description,
         provenance=provenance, forked_from=row.id)
 
