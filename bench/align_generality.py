@@ -30,19 +30,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import OUT, ROOT, machine, table
 from evalign.align import AlignConfig, execute_alignment, start_alignment
 from evalign.data.importer import import_file
-from evalign.judges.spec import JudgeSpec
 from evalign.runner.models import resolve_model
-from evalign.scores import ScoreConfig
 from evalign.store import Store, open_store
-from evalign.store.repo_judges import create_judge
 
 DATA = ROOT.parent / "shared" / "datasets"
-RATING_PROMPT = (
-    "Rate the summary below as an answer to the question about a story, from 0 (useless or "
-    "wrong) to 100 (correct, complete and well chosen), by comparing it with the reference "
-    "answers written by people who read the story. Answer with the number only.\n\n"
-    "Question:\n{question}\n\nReference answers:\n{references}\n\nSummary:\n{response}"
-)
 
 
 @dataclass(frozen=True)
@@ -65,7 +56,7 @@ DATASETS: dict[str, Shape] = {
                      ("guidelines", "fewshot")),
     "pandalm": Shape("pandalm/public.jsonl", "pairwise-preference", "instruction",
                      ("guidelines", "fewshot")),
-    "squality": Shape("squality_human_eval/public.jsonl", "squality-overall", "passage_id",
+    "squality": Shape("squality_human_eval/public.jsonl", "reference-rating", "passage_id",
                       ("threshold",), criterion="overall"),
 }
 
@@ -90,48 +81,18 @@ def main() -> None:
         asyncio.run(model.aclose())
 
 
-def squality_references(public: Path, stories: Path, out: Path) -> Path:
-    """A side file of each SQuALITY question's reference answers, keyed by passage and question.
-
-    The `human` system's response to a question is one of its references: that reference is
-    left out for every item of the question, so no judge sees a rated text as its own reference.
-    """
-    human = {}
-    for line in public.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if row["system"] == "human":
-            human[(str(row["passage_id"]), int(row["question_index"]))] = row["response"].strip()
-    with out.open("w", encoding="utf-8") as sink:
-        for line in stories.read_text(encoding="utf-8").splitlines():
-            story = json.loads(line)
-            passage = str(story["metadata"]["passage_id"])
-            for question in story["questions"]:
-                index = int(question["question_number"]) - 1
-                own = human.get((passage, index))
-                refs = [r["response_text"].strip() for r in question["responses"]
-                        if r["response_text"].strip() != own]
-                sink.write(json.dumps({"passage_id": passage, "question_index": index,
-                                       "references": refs}) + "\n")
-    return out
-
-
 def align_one(store: Store, name: str, shape: Shape, model: Any,
               args: argparse.Namespace) -> dict[str, Any]:
-    """Import `shape`'s data, align its judge, and return the outcome (with seconds)."""
-    if name == "squality":
-        folder = (DATA / shape.file).parent
-        side = squality_references(DATA / shape.file, folder / "stories_public.jsonl",
-                                   Path(tempfile.mkdtemp()) / "references.jsonl")
-        import_file(store, DATA / shape.file, name, references=side,
-                    references_key="passage_id,question_index")
-    else:
-        import_file(store, DATA / shape.file, name)
+    """Import `shape`'s data, align its judge, and return the outcome (with seconds).
+
+    SQuALITY's items get their reference answers on import, from the stories file beside the
+    ratings (`evalign.data.passages`), as the built-in `reference-rating` judge needs.
+    """
+    summary = import_file(store, DATA / shape.file, name)
+    if summary.references is not None:
+        print(f"{name}: references for {summary.references.items} items, "
+              f"{summary.references.missing} without", flush=True)
     judge = shape.judge
-    if judge == "squality-overall":
-        with store.session() as session:
-            create_judge(session, judge, JudgeSpec(
-                prompt=RATING_PROMPT, model=args.model,
-                scale=ScoreConfig(kind="numeric", min=0, max=100, threshold=50)))
     config = AlignConfig(dataset=name, group_by=shape.group_by, criterion=shape.criterion,
                          strategies=tuple(s for s in shape.strategies
                                           if not args.strategies or s in args.strategies),
