@@ -51,13 +51,13 @@ DATASETS: dict[str, Shape] = {
     "evalsbench": Shape("evalsbench/public.csv", "grading-notes", "question",
                         ("guidelines", "threshold", "decompose")),
     "llmbar": Shape("llmbar/public.jsonl", "pairwise-preference", "input",
-                    ("guidelines", "fewshot")),
+                    ("guidelines", "fewshot", "decompose")),
     "mtbench": Shape("mtbench_human_llmbar/public.jsonl", "pairwise-preference", "input",
-                     ("guidelines", "fewshot")),
+                     ("guidelines", "fewshot", "decompose")),
     "pandalm": Shape("pandalm/public.jsonl", "pairwise-preference", "instruction",
-                     ("guidelines", "fewshot")),
+                     ("guidelines", "fewshot", "decompose")),
     "squality": Shape("squality_human_eval/public.jsonl", "reference-rating", "passage_id",
-                      ("threshold",), criterion="overall"),
+                      ("calibrate",), criterion="overall"),
 }
 
 

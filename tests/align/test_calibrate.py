@@ -82,3 +82,9 @@ def test_calibrate_strategy_lowers_mae_and_the_accepted_judge_applies_it(
     verdict = asyncio.run(score_item(accepted, item, ScriptedModel(judge)))
     assert verdict.value == pytest.approx(map_100(calibration, 90.0), abs=0.01)
     assert verdict.value < 90
+
+
+def test_too_few_readable_train_scores_fit_no_map() -> None:
+    found, scores = choose_calibration(([40.0], [60.0]), ([50.0, 70.0], [55.0, 65.0]))
+    assert found is None
+    assert set(scores) == {"none"} and scores["none"] == pytest.approx(5.0)

@@ -64,10 +64,13 @@ def choose_calibration(train: tuple[Sequence[float], Sequence[float]],
     """The map with the lowest validation MAE, refitted on train + validation.
 
     Returns:
-        The chosen calibration (None when no map beats the raw scores on validation) and the
-        validation MAE of `none` and each method.
+        The chosen calibration (None when no map beats the raw scores on validation, or fewer
+        than two train items have a readable score to fit one) and the validation MAE of
+        `none` and each method fitted.
     """
     scores = {"none": mae(None, *val)}
+    if len(train[0]) < 2:
+        return None, scores
     for method in METHODS:
         scores[method] = mae(fit_calibration(*train, method), *val)
     best = min(scores, key=lambda k: (scores[k], k != "none"))

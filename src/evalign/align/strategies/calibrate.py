@@ -35,13 +35,13 @@ class CalibrateOptimizer:
                                                     if k != "calibration"}})
         train_v = await ctx.scorer.score(plain, train.pool, train.indices)
         val_v = await ctx.scorer.score(plain, val.pool, val.indices)
-        calibration, maes = choose_calibration(_pairs(judge, train.examples, train_v),
-                                               _pairs(judge, val_ex, val_v))
+        train_pairs = _pairs(judge, train.examples, train_v)
+        calibration, maes = choose_calibration(train_pairs, _pairs(judge, val_ex, val_v))
         curve = [{"strategy": self.name, "round": 1, "method": m, "val_mae": v}
                  for m, v in maes.items()]
         if calibration is None:
             return Candidate(judge, self.name, agreement(judge, val_ex, val_v), val_v,
-                             curve=curve, notes=["no calibration lowered the validation MAE"],
+                             curve=curve, notes=[_why_none(len(train_pairs[0]))],
                              details={"val_mae": maes})
         spec = plain.model_copy(update={"checks": {**plain.checks, "calibration": calibration}})
         mapped = [replace(v, value=calibrated_value(calibration, spec.scale, v.value))
@@ -62,3 +62,10 @@ def _pairs(spec: JudgeSpec, examples: Sequence[Example],
             judge.append(j)
             human.append(h)
     return judge, human
+
+
+def _why_none(fitted_on: int) -> str:
+    if fitted_on < 2:
+        return (f"no calibration: {fitted_on} train item(s) had a readable judge score and a "
+                "human score; a map needs at least two")
+    return "no calibration lowered the validation MAE"
