@@ -24,6 +24,8 @@ def _one(
     with MockProcess(config) as mock:
         if tool == "evalign":
             run = run_evalign(path, mock.url, concurrency=concurrency)
+        elif tool == "evalign-ray":
+            run = run_evalign(path, mock.url, concurrency=concurrency, executor="ray")
         elif tool == "bare":
             from bench.peers.bare_loop import run_bare
 
@@ -40,6 +42,7 @@ def main() -> None:
     parser.add_argument("--in-flight", type=int, default=64)
     parser.add_argument("--rpm", type=int, default=6000)
     parser.add_argument("--peers", nargs="*", default=["ragas", "deepeval"])
+    parser.add_argument("--ray", action="store_true", help="add a run through --executor ray")
     args = parser.parse_args()
     config = MockConfig(
         latency_ms=args.latency_ms, max_in_flight=args.in_flight, rpm=args.rpm, keep_timeline=False
@@ -51,6 +54,8 @@ def main() -> None:
         for label, tool, conc in [
             ("evalign (default concurrency)", "evalign", None),
             (f"evalign --concurrency {args.in_flight}", "evalign", args.in_flight),
+            *([(f"evalign --concurrency {args.in_flight} --executor ray (local Ray, 2 CPUs)",
+                "evalign-ray", args.in_flight)] if args.ray else []),
             (f"bare asyncio + openai, {args.in_flight} in flight", "bare", args.in_flight),
             *[(p, p, None) for p in args.peers],
         ]:

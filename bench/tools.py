@@ -88,6 +88,7 @@ def run_evalign(
     concurrency: int | None = None,
     timeout: float | None = None,
     db: Path | None = None,
+    executor: str = "asyncio",
 ) -> ToolRun:
     """evalign in a fresh store: prepare, then one `run_judge`; verdicts read back."""
     from bench.evalign_job import verdicts
@@ -95,7 +96,7 @@ def run_evalign(
 
     db = db or Path(tempfile.mkdtemp(prefix="evalign-bench-")) / "bench.db"
     evalign_prepare(db, rows_path, base_url)
-    args = ["run", "--db", str(db)]
+    args = ["run", "--db", str(db), "--executor", executor]
     if concurrency:
         args += ["--concurrency", str(concurrency)]
     if timeout:
