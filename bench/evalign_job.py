@@ -25,7 +25,7 @@ JUDGE = "bench-judge"
 
 def prepare(store: Store, rows_path: Path, model: str = "openai/mock") -> None:
     """Import the rows as dataset `bench` and create judge `bench-judge` (the shared prompt)."""
-    import_file(store, rows_path, DATASET)
+    import_file(store, rows_path, DATASET, max_bytes=10 * 2**30)  # 100,000 rows are ~300 MB
     spec = JudgeSpec(prompt=JUDGE_PROMPT, scale=ScoreConfig(kind="pass_fail"), model=model)
     with store.session() as session:
         repo_judges.create_judge(session, JUDGE, spec, criterion="default")
