@@ -37,6 +37,7 @@ from evalign.runner.details import list_run_summaries, run_detail, run_summary
 from evalign.runner.generate import generate_outputs
 from evalign.runner.summary import Progress as RunProgress
 from evalign.runner.summary import RunSummary
+from evalign.workflows.held_out import run_held_out
 
 runs_app = typer.Typer(help="List and inspect runs.", no_args_is_help=True)
 ERROR_RATE_EXIT = 3
@@ -52,6 +53,10 @@ def run(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the answer cache.")
                         ] = False,
     resume: Annotated[int | None, typer.Option(help="Finish the run RUN instead.")] = None,
+    held_out: Annotated[int | None, typer.Option(
+        "--held-out", metavar="ALIGN_RUN",
+        help="Judge only the test items this alignment run held out (not a run aligned with"
+        " --folds); --dataset defaults to theirs.")] = None,
     code: Annotated[list[str] | None, typer.Option(
         "--code", help="Register a code judge NAME=module:function (repeatable).")] = None,
     max_error_rate: Annotated[float, typer.Option(
@@ -68,8 +73,10 @@ def run(
 ) -> None:
     """Run a judge over a dataset (or --resume a run), storing each verdict as it arrives.
 
-    Exits 3 when the errors' share of the verdicts passes --max-error-rate.
+    With --held-out ALIGN_RUN, only the test items that alignment run held out. Exits 3 when the errors' share of the verdicts passes --max-error-rate.
     """
+    if resume is not None and held_out is not None:
+        raise typer.BadParameter("--resume keeps the run's own items: drop --held-out")
     store = store_for(db)
     code_judges = CodeJudges.from_references(code)
     with _Bar(enabled=not as_json) as bar:
@@ -77,6 +84,14 @@ def run(
             summary = runs.resume_run(store, resume, concurrency=concurrency,
                                       progress=bar.update, code_judges=code_judges,
                                       executor=executor, ray_address=ray_address)
+        elif held_out is not None:
+            if judge is None:
+                raise typer.BadParameter("give JUDGE to run on the held-out items")
+            summary = run_held_out(store, judge, held_out, dataset=dataset, model=model,
+                                   concurrency=concurrency, repeat=repeat,
+                                   use_cache=not no_cache, progress=bar.update,
+                                   code_judges=code_judges, executor=executor,
+                                   ray_address=ray_address)
         else:
             if judge is None or dataset is None:
                 raise typer.BadParameter("give JUDGE and --dataset NAME (or --resume RUN)")
@@ -205,7 +220,7 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
     console.print(
         f"run [bold]{summary.run}[/] {summary.status}: {escape(summary.judge)} on "
         f"{escape(summary.dataset)} with {escape(summary.model)} — {summary.verdicts} verdicts "
-        f"on {summary.items} items, {summary.errors} errors; {calls}; tokens "
+        f"on {summary.items} items{_held_out(summary)}, {summary.errors} errors; {calls}; tokens "
         f"{summary.prompt_tokens} in / {summary.completion_tokens} out; cost {cost}; "
         f"{summary.wall_s:.1f}s")
     if summary.cached and summary.cached_from is not None:
@@ -215,6 +230,14 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
     _print_errors(summary)
     if summary.error:
         console.print(f"[red]error:[/] {escape(summary.error)}")
+
+
+def _held_out(summary: RunSummary) -> str:
+    """" held out by alignment run N" for a run on an alignment run's test items, else ""."""
+    scope = summary.scope or {}
+    if scope.get("kind") != "held_out":
+        return ""
+    return f" held out by alignment run {scope.get('alignment_run')}"
 
 
 def _cost(usd: float | None) -> str:

@@ -33,6 +33,7 @@ from evalign.store.repo_comparisons import (
     verdict_rows,
 )
 from evalign.store.repo_items import iter_items
+from evalign.store.repo_run_items import run_item_ids
 from evalign.store.session import Session
 
 
@@ -167,7 +168,13 @@ def read_run_data(session: Session, run: RunRecord, criterion: CriterionRecord |
                   labels: dict[int, list[LabelRow]] | None = None,
                   keys: list[ItemKey] | None = None, with_items: bool = False) -> RunData:
     """`RunData` of a run already looked up; `labels` and `keys` when the caller read them
-    for several runs of one dataset (`read_labels`, `repo_comparisons.item_keys`)."""
+    for several runs of one dataset (`read_labels`, `repo_comparisons.item_keys`). A run
+    restricted to some items (`run.scope`) keeps only those: its figures cover them alone."""
+    if keys is None:
+        keys = item_keys(session, run.dataset_id)
+    if run.scope is not None:
+        kept = run_item_ids(session, run.id) or set()
+        keys = [key for key in keys if key.id in kept]
     if labels is None:
         labels = read_labels(session, run.dataset_id, criterion)
     by_item: dict[int, list[VerdictRow]] = {}
@@ -175,8 +182,7 @@ def read_run_data(session: Session, run: RunRecord, criterion: CriterionRecord |
         by_item.setdefault(row.item_id, []).append(row)
     items = {i.id: i for i in iter_items(session, run.dataset_id) if i.id is not None} \
         if with_items else {}
-    return RunData(run, criterion, keys if keys is not None else item_keys(session, run.dataset_id),
-                   labels, by_item, items)
+    return RunData(run, criterion, keys, labels, by_item, items)
 
 
 def read_labels(session: Session, dataset_id: int, criterion: CriterionRecord | None

@@ -38,8 +38,9 @@ from evalign.runner.retry import RetryPolicy
 from evalign.runner.summary import Progress, RunSummary, flip_rates, summarize
 from evalign.runner.writer import VerdictWriter
 from evalign.store import Store, repo_runs
-from evalign.store.repo_items import count_items, get_dataset, iter_items
+from evalign.store.repo_items import get_dataset, iter_items
 from evalign.store.repo_judges import resolve
+from evalign.store.repo_run_items import run_item_count
 from evalign.store.repo_verdicts import count_verdicts
 from evalign.store.repo_work import work_page
 
@@ -234,7 +235,7 @@ class _Job:
             run = repo_runs.get_run(session, run_id)
             spec = repo_runs.judge_spec(session, run).model_copy(update={"model": run.model})
             done = count_verdicts(session, run_id)
-            total = count_items(session, run.dataset_id)
+            total = run_item_count(session, run.id, run.dataset_id)
             return cls(store, run, spec, total, done, progress)
 
     def todo(self) -> Iterator[tuple[Item, int]]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from evalign.judges.spec import Verdict
 from evalign.runner.error_counts import ErrorCounts, count_errors
 from evalign.store import repo_runs
-from evalign.store.repo_items import count_items
+from evalign.store.repo_run_items import run_item_count
 from evalign.store.session import Session
 
 if TYPE_CHECKING:  # the run as `repo_runs` hands it over; only the store reads its table
@@ -93,6 +93,8 @@ class RunSummary:
     error_counts: ErrorCounts = field(default_factory=ErrorCounts)
     endpoint: str | None = None
     cached_from: tuple[str, str] | None = None
+    scope: dict[str, Any] | None = None
+    """Where a restricted run's items came from (`store.repo_run_items`); None: every item."""
 
     @property
     def error_share(self) -> float | None:
@@ -115,7 +117,7 @@ class RunSummary:
             "unreadable": self.error_counts.unreadable,
             "error_kinds": dict(self.error_counts.by_kind),
             "common_raw_answers": self.error_counts.to_dict()["common_raw"],
-            "endpoint": self.endpoint, "cached_from": cached_from,
+            "endpoint": self.endpoint, "cached_from": cached_from, "scope": self.scope,
         }
 
 
@@ -123,7 +125,7 @@ def summarize(session: Session, run: Run) -> RunSummary:
     """The summary of a stored run, from its verdicts and counters."""
     sums = repo_runs.totals(session, run.id)
     counters = run.counters or {}
-    items = count_items(session, run.dataset_id)
+    items = run_item_count(session, run.id, run.dataset_id)
     rates = flip_rates(session, run.id) if run.repeat > 1 else {}
     return RunSummary(
         run=run.id, status=run.status, judge=repo_runs.judge_ref(session, run),
@@ -135,6 +137,7 @@ def summarize(session: Session, run: Run) -> RunSummary:
         mean_flip_rate=sum(rates.values()) / len(rates) if rates else None,
         error_counts=count_errors(session, run.id), endpoint=counters.get("endpoint"),
         cached_from=_cached_from(counters.get("cached_from")),
+        scope=dict(run.scope) if run.scope else None,
     )
 
 

@@ -17,6 +17,8 @@ Schema, in words:
   threshold, checks); `judges.current_version` points at the accepted version.
 - `runs` apply one judge version to one dataset version; `verdicts` hold one result per
   (run, item, sample); `cache_entries` map (model, parameters, rendered prompt) to an answer.
+  A run restricted to some of its dataset's items (an alignment run's held-out items) says
+  where they came from in `scope` and lists them in `run_items`; `scope` NULL: every item.
 - `alignment_runs` record an optimization job, its phases, its outcome and its candidate version.
 - `dataset_deletions` record every deleted dataset (tombstones); `import_claims` mark a name
   being imported on SQLite, so a second import of it is refused at once.
@@ -259,6 +261,9 @@ class Run(Base):
     repeat: Mapped[int] = mapped_column(Integer, default=1)
     use_cache: Mapped[bool] = mapped_column(Boolean, default=True)
     parent_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"), nullable=True)
+    scope: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True,
+                                                         default=None)
+    """Where a restricted run's items came from (`run_items` lists them); NULL: every item."""
     counters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -268,6 +273,16 @@ class Run(Base):
 
     judge_version: Mapped[JudgeVersion] = relationship()
     dataset: Mapped[Dataset] = relationship()
+
+
+class RunItem(Base):
+    """One item a restricted run judges (a run with a `scope`); fixed when the run is made."""
+
+    __tablename__ = "run_items"
+
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), primary_key=True)
 
 
 class Verdict(Base):

@@ -45,6 +45,8 @@ class RunRecord:
     threshold: float | None
     dataset_id: int
     dataset: str
+    scope: dict[str, Any] | None = None
+    """Where a restricted run's items came from (`repo_run_items`); None: every item."""
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ def _record(run: m.Run, version: m.JudgeVersion, judge: m.Judge, dataset: m.Data
         judge_id=judge.id, judge=judge.name, judge_criterion=criterion,
         judge_version_id=version.id, version=version.version,
         version_kind=version.kind, judge_scale=ScoreConfig.parse(version.scale),
-        threshold=version.threshold, dataset_id=dataset.id, dataset=dataset.name)
+        threshold=version.threshold, dataset_id=dataset.id, dataset=dataset.name,
+        scope=dict(run.scope) if run.scope else None)
 
 
 def run_record(session: Session, run_id: int) -> RunRecord:

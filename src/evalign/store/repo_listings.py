@@ -53,7 +53,12 @@ def newest_runs(session: Session, limit: int = 20, dataset: str | None = None
         sa.select(m.Verdict.run_id, sa.func.count())
         .where(m.Verdict.run_id.in_([r.id for r, *_ in rows]), m.Verdict.sample == 0)
         .group_by(m.Verdict.run_id)).tuples().all())
+    restricted = dict(session.execute(  # runs restricted to some items count those only
+        sa.select(m.RunItem.run_id, sa.func.count())
+        .where(m.RunItem.run_id.in_([r.id for r, *_ in rows if r.scope is not None]))
+        .group_by(m.RunItem.run_id)).all())
     return [RunListing(id=r.id, judge=judge, version=version, dataset=ds, status=r.status,
-                       model=r.model, done=done.get(r.id, 0), total=totals.get(r.dataset_id, 0),
+                       model=r.model, done=done.get(r.id, 0),
+                       total=restricted.get(r.id, totals.get(r.dataset_id, 0)),
                        created_at=aware(r.created_at))
             for r, version, judge, ds in rows]

@@ -2,7 +2,8 @@
 
 Work left is exactly the (item, sample) pairs without a verdict: a page carries the items and
 the pairs of those items the run already stored, both read in the caller's one transaction, so
-a reader streaming a large dataset holds one page in memory and no more.
+a reader streaming a large dataset holds one page in memory and no more. A run restricted to
+some items (`repo_run_items`) pages through those only, so resuming it never widens it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from evalign.items import Item
 from evalign.store import models as m
 from evalign.store.repo_items import to_item
+from evalign.store.repo_run_items import restricted, run_scope
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,12 @@ class WorkPage:
 def work_page(session: Session, run_id: int, dataset_id: int, *, after: int,
               limit: int) -> WorkPage | None:
     """The next `limit` items of dataset `dataset_id` after position `after`, with the verdicts
-    run `run_id` stored for them; None when no item is left (start with `after=-1`)."""
-    rows = session.scalars(
-        sa.select(m.Item).where(m.Item.dataset_id == dataset_id, m.Item.position > after)
-        .order_by(m.Item.position).limit(limit)).all()
+    run `run_id` stored for them; None when no item is left (start with `after=-1`). A
+    restricted run's pages hold only its own items."""
+    query = sa.select(m.Item).where(m.Item.dataset_id == dataset_id, m.Item.position > after)
+    if run_scope(session, run_id) is not None:
+        query = query.where(restricted(run_id))
+    rows = session.scalars(query.order_by(m.Item.position).limit(limit)).all()
     if not rows:
         return None
     done = {(item, sample) for item, sample in session.execute(

@@ -36,6 +36,7 @@ from evalign.store.repo_criteria import Criteria
 from evalign.store.repo_items import iter_items
 from evalign.store.repo_judges import resolve
 from evalign.store.repo_writes import write_dataset
+from evalign.workflows.held_out import create_held_out_run
 
 Source = Literal["queue", "run_outputs", "generate", "upload"]
 
@@ -66,12 +67,20 @@ class NewBenchmark(BaseModel):
 def rerun(store: Store, run_id: int) -> int:
     """A new run of the judge's current version on the same items; the old run stays.
 
+    A run on an alignment run's held-out items is re-run on those items again
+    (`workflows.held_out`), never on the whole dataset.
+
     Raises:
         NotFoundError: no such run.
+        ConfigError: a held-out run whose dataset was re-imported since (see `held_out`).
     """
     with store.session() as s:
         run = run_record(s, run_id)
-    new_id = create_run(store, run.judge, run.dataset)
+    if run.scope is not None and run.scope.get("kind") == "held_out":
+        new_id = create_held_out_run(store, run.judge, int(run.scope["alignment_run"]),
+                                     dataset=run.dataset)
+    else:
+        new_id = create_run(store, run.judge, run.dataset)
     with store.session() as s:
         set_parent_run(s, new_id, run_id)
     return new_id
