@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from evalign.align.outcome import recommendation
+from evalign.align.outcome import recommendation, train_mean_baseline
 from evalign.cli.app import app
 from evalign.store import models as m
 from evalign.store import open_store
@@ -104,3 +104,23 @@ def test_a_recommended_candidate_gets_the_accept_line(aligned: tuple[str, dict[s
     text = " ".join(status.stdout.split())
     assert "recommended: the candidate's test agreement 100.0% beats" in text
     assert f"next: `evalign align accept {run}`" in text
+
+
+def _numeric(base_mae: float, cand_mae: float, mean_mae: float) -> dict[str, Any]:
+    return {"baseline": {"agreement": 0.8, "numeric": {"mae": base_mae}},
+            "candidate": {"agreement": 0.8, "numeric": {"mae": cand_mae}},
+            "trivial_baselines": {"majority": {"agreement": 0.67, "description": "always fail"}},
+            "trivial_numeric": {"train_mean": {"mae": mean_mae, "description": "always 40"}}}
+
+
+def test_a_numeric_candidate_is_judged_by_its_mae_not_its_pass_fail_agreement() -> None:
+    ok, why = recommendation(_numeric(30.3, 24.5, 26.0))
+    assert ok and "MAE 24.5" in why  # equal pass/fail agreement does not block it
+    ok, why = recommendation(_numeric(30.3, 24.5, 20.0))
+    assert not ok and "train_mean" in why and "MAE 20.0" in why
+    ok, why = recommendation(_numeric(24.5, 24.5, 30.0))
+    assert not ok and "baseline judge (MAE 24.5)" in why
+
+
+def test_the_train_mean_baseline_needs_numeric_labels() -> None:
+    assert train_mean_baseline([], []) is None

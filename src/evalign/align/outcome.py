@@ -3,7 +3,8 @@
 Everything is computed on the test split only, which no optimizer and no reflection call saw.
 A gain whose paired confidence interval includes zero is reported as not significant, in words.
 A candidate is *recommended* only when its test agreement beats the baseline judge's and every
-trivial baseline's (`recommendation`); every surface shows that verdict, and the CLI suggests
+trivial baseline's (for a numeric judge against numeric labels: its test MAE is lower than
+theirs, `recommendation`); every surface shows that verdict, and the CLI suggests
 `evalign align accept` only for a recommended candidate (and refuses another without `--force`).
 """
 
@@ -71,18 +72,40 @@ def test_outcome(base: JudgeSpec, candidate: JudgeSpec | Sequence[JudgeSpec],
     out = {"baseline": agreement_report(base_cmp), "candidate": agreement_report(cand_cmp),
            "paired": paired, "significant": significant(paired),
            "conclusion": conclusion(paired), "trivial_baselines": trivial}
+    mean_row = train_mean_baseline(train, test)
+    if mean_row is not None:
+        out["trivial_numeric"] = {"train_mean": mean_row}
     out["recommended"], out["recommendation"] = recommendation(out)
     return out
+
+
+def train_mean_baseline(train: Sequence[Example],
+                        test: Sequence[Example]) -> dict[str, Any] | None:
+    """The trivial numeric baseline: every test item scored the train items' mean, on 0–100.
+
+    None unless both splits carry numeric human scores.
+    """
+    known = [s for s in (e.score100 for e in train) if s is not None]
+    pairs = [s for s in (e.score100 for e in test) if s is not None]
+    if not known or not pairs or any(e.scale.group != "numeric" for e in (*train, *test)):
+        return None
+    mean = sum(known) / len(known)
+    return {"description": f"always the train mean ({mean:.1f} on 0–100)",
+            "mae": sum(abs(h - mean) for h in pairs) / len(pairs), "n": len(pairs)}
 
 
 def recommendation(outcome: dict[str, Any]) -> tuple[bool, str]:
     """Whether to recommend the candidate, and why, from an outcome's test figures.
 
     Recommended only when the candidate's test agreement is above the baseline judge's and
-    above every trivial baseline's; an undefined agreement is never above anything. A
+    above every trivial baseline's; an undefined agreement is never above anything. A numeric
+    judge against numeric labels is judged by its test MAE instead (`_numeric_recommendation`). A
     candidate that left test items without a verdict (order policy `uncertain`) must also
     beat them all with those items counted as misses, since its agreement covers fewer items.
     """
+    numeric = _numeric_recommendation(outcome)
+    if numeric is not None:
+        return numeric
     cand = (outcome.get("candidate") or {}).get("agreement")
     if cand is None:
         return False, "not recommended: the candidate has no test agreement to judge it by"
@@ -108,6 +131,29 @@ def recommendation(outcome: dict[str, Any]) -> tuple[bool, str]:
                   ("" if every is None else
                    f", also counting its {_undecided(outcome)} undecided test items as misses "
                    f"({_pct(every)})"))
+
+
+def _numeric_recommendation(outcome: dict[str, Any]) -> tuple[bool, str] | None:
+    """For a numeric judge against numeric labels: recommended when its test MAE (0–100) is
+    below the baseline judge's and the train-mean baseline's. None when not numeric.
+
+    The pass/fail agreement of a numeric judge depends on one threshold and hides how far the
+    scores are; a calibration exists to move the scores, so the MAE decides.
+    """
+    cand = ((outcome.get("candidate") or {}).get("numeric") or {}).get("mae")
+    base = ((outcome.get("baseline") or {}).get("numeric") or {}).get("mae")
+    if cand is None or base is None:
+        return None
+    rivals = {"the baseline judge": base}
+    for name, row in (outcome.get("trivial_numeric") or {}).items():
+        rivals[f"the trivial {name} baseline ({row.get('description', name)})"] = row.get("mae")
+    beaten_by = [f"{name} (MAE {value:.1f})" for name, value in rivals.items()
+                 if value is not None and value <= cand]
+    if beaten_by:
+        return False, (f"not recommended: the candidate's test MAE {cand:.1f} (0–100) is not "
+                       f"below {'; '.join(beaten_by)}")
+    return True, (f"recommended: the candidate's test MAE {cand:.1f} (0–100) is below the "
+                  f"baseline judge's {base:.1f} and every trivial baseline's")
 
 
 def _every_item(outcome: dict[str, Any]) -> float | None:
