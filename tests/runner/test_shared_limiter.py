@@ -146,3 +146,32 @@ def test_a_call_cancelled_while_waiting_takes_no_slot() -> None:
 
     body = asyncio.run(scenario())
     assert body.limiter.in_flight == 0
+
+
+
+def test_freed_slots_ride_on_the_next_lease() -> None:
+    class Spy(SharedLimiter):
+        carried = 0
+
+        async def acquire_many(self, owner: str, want: int,
+                               done: list[tuple[int, bool]] | None = None
+                               ) -> list[tuple[int, int]]:
+            self.carried += len(done or [])
+            return await super().acquire_many(owner, want, done)
+
+    async def scenario() -> tuple[_Actor, Spy]:
+        body = Spy(4)
+        actor = _Actor(body)
+        limiter = RemoteLimiter(actor, "w")
+        for _ in range(3):  # a worker's task: one call, then at once the next
+            async with limiter.slot():
+                limiter.on_success()
+        await asyncio.sleep(0.01)
+        return actor, body
+
+    actor, body = asyncio.run(scenario())
+    # The slot freed by one call went back with the lease for the next, in one message; only
+    # the last went back on its own.
+    assert body.carried == 2 and actor.calls["acquire_many"] == 3
+    assert actor.calls["release_many"] == 1 and body.limiter.in_flight == 0
+    assert body.acquired == 3 and body.limiter.limit == 4

@@ -68,9 +68,11 @@ class RayStats:
     Attributes:
         shards: shards finished.
         skipped: units found already stored when a shard started (shards run again).
-        cpu_s: CPU seconds the workers spent, summed over shards.
+        cpu_s: CPU seconds the worker processes spent (from each worker's start to its last
+            shard; shards judged at once by one worker are counted once).
         peak_rss_mb: peak resident memory of each worker process, by `host:pid`.
-        limiter: the shared limiter's last state (limit, in flight, peak, slots leased).
+        limiter: the shared limiter's last state (limit, in flight, peak, slots leased, the
+            lease and return calls the workers made).
         model_loads: for an in-process model, how many times each worker (`host:pid`) read
             the model's weights (1 each: once per worker, not once per shard).
         plan: the pool the run got (workers, CPUs each, llama.cpp threads).
@@ -236,7 +238,9 @@ def _workers(ray: Any, job: ShardJob, limiter: Any, plan: PoolPlan,
     actor = _remote(ray, ShardWorker, num_cpus=plan.cpus, max_restarts=RETRIES,
                     max_task_retries=RETRIES, max_concurrency=DEPTH + 1,
                     runtime_env={"env_vars": env} if env else None)
-    return [actor.remote(job, limiter) for _ in range(plan.workers)]
+    # Each worker leases the shared limiter's slots in its own name, which Ray's restart of a
+    # dead worker keeps (same arguments), so the new process frees what the dead one held.
+    return [actor.remote(job, limiter, f"worker-{index}") for index in range(plan.workers)]
 
 
 async def _stop(ray: Any, pool: list[Any], limiter: Any) -> None:
