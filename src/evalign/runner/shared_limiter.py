@@ -136,12 +136,12 @@ class RemoteLimiter(AdaptiveLimiter):
     """A worker's stand-in for its limiter: every slot comes from the shared actor.
 
     Slots are leased in batches, so a busy worker does not pay one actor round trip per call:
-    the calls waiting for a slot share one `acquire_many` at a time, and the worker sends the
-    actor at most one message per turn of its event loop: the slots given back during the turn,
-    with a lease for the calls still waiting when none is on its way (else in a `release_many`
-    of their own). Every slot still goes back to the actor after its call, so the cluster's limit
-    holds exactly; the actor's CPU per call is most of its per-item cost, so fewer, fuller
-    messages matter.
+    the calls waiting for a slot share one `acquire_many` at a time, and the slots given back
+    during one turn of the event loop go back together: with the next lease when one is due
+    (no lease is on its way and calls wait, or one just came back and calls still wait), else
+    in a `release_many` of their own. Every slot still goes back to the actor after its call,
+    so the cluster's limit holds exactly; a Ray call costs ~1 ms of CPU on each side, most of
+    the actor's per-item cost, so fewer, fuller messages matter.
 
     Args:
         actor: the `SharedLimiter` actor handle.
@@ -222,10 +222,15 @@ class RemoteLimiter(AdaptiveLimiter):
             self.actor.release_many.remote(done)
 
     async def _fetch(self, want: int, done: list[tuple[int, bool]]) -> None:
-        """Lease up to `want` slots (giving back `done` first); asks again while calls wait."""
+        """Lease up to `want` slots, giving back `done` first; at once again while calls wait,
+        with the slots freed since (which would otherwise wait for the end of the turn)."""
         try:
-            for grant in await self.actor.acquire_many.remote(self.owner, want, done):
-                self._hand(grant)
+            while want:
+                for grant in await self.actor.acquire_many.remote(self.owner, want, done):
+                    self._hand(grant)
+                want = self._pending()
+                if want:
+                    done, self._returns = self._returns, []
         except BaseException as exc:
             while self._waiting:
                 waiting = self._waiting.popleft()
@@ -233,9 +238,6 @@ class RemoteLimiter(AdaptiveLimiter):
                     waiting.set_exception(exc)
             if not isinstance(exc, Exception):
                 raise
-            return
-        if self._pending():
-            self._sync_soon()  # next lease at the end of this turn, with its freed slots
 
     def _pending(self) -> int:
         while self._waiting and self._waiting[0].done():
