@@ -175,3 +175,8 @@ def test_freed_slots_ride_on_the_next_lease() -> None:
     assert body.carried == 2 and actor.calls["acquire_many"] == 3
     assert actor.calls["release_many"] == 1 and body.limiter.in_flight == 0
     assert body.acquired == 3 and body.limiter.limit == 4
+
+
+def test_the_limiter_counts_its_cpu_from_its_making_not_its_process_start() -> None:
+    sum(i * i for i in range(2_000_000))  # this process has spent well over 50 ms by now
+    assert SharedLimiter(4).state()["cpu_ms"] < 50
