@@ -73,7 +73,8 @@ def run(
 ) -> None:
     """Run a judge over a dataset (or --resume a run), storing each verdict as it arrives.
 
-    With --held-out ALIGN_RUN, only the test items that alignment run held out. Exits 3 when the errors' share of the verdicts passes --max-error-rate.
+    With --held-out ALIGN_RUN, only the test items that alignment run held out. Exits 3 when
+    the errors' share of the verdicts passes --max-error-rate.
     """
     if resume is not None and held_out is not None:
         raise typer.BadParameter("--resume keeps the run's own items: drop --held-out")
