@@ -57,7 +57,7 @@ DATASETS: dict[str, Shape] = {
     "pandalm": Shape("pandalm/public.jsonl", "pairwise-preference", "instruction",
                      ("guidelines", "fewshot", "decompose")),
     "squality": Shape("squality_human_eval/public.jsonl", "reference-rating", "passage_id",
-                      ("calibrate",), criterion="overall"),
+                      ("calibrate", "decompose"), criterion="overall"),
 }
 
 

@@ -15,10 +15,13 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from evalign.judges.aggregate import METHODS, decide, features, score
+from evalign.align.calibrate import METHODS as MAPS
+from evalign.align.calibrate import fit_calibration
+from evalign.judges.calibrated import map_100
+from evalign.judges.aggregate import METHODS, NUMERIC_METHODS, decide, features, score
 
 # METHODS is the learners' default choice, named here for the strategies that pass it on.
-__all__ = ["METHODS", "accuracy", "fit", "learn", "learn_cv"]
+__all__ = ["METHODS", "NUMERIC_METHODS", "accuracy", "fit", "learn", "learn_cv", "learn_numeric"]
 
 
 def accuracy(aggregation: dict[str, Any], prob_lists: Sequence[Sequence[float]],
@@ -95,6 +98,60 @@ def learn_cv(prob_lists: Sequence[Sequence[float]], labels: Sequence[bool],
     scores = {m: hits[m] / len(labels) for m in methods}
     chosen = max(methods, key=lambda m: (scores[m], -methods.index(m)))
     return fit(chosen, prob_lists, labels), scores
+
+
+def learn_numeric(prob_lists: Sequence[Sequence[float]], human_100: Sequence[float],
+                  groups: Sequence[str] | None, methods: Sequence[str] = NUMERIC_METHODS, *,
+                  folds: int = 5, seed: int = 0,
+                  ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, float]]:
+    """Choose how checks become a number on a numeric scale, by out-of-fold MAE on 0–100.
+
+    Each aggregation's score (× 100) is taken raw (`none`) or through an isotonic or linear map
+    onto the human scale (`evalign.align.calibrate`), the map fitted on the other folds (grouped
+    folds when `groups` is given, so no question is on both sides). The lowest pooled MAE wins
+    (ties: the earlier, simpler choice) and its map is refitted on every item.
+
+    Args:
+        prob_lists: each item's checks' P(yes), in [0, 1].
+        human_100: each item's human score on 0–100.
+        groups: each item's group, or None.
+
+    Returns:
+        The aggregation, the calibration (None: raw scores), and each `method/map`'s MAE.
+    """
+    from sklearn.model_selection import GroupKFold, KFold
+
+    raw = {m: [100.0 * score({"method": m}, p) for p in prob_lists] for m in methods}
+    y = np.asarray(human_100, dtype=float)
+    k = min(folds, len(set(groups)) if groups is not None else len(y))
+    splits = [] if k < 2 else list(
+        GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(y, y, groups)
+        if groups is not None else KFold(n_splits=k, shuffle=True, random_state=seed).split(y))
+    maes: dict[str, float] = {}
+    for method in methods:
+        x = np.asarray(raw[method])
+        maes[f"{method}/none"] = float(np.mean(np.abs(x - y))) if len(y) else math.nan
+        for name in MAPS:
+            maes[f"{method}/{name}"] = _oof_mae(x, y, splits, name)
+    finite = {key: v for key, v in maes.items() if math.isfinite(v)}
+    chosen = min(finite, key=lambda key: (finite[key], list(maes).index(key))) if finite \
+        else f"{methods[0]}/none"
+    method, mapping = chosen.split("/")
+    calibration = None if mapping == "none" else \
+        fit_calibration(raw[method], list(human_100), mapping)
+    return {"method": method}, calibration, maes
+
+
+def _oof_mae(x: np.ndarray, y: np.ndarray, splits: Sequence[tuple[Any, Any]],
+             mapping: str) -> float:
+    """The pooled MAE of `mapping` fitted on each split's first part, scored on its second."""
+    errors: list[float] = []
+    for fit_idx, held_idx in splits:
+        if len(fit_idx) < 2:
+            return math.nan
+        fitted = fit_calibration(x[fit_idx], y[fit_idx], mapping)
+        errors.extend(abs(map_100(fitted, float(x[i])) - float(y[i])) for i in held_idx)
+    return float(np.mean(errors)) if errors else math.nan
 
 
 def _best_cut(values: Sequence[float], labels: Sequence[bool]) -> float | None:

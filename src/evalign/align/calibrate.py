@@ -15,7 +15,9 @@ import numpy as np
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LinearRegression
 
+from evalign.align.examples import Example
 from evalign.judges.calibrated import map_100
+from evalign.judges.spec import JudgeSpec, Verdict
 
 METHODS = ("isotonic", "linear")
 
@@ -79,3 +81,27 @@ def choose_calibration(train: tuple[Sequence[float], Sequence[float]],
     both_x = [*train[0], *val[0]]
     both_y = [*train[1], *val[1]]
     return fit_calibration(both_x, both_y, best), scores
+
+
+def paired_scores(spec: JudgeSpec, examples: Sequence[Example],
+                  verdicts: Sequence[Verdict]) -> tuple[list[float], list[float]]:
+    """The (judge, human) scores on 0–100 of the items where both are readable, in order."""
+    judge, human = [], []
+    for example, verdict in zip(examples, verdicts, strict=True):
+        if verdict.value is None or verdict.error is not None:
+            continue
+        j, h = spec.scale.to_100(verdict.value), example.score100
+        if j is not None and h is not None:
+            judge.append(j)
+            human.append(h)
+    return judge, human
+
+
+def verdicts_mae(spec: JudgeSpec, examples: Sequence[Example],
+                 verdicts: Sequence[Verdict]) -> float | None:
+    """The judge's mean absolute error on 0–100 against the humans; None unless both scales
+    are numeric and at least one item pairs up."""
+    if spec.scale.group != "numeric" or not examples or examples[0].scale.group != "numeric":
+        return None
+    pairs = paired_scores(spec, examples, verdicts)
+    return mae(None, *pairs) if pairs[0] else None

@@ -9,10 +9,12 @@ base judge and the winner (a refit split has no test part: nothing is scored the
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from evalign.align.calibrate import verdicts_mae
 from evalign.align.examples import Example
 from evalign.align.guards import BudgetExceeded, GuardError, check_no_leak
 from evalign.align.reflection import Reflector
@@ -101,9 +103,7 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
 def _keep(name: str, best: Candidate, found: Candidate, notes: list[str]) -> Candidate:
     """The better of the best so far and what `name` found (validation decides)."""
     notes.extend(f"{name}: {n}" for n in found.notes)
-    better = found.val_agreement > best.val_agreement or bool(
-        found.details.get("val_mae_improved"))
-    kept = better and found.spec != best.spec
+    kept = _better(found, best) and found.spec != best.spec
     best.curve.extend(found.curve)
     best.curve.append({"strategy": name, "round": "best", "val_agreement":
                        found.val_agreement, "kept": kept})
@@ -112,7 +112,16 @@ def _keep(name: str, best: Candidate, found: Candidate, notes: list[str]) -> Can
     strategy = name if best.strategy == "base" or name == "decompose" \
         else f"{best.strategy}+{name}"
     return Candidate(found.spec, strategy, found.val_agreement, found.val_verdicts,
-                     best.curve, best.notes, found.details)
+                     best.curve, best.notes, found.details, found.val_mae)
+
+
+def _better(found: Candidate, best: Candidate) -> bool:
+    """On numeric scales a lower held-out MAE wins (pass/fail agreement hides a calibration's
+    gain); elsewhere a higher validation agreement."""
+    if found.val_mae is not None and best.val_mae is not None \
+            and math.isfinite(found.val_mae) and math.isfinite(best.val_mae):
+        return found.val_mae < best.val_mae
+    return found.val_agreement > best.val_agreement
 
 
 async def _start(base: JudgeSpec, examples: Sequence[Example], split: Split, scorer: Scorer,
@@ -126,10 +135,12 @@ async def _start(base: JudgeSpec, examples: Sequence[Example], split: Split, sco
         everything[i] = v
     traces = build_traces(base, examples, _filled(everything), split.train, delta=settings.delta)
     base_val_verdicts = await scorer.score(base, examples, split.val)
-    base_val = agreement(base, [examples[i] for i in split.val], base_val_verdicts)
+    val_examples = [examples[i] for i in split.val]
+    base_val = agreement(base, val_examples, base_val_verdicts)
     return traces, Candidate(base, "base", base_val, base_val_verdicts,
                              curve=[{"strategy": "base", "round": 0, "val_agreement": base_val,
-                                     "kept": True}])
+                                     "kept": True}],
+                             val_mae=verdicts_mae(base, val_examples, base_val_verdicts))
 
 
 def _filled(verdicts: list[Verdict | None]) -> list[Verdict]:

@@ -11,6 +11,8 @@ Methods (a JSON-ready dict stored in `JudgeSpec.checks["aggregation"]`):
     {"method": "logistic", "coef": [...], "intercept": b}
                                                     a small logistic model over sorted check
                                                     probabilities (see `features`)
+    {"method": "mean"}                              the mean P(yes): the share of checks met,
+                                                    counted softly (a numeric judge's raw score)
 
 An item with no checks passes only under `all_pass`/`count_failed` (nothing is missing) and
 scores NaN-free 1.0 for the weakest check. Learning an aggregation on labeled items is
@@ -26,6 +28,8 @@ from typing import Any
 import numpy as np
 
 METHODS = ("all_pass", "min_threshold", "count_failed", "geomean_threshold", "logistic")
+NUMERIC_METHODS = ("mean", "geomean_threshold", "count_failed")
+"""The aggregations whose score is a graded 0–1 figure, for numeric scales."""
 FLOOR = 1e-4
 
 
@@ -56,6 +60,8 @@ def score(aggregation: dict[str, Any], probs: Sequence[float]) -> float:
         return 1.0 - features(probs)[3]
     if method == "geomean_threshold":
         return math.exp(_mean_log(probs))
+    if method == "mean":
+        return float(np.mean(probs)) if len(probs) else 1.0
     return min(probs, default=1.0)
 
 
@@ -66,6 +72,6 @@ def decide(aggregation: dict[str, Any], probs: Sequence[float]) -> bool:
         return all(p >= 0.5 for p in probs)
     if method == "count_failed":
         return sum(p < 0.5 for p in probs) <= int(aggregation.get("max_failed", 0))
-    if method in ("logistic", "geomean_threshold"):
+    if method in ("logistic", "geomean_threshold", "mean"):
         return score(aggregation, probs) >= float(aggregation.get("threshold", 0.5))
     return min(probs, default=1.0) >= float(aggregation.get("threshold", 0.5))

@@ -33,16 +33,19 @@ from evalign.errors import ConfigError, ParseError
 from evalign.items import Item
 from evalign.judges import aggregate
 from evalign.judges.glossary import check_glossary
+from evalign.judges.calibrated import map_100
 from evalign.judges.rubric import (
     DEFAULT_QUESTION,
     MAX_POINTS,
     MAX_QUESTIONS,
-    SPLIT_PROMPT,
+    REFERENCE_QUESTION,
     Concept,
     expand_terms,
+    is_reference_field,
     parse_points,
     parse_questions,
     question_for,
+    split_prompt_for,
     split_rubric,
 )
 from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
@@ -176,21 +179,25 @@ async def item_questions(spec: JudgeSpec, item: Item,
         return check_questions(spec, item), 0, 0
     rubric = _rubric(spec, item)
     glossary = check_glossary(spec.checks.get("glossary"))
+    prompt, max_tokens = split_prompt_for(str(spec.checks["rubric_field"]))
     request = GenerateRequest(
-        messages=[{"role": "user", "content": SPLIT_PROMPT.format(
+        messages=[{"role": "user", "content": prompt.format(
             limit=MAX_POINTS, rubric=expand_terms(rubric, glossary))}],
-        params={"temperature": 0.0, "max_tokens": 160},
+        params={"temperature": 0.0, "max_tokens": max_tokens},
         context=item.fields() | {"split": rubric})
     result = await model.generate(request)
     points = parse_points(result.text)
     concepts = [Concept(expand_terms(p, glossary), p, False) for p in points] or \
-        split_rubric(rubric, glossary)
+        split_rubric(rubric, glossary)[:MAX_POINTS]
     return ([question_for(c, _template(spec)) for c in concepts],
             result.prompt_tokens or 0, result.completion_tokens or 0)
 
 
 def _template(spec: JudgeSpec) -> str:
-    return str(spec.checks.get("question_template") or DEFAULT_QUESTION)
+    if spec.checks.get("question_template"):
+        return str(spec.checks["question_template"])
+    field = spec.checks.get("rubric_field")
+    return REFERENCE_QUESTION if field and is_reference_field(str(field)) else DEFAULT_QUESTION
 
 
 def _rubric(spec: JudgeSpec, item: Item) -> str:
@@ -239,8 +246,10 @@ def _unreadable(question: str, text: str) -> ParseError:
 
 def _verdict(spec: JudgeSpec, checks: list[CheckResult], prompt_tokens: int,
              completion_tokens: int, latency: float) -> Verdict:
-    aggregation = spec.checks.get("aggregation") or {"method": "min_threshold", "threshold": 0.5}
     probs = [c.p_yes if c.p_yes is not None else float(bool(c.passed)) for c in checks]
+    if spec.scale.group == "numeric":
+        return _numeric_verdict(spec, checks, probs, (prompt_tokens, completion_tokens), latency)
+    aggregation = spec.checks.get("aggregation") or {"method": "min_threshold", "threshold": 0.5}
     passed = aggregate.decide(aggregation, probs)
     failed = [c.question for c in checks if not c.passed]
     reasoning = ("missing: " + "; ".join(failed)) if failed else "every check answered yes"
@@ -250,4 +259,29 @@ def _verdict(spec: JudgeSpec, checks: list[CheckResult], prompt_tokens: int,
         value=value, reasoning=reasoning, raw=reasoning, p_pass=aggregate.score(aggregation, probs),
         checks=list(checks), prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
         latency_s=latency,
+    )
+
+
+def check_score_100(spec: JudgeSpec, checks: list[CheckResult]) -> float:
+    """The checks' aggregate on 0–100, before any calibration (a numeric judge's raw score)."""
+    probs = [c.p_yes if c.p_yes is not None else float(bool(c.passed)) for c in checks]
+    aggregation = spec.checks.get("aggregation") or {"method": "mean"}
+    return 100.0 * aggregate.score(aggregation, probs)
+
+
+def _numeric_verdict(spec: JudgeSpec, checks: list[CheckResult], probs: list[float],
+                     tokens: tuple[int, int], latency: float) -> Verdict:
+    """A score on the judge's numeric scale: the checks' aggregate (default: the mean P(yes)),
+    mapped through the alignment's calibration when it learned one."""
+    raw = check_score_100(spec, checks)
+    mapped = map_100(spec.checks["calibration"], raw) if spec.checks.get("calibration") else raw
+    low, high = spec.scale.bounds()
+    value = low + mapped / 100.0 * (high - low)
+    failed = [c.question for c in checks if not c.passed]
+    reasoning = (f"checks met {raw:.0f}/100 ({len(checks) - len(failed)} of {len(checks)} "
+                 "answered yes)" + ("; missing: " + "; ".join(failed) if failed else ""))
+    return Verdict(
+        value=round(value) if spec.scale.kind == "stars" else round(float(value), 4),
+        reasoning=reasoning, raw=reasoning, checks=list(checks), prompt_tokens=tokens[0],
+        completion_tokens=tokens[1], latency_s=latency,
     )

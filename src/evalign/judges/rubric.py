@@ -22,6 +22,13 @@ SPLIT_PROMPT = (
     "explain or add anything. One point per line, each starting with \"- \", at most {limit} "
     "points, nothing else.\n\nGrading notes:\n{rubric}"
 )
+REFERENCES_SPLIT_PROMPT = (
+    "The reference answers below were written independently by people who know the source. "
+    "List the key points a correct answer must state, preferring points that several references "
+    "share: one short factual statement per line, each starting with \"- \", at most {limit} "
+    "points, nothing else.\n\nReference answers:\n{rubric}"
+)
+REFERENCE_QUESTION = "Does the response state that {concept}?"
 MAX_POINTS = 10
 MAX_QUESTIONS = 8
 _SEPARATORS = re.compile(r"[;\n•]|(?<!\d),(?!\d)|\.(?=\s)|(?<=\w)\.$|^\s*[-*]\s+", re.M)
@@ -75,6 +82,22 @@ def expand_terms(text: str, glossary: Mapping[str, str]) -> str:
     pattern = re.compile("|".join(rf"(?<![\w$]){re.escape(t)}(?![\w$])" for t in terms), re.I)
     expanded = pattern.sub(lambda m: lookup[m.group(0).lower()], text)
     return re.sub(r"\s{2,}", " ", expanded).strip()
+
+
+def is_reference_field(field: str) -> bool:
+    """Whether a rubric field holds reference answers (split into facts, not notes)."""
+    return "reference" in field.lower() or field.lower() in ("expected_answer", "ground_truth")
+
+
+def split_prompt_for(field: str) -> tuple[str, int]:
+    """The prompt that rewrites the field `field` as points, and its answer's token budget.
+
+    Reference answers are prose written by several people: their shared facts become the points.
+    Anything else is read as terse notes, one point per item of the notes.
+    """
+    if is_reference_field(field):
+        return REFERENCES_SPLIT_PROMPT, 300
+    return SPLIT_PROMPT, 160
 
 
 def parse_points(text: str, limit: int = MAX_POINTS) -> list[str]:

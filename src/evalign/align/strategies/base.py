@@ -34,6 +34,8 @@ class Candidate:
         curve: one entry per round tried: `{"strategy", "round", "val_agreement", "kept"}`.
         notes: plain-language remarks (e.g. why a round was dropped).
         details: strategy-specific data for the outcome (e.g. per-method aggregation scores).
+        val_mae: on numeric scales, its mean absolute error on 0–100 on items it was not fitted
+            on (validation, or out-of-fold); candidates are compared by it where both have one.
     """
 
     spec: JudgeSpec
@@ -43,6 +45,7 @@ class Candidate:
     curve: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    val_mae: float | None = None
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,13 @@ candidate (`checks.calibration`), so the accepted judge applies it to every verd
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 
-from evalign.align.calibrate import choose_calibration
-from evalign.align.examples import Example
+from evalign.align.calibrate import choose_calibration, paired_scores
 from evalign.align.scoring import agreement
 from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.judges.calibrated import calibrated_value
-from evalign.judges.spec import JudgeSpec, Verdict
+from evalign.judges.spec import JudgeSpec
 
 
 class CalibrateOptimizer:
@@ -35,33 +33,20 @@ class CalibrateOptimizer:
                                                     if k != "calibration"}})
         train_v = await ctx.scorer.score(plain, train.pool, train.indices)
         val_v = await ctx.scorer.score(plain, val.pool, val.indices)
-        train_pairs = _pairs(judge, train.examples, train_v)
-        calibration, maes = choose_calibration(train_pairs, _pairs(judge, val_ex, val_v))
+        train_pairs = paired_scores(judge, train.examples, train_v)
+        calibration, maes = choose_calibration(train_pairs, paired_scores(judge, val_ex, val_v))
         curve = [{"strategy": self.name, "round": 1, "method": m, "val_mae": v}
                  for m, v in maes.items()]
         if calibration is None:
             return Candidate(judge, self.name, agreement(judge, val_ex, val_v), val_v,
                              curve=curve, notes=[_why_none(len(train_pairs[0]))],
-                             details={"val_mae": maes})
+                             details={"val_mae": maes}, val_mae=maes.get("none"))
         spec = plain.model_copy(update={"checks": {**plain.checks, "calibration": calibration}})
         mapped = [replace(v, value=calibrated_value(calibration, spec.scale, v.value))
                   if v.value is not None else v for v in val_v]
         return Candidate(spec, self.name, agreement(spec, val_ex, mapped), mapped, curve=curve,
-                         details={"calibration": calibration, "val_mae": maes,
-                                  "val_mae_improved": True})
-
-
-def _pairs(spec: JudgeSpec, examples: Sequence[Example],
-           verdicts: Sequence[Verdict]) -> tuple[list[float], list[float]]:
-    judge, human = [], []
-    for example, verdict in zip(examples, verdicts, strict=True):
-        if verdict.value is None or verdict.error is not None:
-            continue
-        j, h = spec.scale.to_100(verdict.value), example.score100
-        if j is not None and h is not None:
-            judge.append(j)
-            human.append(h)
-    return judge, human
+                         details={"calibration": calibration, "val_mae": maes},
+                         val_mae=maes[calibration["method"]])
 
 
 def _why_none(fitted_on: int) -> str:

@@ -89,6 +89,8 @@ class _Decomposition:
         """Score every check once on train and validation, then learn the aggregation."""
         if base.scale.kind == "pairwise":
             return await self._pairwise(base, val)
+        if base.scale.group == "numeric" and val and val[0].scale.group == "numeric":
+            return await self._numeric(base, val, budget)
         checks = await self.checks_config(base, budget)
         spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
                          model=base.model, params={}, checks=checks)
@@ -132,6 +134,38 @@ class _Decomposition:
                                  "val_agreement": honest, "tie_margin": train_best}],
                          details={"tie_margin": margin,
                                   "checks_per_item": _mean_checks(fitted + val_raw)})
+
+    async def _numeric(self, base: JudgeSpec, val: Sequence[Example],
+                       budget: Budget) -> Candidate:
+        """Checks answered once on train and validation; how they become a score on the human
+        scale (mean, geometric mean or share of checks met, raw or through a monotone map) is
+        chosen by grouped cross-validation on MAE, then refitted on both."""
+        checks = await self.checks_config(base, budget)
+        spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
+                         model=base.model, params={},
+                         checks=checks | {"aggregation": {"method": "mean"}})
+        idx = self.train_idx + self.val_idx
+        verdicts = [*await self.scorer.score(spec, self.examples, self.train_idx),
+                    *await self.scorer.score(spec, self.examples, self.val_idx)]
+        rows = [(p, self.examples[i].score100, i) for p, i in zip(_probs(verdicts), idx,
+                                                                  strict=True)
+                if p and self.examples[i].score100 is not None]
+        groups = None if self.groups is None else [self.groups[i] for _, _, i in rows]
+        aggregation, calibration, maes = aggregate.learn_numeric(
+            [p for p, _, _ in rows], [float(h or 0.0) for _, h, _ in rows], groups,
+            seed=self.seed)
+        mapped = {"calibration": calibration} if calibration else {}
+        final = spec.model_copy(update={"checks": checks | {"aggregation": aggregation}
+                                        | mapped})
+        val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
+                        for v in verdicts[len(self.train_idx):]]
+        best = min((v for v in maes.values() if v == v), default=None)
+        curve = [{"strategy": self.name, "round": i + 1, "method": m, "val_agreement": None,
+                  "val_mae": v} for i, (m, v) in enumerate(maes.items())]
+        return Candidate(final, self.name, agreement(final, val, val_verdicts), val_verdicts,
+                         curve=curve, val_mae=best,
+                         details={"aggregation": aggregation, "calibration": calibration,
+                                  "val_mae": maes, "checks_per_item": _mean_checks(verdicts)})
 
     def _learn(self, train_verdicts: Sequence[Verdict], val_verdicts: Sequence[Verdict],
                ) -> tuple[dict[str, Any], dict[str, float]]:

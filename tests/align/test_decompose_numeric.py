@@ -1,0 +1,109 @@
+"""Decomposition on numeric scales: the references split into key points, each point asked as a
+yes/no check, and the checks' share turned into a score on the human scale (aggregation and
+monotone map chosen by grouped cross-validation on MAE)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import pytest
+
+from evalign.align import AlignConfig, accept_alignment, execute_alignment, start_alignment
+from evalign.align.aggregate import learn_numeric
+from evalign.data.records import LabelIn, Row
+from evalign.items import Item
+from evalign.judges.decomposed import aggregate_verdict, item_questions
+from evalign.judges.scorer import score_item
+from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
+from evalign.providers.base import GenerateRequest
+from evalign.providers.scripted import ScriptedModel
+from evalign.scores import ScoreConfig
+from evalign.store import Store, repo_datasets
+from evalign.store.repo_judges import create_judge, resolve
+from tests.align.helpers import as_dict
+
+SCALE = ScoreConfig(kind="numeric", min=0, max=100, threshold=50)
+FACTS = ("the ship lands", "the captain lies", "the crew escapes", "the planet burns")
+PROMPT = "Rate 0-100.\nQuestion: {question}\nReferences: {references}\nResponse: {output}"
+
+
+def _rows(n: int = 40) -> list[Row]:
+    """Item k states the first k % 5 facts; humans rate 10 + 20 per fact stated (± 3)."""
+    out = []
+    for k in range(n):
+        stated = k % 5
+        response = ". ".join(FACTS[:stated]) or "Nothing relevant."
+        refs = "Reference 1:\n" + ". ".join(FACTS) + "\n\nReference 2:\n" + ". ".join(FACTS)
+        item = Item({"question": f"What happens in story {k // 5}?", "references": refs},
+                    response, external_id=str(k))
+        human = 10 + 20 * stated + (3 if k % 2 else -3)
+        out.append(Row(item, (LabelIn("overall", float(human)),), k + 1))
+    return out
+
+
+def _model(request: GenerateRequest) -> str:
+    """Splits references into one point per fact; answers a check by looking for the fact in
+    the response; rates every item 50 (a judge with no ranking at all)."""
+    text = str(request.messages[-1]["content"])
+    if text.startswith("The reference answers below"):
+        return "\n".join(f"- {fact}" for fact in FACTS)
+    asked = re.search(r'state that "(.+?)"\?', text)
+    if asked:
+        response = text.split("Response:\n", 1)[1].split("\n\n", 1)[0]
+        return "Yes" if asked.group(1) in response else "No"
+    return "50"
+
+
+def test_learn_numeric_maps_check_shares_onto_the_human_scale() -> None:
+    probs = [[1.0] * k + [0.0] * (4 - k) for k in range(5)] * 6
+    human = [10.0 + 20 * (i % 5) for i in range(30)]
+    groups = [str(i // 5) for i in range(30)]
+    aggregation, calibration, maes = learn_numeric(probs, human, groups)
+    assert calibration is not None and maes[f"{aggregation['method']}/{calibration['method']}"] < 1
+    assert maes["mean/none"] > 5  # the raw share (0–100) is off the human scale
+
+
+def test_reference_field_is_split_into_facts_and_scored_on_the_scale() -> None:
+    spec = JudgeSpec(kind="decomposed", prompt=PROMPT, scale=SCALE, model="scripted/x",
+                     checks={"rubric_field": "references", "split": "model",
+                             "context_fields": ["question", "output"]})
+    item = _rows()[2].item
+    questions, _, _ = asyncio.run(item_questions(spec, item, ScriptedModel(_model)))
+    assert questions[0] == 'Does the response state that "the ship lands"?'
+    verdict = asyncio.run(score_item(spec, item, ScriptedModel(_model)))
+    assert verdict.value == 50.0 and "2 of 4 answered yes" in (verdict.reasoning or "")
+    calibrated = spec.model_copy(update={"checks": spec.checks | {
+        "calibration": {"method": "linear", "x": [0.0, 100.0], "y": [10.0, 90.0]}}})
+    assert aggregate_verdict(calibrated, verdict).value == pytest.approx(50.0)
+    stars = calibrated.model_copy(update={"scale": ScoreConfig.parse("stars")})
+    assert aggregate_verdict(stars, verdict).value in (3, 4)
+
+
+def test_numeric_decompose_beats_a_flat_judge_and_the_accepted_judge_keeps_its_map(
+        sqlite_store: Store) -> None:
+    with sqlite_store.session() as s:
+        repo_datasets.write_dataset(s, "rated", _rows(), repo_datasets.Criteria(s, SCALE))
+        create_judge(s, "rater", JudgeSpec(prompt=PROMPT, scale=SCALE, model="scripted/x"))
+    run_id = start_alignment(sqlite_store, "rater", AlignConfig(
+        dataset="rated", group_by="question", strategies=("calibrate", "decompose")))
+    done = execute_alignment(sqlite_store, run_id, models={"judge": ScriptedModel(_model),
+                                                           "reflection": ScriptedModel(_model)})
+    out = as_dict(done.outcome)
+    assert out["strategy"] == "decompose", out["notes"]
+    base, cand = out["baseline"]["numeric"], out["candidate"]["numeric"]
+    assert cand["mae"] < 5 < base["mae"] and cand["spearman"] > 0.9
+    checks = out["candidate_spec"]["checks"]
+    assert checks["rubric_field"] == "references" and "calibration" in checks
+    accept_alignment(sqlite_store, run_id)
+    with sqlite_store.session() as s:
+        assert resolve(s, "rater").spec.checks["calibration"] == checks["calibration"]
+
+
+def test_an_unreadable_check_is_an_error_not_a_score() -> None:
+    spec = JudgeSpec(kind="decomposed", prompt=PROMPT, scale=SCALE, model="scripted/x",
+                     checks={"questions": ["Does the response name the ship?"]})
+    verdict = asyncio.run(score_item(spec, _rows()[1].item, ScriptedModel("constant:maybe")))
+    assert verdict.value is None and verdict.error_kind and "maybe" in (verdict.raw or "")
+    empty = Verdict(value=None, checks=[CheckResult(question="q", passed=True, p_yes=0.9)])
+    assert aggregate_verdict(spec, empty).value == pytest.approx(90.0)
