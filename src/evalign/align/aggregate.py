@@ -17,8 +17,8 @@ from sklearn.linear_model import LogisticRegression
 
 from evalign.align.calibrate import METHODS as MAPS
 from evalign.align.calibrate import fit_calibration
-from evalign.judges.calibrated import map_100
 from evalign.judges.aggregate import METHODS, NUMERIC_METHODS, decide, features, score
+from evalign.judges.calibrated import map_100
 
 # METHODS is the learners' default choice, named here for the strategies that pass it on.
 __all__ = ["METHODS", "NUMERIC_METHODS", "accuracy", "fit", "learn", "learn_cv", "learn_numeric"]

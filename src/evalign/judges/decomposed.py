@@ -32,8 +32,8 @@ from typing import Any
 from evalign.errors import ConfigError, ParseError
 from evalign.items import Item
 from evalign.judges import aggregate
-from evalign.judges.glossary import check_glossary
 from evalign.judges.calibrated import map_100
+from evalign.judges.glossary import check_glossary
 from evalign.judges.rubric import (
     DEFAULT_QUESTION,
     MAX_POINTS,
