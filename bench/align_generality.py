@@ -124,6 +124,11 @@ def table_rows(name: str, out: dict[str, Any]) -> list[list[object]]:
     for base, row in (out.get("trivial_baselines") or {}).items():
         rows.append([name, sizes, f"trivial: {base} ({row.get('description')})", _fig(row),
                      "", "", "", ""])
+    for base, row in (out.get("trivial_numeric") or {}).items():
+        rho = row.get("spearman")
+        rows.append([name, sizes, f"trivial: {base} ({row.get('description')})",
+                     f"MAE {row['mae']:.1f}, ρ {'—' if rho is None else f'{rho:.2f}'}",
+                     "", "", "", ""])
     return rows
 
 

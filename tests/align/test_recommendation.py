@@ -124,3 +124,23 @@ def test_a_numeric_candidate_is_judged_by_its_mae_not_its_pass_fail_agreement() 
 
 def test_the_train_mean_baseline_needs_numeric_labels() -> None:
     assert train_mean_baseline([], []) is None
+
+
+def test_numeric_trivial_baselines_include_a_line_over_length() -> None:
+    from evalign.align.baselines import numeric_baselines
+    from evalign.align.examples import Example
+    from evalign.items import Item
+    from evalign.scores import ScoreConfig
+
+    scale = ScoreConfig(kind="numeric", min=0, max=100, threshold=50)
+
+    def ex(chars: int, score: float) -> Example:
+        return Example(Item({"question": "q"}, "x" * chars), score, scale)
+
+    train = [ex(100 * k, 10.0 * k) for k in range(1, 8)]  # 0.1 point per character
+    test = [ex(250, 25.0), ex(450, 45.0), ex(650, 60.0)]
+    rows = numeric_baselines(train, test)
+    assert rows["train_mean"]["mae"] == pytest.approx((15 + 5 + 20) / 3)
+    assert rows["length"]["mae"] == pytest.approx(5 / 3) and rows["length"]["spearman"] == 1.0
+    flat = [ex(100, 10.0 * k) for k in range(1, 5)]
+    assert "length" not in numeric_baselines(flat, test)  # one length: no line to fit

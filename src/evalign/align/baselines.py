@@ -8,13 +8,23 @@ Pairwise (a tie is a class of its own):
 - majority: always train's most common choice (output 1, output 2 or tie).
 - first: always output 1.
 - longer: the longer output (a tie when both are as long).
+
+Numeric (figures on 0–100, so a judge's MAE and rank correlation have something to beat):
+
+- train_mean: every item scored the train items' mean.
+- length: a straight line from the response's length in characters, fitted on train.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.stats import spearmanr
 
 from evalign.align.aggregate import _best_cut
 from evalign.align.examples import Example
@@ -91,3 +101,50 @@ def _hits(values: Sequence[float], labels: Sequence[bool], cut: float | None) ->
     if cut is None:
         return 0
     return sum((v >= cut) == y for v, y in zip(values, labels, strict=True))
+
+
+def numeric_baselines(train: Sequence[Example], test: Sequence[Example]) -> dict[str, Any]:
+    """The numeric trivial baselines' test figures (`mae`, `spearman`, `n`, `description`);
+    empty unless both splits carry numeric human scores."""
+    mean = train_mean_baseline(train, test)
+    if mean is None:
+        return {}
+    out: dict[str, Any] = {"train_mean": mean}
+    length = length_numeric_baseline(train, test)
+    if length is not None:
+        out["length"] = length
+    return out
+
+
+def train_mean_baseline(train: Sequence[Example],
+                        test: Sequence[Example]) -> dict[str, Any] | None:
+    """The trivial numeric baseline: every test item scored the train items' mean, on 0–100.
+
+    None unless both splits carry numeric human scores. Its rank correlation is undefined.
+    """
+    known = [s for s in (e.score100 for e in train) if s is not None]
+    pairs = [s for s in (e.score100 for e in test) if s is not None]
+    if not known or not pairs or any(e.scale.group != "numeric" for e in (*train, *test)):
+        return None
+    mean = sum(known) / len(known)
+    return {"description": f"always the train mean ({mean:.1f} on 0–100)",
+            "mae": sum(abs(h - mean) for h in pairs) / len(pairs), "spearman": None,
+            "n": len(pairs)}
+
+
+def length_numeric_baseline(train: Sequence[Example],
+                            test: Sequence[Example]) -> dict[str, Any] | None:
+    """Scores from a least-squares line over response length (characters), fitted on train and
+    clipped to 0–100; None with fewer than two train lengths or test items."""
+    fit = [(float(len(e.item.output or "")), e.score100) for e in train if e.score100 is not None]
+    held = [(float(len(e.item.output or "")), e.score100) for e in test if e.score100 is not None]
+    if len({x for x, _ in fit}) < 2 or len(held) < 2:
+        return None
+    slope, intercept = np.polyfit([x for x, _ in fit], [float(y) for _, y in fit], 1)
+    guesses = np.clip(slope * np.array([x for x, _ in held]) + intercept, 0.0, 100.0)
+    truth = np.array([float(y) for _, y in held])
+    rho = spearmanr([x for x, _ in held], truth).statistic if len(set(truth)) > 1 else math.nan
+    return {"description": f"a line over response length ({slope * 1000:+.1f} per 1,000 "
+                           "characters, fitted on train)",
+            "mae": float(np.mean(np.abs(guesses - truth))),
+            "spearman": None if math.isnan(rho) else float(rho), "n": len(held)}

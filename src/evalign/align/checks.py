@@ -38,6 +38,8 @@ def checks_listing(spec: JudgeSpec, verdicts: Sequence[Verdict] = ()) -> dict[st
         return None
     config = spec.checks
     listing: dict[str, Any] = {k: config[k] for k in EDITABLE if k in config}
+    if config.get("calibration"):
+        listing["calibration"] = config["calibration"]  # learned, shown, not editable
     if config.get("instruction_checklist"):
         listing["instruction_checklist"] = True
         listing["examples"] = [[c.question for c in v.checks] for v in verdicts

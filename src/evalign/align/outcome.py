@@ -15,7 +15,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from evalign.align.baselines import Baseline, trivial_baselines
+from evalign.align.baselines import Baseline, numeric_baselines, trivial_baselines
+from evalign.align.baselines import train_mean_baseline as train_mean_baseline
 from evalign.align.examples import Example
 from evalign.judges.pairwise import asks_both_orders, order_policy
 from evalign.judges.prompt import system_text
@@ -72,26 +73,11 @@ def test_outcome(base: JudgeSpec, candidate: JudgeSpec | Sequence[JudgeSpec],
     out = {"baseline": agreement_report(base_cmp), "candidate": agreement_report(cand_cmp),
            "paired": paired, "significant": significant(paired),
            "conclusion": conclusion(paired), "trivial_baselines": trivial}
-    mean_row = train_mean_baseline(train, test)
-    if mean_row is not None:
-        out["trivial_numeric"] = {"train_mean": mean_row}
+    numeric = numeric_baselines(train, test)
+    if numeric:
+        out["trivial_numeric"] = numeric
     out["recommended"], out["recommendation"] = recommendation(out)
     return out
-
-
-def train_mean_baseline(train: Sequence[Example],
-                        test: Sequence[Example]) -> dict[str, Any] | None:
-    """The trivial numeric baseline: every test item scored the train items' mean, on 0–100.
-
-    None unless both splits carry numeric human scores.
-    """
-    known = [s for s in (e.score100 for e in train) if s is not None]
-    pairs = [s for s in (e.score100 for e in test) if s is not None]
-    if not known or not pairs or any(e.scale.group != "numeric" for e in (*train, *test)):
-        return None
-    mean = sum(known) / len(known)
-    return {"description": f"always the train mean ({mean:.1f} on 0–100)",
-            "mae": sum(abs(h - mean) for h in pairs) / len(pairs), "n": len(pairs)}
 
 
 def recommendation(outcome: dict[str, Any]) -> tuple[bool, str]:
