@@ -107,3 +107,46 @@ def test_an_unreadable_check_is_an_error_not_a_score() -> None:
     assert verdict.value is None and verdict.error_kind and "maybe" in (verdict.raw or "")
     empty = Verdict(value=None, checks=[CheckResult(question="q", passed=True, p_yes=0.9)])
     assert aggregate_verdict(spec, empty).value == pytest.approx(90.0)
+
+
+def _notes_rows(n: int = 40) -> list[Row]:
+    """Pass/fail items whose notes list two facts; the fail items miss the second one."""
+    out = []
+    for k in range(n):
+        passed = k % 2 == 0
+        response = "the ship lands. the crew escapes" if passed else "the ship lands"
+        item = Item({"question": f"Story {k // 4}?", "grading_notes": "ship lands; crew escapes"},
+                    response, external_id=str(k))
+        out.append(Row(item, (LabelIn("correct", "pass" if passed else "fail"),), k + 1))
+    return out
+
+
+def _lazy_splitter(request: GenerateRequest) -> str:
+    """A model whose own split keeps only the first fact; checks look the fact up."""
+    text = str(request.messages[-1]["content"])
+    if text.startswith("Rewrite the grading notes"):
+        return "- ship lands"
+    asked = re.search(r'mention "(.+?)"\?', text)
+    if asked:
+        response = text.split("Response:\n", 1)[1].split("\n\n", 1)[0]
+        return "Yes" if asked.group(1) in response else "No"
+    return "PASS"
+
+
+def test_auto_split_keeps_the_split_that_cross_validates_better(sqlite_store: Store) -> None:
+    pass_fail = ScoreConfig.parse("pass_fail")
+    with sqlite_store.session() as s:
+        repo_datasets.write_dataset(s, "notes", _notes_rows(),
+                                    repo_datasets.Criteria(s, pass_fail))
+        create_judge(s, "noted", JudgeSpec(
+            prompt="Grade.\nQuestion: {question}\nNotes: {grading_notes}\nResponse: {output}",
+            scale=pass_fail, model="scripted/x"))
+    run_id = start_alignment(sqlite_store, "noted", AlignConfig(
+        dataset="notes", group_by="question", strategies=("decompose",)))
+    done = execute_alignment(sqlite_store, run_id, models={
+        "judge": ScriptedModel(_lazy_splitter), "reflection": ScriptedModel(_lazy_splitter)})
+    out = as_dict(done.outcome)
+    choice = out["details"]["split_choice"]
+    assert choice["rules"] > choice["model"], choice  # the model's split lost a fact
+    assert out["candidate_spec"]["checks"]["split"] == "rules"
+    assert out["candidate"]["agreement"] == 1.0

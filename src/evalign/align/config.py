@@ -44,7 +44,7 @@ class AlignConfig(BaseModel):
         rounds: reflection rounds of the guidelines strategy.
         glossary: the user's term → expansion mapping for rubrics (`--glossary FILE`).
         rubric_split: how `decompose` splits a per-item rubric: `model` (the judge's model,
-            rules as fallback) or `rules`.
+            rules as fallback), `rules`, or `auto` (both tried; cross-validation keeps one).
         executor: where the judge's scoring calls run: `asyncio` (this process) or `ray`
             (workers on a Ray cluster, `evalign.runner.ray_scoring`); the same verdicts either way.
         ray_address: the Ray cluster for `ray` (default: `RAY_ADDRESS`, else a local Ray).
@@ -69,7 +69,7 @@ class AlignConfig(BaseModel):
     sample: int | None = Field(default=None, ge=4)
     rounds: int = Field(default=3, ge=1, le=20)
     glossary: dict[str, str] = Field(default_factory=dict)
-    rubric_split: Literal["model", "rules"] = "model"
+    rubric_split: Literal["auto", "model", "rules"] = "auto"
     executor: Literal["asyncio", "ray"] = "asyncio"
     ray_address: str | None = None
 

@@ -40,7 +40,7 @@ class Settings:
     seed: int = 0
     group_by: str | None = None
     glossary: dict[str, str] = field(default_factory=dict)
-    rubric_split: str = "model"
+    rubric_split: str = "auto"
 
 
 @dataclass

@@ -89,8 +89,8 @@ def start(
     glossary: Annotated[str | None, typer.Option(
         help="YAML/JSON file of term: expansion for the shorthand of your rubrics.")] = None,
     rubric_split: Annotated[str, typer.Option(
-        help="How decompose splits a per-item rubric: model (rules as fallback) or rules.")
-    ] = "model",
+        help="How decompose splits a per-item rubric: auto (model and rules both tried, "
+        "cross-validation keeps one), model (rules as fallback) or rules.")] = "auto",
     executor: Annotated[str, typer.Option(
         envvar="EVALIGN_EXECUTOR", help="Where the judge's scoring runs: asyncio (this process)"
         " or ray (workers on a Ray cluster; pip install 'evalign[ray]').")] = "asyncio",
@@ -101,8 +101,8 @@ def start(
     as_json: JsonOption = False,
 ) -> None:
     """Align JUDGE: learn a better version from labeled items and test it on held-out ones."""
-    if rubric_split not in ("model", "rules"):
-        raise ConfigError(f"--rubric-split is model or rules, not {rubric_split!r}")
+    if rubric_split not in ("auto", "model", "rules"):
+        raise ConfigError(f"--rubric-split is auto, model or rules, not {rubric_split!r}")
     check_executor(executor)
     config = AlignConfig(
         dataset=dataset, from_runs=tuple(from_run or ()), criterion=criterion,

@@ -85,7 +85,7 @@ class Context:
         seed: seeds every draw.
         groups: each pool example's group key (`--group-by`), or None.
         glossary: the user's term → expansion mapping for rubrics (`decompose`).
-        rubric_split: `model` or `rules` (`decompose`).
+        rubric_split: `auto`, `model` or `rules` (`decompose`).
     """
 
     scorer: Scorer
@@ -96,7 +96,7 @@ class Context:
     seed: int = 0
     groups: Sequence[str] | None = None
     glossary: dict[str, str] = field(default_factory=dict)
-    rubric_split: str = "model"
+    rubric_split: str = "auto"
 
     @property
     def budget(self) -> Budget:

@@ -34,6 +34,8 @@ from evalign.providers.base import GenerateRequest
 RUBRIC_HINTS = ("grading_notes", "rubric", "criteria", "checklist", "notes", "reference")
 TRACES_SHOWN = 6
 TIE_MARGINS = (0.0, 0.05, 0.1, 0.2, 0.3)
+SPLITS = ("model", "rules")
+"""The ways a per-item rubric is split; `auto` tries each and keeps the better (first on ties)."""
 TRACE_CHARS = 700
 _LIST_PROMPT = (
     "Write a checklist for judging responses by the criterion below: at most {limit} short "
@@ -77,7 +79,7 @@ class _Decomposition:
                  methods: Sequence[str] = aggregate.METHODS,
                  groups: Sequence[str] | None = None, seed: int = 0,
                  traces: Sequence[Trace] = (), glossary: dict[str, str] | None = None,
-                 split: str = "model", phase: str = "decomposing into checks"):
+                 split: str = "auto", phase: str = "decomposing into checks"):
         self.scorer, self.examples, self.phase = scorer, examples, phase
         self.train_idx, self.val_idx = list(train_idx), list(val_idx)
         self.reflection, self.methods = reflection, tuple(methods)
@@ -89,9 +91,21 @@ class _Decomposition:
         """Score every check once on train and validation, then learn the aggregation."""
         if base.scale.kind == "pairwise":
             return await self._pairwise(base, val)
-        if base.scale.group == "numeric" and val and val[0].scale.group == "numeric":
-            return await self._numeric(base, val, budget)
-        checks = await self.checks_config(base, budget)
+        numeric = base.scale.group == "numeric" and bool(val) and val[0].scale.group == "numeric"
+        splits = [self.split]
+        if self.split == "auto":
+            has_rubric = rubric_field(template_fields(base.prompt)) is not None
+            splits = list(SPLITS) if has_rubric else [SPLITS[0]]
+        found: list[Candidate] = []
+        for split in splits:
+            checks = await self.checks_config(base, budget, split=split)
+            found.append(await (self._numeric(base, val, checks) if numeric
+                                else self._pass_fail(base, val, checks)))
+        return _best_split(found, splits)
+
+    async def _pass_fail(self, base: JudgeSpec, val: Sequence[Example],
+                         checks: dict[str, Any]) -> Candidate:
+        """Checks answered once on train and validation; the aggregation learned on them."""
         spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
                          model=base.model, params={}, checks=checks)
         fitted = await self.scorer.score(spec, self.examples, self.train_idx)
@@ -136,11 +150,10 @@ class _Decomposition:
                                   "checks_per_item": _mean_checks(fitted + val_raw)})
 
     async def _numeric(self, base: JudgeSpec, val: Sequence[Example],
-                       budget: Budget) -> Candidate:
+                       checks: dict[str, Any]) -> Candidate:
         """Checks answered once on train and validation; how they become a score on the human
         scale (mean, geometric mean or share of checks met, raw or through a monotone map) is
         chosen by grouped cross-validation on MAE, then refitted on both."""
-        checks = await self.checks_config(base, budget)
         spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
                          model=base.model, params={},
                          checks=checks | {"aggregation": {"method": "mean"}})
@@ -181,15 +194,18 @@ class _Decomposition:
         return aggregate.learn(probs[:n_train], labels[:n_train], probs[n_train:],
                                labels[n_train:], self.methods)
 
-    async def checks_config(self, base: JudgeSpec, budget: Budget) -> dict[str, Any]:
-        """The `checks` block: a rubric field split per item, or questions from the prompt."""
+    async def checks_config(self, base: JudgeSpec, budget: Budget, *,
+                            split: str | None = None) -> dict[str, Any]:
+        """The `checks` block: a rubric field split per item (`split`: model or rules, default
+        the run's), or questions from the prompt."""
         fields = template_fields(base.prompt)
         rubric = rubric_field(fields)
         shown = [f for f in fields if f not in OUTPUT_FIELDS and f != rubric]
         extra: dict[str, Any] = {"glossary": self.glossary} if self.glossary else {}
         if rubric is not None:
+            chosen = split or (SPLITS[0] if self.split == "auto" else self.split)
             return {"rubric_field": rubric, "context_fields": [*shown, "output"],
-                    "split": self.split, **extra}
+                    "split": chosen, **extra}
         return {"questions": await self._questions_from_prompt(base, budget),
                 "context_fields": [*shown, "output"], **extra}
 
@@ -202,6 +218,28 @@ class _Decomposition:
             base.prompt, self.traces)}], params={"temperature": 0.0, "max_tokens": 300})
         result = await self.reflection.ask(request, self.phase)
         return parse_questions(result.text) or whole
+
+
+def _best_split(found: Sequence[Candidate], splits: Sequence[str]) -> Candidate:
+    """The candidate whose rubric split did best on items it was not fitted on (a lower MAE on
+    numeric scales, else a higher agreement; ties: the first split tried), with every split's
+    figure in its details."""
+    if len(found) == 1:
+        return found[0]
+
+    def figure(c: Candidate) -> float:
+        value = -c.val_mae if c.val_mae is not None else c.val_agreement
+        return value if value == value else float("-inf")
+
+    best = max(range(len(found)), key=lambda i: (figure(found[i]), -i))
+    chosen = found[best]
+    chosen.details["split_choice"] = {
+        split: (c.val_mae if c.val_mae is not None else c.val_agreement)
+        for split, c in zip(splits, found, strict=True)}
+    for split, c in zip(splits, found, strict=True):
+        chosen.curve.extend(dict(point, split=split) for point in c.curve if c is not chosen)
+    chosen.curve[:] = [dict(p, split=p.get("split", splits[best])) for p in chosen.curve]
+    return chosen
 
 
 def checklist_prompt(prompt: str, traces: Sequence[Trace]) -> str:
