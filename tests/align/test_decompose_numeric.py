@@ -98,6 +98,14 @@ def test_numeric_decompose_beats_a_flat_judge_and_the_accepted_judge_keeps_its_m
     accept_alignment(sqlite_store, run_id)
     with sqlite_store.session() as s:
         assert resolve(s, "rater").spec.checks["calibration"] == checks["calibration"]
+    # The accepted judge on the held-out items: the report repeats the outcome's figures.
+    from evalign.report.build import run_report
+    from evalign.workflows.held_out import run_held_out
+
+    summary = run_held_out(sqlite_store, "rater", run_id, provider=ScriptedModel(_model))
+    report = run_report(sqlite_store, summary.run)
+    assert report["numeric"]["mae"] == pytest.approx(cand["mae"])
+    assert report["numeric"]["spearman"] == pytest.approx(cand["spearman"])
 
 
 def test_an_unreadable_check_is_an_error_not_a_score() -> None:
