@@ -234,7 +234,10 @@ def test_report_counts_uncertain_verdicts_apart_from_ties(sqlite_store: Store) -
         create_judge(s, "unsure", UNCERTAIN.model_copy(update={"model": "scripted/constant:1"}))
     report = run_report(sqlite_store, run_judge(sqlite_store, "unsure", "pairs").run)
     assert report["bias"]["order_inconsistent"] == report["bias"]["order_uncertain"] == 8
-    assert report["comparisons"] == 0 and report["cannot_compare_causes"]["errored_verdicts"] == 8
+    causes = report["cannot_compare_causes"]
+    assert report["comparisons"] == 0 and causes["undecided_verdicts"] == 8
+    assert causes["errored_verdicts"] == 0  # a non-decision, not a failed call
+    assert report["agreement"] is None and report["agreement_all"] == 0.0
     warning = next(w for w in report["warnings"] if w.startswith("position bias"))
     assert "8 of them have no verdict (order policy 'uncertain')" in warning
     assert "count as ties" not in warning

@@ -18,6 +18,7 @@ from typing import Any
 from evalign.comparisons.criterion import resolve_criterion
 from evalign.comparisons.policy import HumanSide, Policy, Rating, human_sides
 from evalign.items import Item
+from evalign.judges.pairwise import UNCERTAIN
 from evalign.scores import ScoreConfig, Value
 from evalign.stats.comparison import Comparison, no_causes, verdict_pass
 from evalign.store import Store
@@ -60,6 +61,14 @@ class JudgeSide:
     reasoning: str
     error: str | None
     checks: list[Any]
+    error_kind: str | None = None
+    """The verdict's error kind; `uncertain`: the judge declined to decide (its answer changed
+    with the order), counted as `undecided_verdicts`, not as an error."""
+
+    @property
+    def undecided(self) -> bool:
+        """Whether the verdict has no value because the judge declined to decide."""
+        return self.value is None and self.error_kind == UNCERTAIN
 
 
 @dataclass
@@ -232,7 +241,8 @@ def _count_samples(out: RunComparisons, item_id: int, verdicts: Sequence[Verdict
 
 def _judge_side(scale: ScoreConfig, row: VerdictRow) -> JudgeSide:
     value = _read(scale, row.value) if row.error is None else None
-    return JudgeSide(value, row.value, row.p_pass, row.reasoning, row.error, row.checks)
+    return JudgeSide(value, row.value, row.p_pass, row.reasoning, row.error, row.checks,
+                     row.error_kind)
 
 
 def _item(out: RunComparisons, key: ItemKey, labels: Sequence[LabelRow],
@@ -249,7 +259,8 @@ def _item(out: RunComparisons, key: ItemKey, labels: Sequence[LabelRow],
         judge_scale=out.judge_scale, p_pass=judge.p_pass, judge_threshold=out.run.threshold,
         criterion=out.criterion or "", judge_name=f"{out.run.judge}@v{out.run.version}",
         annotator=side.annotator, slices=slices, human_reasoning=side.reasoning,
-        judge_reasoning=judge.reasoning or judge.error or "", sample=0) for side in sides]
+        judge_reasoning=judge.reasoning or judge.error or "", sample=0,
+        undecided=judge.undecided) for side in sides]
     return found
 
 

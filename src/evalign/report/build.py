@@ -190,10 +190,10 @@ def _bias_block(loaded: RunComparisons) -> dict[str, Any] | None:
     length = length_preference(
         [judge[k] for k in keys], [int(h) if isinstance(h, (int, float)) else 0 for h in human],
         [len(i.output or "") for i in items], [len(i.output_2 or "") for i in items])
-    # an order-inconsistent verdict with no value is one the judge's order policy left
-    # uncertain (judges.pairwise); the others count as ties
-    uncertain = sum(1 for item in loaded.items if item.verdict is not None
-                    and item.verdict.error and loaded.swap_consistent.get(item.key.id) is False)
+    # a verdict the judge's order policy left uncertain (judges.pairwise) is stored with that
+    # error kind: the same verdicts `cannot_compare_causes.undecided_verdicts` counts
+    uncertain = sum(1 for item in loaded.items
+                    if item.verdict is not None and item.verdict.undecided)
     return {
         "position_swap_items": len(swaps),
         "order_inconsistent": len(swaps) - sum(swaps),

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from evalign.report.svg import Bar, bar_chart, calibration_plot, confusion_grid
 from evalign.report.text import (
     METRICS,
+    agreement_all_line,
     cannot_compare_line,
     fmt,
     fmt_ci,
@@ -50,7 +51,8 @@ td.text { white-space: pre-wrap; max-width: 420px; overflow-wrap: anywhere; }
 {% for w in report.warnings %}<div class="warn">{{ w }}</div>{% endfor %}
 <div class="cards">
 {% for card in cards %}<div class="card"><div class="v">{{ card.value }}</div>
-<div class="l">{{ card.label }}</div><div class="l">{{ card.ci }}</div></div>{% endfor %}
+<div class="l">{{ card.label }}</div><div class="l">{{ card.ci }}</div>
+{% if card.note %}<div class="l">{{ card.note }}</div>{% endif %}</div>{% endfor %}
 </div>
 <h2>Where judge and humans stand</h2>
 <div class="charts">
@@ -105,7 +107,7 @@ def report_html(report: dict[str, Any], *, max_rows: int = 200) -> str:
 
 def _cards(report: dict[str, Any]) -> list[dict[str, str]]:
     cards = [{"label": "agreement", "value": fmt(report["agreement"], True),
-              "ci": fmt_ci(report["agreement_ci"], True)},
+              "ci": fmt_ci(report["agreement_ci"], True), "note": agreement_all_line(report)},
              {"label": "misaligned", "value": f"{report['misaligned']} of "
               f"{report['comparisons']}", "ci": f"{report['cannot_compare']} cannot compare"},
              {"label": "Cohen's κ", "value": fmt(report["kappa"]),

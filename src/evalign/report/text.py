@@ -60,6 +60,10 @@ def metric_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         ci = report.get(f"{key}_ci") or [None, None]
         rows.append({"metric": key, "value": report.get(key), "ci_low": ci[0],
                      "ci_high": ci[1], "undefined": undefined.get(key, "")})
+        if key == "agreement" and "agreement_all" in report:
+            ci = report.get("agreement_all_ci") or [None, None]
+            rows.append({"metric": "agreement_all", "value": report["agreement_all"],
+                         "ci_low": ci[0], "ci_high": ci[1], "undefined": ""})
     numeric = report.get("numeric") or {}
     for key, _ in NUMERIC:
         if numeric:
@@ -95,8 +99,11 @@ def report_table(report: dict[str, Any]) -> Group:
     for key, label, pct in METRICS:
         if undefined.get(key, "").startswith("pairwise scale"):
             continue  # pass/fail statistics do not apply; the preference counts stand instead
+        note = undefined.get(key, "")
+        if key == "agreement" and (everything := agreement_all_line(report)):
+            note = f"{note}; {everything}" if note else everything
         table.add_row(label, fmt(report.get(key), pct), fmt_ci(report.get(f"{key}_ci"), pct),
-                      undefined.get(key, ""))
+                      note)
     for key, label in NUMERIC if report.get("numeric") else ():
         num = report["numeric"]
         table.add_row(label, fmt_numeric(key, num.get(key)), fmt_ci(num.get(f"{key}_ci")),
@@ -117,8 +124,9 @@ def _ratio(k: int, n: int) -> str:
 
 
 CAUSE_WORDS = {"text_labels": "text labels", "incompatible_scales": "incompatible scales",
-               "errored_verdicts": "errored verdicts", "annotators_tied": "annotators tied",
-               "unreadable_labels": "unreadable labels"}
+               "errored_verdicts": "errored verdicts",
+               "undecided_verdicts": "undecided (answer changed with the order)",
+               "annotators_tied": "annotators tied", "unreadable_labels": "unreadable labels"}
 
 
 def policy_line(report: dict[str, Any]) -> str:
@@ -134,6 +142,16 @@ def policy_line(report: dict[str, Any]) -> str:
                 line += (f" · {name}: {fmt(figure['agreement'], True)} over "
                          f"{figure['comparisons']} ({figure['cannot_compare']} cannot compare)")
     return line
+
+
+def agreement_all_line(report: dict[str, Any]) -> str:
+    """The agreement counting undecided verdicts as misses, e.g. "counting 3 undecided as
+    misses: 62.5% [30.6%, 86.3%]"; "" when no verdict is undecided."""
+    if report.get("agreement_all") is None:
+        return ""
+    undecided = (report.get("cannot_compare_causes") or {}).get("undecided_verdicts", 0)
+    return (f"counting {undecided} undecided as misses: {fmt(report['agreement_all'], True)} "
+            f"{fmt_ci(report.get('agreement_all_ci'), True)}").rstrip()
 
 
 def cannot_compare_line(report: dict[str, Any]) -> str:

@@ -3,7 +3,8 @@
 A `Comparison` keeps the raw values with their scales; `normalize` turns a list of them into
 `Normalized` NumPy arrays (pass/fail and 0–100 for both sides) that every statistic reads.
 Pairs whose scales cannot be compared (text, mismatched categories) are counted in
-`cannot_compare` and left out, as are pairs whose verdict has no value (an errored verdict);
+`cannot_compare` and left out, as are pairs whose verdict has no value (an errored verdict,
+or an undecided one: a pairwise judge whose answer changed with the order declined to decide);
 `Normalized.causes` says how many for each cause (`CAUSES`).
 
 The rules every surface shares live here, once: `verdict_pass` (when a verdict passes) and
@@ -28,12 +29,14 @@ FloatArray = npt.NDArray[np.float64]
 DISCREPANCY_DELTA = 20.0
 """A gap of this many points or more on 0–100 between judge and human is a discrepancy."""
 
-CAUSES = ("text_labels", "incompatible_scales", "errored_verdicts", "annotators_tied",
-          "unreadable_labels")
+CAUSES = ("text_labels", "incompatible_scales", "errored_verdicts", "undecided_verdicts",
+          "annotators_tied", "unreadable_labels")
 """Why a (label, verdict) pair could not be compared, in the order reports list them:
 a text scale on either side; scales that do not compare (pairwise vs pass/fail, categories
-that differ); a verdict without a value (the judge call or its answer failed); annotators
-tied under the consensus policy; a stored label its criterion's scale no longer reads."""
+that differ); a verdict without a value because the judge call or its answer failed; a
+verdict without a value because the judge declined to decide (a pairwise answer that changed
+with the order, under the order policy `uncertain`); annotators tied under the consensus
+policy; a stored label its criterion's scale no longer reads."""
 
 
 def no_causes() -> dict[str, int]:
@@ -72,7 +75,8 @@ class Comparison:
     Attributes:
         item_id: the item (store id or external id).
         human: the label's canonical value on `human_scale`.
-        judge: the verdict's canonical value on `judge_scale` (None: the verdict errored).
+        judge: the verdict's canonical value on `judge_scale` (None: the verdict errored,
+            or was left undecided).
         human_scale: the label's scale.
         judge_scale: the verdict's scale.
         p_pass: the judge's probability of PASS, when the model gave log-probabilities.
@@ -85,6 +89,9 @@ class Comparison:
         human_reasoning: the annotator's reasoning.
         judge_reasoning: the judge's reasoning.
         sample: the verdict's sample number (repeat runs).
+        undecided: the verdict has no value because the judge declined to decide (its
+            answer changed with the order), not because it failed: cause
+            `undecided_verdicts` instead of `errored_verdicts`.
     """
 
     item_id: int | str
@@ -101,6 +108,7 @@ class Comparison:
     human_reasoning: str = ""
     judge_reasoning: str = ""
     sample: int = 0
+    undecided: bool = False
 
     @property
     def comparable(self) -> bool:
@@ -120,8 +128,11 @@ class Comparison:
     @property
     def cause(self) -> str | None:
         """Why the pair cannot be compared (one of `CAUSES`); None when it can."""
-        return cause_of(self.human_scale, self.judge_scale) or (
-            "errored_verdicts" if self.judge is None else None)
+        if (why := cause_of(self.human_scale, self.judge_scale)) is not None:
+            return why
+        if self.judge is None:
+            return "undecided_verdicts" if self.undecided else "errored_verdicts"
+        return None
 
     def aligned(self) -> bool | None:
         """Whether pass/fail (or, on a pairwise scale, the choice) agree; None when the pair

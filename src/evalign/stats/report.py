@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from evalign.stats.binary import binary_metrics
+from evalign.stats.binary import binary_metrics, wilson_ci
 from evalign.stats.bootstrap import DEFAULT_SEED
 from evalign.stats.comparison import Comparison, Normalized, from_arrays, normalize
 from evalign.stats.numeric import ALIGNED_DELTA, DISCREPANCY_DELTA, numeric_metrics
@@ -20,7 +20,7 @@ from evalign.stats.warnings import MIN_COMPARISONS, collect_warnings
 
 _ORDER = (
     "comparisons", "cannot_compare", "cannot_compare_causes", "agreement", "agreement_ci",
-    "misaligned", "confusion",
+    "agreement_all", "agreement_all_ci", "misaligned", "confusion",
     "fail_precision", "fail_precision_ci", "fail_recall", "fail_recall_ci", "fail_f1",
     "fail_f1_ci", "pass_precision", "pass_precision_ci", "pass_recall", "pass_recall_ci",
     "pass_f1", "pass_f1_ci", "kappa", "kappa_ci", "mcc", "mcc_ci", "balanced_accuracy",
@@ -28,6 +28,8 @@ _ORDER = (
     "true_fail_rate_ci", "auc", "auc_ci", "brier", "calibration", "numeric", "warnings",
     "undefined",
 )
+_ONLY_WHEN_SET = frozenset({"agreement_all", "agreement_all_ci"})
+"""Keys of `_ORDER` a report carries only where they apply (absent otherwise)."""
 
 
 def agreement_report(
@@ -45,13 +47,15 @@ def agreement_report(
     e.g. `annotators_tied`); they add to `cannot_compare`.
 
     Keys: `comparisons, cannot_compare, cannot_compare_causes{text_labels,
-    incompatible_scales, errored_verdicts, annotators_tied, unreadable_labels}, agreement,
-    agreement_ci, misaligned,
+    incompatible_scales, errored_verdicts, undecided_verdicts, annotators_tied,
+    unreadable_labels}, agreement, agreement_ci, [agreement_all, agreement_all_ci], misaligned,
     confusion{tp,fn,tn,fp}, fail_precision, fail_recall, fail_f1, pass_precision, pass_recall,
     pass_f1, kappa, kappa_ci, mcc, balanced_accuracy, true_pass_rate, true_fail_rate, auc,
     brier, calibration, numeric{mae, pearson, spearman, kendall, aligned_pct, discrepancy_pct,
     judge_higher, human_higher, equal, ...}, warnings, undefined` — each rate with a `_ci`.
-    Values that do not apply are None; `undefined` says why.
+    Values that do not apply are None; `undefined` says why. `agreement_all` (with its Wilson
+    `agreement_all_ci`) is present only when some verdicts are undecided: the agreement over
+    the comparable pairs plus the undecided ones, those counted as misses.
     """
     norm = normalize(comparisons, excluded)
     numeric = all(
@@ -95,16 +99,28 @@ def report_from_normalized(
     body["comparisons"] = norm.n
     body["cannot_compare"] = norm.cannot_compare
     body["cannot_compare_causes"] = dict(norm.causes)
+    body.update(_agreement_all(norm))
     body["numeric"] = (
         numeric_metrics(norm.human_100, norm.judge_100, aligned_delta=aligned_delta,
                         discrepancy_delta=discrepancy_delta, seed=seed)
         if numeric else None
     )
     body["warnings"] = collect_warnings(norm, min_comparisons=min_comparisons)
-    ordered = {key: body.get(key) for key in _ORDER}
+    ordered = {key: body.get(key) for key in _ORDER if key in body or key not in _ONLY_WHEN_SET}
     ordered.update({k: v for k, v in body.items() if k not in ordered})
     cleaned: dict[str, Any] = finite(ordered)
     return cleaned
+
+
+def _agreement_all(norm: Normalized) -> dict[str, Any]:
+    """`agreement_all` and its Wilson interval: the comparable pairs plus the undecided ones,
+    those counted as misses, so a judge cannot look better by declining to decide. Empty
+    when no verdict is undecided (the figure would equal `agreement`)."""
+    undecided = norm.causes.get("undecided_verdicts", 0)
+    if not undecided:
+        return {}
+    hits, total = int(norm.aligned.sum()), norm.n + undecided
+    return {"agreement_all": hits / total, "agreement_all_ci": wilson_ci(hits, total)}
 
 
 def finite(data: Any) -> Any:

@@ -9,6 +9,7 @@ _CAUSE_WORDS = {
     "text_labels": "text labels or verdicts",
     "incompatible_scales": "scales that do not compare",
     "errored_verdicts": "errored verdicts",
+    "undecided_verdicts": "undecided (answer changed with the order)",
     "annotators_tied": "annotators tied (no consensus)",
     "unreadable_labels": "labels their scale no longer reads",
 }

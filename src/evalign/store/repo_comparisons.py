@@ -80,6 +80,8 @@ class VerdictRow:
     reasoning: str
     error: str | None
     checks: list[Any]
+    error_kind: str | None = None
+    """The stored error kind (`uncertain`: a pairwise judge declined to decide)."""
 
 
 @dataclass(frozen=True)
@@ -189,10 +191,13 @@ def label_rows(session: Session, dataset_id: int, criterion_id: int) -> list[Lab
 def verdict_rows(session: Session, run_id: int) -> list[VerdictRow]:
     """The run's verdicts (every sample), by item then sample."""
     v = m.Verdict
-    query = (sa.select(v.item_id, v.sample, v.value, v.p_pass, v.reasoning, v.error, v.checks)
+    query = (sa.select(v.item_id, v.sample, v.value, v.p_pass, v.reasoning, v.error, v.checks,
+                       v.error_kind)
              .where(v.run_id == run_id).order_by(v.item_id, v.sample))
-    return [VerdictRow(item, sample, value, p_pass, reasoning or "", error, list(checks or []))
-            for item, sample, value, p_pass, reasoning, error, checks in session.execute(query)]
+    return [VerdictRow(item, sample, value, p_pass, reasoning or "", error, list(checks or []),
+                       kind)
+            for item, sample, value, p_pass, reasoning, error, checks, kind
+            in session.execute(query)]
 
 
 def item_keys(session: Session, dataset_id: int) -> list[ItemKey]:

@@ -59,6 +59,11 @@ class Agreement(BaseModel):
     fail_f1: float | None = None
     cannot_compare: int = 0
     cannot_compare_causes: dict[str, int] = {}
+    undecided: int = 0
+    """Verdicts the judge declined to decide (answer changed with the order), left out of n."""
+    rate_all: float | None = None
+    """The agreement counting the undecided verdicts as misses; None when there are none."""
+    rate_all_ci: list[float] | None = None
     preferences: Preferences | None = None
     other: PolicyFigure | None = None
     """The other policy's headline, where its figures differ from this one's."""
@@ -88,6 +93,8 @@ def agreement(comparisons: list[Comparison], excluded: dict[str, int] | None, po
         confusion=Confusion(**report["confusion"]) if report.get("confusion") else None,
         fail_f1=report.get("fail_f1"), cannot_compare=int(report["cannot_compare"]),
         cannot_compare_causes={k: v for k, v in report["cannot_compare_causes"].items() if v},
+        undecided=int(report["cannot_compare_causes"].get("undecided_verdicts", 0)),
+        rate_all=report.get("agreement_all"), rate_all_ci=report.get("agreement_all_ci"),
         preferences=Preferences(**prefs) if prefs else None,
         other=PolicyFigure(**{k: other[k] for k in PolicyFigure.model_fields}) if other
         else None, warnings=list(report["warnings"]), report=report)
