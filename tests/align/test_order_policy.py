@@ -167,6 +167,10 @@ def test_no_human_ties_uncertain_wins_and_the_accepted_judge_carries_it(
     assert candidate["comparisons"] == test["items"] - test["uncertain"]
     assert candidate["agreement"] > baseline["agreement"]
     assert test["agreement_all"] == pytest.approx(baseline["agreement"])
+    # The outcome's own report says the same, under its own cause, not as errors.
+    assert candidate["cannot_compare_causes"]["undecided_verdicts"] == test["uncertain"]
+    assert candidate["cannot_compare_causes"]["errored_verdicts"] == 0
+    assert candidate["agreement_all"] == pytest.approx(test["agreement_all"])
     assert not out["recommended"] and "gave no verdict as misses" in str(out["recommendation"])
     assert any("got no verdict" in n for n in out["notes"])  # type: ignore[attr-defined]
     accept_alignment(sqlite_store, int(out["_run"]), force=True)  # type: ignore[call-overload]

@@ -18,7 +18,7 @@ from typing import Any
 from evalign.align.baselines import Baseline, numeric_baselines, trivial_baselines
 from evalign.align.baselines import train_mean_baseline as train_mean_baseline
 from evalign.align.examples import Example
-from evalign.judges.pairwise import asks_both_orders, order_policy
+from evalign.judges.pairwise import asks_both_orders, is_uncertain, order_policy
 from evalign.judges.prompt import system_text
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.scores import ScoreConfig
@@ -38,7 +38,8 @@ def comparisons(spec: JudgeSpec | Sequence[JudgeSpec], examples: Sequence[Exampl
     return [Comparison(item_id=_item_id(e, n), human=e.label, judge=v.value, human_scale=e.scale,
                        judge_scale=s.scale, p_pass=v.p_pass,
                        judge_threshold=s.threshold if s.kind == "prompt" else None,
-                       human_reasoning=e.reasoning, judge_reasoning=v.reasoning)
+                       human_reasoning=e.reasoning, judge_reasoning=v.reasoning,
+                       undecided=is_uncertain(v))
             for n, (e, v, s) in enumerate(zip(examples, verdicts, specs, strict=True))]
 
 
