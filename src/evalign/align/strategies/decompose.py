@@ -11,6 +11,13 @@ The judge model answers every check on train and validation items once; the aggr
 checks pass, a cut on the weakest check's P(yes) or on their geometric mean, a count of failed
 checks, or a small logistic model) is chosen by grouped cross-validation over the train and
 validation items (train → validation when no groups are known), then refitted on both.
+With `rubric_split="auto"` (the default) a per-item rubric is split both by the model and by the
+rules, and the split that cross-validates better is kept.
+
+On a numeric scale (a 0–100 rating against numeric human labels) the checks' mean P(yes),
+geometric mean or share answered yes is the raw score, mapped onto the human scale by an isotonic
+or linear fit; the pair is chosen by grouped cross-validation on the mean absolute error. A field
+of reference answers is split into the key facts the references share, one check per fact.
 """
 
 from __future__ import annotations
