@@ -2,7 +2,10 @@
 
 A candidate that drops a template field of the base prompt judges something else; one that
 quotes validation or test items has seen them (its held-out figures would be a lie); a run that
-passes its budget stops.
+passes its budget stops. A call whose cost is unknown (a model with no price, a provider that
+gave no token counts) is counted as such, never as free: the run's cost becomes unknown, and a
+cost budget that cannot be tracked stops the run (`align.priced` refuses it up front when a
+model has no price).
 """
 
 from __future__ import annotations
@@ -29,7 +32,11 @@ class BudgetExceeded(Exception):
 
 @dataclass
 class Budget:
-    """Calls and dollars an alignment run may spend (None: no limit)."""
+    """Calls and dollars an alignment run may spend (None: no limit).
+
+    `usd` sums the calls whose cost is known; `unpriced` counts, by model string, the calls
+    whose cost is not (`cost_usd` is then None: a partial sum would understate the cost).
+    """
 
     max_calls: int | None = None
     max_usd: float | None = None
@@ -38,29 +45,60 @@ class Budget:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     by_phase: dict[str, dict[str, float]] = field(default_factory=dict)
+    unpriced: dict[str, int] = field(default_factory=dict)
     exempt: tuple[str, ...] = ("verifying",)
     """Phases counted but never stopped: the final test scoring always completes."""
 
     def charge(self, phase: str, calls: int, prompt_tokens: int = 0, completion_tokens: int = 0,
-               usd: float | None = None) -> None:
-        """Count spending in `phase`; raise `BudgetExceeded` once a limit is passed."""
+               usd: float | None = None, *, model: str = "") -> None:
+        """Count spending in `phase` (`usd` None: unknown); raise `BudgetExceeded` once a
+        limit is passed or the cost budget can no longer be tracked."""
         self.calls += calls
-        self.usd += usd or 0.0
         self.prompt_tokens += prompt_tokens
         self.completion_tokens += completion_tokens
         row = self.by_phase.setdefault(phase, {"calls": 0, "prompt_tokens": 0,
-                                               "completion_tokens": 0, "cost_usd": 0.0})
+                                               "completion_tokens": 0, "cost_usd": 0.0,
+                                               "cost_unknown_calls": 0})
         row["calls"] += calls
         row["prompt_tokens"] += prompt_tokens
         row["completion_tokens"] += completion_tokens
-        row["cost_usd"] += usd or 0.0
+        if usd is not None:
+            self.usd += usd
+            row["cost_usd"] += usd
+        elif calls:  # answers served from the cache cost nothing, known or not
+            name = model or "(unnamed model)"
+            self.unpriced[name] = self.unpriced.get(name, 0) + calls
+            row["cost_unknown_calls"] += calls
         if phase not in self.exempt:
             self.check()
 
+    @property
+    def unknown_calls(self) -> int:
+        """Calls whose cost is unknown."""
+        return sum(self.unpriced.values())
+
+    @property
+    def cost_usd(self) -> float | None:
+        """Dollars spent, to the micro-dollar; None when any call's cost is unknown."""
+        return None if self.unpriced else round(self.usd, 6)
+
+    def phase_rows(self) -> dict[str, dict[str, float | None]]:
+        """Spending per phase; a phase's `cost_usd` is None when some of its calls' is unknown."""
+        return {phase: dict(row, cost_usd=None if row["cost_unknown_calls"] else
+                            round(row["cost_usd"], 6))
+                for phase, row in self.by_phase.items()}
+
     def check(self) -> None:
-        """Raise `BudgetExceeded` when a limit is passed."""
+        """Raise `BudgetExceeded` when a limit is passed, or when a cost budget is set and
+        some call's cost is unknown (the budget can no longer be kept)."""
         if self.max_calls is not None and self.calls > self.max_calls:
             raise BudgetExceeded(f"call budget of {self.max_calls} reached")
+        if self.max_usd is not None and self.unpriced:
+            models = ", ".join(f"{n} to {m!r}" for m, n in self.unpriced.items())
+            raise BudgetExceeded(
+                f"cost budget of ${self.max_usd:.2f} cannot be tracked: cost unknown for "
+                f"{self.unknown_calls} call{'s' * (self.unknown_calls != 1)} ({models}; no "
+                "price for the model, or no token counts from the provider)")
         if self.max_usd is not None and self.usd > self.max_usd:
             raise BudgetExceeded(f"cost budget of ${self.max_usd:.2f} reached")
 

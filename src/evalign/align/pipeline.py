@@ -213,9 +213,11 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
         **stats,
         "details": winner.details, "notes": notes,
         "calls": budget.calls, "prompt_tokens": budget.prompt_tokens,
-        "completion_tokens": budget.completion_tokens, "cost_usd": round(budget.usd, 6),
+        "completion_tokens": budget.completion_tokens,
+        # None, never a partial sum, when some call's cost is unknown (an unpriced model).
+        "cost_usd": budget.cost_usd, "cost_unknown_calls": budget.unknown_calls,
         "per_phase": {p: dict(v, seconds=round(seconds.get(p, 0.0), 3))
-                      for p, v in budget.by_phase.items()},
+                      for p, v in budget.phase_rows().items()},
         "test_items": [_id(e) for e in test],
         "split_items": {part: [_id(examples[i]) for i in getattr(folds[0].split, part)]
                         for part in ("train", "val", "test")},

@@ -43,5 +43,5 @@ class Reflector:
             result = await self.managed.generate(request)
         usd = cost_usd(self.model, result.prompt_tokens, result.completion_tokens)
         self.budget.charge(phase, max(1, stats.calls), result.prompt_tokens or 0,
-                           result.completion_tokens or 0, usd)
+                           result.completion_tokens or 0, usd, model=self.model)
         return result

@@ -25,8 +25,9 @@ from evalign.align.config import AlignConfig
 from evalign.align.load import load_dataset, load_runs, sample_examples
 from evalign.align.outcome import json_safe, recommendation
 from evalign.align.pipeline import Cancelled, run_pipeline
+from evalign.align.priced import check_cost_tracked
 from evalign.align.scoring import InProcess, ScoringExecutor
-from evalign.align.split import check_enough
+from evalign.align.split import check_enough, check_sample_enough
 from evalign.align.strategies.registry import phases_for
 from evalign.errors import ConflictError
 from evalign.judges.serialize import spec_from_dict
@@ -54,13 +55,15 @@ def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
         NotFoundError: the judge, dataset or a source run does not exist.
         UserError: too few labeled items for the split (nothing is created).
         ConfigError: the `ray` executor without Ray installed, or with an in-memory store
-            its workers cannot open (nothing is created).
+            its workers cannot open; or a cost budget with a model of unknown price (nothing
+            is created).
     """
     check_executor(config.executor)
     if config.executor == "ray":
         refuse_memory_store(store.url)
     with store.session() as session:
         version = resolve(session, judge)
+        check_cost_tracked(config, version.spec)
         config.validate_sources(session)
         _check_labels(session, config, version.id, version.criterion,
                       "" if version.spec.kind == "code" else version.spec.prompt)
@@ -256,7 +259,10 @@ def _check_labels(session: Any, config: AlignConfig, version_id: int,
     loaded = (load_dataset(session, config.dataset, criterion) if config.dataset else
               load_runs(session, config.from_runs, version_id, criterion))
     if config.sample:
+        full = loaded.examples
         loaded = sample_examples(loaded, config.sample, config.group_by, config.seed)
+        check_sample_enough(full, loaded.examples, config.sample, config.ratios,
+                            folds=config.folds, group_by=config.group_by)
     check_enough(loaded.examples, config.ratios, folds=config.folds, group_by=config.group_by)
     if template_fields(prompt):
         where = f"dataset {config.dataset!r}" if config.dataset else "the source runs"

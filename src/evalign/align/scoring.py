@@ -142,7 +142,7 @@ class Scorer:
                 self._memo[(key, i)] = verdict
             self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + batch.seconds
             self.budget.charge(self.phase, batch.calls, batch.prompt_tokens,
-                               batch.completion_tokens, batch.cost_usd)
+                               batch.completion_tokens, batch.cost_usd, model=self.model.model)
             if report is not None:
                 report(start + len(part), len(todo))
         return [self._memo[(key, i)] for i in indices]

@@ -124,11 +124,55 @@ def check_enough(
     counted = f"{have} ({passed} pass, {len(examples) - passed} fail)"
     if group_by:
         counted += f" in {groups} distinct value{'s' * (groups != 1)} of {group_by!r}"
-    parts = (f"{folds}-fold cross-validation" if folds else
-             "a train/validation/test split of " + "/".join(f"{r:.0%}" for r in ratios))
-    unit = f"distinct values of {group_by!r}" if group_by else "labeled items"
-    raise UserError(f"only {counted}: {parts} needs at least {need} {unit}. Label more items "
-                    "before aligning")
+    raise UserError(f"only {counted}: {_parts(ratios, folds)} needs at least {need} "
+                    f"{_unit(group_by)}. Label more items before aligning")
+
+
+def check_sample_enough(
+    full: Sequence[Example],
+    sampled: Sequence[Example],
+    sample: int,
+    ratios: tuple[float, float, float] = DEFAULT_RATIOS,
+    *,
+    folds: int | None = None,
+    group_by: str | None = None,
+) -> None:
+    """Refuse a sample (`--sample N`) too small for the split, naming the sample as the cause.
+
+    Args:
+        full: every labeled example; sampled: those `--sample sample` kept (whole groups,
+            `align.load.sample_examples`).
+
+    Raises:
+        UserError: the sample keeps too few items (groups): when every labeled item would do,
+            says so and gives the smallest sample that always keeps enough groups; when even
+            every item is too few, `check_enough`'s "label more items".
+    """
+    need = needed_groups(ratios, folds)
+    groups = len({e.group_key(group_by) for e in sampled})
+    if groups >= need:
+        return
+    check_enough(full, ratios, folds=folds, group_by=group_by)
+    # Groups are drawn whole until the sample has N items: any need-1 groups hold at most
+    # the need-1 largest, so one item more than those always brings a further group.
+    sizes = sorted(Counter(e.group_key(group_by) for e in full).values(), reverse=True)
+    enough = min(len(full), sum(sizes[:need - 1]) + 1)
+    kept = f"{len(sampled)} of the {len(full)} labeled items"
+    if group_by:
+        kept += f" ({groups} distinct value{'s' * (groups != 1)} of {group_by!r})"
+    raise UserError(f"--sample {sample} left too few: it kept {kept}, and "
+                    f"{_parts(ratios, folds)} needs at least {need} {_unit(group_by)}. Use a "
+                    f"larger sample (--sample {enough} or more always has enough) or leave "
+                    "out --sample to use every labeled item")
+
+
+def _parts(ratios: tuple[float, float, float], folds: int | None) -> str:
+    return (f"{folds}-fold cross-validation" if folds else
+            "a train/validation/test split of " + "/".join(f"{r:.0%}" for r in ratios))
+
+
+def _unit(group_by: str | None) -> str:
+    return f"distinct values of {group_by!r}" if group_by else "labeled items"
 
 
 def _n_folds(ratio: float) -> int:

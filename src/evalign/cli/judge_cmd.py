@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -17,6 +17,7 @@ from evalign.cli.common import (
     store_for,
     table,
 )
+from evalign.judges.spec import JudgeSpec
 from evalign.store.repo_judges import JudgeVersionInfo
 from evalign.workflows import judge_catalog as catalog
 
@@ -82,7 +83,7 @@ def edit(
 @judge_app.command("show")
 def show(ref: Annotated[str, typer.Argument(help="NAME or NAME@VERSION.")],
          db: DbOption = None, as_json: JsonOption = False) -> None:
-    """Show one judge version: prompt, scale, model, parameters."""
+    """Show one judge version: prompt (or checks), scale, model, parameters."""
     info = catalog.show(store_for(db), ref)
     if as_json:
         print_json(catalog.version_dict(info))
@@ -100,8 +101,70 @@ def show(ref: Annotated[str, typer.Argument(help="NAME or NAME@VERSION.")],
         console.print(f"guidelines:\n{escape(spec.guidelines)}")
     if spec.few_shot:
         console.print(f"few-shot examples: {len(spec.few_shot)}")
+    _render_checks(spec)
+    if spec.kind == "decomposed":
+        if spec.prompt.strip():
+            console.print("prompt (kept for reference; a decomposed judge sends its checks, "
+                          "never this prompt):", style="bold")
+            console.print(escape(spec.prompt), highlight=False)
+        return
     console.print("prompt:", style="bold")
     console.print(escape(spec.prompt), highlight=False)
+
+
+def _render_checks(spec: JudgeSpec) -> None:
+    """A decomposed judge's checks, aggregation and calibration; other judges' check options."""
+    from evalign.align.checks import checks_listing  # the alignment code loads only when shown
+
+    listing = checks_listing(spec)
+    if listing is None:  # a prompt judge's options (e.g. pairwise position swap), if any
+        if spec.checks:
+            console.print("checks: " + escape(", ".join(f"{k}={v}" for k, v in
+                                                        spec.checks.items())))
+        return
+    console.print("checks:", style="bold")
+    questions = listing.get("questions") or []
+    if questions:
+        console.print(f"  questions ({len(questions)}):")
+        for question in questions:
+            console.print(f"    - {escape(str(question))}", highlight=False)
+    if listing.get("rubric_field"):
+        console.print(f"  rubric_field: {escape(str(listing['rubric_field']))} (one question "
+                      f"per point of each item's field; split: "
+                      f"{escape(str(listing.get('split')))})")
+    if listing.get("instruction_checklist"):
+        console.print("  instruction_checklist: the model writes checks for each item's "
+                      f"instruction (tie margin {spec.checks.get('tie_margin', 0.0)})")
+    glossary = listing.get("glossary") or {}
+    if glossary:
+        terms = ", ".join(map(str, list(glossary)[:8])) + (", ..." if len(glossary) > 8 else "")
+        console.print(f"  glossary: {len(glossary)} term{'s' * (len(glossary) != 1)} "
+                      f"({escape(terms)})")
+    if listing.get("question_template"):
+        console.print(f"  question_template: {escape(str(listing['question_template']))}")
+    shown = {"questions", "rubric_field", "split", "instruction_checklist", "tie_margin",
+             "glossary", "question_template", "aggregation", "calibration"}
+    for key, value in spec.checks.items():
+        if key not in shown:  # nothing stored is hidden (context_fields, ...)
+            console.print(f"  {escape(key)}: {escape(str(value))}")
+    console.print("aggregation: " + _method(listing.get("aggregation"),
+                                            "default: weakest check's P(yes) >= 0.5"))
+    calibration = listing.get("calibration")
+    if calibration:
+        knots = len(calibration.get("x") or [])
+        console.print(f"calibration: {escape(str(calibration.get('method')))}, {knots} "
+                      f"knot{'s' * (knots != 1)} on 0-100")
+    else:
+        console.print("calibration: none")
+
+
+def _method(settings: Any, default: str) -> str:
+    """`method (key value, ...)`; a list parameter (logistic coefficients) shown by its size."""
+    if not isinstance(settings, dict) or not settings:
+        return default
+    params = [f"{k} {len(v)} values" if isinstance(v, list) else f"{k} {v}"
+              for k, v in settings.items() if k != "method"]
+    return escape(str(settings.get("method")) + (f" ({', '.join(params)})" if params else ""))
 
 
 @judge_app.command("versions")

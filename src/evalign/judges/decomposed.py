@@ -206,8 +206,13 @@ def _rubric(spec: JudgeSpec, item: Item) -> str:
         raise ConfigError("decomposed judge: set checks.questions or checks.rubric_field")
     fields = item.fields()
     if field not in fields:
+        name = item.external_id or (str(item.id) if item.id is not None else "")
+        where = f"item {name}" if name else "the item"
         raise ConfigError(
-            f"decomposed judge: item {item.external_id or item.id} has no field {field!r}"
+            f"decomposed judge: {where} has no field {field!r}, the rubric its checks are "
+            f"drawn from (checks.rubric_field); {where} has "
+            f"{', '.join(sorted(fields)) or '(none)'}. Give {where} a {field!r} field "
+            f"(for a dataset: --map {field}=COLUMN on import)"
         )
     return fields[field]
 

@@ -113,15 +113,18 @@ def check_fields(template: str, available: Iterable[str], *, where: str = "the i
     """Refuse a template that names fields `available` (see `available_fields`) lacks.
 
     Raises:
-        ConfigError: lists the missing placeholders and the fields there are.
+        ConfigError: lists the missing placeholders, every field the judge needs, the fields
+            there are, and what to do (give the field, or map a column on import).
     """
     have = set(available)
     missing = [p for p in placeholders(template) if p.name not in have]
     if missing:
+        first = missing[0].name
         raise ConfigError(
             f"the judge template uses {', '.join(p.text for p in missing)} but {where} has no "
-            f"such field; fields there: {', '.join(sorted(have)) or '(none)'}. "
-            + _remedy([p.name for p in missing])
+            f"such field; the judge needs {', '.join(template_fields(template))}, and "
+            f"{where} has {', '.join(sorted(have)) or '(none)'}. Give {where} a {first!r} "
+            "field; for a dataset, " + _remedy([p.name for p in missing], capital=False)
         )
 
 
@@ -143,7 +146,7 @@ def check_items(template: str, items: Iterable[Item], *, where: str = "the datas
         for placeholder in wanted:
             if placeholder.name not in fields:
                 lacking[placeholder.text] = lacking.get(placeholder.text, 0) + 1
-                first = first or (item.external_id or str(item.id))
+                first = first or item_name(item)
     listing = ", ".join(sorted(have)) or "(none)"
     # A decomposed judge may have an empty prompt: it sends its checks, never the prompt.
     if not wanted and template.strip():
@@ -155,16 +158,23 @@ def check_items(template: str, items: Iterable[Item], *, where: str = "the datas
     if lacking:
         counts = ", ".join(f"{text} ({n} items)" for text, n in lacking.items())
         raise ConfigError(
-            f"the judge template uses fields that {where} lacks: {counts}, e.g. item {first}. "
-            f"Fields there: {listing}. "
+            f"the judge template uses fields that {where} lacks: {counts}"
+            + (f", e.g. item {first}" if first else "")
+            + f". Fields there: {listing}. "
             + _remedy([p.name for p in wanted if p.text in lacking])
         )
 
 
-def _remedy(names: list[str]) -> str:
+def item_name(item: Item) -> str:
+    """The item's external id, else its stored id, else "" (an item built in memory)."""
+    return item.external_id or (str(item.id) if item.id is not None else "")
+
+
+def _remedy(names: list[str], *, capital: bool = True) -> str:
     """What to do about missing fields: rename, map a column, or join a reference file."""
     name = names[0] if names else "FIELD"
-    text = f"Rename the placeholders or map the columns on import (--map {name}=COLUMN)"
+    text = (f"{'R' if capital else 'r'}ename the placeholders or map the columns on import "
+            f"(--map {name}=COLUMN)")
     if any(n.lower() in EXPECTATION_FIELDS for n in names):
         text += (f", or join {name} from a side file on import (--references FILE "
                  "--references-key FIELD)")
