@@ -130,3 +130,33 @@ def test_cli_glossary_and_checks_options(tmp_path: Path, monkeypatch: pytest.Mon
     refused = runner.invoke(app, ["align", "accept", str(data["run"]), "--checks", str(edit),
                                   "--db", db])
     assert isinstance(refused.exception, ConfigError)
+
+
+def test_aggregation_edits_are_validated_and_a_changed_checklist_drops_the_calibration(
+        tmp_path: Path) -> None:
+    from evalign.align.checks import dropped_by_edit
+    from evalign.scores import ScoreConfig
+
+    with pytest.raises(ConfigError, match="aggregation must be a mapping"):
+        check_edit({"aggregation": "mean"})
+    with pytest.raises(ConfigError, match="method one of"):
+        check_edit({"aggregation": {"method": "bogus"}})
+    with pytest.raises(ConfigError, match="threshold must be a number"):
+        check_edit({"aggregation": {"method": "min_threshold", "threshold": "high"}})
+    with pytest.raises(ConfigError, match="logistic aggregation needs coef"):
+        check_edit({"aggregation": {"method": "logistic", "coef": [1.0]}})
+    numeric = JudgeSpec(kind="decomposed", scale=ScoreConfig.parse("numeric:0:100:50"),
+                        checks={"rubric_field": "references", "aggregation": {"method": "mean"},
+                                "calibration": {"method": "linear", "x": [0.0, 100.0],
+                                                "y": [10.0, 90.0]}})
+    with pytest.raises(ConfigError, match="numeric judge's aggregation"):
+        edit_checks(numeric, {"aggregation": {"method": "all_pass"}})
+    edited = edit_checks(numeric, {"questions": ["Does the response name the ship?"]})
+    assert "calibration" not in edited.checks and edited.checks["aggregation"]["method"] == "mean"
+    assert dropped_by_edit(numeric, {"questions": ["a?"]}) == ["calibration"]
+    kept = edit_checks(numeric, {"aggregation": {"method": "geomean_threshold"}})
+    assert kept.checks["calibration"] == numeric.checks["calibration"]  # same checks asked
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("questions:\n  - [unclosed\n")
+    with pytest.raises(ConfigError, match=r"bad\.yaml:\d+: cannot read the checks"):
+        load_checks(bad)

@@ -158,3 +158,48 @@ def test_auto_split_keeps_the_split_that_cross_validates_better(sqlite_store: St
     assert choice["rules"] > choice["model"], choice  # the model's split lost a fact
     assert out["candidate_spec"]["checks"]["split"] == "rules"
     assert out["candidate"]["agreement"] == 1.0
+
+
+def test_an_empty_reference_is_an_error_not_a_perfect_score() -> None:
+    spec = JudgeSpec(kind="decomposed", prompt=PROMPT, scale=SCALE, model="scripted/x",
+                     checks={"rubric_field": "references", "split": "model",
+                             "context_fields": ["question", "output"]})
+    item = Item({"question": "What happens?", "references": "  "}, "The ship lands.",
+                external_id="e")
+    model = ScriptedModel(_model)
+    verdict = asyncio.run(score_item(spec, item, model))
+    assert verdict.value is None and verdict.error_kind == "empty"
+    assert "'references' field gives no point" in (verdict.error or "")
+    assert model.calls == 0  # no split asked of nothing, no check asked
+    rules = spec.model_copy(update={"checks": spec.checks | {"split": "rules"}})
+    assert asyncio.run(score_item(rules, item, model)).error_kind == "empty"
+
+
+def test_rules_split_references_into_sentences_spread_over_every_reference() -> None:
+    from evalign.judges.rubric import split_references
+
+    text = ("Reference 1:\nMr. Smith builds a machine. It fails! Why?\n\n"
+            "Reference 2:\nThe machine fails. It fails!\nThe town cheers.")
+    points = [c.text for c in split_references(text, limit=4)]
+    assert points == ["Mr. Smith builds a machine", "The machine fails. It fails!",
+                      "It fails! Why?", "The town cheers"]
+    assert all("Reference" not in c.text for c in split_references(text))
+    assert len(split_references("Reference 1:\n" + "A long enough sentence. " * 30)) == 1
+
+
+def test_a_numeric_judge_against_pass_fail_labels_keeps_its_learned_rule(
+        sqlite_store: Store) -> None:
+    with sqlite_store.session() as s:
+        repo_datasets.write_dataset(s, "notes", _notes_rows(),
+                                    repo_datasets.Criteria(s, ScoreConfig.parse("pass_fail")))
+        create_judge(s, "scored", JudgeSpec(
+            prompt="Rate 0-100.\nQuestion: {question}\nNotes: {grading_notes}\nResponse: "
+                   "{output}", scale=SCALE, model="scripted/x"))
+    run_id = start_alignment(sqlite_store, "scored", AlignConfig(
+        dataset="notes", group_by="question", strategies=("decompose",), rubric_split="rules"))
+    done = execute_alignment(sqlite_store, run_id, models={
+        "judge": ScriptedModel(_lazy_splitter), "reflection": ScriptedModel(_lazy_splitter)})
+    out = as_dict(done.outcome)
+    assert str(out["candidate_spec"]["scale"]).startswith("pass_fail"), out["notes"]
+    assert out["candidate"]["agreement"] == 1.0  # the learned rule, not the 0–100 threshold
+    assert any("labels' scale" in n for n in out["notes"])

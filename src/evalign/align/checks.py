@@ -22,10 +22,15 @@ from typing import Any
 import yaml
 
 from evalign.errors import ConfigError
+from evalign.judges.aggregate import METHODS, NUMERIC_METHODS
 from evalign.judges.glossary import check_glossary
 from evalign.judges.spec import JudgeSpec, Verdict
 
 EDITABLE = ("questions", "glossary", "split", "question_template", "aggregation")
+ASKED = frozenset({"questions", "glossary", "split", "question_template"})
+"""The edits that change which checks are asked (what was learned on the old ones is void)."""
+FEATURES = 5
+"""How many features a logistic aggregation weighs (`evalign.judges.aggregate.features`)."""
 SAMPLE_ITEMS = 3
 
 
@@ -62,7 +67,15 @@ def load_checks(path: str | Path) -> dict[str, Any]:
     try:
         text = file.read_text(encoding="utf-8")
         data: Any = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, yaml.YAMLError) as exc:
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{file}:{exc.lineno}: cannot read the checks ({exc.msg})") from exc
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
+        what = getattr(exc, "problem", None) or type(exc).__name__
+        raise ConfigError(f"{where}: cannot read the checks (YAML: {what}); give a list of "
+                          "questions or a mapping of " + ", ".join(EDITABLE)) from exc
+    except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot read the checks ({exc})") from exc
     return check_edit(data, str(file))
 
@@ -95,14 +108,38 @@ def check_edit(data: Any, where: str = "checks") -> dict[str, Any]:
         raise ConfigError(f"{where}: split is 'rules' or 'model', not {edit['split']!r}")
     if "question_template" in edit and "{concept}" not in str(edit["question_template"]):
         raise ConfigError(f"{where}: question_template must contain {{concept}}")
+    if "aggregation" in edit:
+        edit["aggregation"] = _check_aggregation(edit["aggregation"], where)
     return edit
+
+
+def _check_aggregation(value: Any, where: str) -> dict[str, Any]:
+    """An aggregation mapping whose method is known and whose parameters are numbers."""
+    known = (*METHODS, *(m for m in NUMERIC_METHODS if m not in METHODS))
+    if not isinstance(value, dict) or value.get("method") not in known:
+        raise ConfigError(f"{where}: aggregation must be a mapping with method one of "
+                          f"{', '.join(known)} (e.g. {{method: min_threshold, threshold: 0.5}})")
+    for key in ("threshold", "max_failed", "intercept"):
+        if key in value and not _number(value[key]):
+            raise ConfigError(f"{where}: aggregation {key} must be a number")
+    if value["method"] == "logistic" and not (
+            isinstance(value.get("coef"), list) and len(value["coef"]) == FEATURES
+            and all(_number(c) for c in value["coef"]) and "intercept" in value):
+        raise ConfigError(f"{where}: a logistic aggregation needs coef (a list of {FEATURES} "
+                          "numbers) and intercept")
+    return dict(value)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def edit_checks(spec: JudgeSpec, edit: dict[str, Any]) -> JudgeSpec:
     """A copy of a decomposed `spec` with the edited parts replaced (validated first).
 
     Fixed questions replace a per-item rubric split; the learned aggregation is kept unless the
-    edit gives one.
+    edit gives one. An edit of what is asked drops a numeric judge's calibration (learned on
+    the old checks' scores): the saved version is untested, and its provenance says so.
 
     Raises:
         ConfigError: the candidate is not decomposed, or the edit is invalid.
@@ -111,8 +148,20 @@ def edit_checks(spec: JudgeSpec, edit: dict[str, Any]) -> JudgeSpec:
         raise ConfigError("only a decomposed candidate has checks to edit (its strategy was "
                           "not decompose)")
     edit = check_edit(edit)
+    method = (edit.get("aggregation") or {}).get("method")
+    if spec.scale.group == "numeric" and method is not None and method not in NUMERIC_METHODS:
+        raise ConfigError(f"checks: a numeric judge's aggregation is one of "
+                          f"{', '.join(NUMERIC_METHODS)}, not {method!r} (it gives the score)")
     checks = dict(spec.checks) | edit
     if "questions" in edit:
         for key in ("rubric_field", "split"):
             checks.pop(key, None)
+    if set(edit) & ASKED:
+        # A map learned on the old checks' scores would silently misplace the new ones.
+        checks.pop("calibration", None)
     return spec.model_copy(update={"checks": checks})
+
+
+def dropped_by_edit(spec: JudgeSpec, edit: dict[str, Any]) -> list[str]:
+    """What an edit makes the saved version lose: the calibration learned on the old checks."""
+    return ["calibration"] if set(edit) & ASKED and spec.checks.get("calibration") else []

@@ -11,6 +11,7 @@ first and last): a step function for isotonic regression, two end points for a l
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,12 @@ def calibrated_value(calibration: dict[str, Any], scale: ScoreConfig, value: Val
     mapped = map_100(calibration, score)
     low, high = scale.bounds()
     result = low + mapped / 100.0 * (high - low)
-    return round(result) if scale.kind == "stars" else round(float(result), 4)
+    return whole_stars(result) if scale.kind == "stars" else round(float(result), 4)
+
+
+def whole_stars(value: float) -> int:
+    """The nearest whole star, halves up (2.5 → 3): `round` would send 2.5 to 2 and 3.5 to 4."""
+    return math.floor(float(value) + 0.5)
 
 
 def map_100(calibration: dict[str, Any], score: float) -> float:

@@ -32,7 +32,7 @@ from typing import Any
 from evalign.errors import ConfigError, ParseError
 from evalign.items import Item
 from evalign.judges import aggregate
-from evalign.judges.calibrated import map_100
+from evalign.judges.calibrated import map_100, whole_stars
 from evalign.judges.glossary import check_glossary
 from evalign.judges.rubric import (
     DEFAULT_QUESTION,
@@ -46,6 +46,7 @@ from evalign.judges.rubric import (
     parse_questions,
     question_for,
     split_prompt_for,
+    split_references,
     split_rubric,
 )
 from evalign.judges.spec import CheckResult, JudgeSpec, Verdict
@@ -77,6 +78,14 @@ async def score_decomposed(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verd
     if spec.checks.get("instruction_checklist") and item.output_2 is not None:
         return await score_instruction_checklist(spec, item, model)
     questions, prompt_tokens, completion_tokens = await item_questions(spec, item, model)
+    if not questions:
+        # Nothing to check is not "every check met": an empty rubric scores nothing.
+        field = spec.checks.get("rubric_field")
+        return Verdict(value=None, raw="", error_kind="empty",
+                       error=f"empty: no checks for this item: its {field!r} field gives no "
+                             "point to check (fill it in, or give the judge fixed questions)",
+                       prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                       latency_s=time.monotonic() - started)
     prefix = context_text(spec, item)
     checks: list[CheckResult] = []
     for question in questions:
@@ -164,8 +173,15 @@ def check_questions(spec: JudgeSpec, item: Item) -> list[str]:
     config = spec.checks
     if config.get("questions"):
         return [str(q) for q in config["questions"]]
-    concepts = split_rubric(_rubric(spec, item), check_glossary(config.get("glossary")))
-    return [question_for(c, _template(spec)) for c in concepts]
+    return [question_for(c, _template(spec)) for c in _rule_points(spec, item)]
+
+
+def _rule_points(spec: JudgeSpec, item: Item) -> list[Concept]:
+    """The rules' points: sentences of reference answers, or the items of terse notes."""
+    rubric = _rubric(spec, item)
+    if is_reference_field(str(spec.checks.get("rubric_field"))):
+        return split_references(rubric)
+    return split_rubric(rubric, check_glossary(spec.checks.get("glossary")))
 
 
 async def item_questions(spec: JudgeSpec, item: Item,
@@ -178,6 +194,8 @@ async def item_questions(spec: JudgeSpec, item: Item,
     if spec.checks.get("questions") or spec.checks.get("split", "rules") != "model":
         return check_questions(spec, item), 0, 0
     rubric = _rubric(spec, item)
+    if not rubric.strip():
+        return [], 0, 0  # never ask a model to find points in nothing
     glossary = check_glossary(spec.checks.get("glossary"))
     prompt, max_tokens = split_prompt_for(str(spec.checks["rubric_field"]))
     request = GenerateRequest(
@@ -188,7 +206,7 @@ async def item_questions(spec: JudgeSpec, item: Item,
     result = await model.generate(request)
     points = parse_points(result.text)
     concepts = [Concept(expand_terms(p, glossary), p, False) for p in points] or \
-        split_rubric(rubric, glossary)[:MAX_POINTS]
+        _rule_points(spec, item)
     return ([question_for(c, _template(spec)) for c in concepts],
             result.prompt_tokens or 0, result.completion_tokens or 0)
 
@@ -286,7 +304,7 @@ def _numeric_verdict(spec: JudgeSpec, checks: list[CheckResult], probs: list[flo
     reasoning = (f"checks met {raw:.0f}/100 ({len(checks) - len(failed)} of {len(checks)} "
                  "answered yes)" + ("; missing: " + "; ".join(failed) if failed else ""))
     return Verdict(
-        value=round(value) if spec.scale.kind == "stars" else round(float(value), 4),
+        value=whole_stars(value) if spec.scale.kind == "stars" else round(float(value), 4),
         reasoning=reasoning, raw=reasoning, checks=list(checks), prompt_tokens=tokens[0],
         completion_tokens=tokens[1], latency_s=latency,
     )

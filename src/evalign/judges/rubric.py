@@ -10,6 +10,7 @@ with these rules as its fallback.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ _MARKS = re.compile(r"[*!]+")
 _LEADS = re.compile(r"^(caution|watch for|watch|consider|focus on|focus|note|beware)\s*:?\s*",
                     re.I)
 _BOLD_TERM = re.compile(r"^\*\*(.+?)\*\*\s*:")
+_REFERENCE_HEAD = re.compile(r"^\s*reference(?:\s+answer)?\s*\d*\s*:\s*$", re.I)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
 
 
@@ -70,6 +73,48 @@ def split_rubric(rubric: str, glossary: Mapping[str, str] | None = None) -> list
     return concepts
 
 
+def split_references(text: str, limit: int = MAX_POINTS) -> list[Concept]:
+    """The sentences of reference answers as points, taken in turn from each reference.
+
+    A `Reference N:` heading line starts a new reference and is not a point; sentences end at
+    `.`, `!` or `?` followed by a space. Repeated sentences count once, and at most `limit`
+    points are kept, spread over the references rather than all from the first.
+    """
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if _REFERENCE_HEAD.match(line):
+            blocks.append([])
+        elif line.strip():
+            blocks[-1].extend(_sentences(line))
+    seen: set[str] = set()
+    points: list[Concept] = []
+    for row in itertools.zip_longest(*[b for b in blocks if b]):
+        for sentence in row:
+            key = " ".join(str(sentence).lower().split()).rstrip(".!?")
+            if sentence is None or len(key) < 2 or key in seen:
+                continue
+            seen.add(key)
+            points.append(Concept(str(sentence).rstrip("."), str(sentence), False))
+    return points[:limit]
+
+
+def _sentences(line: str) -> list[str]:
+    """The sentences of one line; a piece of under three words (`Mr.`, `Why?`) joins the
+    next one (the last joins the one before), so abbreviations do not become points."""
+    out: list[str] = []
+    carry = ""
+    for piece in (p.strip() for p in _SENTENCE_END.split(line)):
+        if not piece:
+            continue
+        text = f"{carry} {piece}".strip()
+        carry = text if len(text.split()) < 3 else ""
+        if not carry:
+            out.append(text)
+    if carry:
+        out[-1:] = [f"{out[-1]} {carry}"] if out else [carry]
+    return out
+
+
 def expand_terms(text: str, glossary: Mapping[str, str]) -> str:
     """Replace each glossary term (whole word or symbol run, case-insensitive) by its expansion.
 
@@ -84,9 +129,16 @@ def expand_terms(text: str, glossary: Mapping[str, str]) -> str:
     return re.sub(r"\s{2,}", " ", expanded).strip()
 
 
+REFERENCE_FIELDS = ("references", "reference", "reference_answer", "reference_answers",
+                    "reference_output", "expected_answer", "expected_output",
+                    "expected_response", "ground_truth", "gold_answer", "gold", "ideal_answer")
+"""Field names that hold reference answers (prose to draw facts from, not terse notes)."""
+
+
 def is_reference_field(field: str) -> bool:
     """Whether a rubric field holds reference answers (split into facts, not notes)."""
-    return "reference" in field.lower() or field.lower() in ("expected_answer", "ground_truth")
+    name = field.lower()
+    return name in REFERENCE_FIELDS or name.endswith(("_reference", "_references"))
 
 
 def split_prompt_for(field: str) -> tuple[str, int]:

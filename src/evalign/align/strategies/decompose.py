@@ -34,11 +34,11 @@ from evalign.align.scoring import Scorer, agreement
 from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.align.traces import OUTPUT_FIELDS, Trace, template_fields
 from evalign.judges.decomposed import aggregate_verdict, pairwise_decision
-from evalign.judges.rubric import MAX_QUESTIONS, parse_questions
+from evalign.judges.rubric import MAX_QUESTIONS, is_reference_field, parse_questions
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest
 
-RUBRIC_HINTS = ("grading_notes", "rubric", "criteria", "checklist", "notes", "reference")
+RUBRIC_HINTS = ("grading_notes", "rubric", "criteria", "checklist", "notes")
 TRACES_SHOWN = 6
 TIE_MARGINS = (0.0, 0.05, 0.1, 0.2, 0.3)
 SPLITS = ("model", "rules")
@@ -92,6 +92,7 @@ class _Decomposition:
         self.reflection, self.methods = reflection, tuple(methods)
         self.groups, self.seed = groups, seed
         self.traces, self.glossary, self.split = list(traces), dict(glossary or {}), split
+        self.notes: list[str] = []
 
     async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
                     budget: Budget) -> Candidate:
@@ -99,6 +100,14 @@ class _Decomposition:
         if base.scale.kind == "pairwise":
             return await self._pairwise(base, val)
         numeric = base.scale.group == "numeric" and bool(val) and val[0].scale.group == "numeric"
+        notes = []
+        if base.scale.group == "numeric" and not numeric and val and val[0].scale.to_pass(
+                val[0].label) is not None:
+            # A score has no human scale to be mapped onto: the checks decide pass or fail
+            # under the learned rule, on the labels' own scale, or the rule would be lost.
+            base = base.model_copy(update={"scale": val[0].scale})
+            notes.append(f"the candidate answers on the labels' scale ({val[0].scale.kind}), "
+                         "not a number: its checks decide pass or fail")
         splits = [self.split]
         if self.split == "auto":
             has_rubric = rubric_field(template_fields(base.prompt)) is not None
@@ -108,7 +117,17 @@ class _Decomposition:
             checks = await self.checks_config(base, budget, split=split)
             found.append(await (self._numeric(base, val, checks) if numeric
                                 else self._pass_fail(base, val, checks)))
-        return _best_split(found, splits)
+        best = _best_split(found, splits)
+        best.notes.extend([*notes, *dict.fromkeys(self.notes)])
+        return best
+
+    def _note_unreadable(self, verdicts: Sequence[Verdict], split: str | None) -> None:
+        """Say so when no train or validation item got a readable answer to its checks."""
+        if verdicts and all(v.value is None for v in verdicts):
+            how = f" (split: {split})" if split else ""
+            first = next((v.error for v in verdicts if v.error), "no error text")
+            self.notes.append(f"no train or validation item got readable check answers{how}; "
+                              f"the first error: {first}")
 
     async def _pass_fail(self, base: JudgeSpec, val: Sequence[Example],
                          checks: dict[str, Any]) -> Candidate:
@@ -117,6 +136,7 @@ class _Decomposition:
                          model=base.model, params={}, checks=checks)
         fitted = await self.scorer.score(spec, self.examples, self.train_idx)
         val_raw = await self.scorer.score(spec, self.examples, self.val_idx)
+        self._note_unreadable([*fitted, *val_raw], checks.get("split"))
         chosen, scores = self._learn(fitted, val_raw)
         final = spec.model_copy(update={"checks": checks | {"aggregation": chosen}})
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
@@ -167,6 +187,7 @@ class _Decomposition:
         idx = self.train_idx + self.val_idx
         verdicts = [*await self.scorer.score(spec, self.examples, self.train_idx),
                     *await self.scorer.score(spec, self.examples, self.val_idx)]
+        self._note_unreadable(verdicts, checks.get("split"))
         rows = [(p, self.examples[i].score100, i) for p, i in zip(_probs(verdicts), idx,
                                                                   strict=True)
                 if p and self.examples[i].score100 is not None]
@@ -224,7 +245,11 @@ class _Decomposition:
         request = GenerateRequest(messages=[{"role": "user", "content": checklist_prompt(
             base.prompt, self.traces)}], params={"temperature": 0.0, "max_tokens": 300})
         result = await self.reflection.ask(request, self.phase)
-        return parse_questions(result.text) or whole
+        questions = parse_questions(result.text)
+        if not questions:
+            self.notes.append("the reflection model wrote no yes/no question (its answer began "
+                              f"{result.text[:80]!r}); one check asks the whole criterion")
+        return questions or whole
 
 
 def _best_split(found: Sequence[Candidate], splits: Sequence[str]) -> Candidate:
@@ -266,12 +291,17 @@ def _clip(text: str) -> str:
 
 
 def rubric_field(fields: Sequence[str]) -> str | None:
-    """The template field that holds a per-item rubric, if any."""
+    """The template field that holds a per-item rubric or reference answers, if any.
+
+    A name matches a hint exactly or as its last `_` part (`grading_notes`, `my_rubric`), so
+    `footnotes` or `criteria_version` are not taken for a rubric; notes come before references.
+    """
     for hint in RUBRIC_HINTS:
         for name in fields:
-            if name == hint or (hint in name and name not in OUTPUT_FIELDS):
+            if name not in OUTPUT_FIELDS and (name.lower() == hint
+                                              or name.lower().endswith("_" + hint)):
                 return name
-    return None
+    return next((n for n in fields if n not in OUTPUT_FIELDS and is_reference_field(n)), None)
 
 
 def _probs(verdicts: Sequence[Verdict]) -> list[list[float]]:
