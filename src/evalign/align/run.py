@@ -37,7 +37,7 @@ from evalign.runner.ray_cluster import refuse_memory_store
 from evalign.runner.run import check_executor
 from evalign.store import Store
 from evalign.store import repo_alignment_runs as repo
-from evalign.store.alignment_outcome import AlignmentOutcome
+from evalign.store.alignment_outcome import AlignmentOutcome, Figures
 from evalign.store.repo_alignment_runs import AlignmentRunRecord
 from evalign.store.repo_judges import add_version, fork, get_judge, resolve
 from evalign.store.repo_runs import now
@@ -270,10 +270,17 @@ def _check_labels(session: Any, config: AlignConfig, version_id: int,
 
 
 def history_rows(runs: Sequence[AlignmentRun]) -> list[dict[str, Any]]:
-    """The history as rows: id, status, created, sources, outcome summary."""
+    """The history as rows: id, status, created, sources, outcome summary (test agreement, 0–1,
+    and for a numeric judge against numeric labels the test MAE on 0–100, else None)."""
     return [{"run": r.id, "judge": f"{r.judge}@{r.judge_version}", "status": r.status,
              "created_at": str(r.created_at), "sources": r.sources.model_dump(mode="json"),
              "decision": r.decision, "strategy": r.outcome.strategy if r.outcome else None,
              "baseline_agreement": r.outcome.baseline.agreement if r.outcome else None,
              "candidate_agreement": r.outcome.candidate.agreement if r.outcome else None,
+             "baseline_mae": _mae(r.outcome.baseline) if r.outcome else None,
+             "candidate_mae": _mae(r.outcome.candidate) if r.outcome else None,
              "conclusion": r.outcome.conclusion if r.outcome else None} for r in runs]
+
+
+def _mae(figures: Figures) -> float | None:
+    return figures.numeric.mae if figures.numeric else None

@@ -22,9 +22,9 @@ from evalign.align import (
 )
 from evalign.align.checks import load_checks
 from evalign.align.engine import parse_strategies
-from evalign.align.outcome import recommendation
 from evalign.align.run import history_rows
 from evalign.align.split import parse_ratios
+from evalign.cli.align_render import render_history, render_run
 from evalign.cli.common import (
     DbOption,
     JsonOption,
@@ -32,13 +32,11 @@ from evalign.cli.common import (
     err_console,
     print_json,
     store_for,
-    table,
 )
 from evalign.errors import ConfigError
 from evalign.judges.glossary import load_glossary
 from evalign.runner.run import check_executor
 from evalign.store import Store
-from evalign.store.alignment_outcome import Figures, Phase
 
 
 class _DefaultStart(typer.core.TyperGroup):
@@ -93,7 +91,7 @@ def start(
         "cross-validation keeps one), model (rules as fallback) or rules.")] = "auto",
     executor: Annotated[str, typer.Option(
         envvar="EVALIGN_EXECUTOR", help="Where the judge's scoring runs: asyncio (this process)"
-        " or ray (workers on a Ray cluster; pip install 'evalign[ray]').")] = "asyncio",
+        " or ray (workers on a Ray cluster; pip install 'evalign\\[ray]').")] = "asyncio",
     ray_address: Annotated[str | None, typer.Option(
         envvar="RAY_ADDRESS", help="The Ray cluster for --executor ray (default: a local Ray).")
     ] = None,
@@ -118,7 +116,7 @@ def start(
     if as_json:
         print_json(result.to_dict())
         return
-    _render(result)
+    render_run(result)
 
 
 @align_app.command("status")
@@ -129,7 +127,7 @@ def status(run: Annotated[int, typer.Argument(help="The alignment run.")],
     if as_json:
         print_json(result.to_dict())
         return
-    _render(result)
+    render_run(result)
 
 
 @align_app.command("cancel")
@@ -151,16 +149,7 @@ def history(judge: Annotated[str, typer.Argument(help="The judge.")],
     if as_json:
         print_json(rows)
         return
-    listing = table("run", "judge", "status", "created", "sources", "strategy",
-                    "test agreement", "decision")
-    for r in rows:
-        sources = ", ".join([*r["sources"].get("datasets", []),
-                             *(f"run {x}" for x in r["sources"].get("runs", []))])
-        listing.add_row(str(r["run"]), escape(r["judge"]), r["status"], r["created_at"][:19],
-                        escape(sources), str(r["strategy"] or ""),
-                        f"{_pct(r['baseline_agreement'])} → {_pct(r['candidate_agreement'])}",
-                        r["decision"] or "")
-    console.print(listing)
+    render_history(rows)
 
 
 @align_app.command("accept")
@@ -228,102 +217,3 @@ def _execute_showing_phases(store: Store, run_id: int, *, quiet: bool) -> Alignm
     if failure:
         raise failure[0]
     return get_alignment(store, run_id)
-
-
-def _render(run: AlignmentRun) -> None:
-    console.print(f"[bold]alignment run {run.id}[/] of {escape(run.judge)}@{run.judge_version}: "
-                  f"[bold]{run.status}[/]" + (f" ({escape(run.error)})" if run.error else ""))
-    _render_phases(run.phases)
-    out = run.outcome
-    if out is None:
-        return
-    split = out.split
-    console.print(f"split: train {split.get('train')}, validation {split.get('val')}, "
-                  f"test {split.get('test')}; disagreements used {out.disagreements}, "
-                  f"agreeing skipped {out.agreeing_skipped}")
-    if out.traces_warning:
-        err_console.print(f"[yellow]warning:[/] {escape(out.traces_warning)}")
-    figures = table("on the test split", "agreement (95% CI)", "κ", "FAIL F1")
-    figures.add_row(f"baseline {escape(run.judge)}@{run.judge_version}", *_stats(out.baseline))
-    figures.add_row(f"candidate ({escape(str(out.strategy))})", *_stats(out.candidate))
-    for name, row in out.trivial_baselines.items():
-        figures.add_row(f"trivial: {name} — {escape(row.description)}", *_stats(row))
-    console.print(figures)
-    _render_numeric_and_ceiling(out.to_dict())
-    console.print(escape(out.conclusion))
-    # Recomputed from the figures, so a run stored before recommendations existed gets one too.
-    recommended, why = recommendation(out.to_dict())
-    console.print(f"[bold {'green' if recommended else 'yellow'}]{escape(why)}[/]")
-    if out.guidelines:
-        console.print("[bold]guidelines[/]\n" + escape(out.guidelines))
-    _render_checks(out.checks)
-    for note in out.notes:
-        console.print(f"note: {escape(note)}")
-    console.print(f"calls {out.calls}, prompt tokens {out.prompt_tokens}, "
-                  f"completion tokens {out.completion_tokens}, cost ${out.cost_usd}"
-                  f", {out.wall_s} s")
-    if run.status == "aligned" and run.decision is None:
-        if recommended:
-            console.print(f"next: `evalign align accept {run.id}` or `evalign align reject "
-                          f"{run.id}`")
-        else:
-            console.print(f"next: `evalign align reject {run.id}` (label more items, or try "
-                          "other strategies, before accepting a candidate)")
-
-
-def _render_numeric_and_ceiling(out: dict[str, Any]) -> None:
-    for side in ("baseline", "candidate"):
-        numeric = (out.get(side) or {}).get("numeric") or {}
-        if numeric.get("mae") is not None:
-            rho, tau = numeric.get("spearman"), numeric.get("kendall")
-            console.print(
-                f"{side} on 0–100: MAE {numeric['mae']:.1f}, Spearman "
-                f"{'—' if rho is None else f'{rho:.2f}'}, Kendall "
-                f"{'—' if tau is None else f'{tau:.2f}'}, aligned (<1) "
-                f"{numeric.get('aligned_pct', 0):.0f}%, discrepancy (≥20) "
-                f"{numeric.get('discrepancy_pct', 0):.0f}%")
-    ceiling = out.get("human_ceiling")
-    if not ceiling or ceiling.get("agreement") is None:
-        return
-    gap = ceiling.get("mean_abs_diff_100")
-    position = ceiling.get("judge_position")
-    console.print(
-        "human ceiling: annotators agree with the majority of the others "
-        f"{_pct(ceiling['agreement'])}"
-        f" ({ceiling.get('items')} items, {ceiling.get('annotators')} annotators"
-        + (f"; mean rater-to-rater gap {gap:.1f} on 0–100" if gap is not None else "") + ")"
-        + ("" if position is None else
-           f"; the candidate stands {100 * position:.0f}% of the way from chance (majority "
-           f"baseline {_pct(ceiling.get('chance'))}) to that ceiling"))
-
-
-def _render_checks(checks: dict[str, Any] | None) -> None:
-    if not checks:
-        return
-    console.print("[bold]checks[/] (edit them with `evalign align accept RUN --checks FILE`)")
-    if checks.get("rubric_field"):
-        console.print(f"one question per point of {escape(str(checks['rubric_field']))}, split by "
-                      f"{escape(str(checks.get('split')))}; e.g.")
-    for question in checks.get("questions") or (checks.get("examples") or [[]])[0]:
-        console.print(f"  - {escape(str(question))}")
-
-
-def _render_phases(phases: dict[str, Phase]) -> None:
-    parts = []
-    for name, info in phases.items():
-        seconds = info.seconds
-        parts.append(f"{name}: {info.status}" + (f" {seconds:.1f}s" if seconds else ""))
-    console.print("phases: " + " · ".join(parts))
-
-
-def _stats(report: Figures) -> tuple[str, str, str]:
-    ci = report.agreement_ci or [None, None]
-    agreement = f"{_pct(report.agreement)} ({_pct(ci[0])}–{_pct(ci[1])})"
-    kappa = report.kappa
-    f1 = report.fail_f1
-    return (agreement, "—" if kappa is None else f"{kappa:.2f}",
-            "—" if f1 is None else f"{f1:.2f}")
-
-
-def _pct(value: Any) -> str:
-    return "—" if value is None else f"{100 * float(value):.1f}%"

@@ -7,8 +7,10 @@ an older one missing a key, still reads back whole; a missing figure is None, ne
 
     AlignmentOutcome
       baseline, candidate: Figures        the agreement reports on the test split
+        .numeric: NumericFigures          numeric judge vs numeric labels: MAE, ρ, τ on 0–100
       paired: Paired                      candidate − baseline on the same test items
       trivial_baselines: {name: Figures}  majority / length baselines on the test split
+      trivial_numeric: {name: NumericFigures}  numeric: train mean / length line, test MAE
       validation: Validation              the validation curve the candidate was chosen on
       human_ceiling: HumanCeiling         annotators vs each other, and the judge's place
       order_policy: OrderChoice           pairwise: tie or uncertain when the orders disagree
@@ -28,6 +30,30 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
+class NumericFigures(_Open):
+    """A numeric judge against numeric labels on 0–100 (`evalign.stats.numeric_metrics`), or a
+    trivial numeric baseline (`align.baselines.numeric_baselines`: description, mae, spearman, n).
+
+    Attributes:
+        n: pairs with a 0–100 value on both sides.
+        mae: mean absolute error in 0–100 points; `mae_ci` its 95% interval as [low, high].
+        spearman, kendall: rank correlations (None when undefined), with 95% intervals.
+        aligned_pct, discrepancy_pct: shares of pairs within 1 point / 20 points or more apart,
+            in percent (0–100).
+    """
+
+    n: int | None = None
+    mae: float | None = None
+    mae_ci: list[float | None] | None = None
+    spearman: float | None = None
+    spearman_ci: list[float | None] | None = None
+    kendall: float | None = None
+    kendall_ci: list[float | None] | None = None
+    aligned_pct: float | None = None
+    discrepancy_pct: float | None = None
+    description: str = ""
+
+
 class Figures(_Open):
     """An agreement report (`evalign.stats.agreement_report`) or a trivial baseline's figures.
 
@@ -35,6 +61,7 @@ class Figures(_Open):
         agreement: share of comparable pairs that agree, 0–1 (None when none compare).
         agreement_ci: its 95% interval as [low, high], 0–1.
         comparisons: how many pairs compared.
+        numeric: the 0–100 figures when judge and labels are both numeric, else None.
     """
 
     agreement: float | None = None
@@ -43,6 +70,7 @@ class Figures(_Open):
     fail_f1: float | None = None
     comparisons: int | None = None
     description: str = ""
+    numeric: NumericFigures | None = None
 
 
 class Paired(_Open):
@@ -55,12 +83,15 @@ class Paired(_Open):
 
 
 class CurvePoint(_Open):
-    """One candidate tried on the validation split."""
+    """One candidate tried on the validation split: its agreement (0–1) or, for a numeric
+    strategy, its MAE on 0–100 (`val_mae`); `split`: the rubric split it used (model/rules)."""
 
     strategy: str = ""
     round: int | str | None = None
     method: str | None = None
     val_agreement: float | None = None
+    val_mae: float | None = None
+    split: str | None = None
     kept: bool = False
 
 
@@ -192,6 +223,7 @@ class AlignmentOutcome(_Open):
     significant: bool = False
     conclusion: str = ""
     trivial_baselines: dict[str, Figures] = Field(default_factory=dict)
+    trivial_numeric: dict[str, NumericFigures] = Field(default_factory=dict)
     recommended: bool = False
     recommendation: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
