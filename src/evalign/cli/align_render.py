@@ -60,9 +60,11 @@ def render_run(run: AlignmentRun) -> None:
     _render_checks(out.checks)
     for note in out.notes:
         console.print(f"note: {escape(note)}")
+    unknown = (out.model_extra or {}).get("cost_unknown_calls")
+    cost = (f"cost unknown ({unknown} calls to unpriced models)" if out.cost_usd is None
+            else f"cost ${out.cost_usd:.4f}")
     console.print(f"calls {out.calls}, prompt tokens {out.prompt_tokens}, "
-                  f"completion tokens {out.completion_tokens}, cost ${out.cost_usd}"
-                  f", {out.wall_s} s")
+                  f"completion tokens {out.completion_tokens}, {cost}, {out.wall_s} s")
     _render_next(run, recommended)
 
 

@@ -64,7 +64,7 @@ def run(
     ] = 0.05,
     executor: Annotated[str, typer.Option(
         envvar="EVALIGN_EXECUTOR", help="asyncio (this process) or ray (shards on a Ray cluster;"
-        " pip install 'evalign[ray]').")] = "asyncio",
+        " pip install 'evalign\\[ray]').")] = "asyncio",
     ray_address: Annotated[str | None, typer.Option(
         envvar="RAY_ADDRESS", help="The Ray cluster for --executor ray (default: a local Ray).")
     ] = None,
