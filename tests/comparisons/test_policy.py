@@ -37,11 +37,31 @@ def test_a_tie_has_no_consensus() -> None:
                        "consensus")[0].value == 1
 
 
-def test_numeric_consensus_votes_on_pass_and_averages_the_majority() -> None:
-    (side,) = human_sides([Rating("a", 9.0), Rating("b", 7.0), Rating("c", 1.0)], NUM,
-                          "consensus")
-    assert side.value == 8.0 and NUM.to_pass(side.value)
-    assert human_sides([Rating("a", 9.0), Rating("b", 1.0)], NUM, "consensus") == []
+def test_numeric_consensus_is_the_mean_of_every_rater() -> None:
+    scale = ScoreConfig.parse("numeric:0:100:50")
+    (side,) = human_sides([Rating("a", 80.0, "good"), Rating("b", 70.0), Rating("c", 10.0, "bad")],
+                          scale, "consensus")
+    assert side.value == pytest.approx(160 / 3)  # 53.33, not the pass side's mean 75
+    assert (side.annotator, side.voters, side.reasoning) == ("consensus", 3, "good | bad")
+    assert scale.to_pass(side.value)
+    # two raters on either side of the threshold: their mean, never a tie
+    (split,) = human_sides([Rating("a", 9.0), Rating("b", 1.0)], NUM, "consensus")
+    assert split.value == 5.0
+    stars = ScoreConfig.parse("stars")
+    assert human_sides([Rating("a", 4), Rating("b", 4)], stars, "consensus")[0].value == 4
+    assert human_sides([Rating("a", 5), Rating("b", 2)], stars, "consensus")[0].value == 3.5
+
+
+def test_a_resolved_label_wins_on_a_numeric_scale() -> None:
+    scale = ScoreConfig.parse("numeric:0:100:50")
+    ratings = [Rating("a", 80.0), Rating("b", 70.0), Rating("c", 10.0),
+               Rating("judy", 20.0, "decided", resolved=True)]
+    (side,) = human_sides(ratings, scale, "consensus")
+    assert (side.annotator, side.value, side.reasoning) == ("judy", 20.0, "decided")
+    (two,) = human_sides([*ratings, Rating("kim", 40.0, resolved=True)], scale, "consensus")
+    assert two.value == 30.0  # several resolutions: their mean
+    per_label = human_sides(ratings, scale, "per_label")
+    assert [s.value for s in per_label] == [80.0, 70.0, 10.0]
 
 
 def test_policy_names() -> None:

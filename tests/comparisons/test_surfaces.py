@@ -1,6 +1,7 @@
 """One read model: with two annotators who tie on some items, the CLI report, the HTML report,
 `/api/runs/N/report`, the run page and the dashboard give the same figures for the same
-policy, and the tied items are counted as cannot-compare (cause `annotators_tied`)."""
+policy (`consensus` unless told otherwise), and the tied items are counted as cannot-compare
+(cause `annotators_tied`)."""
 
 from __future__ import annotations
 
@@ -65,10 +66,11 @@ def _cli_json(db: str, *args: str) -> dict[str, Any]:
 
 def test_cli_and_api_reports_are_the_same_json(setup: tuple[str, Client]) -> None:
     db, client = setup
-    for flags, query in (((), ""), (("--consensus",), "?consensus=true"),
+    for flags, query in (((), ""), (("--policy", "per_label"), "?policy=per_label"),
                          (("--criterion", "default"), "?criterion=default"),
-                         (("--consensus", "--criterion", "default"),
-                          "?consensus=true&criterion=default")):
+                         (("--policy", "per_label", "--criterion", "default"),
+                          "?policy=per_label&criterion=default"),
+                         (("--consensus",), "?consensus=true")):  # the older spelling
         api = client.get(f"/api/runs/1/report{query}")
         assert api.status_code == 200, api.text
         assert api.json() == _cli_json(db, *flags)
@@ -76,10 +78,11 @@ def test_cli_and_api_reports_are_the_same_json(setup: tuple[str, Client]) -> Non
 
 def test_tied_items_cannot_compare_under_consensus(setup: tuple[str, Client]) -> None:
     db, _ = setup
-    labels = _cli_json(db)
+    labels = _cli_json(db, "--policy", "per_label")
     # per label: 19 labels, each compared; alice+bob on 9 items, alice alone on one
     assert labels["comparisons"] == 19 and labels["cannot_compare"] == 0
-    consensus = _cli_json(db, "--consensus")
+    consensus = _cli_json(db)  # the default policy
+    assert consensus["run"]["policy"] == "consensus"
     assert consensus["comparisons"] == 7 and consensus["cannot_compare"] == 3
     assert consensus["cannot_compare_causes"]["annotators_tied"] == 3
     # the judge agrees with the consensus on 0, 1, 6, 8, 9 and misses 2 and 5
@@ -91,7 +94,7 @@ def test_tied_items_cannot_compare_under_consensus(setup: tuple[str, Client]) ->
 
 def test_every_surface_gives_the_same_figure(setup: tuple[str, Client], tmp_path: Path) -> None:
     db, client = setup
-    for policy, flags in (("per_label", ()), ("consensus", ("--consensus",))):
+    for policy, flags in (("per_label", ("--policy", "per_label")), ("consensus", ())):
         report = _cli_json(db, *flags)
         n, rate = report["comparisons"], report["agreement"]
         board = client.get(f"/api/alignment?policy={policy}").json()
@@ -109,10 +112,11 @@ def test_every_surface_gives_the_same_figure(setup: tuple[str, Client], tmp_path
         assert f"policy {policy}" in html
         page = unescape(re.sub(r"<[^>]+>", " ", client.get(f"/alignment?policy={policy}").text))
         assert f"{report['misaligned']} out of {n} misaligned" in " ".join(page.split())
-    # each page names its policy and shows the other one's figure with its n
-    labels = client.get("/api/alignment").json()["metrics"][0]["agreement"]
-    assert labels["policy"] == "per_label"
-    assert (labels["other"]["policy"], labels["other"]["comparisons"]) == ("consensus", 7)
+    # each page names its policy (consensus by default) and shows the other one's figure
+    items = client.get("/api/alignment").json()["metrics"][0]["agreement"]
+    assert items["policy"] == "consensus"
+    assert (items["other"]["policy"], items["other"]["comparisons"]) == ("per_label", 19)
+    assert client.get("/api/runs/1").json()["stats"]["agreement"]["n"] == 7
 
 
 def test_the_run_page_shows_every_rater_and_the_ties(setup: tuple[str, Client]) -> None:

@@ -48,11 +48,12 @@ def test_several_annotators_and_consensus(store: Store) -> None:
               {"a": "pass", "b": "fail", "c": "fail"}, {"a": "pass", "b": "pass", "c": "pass"}]
     add_dataset(store, "multi", labels)
     run = add_run(store, "multi", ["pass", "fail", "pass", "pass"])
-    report = run_report(store, run)
+    report = run_report(store, run, policy="per_label")
     assert report["comparisons"] == 12
     assert report["annotators"]["annotators"] == 3
     assert report["annotators"]["judge_vs_majority"] == 0.75
-    consensus = run_report(store, run, policy="consensus")
+    consensus = run_report(store, run)  # the default: one comparison per item, the majority
+    assert consensus["run"]["policy"] == "consensus"
     assert consensus["comparisons"] == 4 and consensus["agreement"] == 0.75
     agreement = dataset_agreement(store, "multi")
     assert agreement["items"] == 4 and agreement["annotators"] == 3

@@ -131,8 +131,8 @@ def test_disagreements_show_input_output_excerpts_and_the_annotator(tmp_path: Pa
                 outputs=[long_answer, "short answer"])
     run = add_run(store, "ex", ["pass", "pass"])
     store.close()
-    result = CliRunner().invoke(app, ["disagreements", str(run), "--db", db],
-                                env={"COLUMNS": "300"})
+    result = CliRunner().invoke(app, ["disagreements", str(run), "--policy", "per_label",
+                                      "--db", db], env={"COLUMNS": "300"})
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert "ex-0 · fp · annotator ann · human fail · judge pass" in lines
@@ -143,8 +143,8 @@ def test_disagreements_show_input_output_excerpts_and_the_annotator(tmp_path: Pa
     assert "  output: short answer" in lines
     assert "  human reasoning: human says fail" in lines
 
-    consensus = CliRunner().invoke(app, ["disagreements", str(run), "--consensus", "--db", db],
-                                   env={"COLUMNS": "300"})
+    consensus = CliRunner().invoke(app, ["disagreements", str(run), "--db", db],
+                                   env={"COLUMNS": "300"})  # the default policy
     assert "ex-0 · fp · annotator ann · human fail · judge pass" in consensus.stdout
     assert "ex-1" not in consensus.stdout  # ann and bob tie: no human side, no disagreement
 

@@ -38,12 +38,12 @@ def test_dashboard_figures(client: Client) -> None:
 def test_a_resolution_moves_the_consensus_figure(client: Client) -> None:
     client.post("/api/datasets/demo/resolutions",
                 json={"item_id": 2, "annotator": "judy", "value": "pass"})  # judge said PASS
-    consensus = client.get("/api/alignment?policy=consensus").json()
+    consensus = client.get("/api/alignment").json()  # the default policy
     assert consensus["policy"] == "consensus"
     assert consensus["metrics"][0]["agreement"]["misaligned"] == 2
     # per label, alice's own FAIL still stands (an adjudication is not one more label); the
     # figure says so and shows the consensus figure beside it, with its n
-    labels = client.get("/api/alignment").json()["metrics"][0]["agreement"]
+    labels = client.get("/api/alignment?policy=per_label").json()["metrics"][0]["agreement"]
     assert (labels["policy"], labels["misaligned"]) == ("per_label", 3)
     assert labels["other"]["policy"] == "consensus" and labels["other"]["comparisons"] == 12
     assert labels["other"]["agreement"] == 10 / 12
@@ -60,13 +60,13 @@ def test_the_filter_form_ignores_empty_number_boxes(client: Client) -> None:
 
 def test_confusion_cells_link_to_the_filtered_run(client: Client) -> None:
     board = unescape(client.get("/alignment").text)
-    assert 'href="/runs/1?policy=per_label&criterion=default&cell=fp"' in board
+    assert 'href="/runs/1?policy=consensus&criterion=default&cell=fp"' in board
     fp = client.get("/api/runs/1?cell=fp").json()
     assert [r["external_id"] for r in fp["rows"]] == ["q1", "q7"]
     assert all(r["human_value"] == "fail" and r["eval_value"] == "pass" for r in fp["rows"])
     assert client.get("/api/runs/1?cell=tp").json()["page"]["total"] == 5
     run_page = unescape(client.get("/runs/1").text)
-    assert 'href="/runs/1?policy=per_label&criterion=default&cell=fn"' in run_page
+    assert 'href="/runs/1?policy=consensus&criterion=default&cell=fn"' in run_page
 
 
 def test_run_page_filters_and_breakdown(client: Client) -> None:
@@ -234,7 +234,7 @@ def test_pairwise_runs_align_on_the_choice(sqlite_store: Store) -> None:
     assert metric["breakdown"] == {"h1j0": {"1": 4}, "h2j0": {"2": 4}}
     page = text_of(client.get("/alignment").text)
     assert "Preferences" in page and "output 1 output 2 tie" in page
-    assert 'href="/runs/1?policy=per_label&criterion=preference&cell=h1j0"' in \
+    assert 'href="/runs/1?policy=consensus&criterion=preference&cell=h1j0"' in \
         unescape(client.get("/alignment").text)
     tie_cell = client.get("/api/runs/1?cell=h1j0").json()
     assert tie_cell["page"]["total"] == 4

@@ -99,7 +99,7 @@ def test_a_second_criterion_leaves_the_pairwise_run_on_its_own(tmp_path: Path) -
     assert client.get("/api/datasets/pairs/disagreements").status_code == 400
 
     # a pass/fail criterion cannot compare with the pairwise judge: the rule passes it over
-    loaded = load_comparisons(store, 1)
+    loaded = load_comparisons(store, 1, policy="per_label")
     assert loaded.criterion == "preference" and len(loaded.comparisons) == 16
     assert client.get("/api/runs/1").json()["run"]["criterion"] == "preference"
     report = CliRunner().invoke(cli, ["report", "1", "--db", str(db)])

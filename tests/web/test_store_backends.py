@@ -27,11 +27,11 @@ def test_label_and_dashboard_on_each_backend(store: Store) -> None:
                 json={"item_id": item["id"], "annotator": "bob", "value": "fail"})
     assert client.get("/api/datasets/demo/queue?annotator=bob").json()["labeled"] == 1
     assert client.get("/api/datasets/demo?label=fail").json()["page"]["total"] == 7
-    data = client.get("/api/alignment").json()
+    data = client.get("/api/alignment?policy=per_label").json()
     # per label, bob's FAIL is one more comparison; by consensus, alice PASS vs bob FAIL on
     # item 0 is a tie: it cannot compare until adjudicated
     assert data["comparisons"] == 13 and data["annotations"] == 13
-    consensus = client.get("/api/alignment?policy=consensus").json()
+    consensus = client.get("/api/alignment").json()  # the default policy
     assert consensus["comparisons"] == 11
     assert consensus["overall"]["cannot_compare_causes"] == {"annotators_tied": 1}
     assert client.get("/api/datasets/demo/disagreements").json()["open"] == 1

@@ -5,11 +5,12 @@ judge's, else by the one rule of `comparisons.criterion`). From `--from-run RUN 
 completed run's items with their labels, plus the run's verdicts, which stand in for the base
 judge's verdicts when the run used the very judge version being aligned (no call is repeated).
 
-An example carries one human label per item: the `consensus` policy's (the adjudicated label,
-else the annotators' majority). Items whose annotators tie are left out, never guessed, and
-`Loaded.notes` says how many. On a numeric or star scale several raters' label is instead their
-mean (every rater's score counts, so no item ties), unless an adjudicated label decides; each
-example also keeps every rater's own value (`Example.ratings`).
+An example carries one human label per item: the `consensus` policy's human side
+(`comparisons.policy.consensus`: the adjudicated label, else the annotators' majority, or on a
+numeric or star scale the mean of all raters), the very side a report compares under its
+default policy, so a held-out run's report repeats the outcome's test figures. Items whose
+annotators tie are left out, never guessed, and `Loaded.notes` says how many. Each example also
+keeps every rater's own value (`Example.ratings`).
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from evalign.align.examples import Example
-from evalign.comparisons import HumanSide, Rating, label_sides, read_labels, resolve_criterion
+from evalign.comparisons import label_sides, read_labels, resolve_criterion
 from evalign.errors import ConflictError, NotFoundError, UserError
 from evalign.judges.spec import Verdict
-from evalign.scores import ScoreConfig
 from evalign.store.repo_comparisons import (
     CriterionRecord,
     dataset_id,
@@ -146,7 +146,7 @@ def _add_examples(session: Session, loaded: Loaded, ds: int,
             continue
         ratings, sides, bad = label_sides(labels[item.id], criterion.scale, "consensus")
         raters = {r.annotator: r.value for r in ratings if not r.resolved}
-        side = _numeric_mean(ratings, criterion.scale) or (sides[0] if sides else None)
+        side = sides[0] if sides else None
         if side is None:
             tied += not bad
             unreadable += bad
@@ -161,16 +161,6 @@ def _add_examples(session: Session, loaded: Loaded, ds: int,
         loaded.notes.append(f"{unreadable} items left out: their labels do not read on the "
                             f"scale of {criterion.name!r}")
     return positions
-
-
-def _numeric_mean(ratings: Sequence[Rating], scale: ScoreConfig) -> HumanSide | None:
-    """Several raters' mean on a numeric or star scale (None: another scale, one rater, or an
-    adjudicated label, which decides as under `consensus`)."""
-    if scale.group != "numeric" or len(ratings) < 2 or any(r.resolved for r in ratings):
-        return None
-    mean = sum(float(r.value) for r in ratings) / len(ratings)
-    reasoning = " | ".join(r.reasoning for r in ratings if r.reasoning)
-    return HumanSide("mean", mean, reasoning, len(ratings))
 
 
 def _why(loaded: Loaded) -> str:

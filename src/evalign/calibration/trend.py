@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
-from evalign.comparisons import Policy, load_comparisons
+from evalign.comparisons import DEFAULT_POLICY, Policy, load_comparisons
 from evalign.errors import ConfigError
 from evalign.stats import Comparison, agreement_report, wilson_ci
 from evalign.store import Store
@@ -72,7 +72,7 @@ class RecentWindow:
 
 
 def online_trend(store: Store, judge: str, *, period: Period = "day",
-                 criterion: str | None = None, policy: Policy = "per_label"
+                 criterion: str | None = None, policy: Policy = DEFAULT_POLICY
                  ) -> list[TrendPoint]:
     """Agreement per judge version and period on the judge's labeled online items.
 
@@ -104,7 +104,7 @@ def online_trend(store: Store, judge: str, *, period: Period = "day",
 
 
 def recent_window(store: Store, judge_ref: str, days: int, *, criterion: str | None = None,
-                  policy: Policy = "per_label", now: datetime | None = None) -> RecentWindow:
+                  policy: Policy = DEFAULT_POLICY, now: datetime | None = None) -> RecentWindow:
     """The agreement report of `judge_ref` on its online items scored in the last `days` days.
 
     Raises:

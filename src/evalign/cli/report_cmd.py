@@ -9,11 +9,12 @@ from __future__ import annotations
 import io
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
 from evalign.cli.common import DbOption, JsonOption, console, print_json, store_for
+from evalign.errors import ConfigError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -23,11 +24,36 @@ CriterionOption = Annotated[
     typer.Option("--criterion", "-c", help="Criterion of the human labels (default: the "
                  "judge's, else the dataset's only one, else `default`)."),
 ]
-ConsensusOption = Annotated[
-    bool, typer.Option("--consensus", help="One comparison per item (resolved label, else "
-                       "the majority; tied annotators cannot compare) instead of one per "
-                       "label.")]
 EXCERPT = 160
+
+
+class PolicyName(StrEnum):
+    """Names of `comparisons.policy` policies, as `--policy` takes them."""
+
+    consensus = "consensus"
+    per_label = "per_label"
+
+
+PolicyOption = Annotated[
+    PolicyName, typer.Option(
+        "--policy", help="consensus: one comparison per item (the adjudicated label, else the "
+        "annotators' majority, or on a numeric or star scale the mean of all raters; tied "
+        "annotators cannot compare), the same human side as the alignment outcome's figures; "
+        "per_label: one comparison per annotator's label.")]
+ConsensusOption = Annotated[
+    bool, typer.Option("--consensus", hidden=True,
+                       help="Same as --policy consensus (kept for older scripts).")]
+
+
+def _policy(policy: PolicyName, consensus: bool) -> Literal["consensus", "per_label"]:
+    """The policy chosen; `--consensus` is the older spelling of `--policy consensus`.
+
+    Raises:
+        ConfigError: `--consensus` beside `--policy per_label`.
+    """
+    if consensus and policy is not PolicyName.consensus:
+        raise ConfigError("--consensus contradicts --policy per_label: give one of them")
+    return "consensus" if policy is PolicyName.consensus else "per_label"
 
 
 class Format(StrEnum):
@@ -54,6 +80,7 @@ def report(
     by: Annotated[str | None, typer.Option("--by", help="Break down by judge, criterion, "
                                            "annotator or an item field / metadata key.")] = None,
     criterion: CriterionOption = None,
+    policy: PolicyOption = PolicyName.consensus,
     consensus: ConsensusOption = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
     as_json: JsonOption = False,
@@ -64,7 +91,7 @@ def report(
     from evalign.report.build import run_report
 
     data = run_report(store_for(db), run, vs=vs, by=by, criterion=criterion,
-                      policy="consensus" if consensus else "per_label")
+                      policy=_policy(policy, consensus))
     fmt = Format.json if as_json else fmt
     if fmt is Format.table and out is None:
         from evalign.report.text import print_report
@@ -111,6 +138,7 @@ def disagreements(
         "--kind", help="fp: judge too lenient; fn: judge too strict; discrepancy: numeric "
         "delta ≥ 20 points.")] = None,
     criterion: CriterionOption = None,
+    policy: PolicyOption = PolicyName.consensus,
     consensus: ConsensusOption = False,
     as_json: JsonOption = False,
     db: DbOption = None,
@@ -123,7 +151,7 @@ def disagreements(
     from evalign.report.build import disagreements as find
 
     data = find(store_for(db), run, kind=kind.value if kind else None, criterion=criterion,
-                policy="consensus" if consensus else "per_label")
+                policy=_policy(policy, consensus))
     if as_json:
         print_json(data)
         return

@@ -4,7 +4,7 @@ The CLI report, the HTML report, the web pages and their JSON twins, the dashboa
 alignment runs all pair human labels with verdicts here, with one pass rule
 (`stats.comparison.verdict_pass`), one 0–100 normalization (`ScoreConfig.to_100`), one
 discrepancy threshold (`stats.comparison.DISCREPANCY_DELTA`), one rule for the criterion
-(`criterion`) and two policies (`policy`).
+(`criterion`) and two policies (`policy`; `consensus` by default).
 """
 
 from evalign.comparisons.build import (
@@ -21,6 +21,7 @@ from evalign.comparisons.build import (
 )
 from evalign.comparisons.criterion import choose_criterion, resolve_criterion
 from evalign.comparisons.policy import (
+    DEFAULT_POLICY,
     POLICIES,
     POLICY_WORDS,
     HumanSide,
@@ -34,6 +35,7 @@ from evalign.comparisons.policy import (
 from evalign.comparisons.summary import both_policies, headline
 
 __all__ = [
+    "DEFAULT_POLICY",
     "POLICIES",
     "POLICY_WORDS",
     "HumanSide",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from evalign.comparisons.criterion import resolve_criterion
-from evalign.comparisons.policy import HumanSide, Policy, Rating, human_sides
+from evalign.comparisons.policy import DEFAULT_POLICY, HumanSide, Policy, Rating, human_sides
 from evalign.items import Item
 from evalign.judges.pairwise import UNCERTAIN
 from evalign.scores import ScoreConfig, Value
@@ -153,7 +153,7 @@ class RunComparisons:
 
 
 def load_comparisons(store: Store, run_id: int, *, criterion: str | None = None,
-                     policy: Policy = "per_label", with_items: bool = False) -> RunComparisons:
+                     policy: Policy = DEFAULT_POLICY, with_items: bool = False) -> RunComparisons:
     """A run's comparisons on `criterion` (the one rule chooses when None) under `policy`.
 
     Raises:

@@ -1,14 +1,21 @@
 """Policies: which human side(s) of an item a verdict is compared with.
 
-- `per_label`: one comparison per annotator's own label. An adjudication (a *resolved* label)
-  is the decision about the others, not one more annotator, so it counts here only on an item
-  that has no other label.
-- `consensus`: one comparison per item: the resolved label when there is one (the majority of
-  resolved labels if several), else the annotators' majority. The majority is taken on what
-  agreement compares — pass/fail, or the choice 1 / 2 / tie on a pairwise scale — and a tie
-  gives no human side (cause `annotators_tied`), never a guess. The side's value is the
-  majority's own: their common value, the mean on a numeric or star scale (for 0–100
-  figures), or on a categorical scale their most common category (the lower on a tie).
+- `consensus` (the default on every surface): one comparison per item, the item's one human
+  side. An adjudicated (*resolved*) label decides when there is one. Otherwise, on a numeric
+  or star scale, the side is the mean of all annotators' values (80, 70 and 10 give 53.3:
+  every rater counts, so these scales never tie); on a pass/fail, thumbs, pairwise or
+  categorical scale it is the annotators' majority, taken on what agreement compares —
+  pass/fail, or the choice 1 / 2 / tie on a pairwise scale — and a tie gives no human side
+  (cause `annotators_tied`), never a guess. Several resolved labels combine by the same rule.
+  This is the field's convention (agreement with the raters' majority, error against the
+  raters' mean) and the very human side an alignment run's examples carry (`align.load`), so
+  a held-out run's report repeats its alignment outcome's test figures.
+- `per_label`: one comparison per annotator's own label. An adjudication is the decision
+  about the others, not one more annotator, so it counts here only on an item that has no
+  other label.
+
+The side's value: on a numeric or star scale the mean (above); else the majority's common
+value, or on a categorical scale its most common category (the lower on a tie).
 """
 
 from __future__ import annotations
@@ -23,8 +30,10 @@ from evalign.scores import ScoreConfig, Value
 
 Policy = Literal["per_label", "consensus"]
 POLICIES: tuple[Policy, ...] = get_args(Policy)
+DEFAULT_POLICY: Policy = "consensus"
 POLICY_WORDS = {"per_label": "one comparison per human label",
-                "consensus": "one comparison per item: resolved label, else the majority"}
+                "consensus": "one comparison per item: resolved label, else the majority "
+                             "(the raters' mean on a numeric or star scale)"}
 
 
 @dataclass(frozen=True)
@@ -91,25 +100,38 @@ def human_sides(ratings: Sequence[Rating], scale: ScoreConfig, policy: Policy
 
 
 def consensus(ratings: Sequence[Rating], scale: ScoreConfig) -> HumanSide | None:
-    """The majority of `ratings` (see the module docstring); None on a tie."""
+    """The one human side of `ratings` (see the module docstring); None on a tie.
+
+    Args:
+        ratings: the labels that make the side (the resolved ones when there are any).
+        scale: their scale: a numeric or star scale takes the mean, any other the majority.
+    """
     if len(ratings) == 1:
         only = ratings[0]
         return HumanSide(only.annotator, only.value, only.reasoning)
+    if scale.group == "numeric":
+        values = {r.value for r in ratings}
+        mean = sum(float(r.value) for r in ratings) / len(ratings)
+        return _side(ratings, values.pop() if len(values) == 1 else mean)
     votes = Counter(vote_key(scale, r.value) for r in ratings).most_common()
     if len(votes) > 1 and votes[0][1] == votes[1][1]:
         return None
     winners = [r for r in ratings if vote_key(scale, r.value) == votes[0][0]]
-    reasoning = " | ".join(r.reasoning for r in winners if r.reasoning)
-    annotator = winners[0].annotator if len(winners) == 1 else "consensus"
-    return HumanSide(annotator, _value_of(winners, scale), reasoning, len(winners))
+    return _side(winners, _value_of(winners, scale))
+
+
+def _side(ratings: Sequence[Rating], value: Value) -> HumanSide:
+    reasoning = " | ".join(r.reasoning for r in ratings if r.reasoning)
+    annotator = ratings[0].annotator if len(ratings) == 1 else "consensus"
+    return HumanSide(annotator, value, reasoning, len(ratings))
 
 
 def _value_of(winners: Sequence[Rating], scale: ScoreConfig) -> Value:
+    """The majority's value on a non-numeric scale: their common value, else their most
+    common category (the lower on a tie)."""
     values = [r.value for r in winners]
     if len(set(values)) == 1:
         return values[0]
-    if scale.group == "numeric":
-        return sum(float(v) for v in values) / len(values)
     counts = Counter(values).most_common()
     top = [v for v, n in counts if n == counts[0][1]]
     if scale.kind == "categorical":

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from evalign.comparisons import (
+    DEFAULT_POLICY,
     POLICY_WORDS,
     Policy,
     RunComparisons,
@@ -45,7 +46,7 @@ def run_report(
     vs: int | None = None,
     by: str | None = None,
     criterion: str | None = None,
-    policy: Policy = "per_label",
+    policy: Policy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
     """The agreement report of one run (the JSON of `evalign report RUN --format json`).
 
@@ -55,7 +56,9 @@ def run_report(
         vs: a second run on the same items: adds `paired` (difference = vs − run).
         by: a breakdown key (judge, criterion, annotator, or an item field / metadata key).
         criterion: the labels' criterion (default: the one rule of `comparisons.criterion`).
-        policy: `per_label` (one comparison per label) or `consensus` (one per item).
+        policy: `consensus` (one comparison per item: the alignment outcome's human side,
+            so a held-out run repeats its outcome's test figures) or `per_label` (one per
+            label).
 
     Raises:
         NotFoundError: no such run or criterion, or the dataset has no labels.
@@ -108,7 +111,7 @@ def _paired_block(store: Store, loaded: RunComparisons, vs: int) -> dict[str, An
 
 def judges_report(
     store: Store, run_ids: list[int], *, criterion: str | None = None,
-    policy: Policy = "per_label",
+    policy: Policy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
     """Several runs (judges or judge versions) on the same labels, ranked by agreement.
 
@@ -258,7 +261,7 @@ def _row(loaded: RunComparisons, comp: Comparison, kind: str) -> dict[str, Any]:
 
 def disagreements(
     store: Store, run_id: int, *, kind: Kind | None = None, criterion: str | None = None,
-    policy: Policy = "per_label",
+    policy: Policy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
     """`evalign disagreements RUN`: the run summary and its misaligned items."""
     loaded = load_comparisons(store, run_id, criterion=criterion, policy=policy,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 from evalign.comparisons import (
+    DEFAULT_POLICY,
     Policy,
     RunComparisons,
     load_comparisons,
@@ -23,7 +24,7 @@ from evalign.store.session import Session
 
 
 def load_run(store: Store, run_id: int, *, criterion: str | None = None,
-             policy: Policy = "per_label") -> RunComparisons:
+             policy: Policy = DEFAULT_POLICY) -> RunComparisons:
     """A run's comparisons (`comparisons.load_comparisons`, items included)."""
     return load_comparisons(store, run_id, criterion=criterion, policy=policy, with_items=True)
 

@@ -133,7 +133,7 @@ def policy_line(report: dict[str, Any]) -> str:
     """Which policy the figures use, and the other policy's figure with its n where they
     differ."""
     run = report.get("run") or {}
-    policy = str(run.get("policy", "per_label"))
+    policy = str(run.get("policy", "consensus"))
     line = f"{policy} ({run.get('policy_meaning', '')})"
     both = report.get("policies") or {}
     if both.get("differ"):

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from evalign.comparisons import DEFAULT_POLICY, Policy
+from evalign.errors import ConfigError
 from evalign.report.build import report_json, run_report
 from evalign.web.deps import PageNo, StoreDep, check_models, wake_worker
 from evalign.web.services.benchmarks import (
@@ -91,13 +93,17 @@ def run_api(store: StoreDep, run_id: int, filters: Filters, page: PageNo = 1,
 
 
 @router.get("/api/runs/{run_id}/report", tags=["runs"])
-def run_report_api(store: StoreDep, run_id: int, consensus: bool = False,
+def run_report_api(store: StoreDep, run_id: int, policy: Policy = DEFAULT_POLICY,
                    criterion: str | None = None, vs: int | None = None,
-                   by: str | None = None) -> Response:
+                   by: str | None = None,
+                   consensus: Annotated[bool, Query(include_in_schema=False)] = False
+                   ) -> Response:
     """The run's agreement report: exactly the JSON `evalign report RUN --format json
-    [--consensus] [--criterion C] [--vs RUN2] [--by KEY]` prints."""
-    data = run_report(store, run_id, vs=vs, by=by, criterion=criterion,
-                      policy="consensus" if consensus else "per_label")
+    [--policy P] [--criterion C] [--vs RUN2] [--by KEY]` prints (`consensus=true`: the
+    older spelling of `policy=consensus`)."""
+    if consensus and policy != "consensus":
+        raise ConfigError("consensus=true contradicts policy=per_label: give one of them")
+    data = run_report(store, run_id, vs=vs, by=by, criterion=criterion, policy=policy)
     return Response(report_json(data), media_type="application/json")
 
 

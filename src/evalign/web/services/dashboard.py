@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from evalign.comparisons import (
+    DEFAULT_POLICY,
     ItemComparison,
     Policy,
     RunComparisons,
@@ -78,7 +79,7 @@ class Dashboard(BaseModel):
 
 
 def dashboard(store: Store, dataset: str | None = None, criterion: str | None = None,
-              metrics: list[str] | None = None, policy: Policy = "per_label") -> Dashboard:
+              metrics: list[str] | None = None, policy: Policy = DEFAULT_POLICY) -> Dashboard:
     """The dashboard of `dataset` (default: the one with the newest run) and `criterion`."""
     with store.session() as s:
         names = dataset_names(s)

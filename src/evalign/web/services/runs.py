@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, field_validator
 
 from evalign.comparisons import (
+    DEFAULT_POLICY,
     HumanSide,
     ItemComparison,
     Policy,
@@ -60,7 +61,7 @@ class RunFilters(BaseModel):
     cell: str = ""
     """A confusion cell (tp, fn, tn, fp) or, on a pairwise scale, `hXjY` (human chose X, the
     judge Y; 0 is a tie): items with a comparison in that cell."""
-    policy: Policy = "per_label"
+    policy: Policy = DEFAULT_POLICY
     criterion: str | None = None
 
     @field_validator("human_min", "human_max", "eval_min", "eval_max", "criterion",
