@@ -203,3 +203,21 @@ def test_a_numeric_judge_against_pass_fail_labels_keeps_its_learned_rule(
     assert str(out["candidate_spec"]["scale"]).startswith("pass_fail"), out["notes"]
     assert out["candidate"]["agreement"] == 1.0  # the learned rule, not the 0–100 threshold
     assert any("labels' scale" in n for n in out["notes"])
+
+
+def test_accepting_edited_checks_drops_the_calibration_and_records_the_version_untested(
+        sqlite_store: Store) -> None:
+    with sqlite_store.session() as s:
+        repo_datasets.write_dataset(s, "rated", _rows(), repo_datasets.Criteria(s, SCALE))
+        create_judge(s, "rater", JudgeSpec(prompt=PROMPT, scale=SCALE, model="scripted/x"))
+    run_id = start_alignment(sqlite_store, "rater", AlignConfig(
+        dataset="rated", group_by="question", strategies=("decompose",)))
+    execute_alignment(sqlite_store, run_id, models={"judge": ScriptedModel(_model),
+                                                    "reflection": ScriptedModel(_model)})
+    accept_alignment(sqlite_store, run_id,
+                     checks={"questions": ['Does the response state that "the ship lands"?']})
+    with sqlite_store.session() as s:
+        version = resolve(s, "rater")
+    assert "calibration" not in version.spec.checks
+    assert version.provenance["untested"] is True and version.provenance["recommended"] is False
+    assert version.provenance["dropped"] == ["calibration"]

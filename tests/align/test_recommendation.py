@@ -144,3 +144,13 @@ def test_numeric_trivial_baselines_include_a_line_over_length() -> None:
     assert rows["length"]["mae"] == pytest.approx(5 / 3) and rows["length"]["spearman"] == 1.0
     flat = [ex(100, 10.0 * k) for k in range(1, 5)]
     assert "length" not in numeric_baselines(flat, test)  # one length: no line to fit
+
+
+def test_a_numeric_candidate_without_a_readable_baseline_still_faces_the_trivial_ones() -> None:
+    outcome = _numeric(0.0, 22.05, 21.96)
+    outcome["baseline"]["numeric"]["mae"] = None
+    ok, why = recommendation(outcome)
+    assert not ok and "train_mean" in why and "MAE 21.96" not in why and "MAE 22.0" in why
+    outcome["trivial_numeric"]["train_mean"]["mae"] = 30.0
+    ok, why = recommendation(outcome)
+    assert ok and "no readable baseline score" in why

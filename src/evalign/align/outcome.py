@@ -129,9 +129,13 @@ def _numeric_recommendation(outcome: dict[str, Any]) -> tuple[bool, str] | None:
     """
     cand = ((outcome.get("candidate") or {}).get("numeric") or {}).get("mae")
     base = ((outcome.get("baseline") or {}).get("numeric") or {}).get("mae")
-    if cand is None or base is None:
+    if cand is None:
         return None
-    rivals = {"the baseline judge": base}
+    if base is None:
+        # A baseline with no readable score is beaten by any, but the trivial ones still count.
+        rivals: dict[str, Any] = {}
+    else:
+        rivals = {"the baseline judge": base}
     for name, row in (outcome.get("trivial_numeric") or {}).items():
         rivals[f"the trivial {name} baseline ({row.get('description', name)})"] = row.get("mae")
     beaten_by = [f"{name} (MAE {value:.1f})" for name, value in rivals.items()
@@ -139,8 +143,9 @@ def _numeric_recommendation(outcome: dict[str, Any]) -> tuple[bool, str] | None:
     if beaten_by:
         return False, (f"not recommended: the candidate's test MAE {cand:.1f} (0–100) is not "
                        f"below {'; '.join(beaten_by)}")
-    return True, (f"recommended: the candidate's test MAE {cand:.1f} (0–100) is below the "
-                  f"baseline judge's {base:.1f} and every trivial baseline's")
+    against = "no readable baseline score" if base is None else f"the baseline judge's {base:.1f}"
+    return True, (f"recommended: the candidate's test MAE {cand:.1f} (0–100) is below "
+                  f"{against} and every trivial baseline's")
 
 
 def _every_item(outcome: dict[str, Any]) -> float | None:

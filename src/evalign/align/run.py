@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from evalign.align.checks import edit_checks
+from evalign.align.checks import dropped_by_edit, edit_checks
 from evalign.align.config import AlignConfig
 from evalign.align.load import load_dataset, load_runs, sample_examples
 from evalign.align.outcome import json_safe, recommendation
@@ -150,7 +150,9 @@ def accept_alignment(store: Store, run_id: int, *, name: str | None = None,
         repo.check_decidable(run)
         assert run.outcome is not None  # an aligned run always has one
         spec = spec_from_dict(run.outcome.candidate_spec, source=f"alignment run {run_id}")
+        dropped: list[str] = []
         if checks is not None:
+            dropped = dropped_by_edit(spec, checks)
             spec = edit_checks(spec, checks)
         # recomputed from the figures, as `align status` shows it (older runs stored none)
         recommended, why = recommendation(run.outcome.to_dict())
@@ -161,7 +163,9 @@ def accept_alignment(store: Store, run_id: int, *, name: str | None = None,
         provenance = {"alignment_run": run_id, "from": base, "strategy": run.outcome.strategy,
                       "sources": run.sources.model_dump(mode="json"),
                       "checks_edited": checks is not None,
-                      "recommended": recommended}
+                      # an edited version was never scored on test: nothing vouches for it
+                      "recommended": recommended and checks is None,
+                      "untested": checks is not None, "dropped": dropped}
         target = run.judge
         if run.judge_builtin:
             target = name or repo.free_judge_name(session, f"{run.judge}-aligned")
