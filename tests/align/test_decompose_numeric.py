@@ -221,3 +221,14 @@ def test_accepting_edited_checks_drops_the_calibration_and_records_the_version_u
     assert "calibration" not in version.spec.checks
     assert version.provenance["untested"] is True and version.provenance["recommended"] is False
     assert version.provenance["dropped"] == ["calibration"]
+
+
+def test_numeric_candidates_are_kept_by_validation_mae_not_agreement() -> None:
+    from evalign.align.engine import _better
+    from evalign.align.strategies.base import Candidate
+
+    base = Candidate(JudgeSpec(), "base", 0.5, val_mae=20.0)
+    agreeable = Candidate(JudgeSpec(), "guidelines", 0.9, val_mae=25.0)
+    closer = Candidate(JudgeSpec(), "decompose", 0.4, val_mae=8.0)
+    assert not _better(agreeable, base) and _better(closer, base)
+    assert _better(Candidate(JudgeSpec(), "x", 0.6), Candidate(JudgeSpec(), "y", 0.5))

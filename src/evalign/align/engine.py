@@ -88,6 +88,9 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
         except GuardError as exc:
             notes.append(f"{name}: candidate refused: {exc}")
             continue
+        if found.val_mae is None and len(found.val_verdicts) == len(split.val):
+            # Numeric labels: every candidate is compared by MAE, not only those that say it.
+            found.val_mae = verdicts_mae(found.spec, val.examples, found.val_verdicts)
         best = _keep(name, best, found, notes)
     base_test: list[Verdict] = []
     cand_test: list[Verdict] = []
