@@ -11,13 +11,8 @@ from evalign.store import Store
 from evalign.store import models as m
 from evalign.store.repo_criteria import Criteria, get_or_create_criterion
 from evalign.store.repo_items import delete_dataset, get_dataset, iter_items, list_datasets
-from evalign.store.repo_labels import (
-    criterion_for,
-    dataset_annotators,
-    label_balance,
-    labels_for,
-    upsert_label,
-)
+from evalign.store.repo_label_counts import dataset_annotators, label_balance
+from evalign.store.repo_labels import criterion_for, labels_for, upsert_label
 from evalign.store.repo_writes import WriteMode, write_dataset
 
 

@@ -169,6 +169,8 @@ def show_cmd(
             for v in older))
     for criterion, spec in info.criteria.items():
         balance = ", ".join(f"{v}: {c}" for v, c in info.labels.get(criterion, {}).items())
+        resolved = info.resolved.get(criterion, 0)
+        balance += f"; {resolved} resolved" if resolved else ""
         console.print(f"  criterion {criterion} \\[{spec}]: {balance}")
     if info.annotators:
         console.print(f"  annotators: {', '.join(info.annotators)}")

@@ -13,6 +13,7 @@ from evalign.data.records import LabelIn, Row
 from evalign.data.sampling import reservoir
 from evalign.items import as_text
 from evalign.store import Store, repo_criteria, repo_items, repo_labels, repo_writes
+from evalign.store.repo_label_counts import label_counts
 
 
 def list_datasets(store: Store, *, all_versions: bool = False) -> list[dict[str, Any]]:
@@ -43,10 +44,14 @@ class DatasetInfo:
     labeled: int
     criteria: dict[str, str]
     labels: dict[str, dict[str, int]]
+    """Per criterion, the annotators' own labels per value (resolutions are in `resolved`)."""
     annotators: list[str]
+    """Who gave own labels (an adjudication is a decision, not one more annotator)."""
     source: dict[str, Any]
     preview: list[dict[str, Any]]
     version: int = 1
+    resolved: dict[str, int] = field(default_factory=dict)
+    """Per criterion with resolutions, how many items an adjudicator resolved."""
     versions: list[dict[str, Any]] = field(default_factory=list)
     """Every stored version of the name, oldest first, as `list_datasets` gives them."""
 
@@ -56,7 +61,8 @@ class DatasetInfo:
 
 
 def describe_dataset(store: Store, name: str, preview: int = 5, width: int = 120) -> DatasetInfo:
-    """A dataset's size, criteria (with scales), label balance, annotators and first items.
+    """A dataset's size, criteria (with scales), label balance, annotators, resolutions and
+    first items (`repo_label_counts`: resolutions are counted apart from the annotators).
 
     Raises:
         NotFoundError: no such dataset.
@@ -72,12 +78,12 @@ def describe_dataset(store: Store, name: str, preview: int = 5, width: int = 120
                 break
             fields = {k: _clip(as_text(v), width) for k, v in item.fields().items()}
             items.append({"id": item.external_id, **fields})
+        counts = label_counts(session, stored.id)
         return DatasetInfo(
             name=stored.name, kind=stored.kind, rows=summary.rows, labeled=summary.labeled,
             criteria={c.name: repo_criteria.scale_of(c).spec()
                       for c in repo_labels.dataset_criteria(session, stored.id)},
-            labels=repo_labels.label_balance(session, stored.id),
-            annotators=repo_labels.dataset_annotators(session, stored.id),
+            labels=counts.balance, annotators=counts.annotators, resolved=counts.resolved,
             source=dict(stored.source or {}), preview=items, version=stored.version,
             versions=[_listed(d) for d in versions],
         )

@@ -24,6 +24,7 @@ from evalign.store.page_records import (
     label_as_stored,
 )
 from evalign.store.repo_items import get_dataset
+from evalign.store.repo_label_counts import dataset_annotators, resolved_counts
 from evalign.store.repo_labels import LabelRecord
 
 
@@ -51,7 +52,9 @@ class ItemPage:
     Attributes:
         page: the page shown (clamped to the pages there are, from 1).
         total: how many items match the filter.
+        annotators: who gave the dataset's own labels (adjudications are not annotators).
         items: the page's items in position order, each with all its labels (by label id).
+        resolved: per criterion with resolutions, how many items were resolved.
     """
 
     dataset: DatasetRow
@@ -60,6 +63,7 @@ class ItemPage:
     page: int
     total: int
     items: list[tuple[ItemRecord, list[LabelRecord]]]
+    resolved: dict[str, int]
 
 
 def dataset_rows(session: Session) -> list[DatasetRow]:
@@ -93,13 +97,11 @@ def item_page(session: Session, name: str, where: ItemFilter, page: int, per_pag
     labeled = session.scalar(sa.select(sa.func.count(sa.func.distinct(m.Label.item_id)))
                              .join(m.Item, m.Item.id == m.Label.item_id)
                              .where(m.Item.dataset_id == ds.id)) or 0
-    annotators = session.scalars(
-        sa.select(m.Label.annotator).join(m.Item, m.Item.id == m.Label.item_id)
-        .where(m.Item.dataset_id == ds.id).distinct().order_by(m.Label.annotator))
     return ItemPage(
         dataset=dataset_row(ds, all_rows, labeled), criteria=criteria_of_dataset(session, ds.id),
-        annotators=list(annotators), page=page, total=total,
-        items=[(item_record(r), labels.get(r.id, [])) for r in rows])
+        annotators=dataset_annotators(session, ds.id), page=page, total=total,
+        items=[(item_record(r), labels.get(r.id, [])) for r in rows],
+        resolved=resolved_counts(session, ds.id))
 
 
 def _filtered(dataset_id: int, f: ItemFilter) -> sa.Select[m.Item]:

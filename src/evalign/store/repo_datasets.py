@@ -21,13 +21,12 @@ from evalign.store.repo_items import (
     list_datasets,
     to_item,
 )
+from evalign.store.repo_label_counts import dataset_annotators, label_balance
 from evalign.store.repo_labels import (
     LabelRecord,
     balance_key,
     criterion_for,
-    dataset_annotators,
     dataset_criteria,
-    label_balance,
     labels_for,
     upsert_label,
 )

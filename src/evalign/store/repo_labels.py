@@ -1,4 +1,4 @@
-"""Human labels in the store: read them, add or change one, count them per value.
+"""Human labels in the store: read them, add or change one (counting them: `repo_label_counts`).
 
 Every change goes through `record_label` (or `resolve_label` for adjudications), which keeps
 `created_at` / `updated_at` honest (updated only when something changes), appends the change to
@@ -9,7 +9,6 @@ All functions take an open `Session` (`with store.session() as s:` is one transa
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -252,31 +251,3 @@ def _insert_for(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql_insert
     return sqlite_insert
-
-
-def label_balance(
-    session: Session, dataset_id: int, criterion: str | None = None
-) -> dict[str, dict[str, int]]:
-    """Per criterion, how many labels have each value (continuous scales as pass/fail)."""
-    scales: dict[str, ScoreConfig] = {}
-    balance: dict[str, Counter[str]] = {}
-    for label in labels_for(session, dataset_id, criterion):
-        if label.criterion not in scales:
-            found = get_criterion(session, label.criterion)
-            assert found is not None
-            scales[label.criterion] = scale_of(found)
-        key = balance_key(scales[label.criterion], label.value)
-        balance.setdefault(label.criterion, Counter())[key] += 1
-    return {name: dict(sorted(counts.items())) for name, counts in balance.items()}
-
-
-def dataset_annotators(session: Session, dataset_id: int) -> list[str]:
-    """The annotators who labeled this dataset, by name."""
-    query = (
-        sa.select(m.Label.annotator)
-        .join(m.Item, m.Item.id == m.Label.item_id)
-        .where(m.Item.dataset_id == dataset_id)
-        .distinct()
-        .order_by(m.Label.annotator)
-    )
-    return list(session.scalars(query))

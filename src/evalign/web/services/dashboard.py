@@ -4,8 +4,10 @@ For one dataset and criterion it takes each judge's newest run on the dataset (a
 when there is one) whose criterion, by the one rule of `comparisons.criterion`, is that
 criterion, and reports agreement per metric and overall under the page's policy — the figures
 `evalign report RUN` prints for the same policy. Pass/fail scales show pass/fail counts with
-the annotations behind each confusion cell; pairwise scales count preferences (output 1,
-output 2, tie) of humans and judge.
+the human values behind each confusion cell (under `consensus` the item's consensus, the value
+compared; under `per_label` each label); pairwise scales count preferences (output 1,
+output 2, tie) of humans and judge. Annotation counts are the annotators' own labels; an
+adjudication is a decision, counted apart as `resolved` (`store.repo_label_counts`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from pydantic import BaseModel
 
 from evalign.comparisons import (
     DEFAULT_POLICY,
-    ItemComparison,
     Policy,
     RunComparisons,
     both_policies,
@@ -39,6 +40,7 @@ from evalign.store.repo_comparisons import (
     labeled_criteria,
     newest_run_dataset,
 )
+from evalign.store.repo_label_counts import label_counts
 from evalign.web.services.agreement import Agreement, agreement
 from evalign.web.services.runs import cell_of
 
@@ -55,8 +57,9 @@ class MetricAlignment(BaseModel):
     judge_pass: int
     judge_fail: int
     breakdown: dict[str, dict[str, int]]
-    """Per confusion cell (tp/fn/tn/fp, or `hXjY` on a pairwise scale): the count of each raw
-    annotation value behind it."""
+    """Per confusion cell (tp/fn/tn/fp, or `hXjY` on a pairwise scale): how many compared human
+    values of each kind are behind it (one per comparison: the item's consensus under
+    `consensus`, the label under `per_label`)."""
 
 
 class Dashboard(BaseModel):
@@ -70,12 +73,16 @@ class Dashboard(BaseModel):
     pairwise: bool
     comparisons: int
     annotations: int
+    """The annotators' own labels on the criterion (resolutions are in `resolved`)."""
     contributing: int
+    """Own labels behind at least one compared pair (none of an item a resolution decided)."""
     overall: Agreement | None
     all_metrics: list[str]
     metrics: list[MetricAlignment]
     unplaced: list[str] = []
     """Judges with runs here whose criterion is ambiguous (several labeled, none set)."""
+    resolved: int = 0
+    """Items of the criterion an adjudicator resolved (their resolution is the consensus)."""
 
 
 def dashboard(store: Store, dataset: str | None = None, criterion: str | None = None,
@@ -94,6 +101,7 @@ def dashboard(store: Store, dataset: str | None = None, criterion: str | None = 
         runs, unplaced = _newest_runs(dataset_runs(s, ds), crit,
                                       {n: c.scale for n, c in crits.items()})
         labels, keys = read_labels(s, ds, crit), item_keys(s, ds)
+        counts = label_counts(s, ds, crit.name) if crit else None
         per_metric: list[tuple[RunRecord, RunComparisons, dict[str, Any]]] = []
         for run in runs:
             data = read_run_data(s, run, crit, labels=labels, keys=keys)
@@ -112,10 +120,10 @@ def dashboard(store: Store, dataset: str | None = None, criterion: str | None = 
         criterion=crit.name if crit else None, policy=policy,
         pairwise=bool(crit and crit.scale.kind == "pairwise"),
         comparisons=overall.n if overall else 0,
-        annotations=sum(len(v) for v in labels.values()),
+        annotations=counts.own() if counts else 0,
         contributing=_contributing([loaded for _, loaded, _ in chosen]),
         overall=overall, all_metrics=[run.judge for run, _, _ in per_metric], metrics=rows,
-        unplaced=unplaced)
+        unplaced=unplaced, resolved=counts.resolutions() if counts else 0)
 
 
 def _default_tab(crits: dict[str, CriterionRecord]) -> CriterionRecord | None:
@@ -154,9 +162,7 @@ def _metric(run: RunRecord, loaded: RunComparisons, both: dict[str, Any]) -> Met
     hp = hf = jp = jf = 0
     for item in loaded.items:
         for pair in item.compared:
-            cell = cell_of(pair)
-            names = _annotations(item, pair.annotator, loaded.policy)
-            breakdown.setdefault(cell, Counter()).update(names)
+            breakdown.setdefault(cell_of(pair), Counter())[annotation_name(pair.human)] += 1
             if pair.human_scale.kind != "pairwise":
                 hp, hf = hp + bool(pair.human_pass()), hf + (not pair.human_pass())
                 jp, jf = jp + bool(pair.judge_pass()), jf + (not pair.judge_pass())
@@ -169,16 +175,6 @@ def _metric(run: RunRecord, loaded: RunComparisons, both: dict[str, Any]) -> Met
         breakdown={k: dict(v.most_common()) for k, v in breakdown.items()})
 
 
-def _annotations(item: ItemComparison, annotator: str, policy: Policy) -> list[str]:
-    """The raw annotation values behind one pair: its own label (per_label), or every label
-    of the item (consensus)."""
-    if policy == "per_label":
-        own = [r for r in item.ratings if r.annotator == annotator]
-        return [annotation_name(r.value) for r in own[:1]]
-    return [annotation_name(r.value) for r in item.ratings if not r.resolved] or [
-        annotation_name(r.value) for r in item.ratings]
-
-
 def annotation_name(value: Any) -> str:
     """How an annotation value reads in a breakdown ("thumbs up", "4", "pass")."""
     if value in ("up", "down"):
@@ -189,14 +185,18 @@ def annotation_name(value: Any) -> str:
 
 
 def _contributing(runs: list[RunComparisons]) -> int:
-    """Labels behind at least one compared pair of the chosen metrics."""
+    """Own labels behind at least one compared pair of the chosen metrics: per label, the
+    label compared; under consensus, every own label of a compared item that no resolution
+    decided (a resolution is not an annotator's label)."""
     used: set[tuple[int, str]] = set()
     for loaded in runs:
         for item in loaded.items:
             if not item.compared:
                 continue
+            own = {r.annotator for r in item.ratings if not r.resolved}
             if loaded.policy == "per_label":
-                used.update((item.key.id, p.annotator) for p in item.compared)
-            else:
-                used.update((item.key.id, r.annotator) for r in item.ratings)
+                used.update((item.key.id, p.annotator) for p in item.compared
+                            if p.annotator in own)
+            elif len(own) == len(item.ratings):  # no resolution decided the item
+                used.update((item.key.id, name) for name in own)
     return len(used)

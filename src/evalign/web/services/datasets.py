@@ -46,9 +46,12 @@ class DatasetDetail(BaseModel):
     dataset: DatasetSummary
     criteria: list[CriterionView]
     annotators: list[str]
+    """Who gave own labels (an adjudication is a decision, counted in `resolved`)."""
     filters: ItemFilters
     page: Page
     items: list[ItemView]
+    resolved: dict[str, int] = {}
+    """Per criterion with resolutions, how many items were resolved."""
 
 
 def list_datasets(store: Store) -> list[DatasetSummary]:
@@ -75,4 +78,5 @@ def dataset_detail(store: Store, name: str, filters: ItemFilters, page: int = 1,
         annotators=found.annotators, filters=filters,
         page=Page(page=found.page, per_page=per_page, total=found.total),
         items=[ItemView.of(item, [LabelView.of(lb, lb.criterion) for lb in labels])
-               for item, labels in found.items])
+               for item, labels in found.items],
+        resolved=found.resolved)
