@@ -8,33 +8,32 @@ import pytest
 from typer.testing import CliRunner
 
 from evalign.align.ceiling import human_ceiling
-from evalign.align.examples import Example
 from evalign.cli.app import app
 from evalign.data.records import LabelIn, Row
 from evalign.items import Item
 from evalign.judges.spec import JudgeSpec
-from evalign.scores import ScoreConfig
+from evalign.scores import ScoreConfig, Value
 from evalign.store import open_store, repo_datasets
 from evalign.store.repo_judges import create_judge
 
 PF = ScoreConfig(kind="pass_fail")
 
 
-def _example(*values: str) -> Example:
-    ratings = {f"a{n}": v for n, v in enumerate(values)}
-    return Example(Item({"q": "x"}, "y"), values[0], PF, ratings=ratings)
+def _ratings(*values: str) -> dict[str, Value]:
+    return {f"a{n}": v for n, v in enumerate(values)}
 
 
 def test_ceiling_and_where_the_judge_stands() -> None:
-    examples = [_example("pass", "pass", "pass"), _example("fail", "fail", "pass"),
-                _example("pass", "pass", "fail"), _example("fail", "fail", "fail")]
-    found = human_ceiling(examples, judge=0.75, chance=0.5)
+    ratings = {1: _ratings("pass", "pass", "pass"), 2: _ratings("fail", "fail", "pass"),
+               3: _ratings("pass", "pass", "fail"), 4: _ratings("fail", "fail", "fail"),
+               5: _ratings("pass")}
+    found = human_ceiling(ratings, PF, judge=0.75, chance=0.5)
     assert found is not None and found["items"] == 4 and found["annotators"] == 3
     # a0 and a1 always agree with the others' majority; a2 only on items 1 and 4.
     assert found["agreement"] == pytest.approx((1 + 1 + 0.5) / 3)
     assert found["judge_position"] == pytest.approx((0.75 - 0.5) / (found["agreement"] - 0.5))
-    assert human_ceiling([Example(Item(), "pass", PF)], 0.9, 0.5) is None  # one annotator
-    assert human_ceiling(examples, None, 0.5)["judge_position"] is None  # type: ignore[index]
+    assert human_ceiling({1: _ratings("pass")}, PF, 0.9, 0.5) is None  # one annotator
+    assert human_ceiling(ratings, PF, None, 0.5)["judge_position"] is None  # type: ignore[index]
 
 
 def test_outcome_and_cli_show_the_ceiling(tmp_path: Path,
@@ -60,4 +59,5 @@ def test_outcome_and_cli_show_the_ceiling(tmp_path: Path,
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())  # the console wraps long lines
     assert "human ceiling: annotators agree with the majority of the others" in text
-    assert "(24 items, 3 annotators)" in text and "of the way from chance" in text
+    assert "(on all 24 items with several raters, 3 annotators)" in text
+    assert "of the way from chance" in text

@@ -110,3 +110,46 @@ def test_report_json_gives_each_rater(tmp_path: Path) -> None:
     assert raters["mean"]["mae"] == pytest.approx(30.0, abs=3)  # mean + 30, capped at 100
     assert raters["rater_gap_100"] == pytest.approx(annotators["mean_abs_diff_100"])
     assert raters["judge_gap_100"] > raters["mean"]["mae"] - 1
+
+
+def test_three_raters_one_ceiling_and_two_named_gaps(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = str(tmp_path / "n.db")
+    store = open_store(db)
+    _seed(store)
+    with store.session() as s:
+        create_judge(s, "truth", JudgeSpec(prompt="{truth}", scale=SCALE,
+                                           model="scripted/field:truth"))
+    run = run_judge(store, "truth", "rated").run
+    store.close()
+    runner = CliRunner()
+
+    def cli(*args: str) -> str:
+        result = runner.invoke(app, [*args, "--db", db])
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    agreement = json.loads(cli("agreement", "rated", "--json"))
+    report = json.loads(cli("report", str(run), "--format", "json"))
+    humans = report["annotators"]
+    assert humans["items"] == agreement["items"] == 24
+    assert humans["ceiling"] == agreement["ceiling"]  # pass/fail at 50, like the headline
+    assert humans["mean_abs_diff_100"] == pytest.approx(agreement["mean_abs_diff_100"])
+    assert "judge_vs_majority" not in humans  # the headline is the judge vs the raters' mean
+    text = " ".join(cli("report", str(run)).split())
+    assert f"rater-to-rater gap {agreement['mean_abs_diff_100']:.1f} on 0–100" in text
+    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:unused")
+    cli("align", "truth", "--dataset", "rated", "--group-by", "question", "--strategy",
+        "calibrate")
+    out = json.loads(cli("align", "status", "1", "--json"))
+    ceiling, cand = out["human_ceiling"], out["raters"]["candidate"]
+    assert ceiling["items"] == 24 and ceiling["agreement"] == agreement["ceiling"]
+    assert ceiling["mean_abs_diff_100"] == pytest.approx(agreement["mean_abs_diff_100"])
+    test_items = out["split"]["test"]
+    assert cand["rater_gap_items"] == test_items
+    status = " ".join(cli("align", "status", "1").split())
+    # the two rater-to-rater gaps, each named by the items it covers
+    assert f"raters differ from each other by {cand['rater_gap_100']:.1f} on the {test_items} " \
+        "test items with several raters (the ceiling of that gap)" in status
+    assert f"(on all 24 items with several raters, 3 annotators; mean rater-to-rater gap " \
+        f"{ceiling['mean_abs_diff_100']:.1f} on 0–100 on those items)" in status

@@ -51,10 +51,14 @@ def test_several_annotators_and_consensus(store: Store) -> None:
     report = run_report(store, run, policy="per_label")
     assert report["comparisons"] == 12
     assert report["annotators"]["annotators"] == 3
-    assert report["annotators"]["judge_vs_majority"] == 0.75
+    # per label, the judge beside the ceiling is the consensus headline, over its items
+    assert report["annotators"]["judge_vs_consensus"] == 0.75
+    assert report["annotators"]["judge_vs_consensus_items"] == 4
+    assert report["annotators"]["items"] == 4
     consensus = run_report(store, run)  # the default: one comparison per item, the majority
     assert consensus["run"]["policy"] == "consensus"
     assert consensus["comparisons"] == 4 and consensus["agreement"] == 0.75
+    assert "judge_vs_consensus" not in consensus["annotators"]  # the headline is that figure
     agreement = dataset_agreement(store, "multi")
     assert agreement["items"] == 4 and agreement["annotators"] == 3
     assert set(agreement["pairwise_cohen_kappa"]) == {"a|b", "a|c", "b|c"}

@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import cohen_kappa_score
 
 from evalign.scores import ScoreConfig
-from evalign.stats.annotators import annotator_agreement, fleiss_kappa, judge_vs_majority
+from evalign.stats.annotators import annotator_agreement, fleiss_kappa
 
 PAIRWISE = ScoreConfig.parse("pairwise")
 
@@ -60,13 +60,43 @@ def test_pandalm_three_annotators(shared_datasets: Path) -> None:
     assert 0.7 < report["ceiling"] <= 1.0
 
 
-def test_judge_vs_majority_next_to_ceiling(shared_datasets: Path) -> None:
+def test_tied_items_count_in_the_ceiling() -> None:
+    # two annotators: item 2 and 3 tie (one pass, one fail) and still count, as items and
+    # as misses of the ceiling; a tied item is an item the humans disagree on
+    scale = ScoreConfig.parse("pass_fail")
+    ratings = {1: {"a": "pass", "b": "pass"}, 2: {"a": "pass", "b": "fail"},
+               3: {"a": "fail", "b": "pass"}, 4: {"a": "fail", "b": "fail"}, 5: {"a": "pass"}}
+    report = annotator_agreement(ratings, scale)
+    assert report["items"] == 4 and report["labels"] == 9
+    assert report["ceiling"] == report["mean_pairwise_agreement"] == pytest.approx(0.5)
+
+
+def test_stars_and_numbers_agree_on_pass_fail_like_the_headline() -> None:
+    # stars 4 and 5 both pass (threshold 3): the ceiling, κ and raw agreement count them
+    # the same, as the judge's agreement with the humans does; α still reads the stars
+    stars = ScoreConfig.parse("stars")
+    assert stars.threshold == 3
+    ratings = {1: {"a": 4, "b": 5}, 2: {"a": 1, "b": 2}, 3: {"a": 4, "b": 2}, 4: {"a": 2, "b": 2}}
+    report = annotator_agreement(ratings, stars)
+    assert report["ceiling"] == report["mean_pairwise_agreement"] == pytest.approx(0.75)
+    assert report["krippendorff_level"] == "interval"
+    assert report["mean_abs_diff_100"] == pytest.approx(100 * (1 + 1 + 2 + 0) / 4 / 4)
+    numeric = ScoreConfig.parse("numeric:0:100:50")
+    scores = {1: {"a": 60, "b": 90, "c": 55}, 2: {"a": 10, "b": 45, "c": 70}}
+    found = annotator_agreement(scores, numeric)
+    # item 1: all pass. Item 2: a and b fail, c passes; the others of a (b fail, c pass) tie,
+    # so a has no majority to meet there, nor has b; c misses the others' fail
+    assert found["annotator_vs_others"] == {"a": 1.0, "b": 1.0, "c": 0.5}
+
+
+def test_pairwise_agreement_is_on_the_choice(shared_datasets: Path) -> None:
     ratings = _pandalm(shared_datasets)
-    always_first = {item: 1 for item in ratings}
-    result = judge_vs_majority(ratings, always_first)
-    firsts = sum(1 for r in ratings.values() if sorted(r.values())[1] == 1)
-    assert result["judge_vs_majority"] == pytest.approx(firsts / result["items"], abs=0.01)
-    assert result["annotator_vs_others"] > result["judge_vs_majority"]
+    report = annotator_agreement(ratings, PAIRWISE)
+    rates = report["pairwise_agreement"]
+    a1 = [r["annotator1"] for r in ratings.values()]
+    a2 = [r["annotator2"] for r in ratings.values()]
+    assert rates["annotator1|annotator2"] == pytest.approx(
+        np.mean([x == y for x, y in zip(a1, a2, strict=True)]))
 
 
 def test_numeric_scale_uses_interval_alpha(shared_datasets: Path) -> None:

@@ -105,8 +105,8 @@ def test_run_page_and_api_show_the_human_ceiling(client: Client, seeded: Store) 
     page = client.get(f"/alignment/runs/{run_id}").text
     text = text_of(page)
     assert 'id="ceiling-card"' in page and 'id="human-ceiling"' in page
-    assert "Human ceiling 91.7% annotator vs the others' majority · 24 items · 3 annotators" \
-        in text
+    assert "Human ceiling 91.7% annotator vs the others' majority · all 24 items with several " \
+        "raters · 3 annotators" in text
     assert f"chance trivial majority baseline, test {100 * ceiling['chance']:.1f}%" in text
     # the judge copies `says`, wrong on the third of items where it is always PASS
     assert ceiling["judge_position"] == pytest.approx(
@@ -153,8 +153,14 @@ def test_run_page_shows_each_rater_on_a_numeric_scale(client: Client, seeded: St
     assert f"the raters' mean {raters['mean']['n']} {num(raters['mean']['mae'], 1)}" in text
     for name, row in raters["each"].items():
         assert f"{name} {row['n']} {num(row['mae'], 1)}" in text
+    # two rater-to-rater gaps, each named by the items it covers
     gap = run["outcome"]["human_ceiling"]["mean_abs_diff_100"]
-    assert f"raters differ by {num(gap, 1)} points on 0–100 on average" in text
+    assert f"on all 24 items with two or more of 3 annotators; on those items raters differ by " \
+        f"{num(gap, 1)} points on 0–100 on average" in text
+    test_items = run["outcome"]["split"]["test"]
+    assert raters["rater_gap_items"] == test_items
+    assert f"raters differ from each other by {num(raters['rater_gap_100'], 1)} on the " \
+        f"{test_items} test items with several raters (the ceiling of that gap)" in text
 
 
 def test_run_page_shows_the_order_policy_of_a_pairwise_judge(client: Client,

@@ -1,28 +1,33 @@
 """The human ceiling: how well the annotators agree with each other, beside the judge.
 
 Where items carry several annotators, no judge can be expected to agree with "the humans" more
-than they agree among themselves. The ceiling is each annotator's agreement with the majority of
-the others, averaged over annotators (`stats.annotators.annotator_agreement`); for numbers also
-the mean rater-to-rater gap on 0–100. The outcome places the judge's held-out agreement between
-chance (the trivial majority baseline on the same test items) and that ceiling.
+than they agree among themselves. The ceiling is `stats.annotators.annotator_agreement`, the
+very function and items of `evalign agreement DATASET` and of a report's "humans" line: each
+annotator's agreement with the majority of the others, averaged over annotators, on every item
+with two or more annotators of the criterion, tied items included (an example set leaves tied
+items out, so it would overstate the ceiling), coded as the judge's agreement is (pass/fail at
+the scale's threshold, or the pairwise choice); for ordered scales also the mean
+rater-to-rater gap on 0–100. The outcome places the judge's held-out agreement between chance
+(the trivial majority baseline on the same test items) and that ceiling.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
-from evalign.align.examples import Example
-from evalign.scores import Value
-from evalign.stats.annotators import annotator_agreement
+from evalign.scores import ScoreConfig
+from evalign.stats.annotators import Ratings, annotator_agreement
 
 
-def human_ceiling(examples: Sequence[Example], judge: float | None,
+def human_ceiling(ratings: Ratings, scale: ScoreConfig, judge: float | None,
                   chance: float | None) -> dict[str, Any] | None:
-    """The ceiling from every labeled example with ≥ 2 annotators, and the judge's place.
+    """The ceiling from every labeled item with ≥ 2 annotators, and the judge's place.
 
     Args:
-        examples: the run's labeled examples (humans' agreement leaks nothing about the test).
+        ratings: item → {annotator: value on `scale`}, the annotators' own labels (no
+            adjudications) of every labeled item (`align.load.Loaded.ratings`); humans'
+            agreement leaks nothing about the test.
+        scale: the criterion's scale.
         judge: the aligned judge's test agreement, 0–1 (None: unknown).
         chance: the majority baseline's test agreement, 0–1 (None: unknown).
 
@@ -32,13 +37,9 @@ def human_ceiling(examples: Sequence[Example], judge: float | None,
         where `judge_position` is (judge − chance) / (ceiling − chance): 0 at chance, 1 at the
         ceiling, None when undefined (ceiling not above chance).
     """
-    if not examples:
+    if not any(len(per) >= 2 for per in ratings.values()):
         return None
-    ratings: dict[Hashable, Mapping[str, Value]] = {
-        n: e.ratings for n, e in enumerate(examples) if len(e.ratings) >= 2}
-    if not ratings:
-        return None
-    stats = annotator_agreement(ratings, examples[0].scale)
+    stats = annotator_agreement(ratings, scale)
     ceiling = stats.get("ceiling")
     position = None
     if None not in (ceiling, judge, chance) and ceiling > chance:  # type: ignore[operator]

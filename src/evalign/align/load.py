@@ -10,20 +10,23 @@ An example carries one human label per item: the `consensus` policy's human side
 numeric or star scale the mean of all raters), the very side a report compares under its
 default policy, so a held-out run's report repeats the outcome's test figures. Items whose
 annotators tie are left out, never guessed, and `Loaded.notes` says how many. Each example also
-keeps every rater's own value (`Example.ratings`).
+keeps every rater's own value (`Example.ratings`), and `Loaded.ratings` keeps them for every
+labeled item, tied ones included: the human ceiling (`align.ceiling`) reads those, the items
+`evalign agreement DATASET` reads.
 """
 
 from __future__ import annotations
 
 import random
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from evalign.align.examples import Example
 from evalign.comparisons import label_sides, read_labels, resolve_criterion
 from evalign.errors import ConflictError, NotFoundError, UserError
 from evalign.judges.spec import Verdict
+from evalign.scores import Value
 from evalign.store.repo_comparisons import (
     CriterionRecord,
     dataset_id,
@@ -44,6 +47,9 @@ class Loaded:
         criterion: the criterion compared.
         sources: the datasets and runs read, for the history.
         notes: what was left out and why (tied annotators, unreadable labels).
+        ratings: item id → {annotator: value} of the annotators' own readable labels (no
+            adjudications) on every labeled item of the sources, tied items included, not
+            sampled: the human ceiling's items.
     """
 
     examples: list[Example] = field(default_factory=list)
@@ -52,6 +58,7 @@ class Loaded:
     sources: dict[str, list[object]] = field(default_factory=lambda: {"datasets": [],
                                                                       "runs": []})
     notes: list[str] = field(default_factory=list)
+    ratings: dict[Hashable, dict[str, Value]] = field(default_factory=dict)
 
 
 def load_dataset(session: Session, name: str, criterion: str | None) -> Loaded:
@@ -125,7 +132,8 @@ def sample_examples(loaded: Loaded, n: int, group_by: str | None, seed: int) -> 
     return Loaded(
         examples=[loaded.examples[i] for i in chosen],
         verdicts={remap[i]: v for i, v in loaded.verdicts.items() if i in remap},
-        criterion=loaded.criterion, sources=loaded.sources, notes=loaded.notes)
+        criterion=loaded.criterion, sources=loaded.sources, notes=loaded.notes,
+        ratings=loaded.ratings)
 
 
 def _criterion(session: Session, ds: int, name: str | None, where: str) -> CriterionRecord:
@@ -146,6 +154,8 @@ def _add_examples(session: Session, loaded: Loaded, ds: int,
             continue
         ratings, sides, bad = label_sides(labels[item.id], criterion.scale, "consensus")
         raters = {r.annotator: r.value for r in ratings if not r.resolved}
+        if raters:
+            loaded.ratings[item.id] = raters
         side = sides[0] if sides else None
         if side is None:
             tied += not bad

@@ -176,7 +176,7 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
     winner = kept.candidate
     stats = test_outcome(base, fold_specs, train, test, base_test, cand_test)
     stats["human_ceiling"] = human_ceiling(
-        examples, stats["candidate"].get("agreement"),
+        loaded.ratings, examples[0].scale, stats["candidate"].get("agreement"),
         (stats["trivial_baselines"].get("majority") or {}).get("agreement"))
     stats["raters"] = rater_outcome(test, base, fold_specs, base_test, cand_test)
     kept_order = orders[-1] if len(tested) > 1 else orders[0]

@@ -114,7 +114,16 @@ def _render_numeric(run: AlignmentRun, out: AlignmentOutcome) -> None:
                      _corr(block.get("spearman")), _corr(block.get("kendall")))
     console.print(each)
     console.print(f"the candidate's mean gap to one rater {_points(rater.judge_gap_100)}; raters "
-                  f"differ from each other by {_points(rater.rater_gap_100)} (the ceiling)")
+                  f"differ from each other by {_points(rater.rater_gap_100)} "
+                  f"{_test_items(rater.rater_gap_items)} (the ceiling of that gap)")
+
+
+def _test_items(count: int | None) -> str:
+    """Which items a test-split rater gap covers (an outcome stored before they were
+    counted says only "on the test items")."""
+    if count is None:
+        return "on the test items"
+    return f"on the {count} test items with several raters"
 
 
 def _numeric_cells(row: NumericFigures) -> tuple[str, ...]:
@@ -166,8 +175,9 @@ def _render_ceiling(out: AlignmentOutcome) -> None:
     console.print(
         "human ceiling: annotators agree with the majority of the others "
         f"{_pct(ceiling.agreement)}"
-        f" ({ceiling.items} items, {ceiling.annotators} annotators"
-        + (f"; mean rater-to-rater gap {gap:.1f} on 0–100" if gap is not None else "") + ")"
+        f" (on all {ceiling.items} items with several raters, {ceiling.annotators} annotators"
+        + (f"; mean rater-to-rater gap {gap:.1f} on 0–100 on those items" if gap is not None
+           else "") + ")"
         + ("" if position is None else
            f"; the candidate stands {100 * position:.0f}% of the way from chance (majority "
            f"baseline {_pct(ceiling.chance)}) to that ceiling"))

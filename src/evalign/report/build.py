@@ -8,7 +8,6 @@ Comparisons come from `evalign.comparisons` (the one read model).
 from __future__ import annotations
 
 import json
-from collections.abc import Hashable
 from dataclasses import replace
 from typing import Any, Literal
 
@@ -25,7 +24,7 @@ from evalign.comparisons import (
 from evalign.errors import ConfigError, NotFoundError
 from evalign.report.load import dataset_ratings
 from evalign.scores import ScoreConfig
-from evalign.stats.annotators import Ratings, annotator_agreement, judge_vs_majority, majority
+from evalign.stats.annotators import Ratings, annotator_agreement, majority
 from evalign.stats.bias import length_preference
 from evalign.stats.binary import wilson_ci
 from evalign.stats.breakdown import breakdown
@@ -80,7 +79,7 @@ def run_report(
         report["paired"] = _paired_block(store, loaded, vs)
     if by is not None:
         report["breakdown"] = {"by": by, "rows": breakdown(loaded.comparisons, by)}
-    report["annotators"] = _annotator_block(loaded)
+    report["annotators"] = _annotator_block(loaded, report["policies"])
     report["preferences"] = preference_counts(loaded.comparisons)
     report["bias"] = _bias_block(loaded)
     if report["bias"] and report["bias"]["order_inconsistent"]:
@@ -146,27 +145,31 @@ def _run_block(loaded: RunComparisons) -> dict[str, Any]:
             "scope": run.scope}
 
 
-def _annotator_block(loaded: RunComparisons) -> dict[str, Any] | None:
+def _annotator_block(loaded: RunComparisons, policies: dict[str, Any]) -> dict[str, Any] | None:
+    """The annotators' agreement among themselves on the run's items: the very function and
+    items of `evalign agreement DATASET` and of an alignment outcome's ceiling
+    (`stats.annotators.annotator_agreement`: every item with ≥ 2 annotators, tied ones
+    included, coded as the headline agreement is).
+
+    Under `consensus` the headline already is the judge against the annotators' consensus, so
+    no second judge figure is given. Under `per_label`, `judge_vs_consensus` is the consensus
+    policy's headline agreement (`policies["consensus"]`, `comparisons.headline`) over
+    `judge_vs_consensus_items` comparisons, never a majority of its own.
+    """
     ratings = loaded.ratings()
     multi = {k: v for k, v in ratings.items() if len(v) >= 2}
     scale = loaded.human_scale
     if not multi or scale is None:
         return None
-    by_pass = scale.kind != "pairwise"
-    judge: dict[Hashable, Hashable] = {}
-    for item in loaded.items:
-        for pair in item.compared[:1]:
-            judge[item.key.id] = pair.judge_pass() if by_pass else pair.judge
-    coded = {k: {a: scale.to_pass(v) if by_pass else v for a, v in per.items()}
-             for k, per in multi.items()}
-    vs_majority = judge_vs_majority(coded, judge)
-    agreement = annotator_agreement(multi, scale)
-    return {"items": agreement["items"], "annotators": agreement["annotators"],
-            "fleiss_kappa": agreement["fleiss_kappa"],
-            "krippendorff_alpha": agreement["krippendorff_alpha"],
-            "ceiling": agreement["ceiling"], **vs_majority,
-            "mean_abs_diff_100": agreement["mean_abs_diff_100"],
-            "raters": _raters_block(loaded, multi, scale)}
+    agreement = annotator_agreement(ratings, scale)
+    block = {key: agreement[key] for key in ("items", "annotators", "fleiss_kappa",
+                                             "krippendorff_alpha", "ceiling",
+                                             "mean_abs_diff_100")}
+    if loaded.policy == "per_label":
+        block["judge_vs_consensus"] = policies["consensus"]["agreement"]
+        block["judge_vs_consensus_items"] = policies["consensus"]["comparisons"]
+    block["raters"] = _raters_block(loaded, multi, scale)
+    return block
 
 
 def _raters_block(loaded: RunComparisons, multi: Ratings, scale: ScoreConfig

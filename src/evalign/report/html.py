@@ -118,9 +118,12 @@ def _cards(report: dict[str, Any]) -> list[dict[str, str]]:
               "ci": fmt_ci(report["fail_precision_ci"], True)}]
     annotators = report.get("annotators")
     if annotators and annotators.get("ceiling") is not None:
+        vs = annotators.get("judge_vs_consensus_items")
         cards.append({"label": "human ceiling (annotator vs others)",
                       "value": fmt(annotators["ceiling"], True),
-                      "ci": f"judge vs majority {fmt(annotators['judge_vs_majority'], True)}"})
+                      "ci": f"{annotators['items']} items"
+                      + ("" if vs is None else " · judge vs consensus "
+                         f"{fmt(annotators['judge_vs_consensus'], True)} ({vs} items)")})
     return cards
 
 

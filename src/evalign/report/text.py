@@ -166,10 +166,15 @@ def _extras(report: dict[str, Any]) -> list[str]:
     lines = []
     ann = report.get("annotators")
     if ann:
+        # under `consensus` the headline is the judge vs the consensus: no second figure
+        vs = ann.get("judge_vs_consensus_items")
         lines.append(f"humans: {ann['annotators']} annotators on {ann['items']} items · ceiling "
-                     f"(annotator vs others) {fmt(ann['ceiling'], True)} · judge vs majority "
-                     f"{fmt(ann['judge_vs_majority'], True)} · Fleiss κ "
-                     f"{fmt(ann['fleiss_kappa'])}")
+                     f"(annotator vs others) {fmt(ann['ceiling'], True)}"
+                     + ("" if vs is None else " · judge vs consensus "
+                        f"{fmt(ann['judge_vs_consensus'], True)} ({vs} items)")
+                     + ("" if ann.get("mean_abs_diff_100") is None else " · rater-to-rater "
+                        f"gap {ann['mean_abs_diff_100']:.1f} on 0–100")
+                     + f" · Fleiss κ {fmt(ann['fleiss_kappa'])}")
     stab = report.get("stability")
     if stab:
         lines.append(f"stability over {stab['repeats']} repeats: "

@@ -7,7 +7,7 @@ Modules: `comparison` (records and normalization), `binary` (pass/fail statistic
 `report` (the top-level reports).
 """
 
-from evalign.stats.annotators import annotator_agreement, judge_vs_majority, majority_labels
+from evalign.stats.annotators import annotator_agreement, majority_labels
 from evalign.stats.bias import length_preference, position_consistency
 from evalign.stats.binary import Confusion, binary_metrics, wilson_ci
 from evalign.stats.breakdown import breakdown
@@ -40,7 +40,6 @@ __all__ = [
     "breakdown",
     "comparisons_from_lists",
     "from_arrays",
-    "judge_vs_majority",
     "length_preference",
     "majority_labels",
     "misaligned",

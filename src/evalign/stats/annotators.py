@@ -1,10 +1,13 @@
 """Agreement among human annotators: the ceiling a judge can be expected to reach.
 
-Input is `ratings`: item → {annotator: canonical value} on one scale. Categories for κ and
-agreement are the pass/fail of a continuous numeric scale, and the values themselves for
-every other scale (stars 1–5, categories, pairwise 0/1/2, pass/fail). Krippendorff's α uses
-the level that fits the scale: interval for numeric and stars, ordinal for categorical,
-nominal otherwise.
+Input is `ratings`: item → {annotator: canonical value} on one scale. Categories for κ,
+raw agreement and the ceiling are what a judge's agreement with the humans compares
+(`stats.comparison.Comparison.aligned`): the choice 1 / 2 / tie on a pairwise scale, else
+pass/fail at the scale's threshold or pass set (numeric, stars 1–5, categorical, thumbs), so
+the ceiling reads on the same coding as the headline agreement beside it. The finer reading
+of an ordered scale is Krippendorff's α on the values themselves (interval for numeric and
+stars, ordinal for categorical, nominal otherwise) and, on 0–100, the mean rater-to-rater gap,
+the ceiling of a numeric judge's error.
 """
 
 from __future__ import annotations
@@ -33,12 +36,12 @@ def alpha_level(scale: ScoreConfig) -> AlphaLevel:
 
 
 def category(scale: ScoreConfig, value: Value) -> Hashable:
-    """The category a value counts as for κ and raw agreement."""
-    if scale.kind == "numeric":
-        return scale.to_pass(value)
-    if scale.kind in ("pass_fail", "thumbs"):
-        return scale.to_pass(value)
-    return value
+    """The category a value counts as for κ, raw agreement and the ceiling: the choice on a
+    pairwise scale, else its pass/fail (the value itself on a scale without one, text)."""
+    if scale.kind == "pairwise":
+        return value
+    passed = scale.to_pass(value)
+    return value if passed is None else passed
 
 
 def _code(scale: ScoreConfig, value: Value) -> float:
@@ -87,8 +90,10 @@ def annotator_agreement(ratings: Ratings, scale: ScoreConfig) -> dict[str, Any]:
         "krippendorff_alpha", "krippendorff_level", "mean_pairwise_agreement",
         "pairwise_cohen_kappa": {"A|B": κ}, "pairwise_agreement": {"A|B": rate},
         "annotator_vs_others": {name: rate}, "ceiling", "mean_abs_diff_100", "undefined"}`.
-        `items` counts items with at least two annotators; `ceiling` is the average
-        annotator's agreement with the majority of the others.
+        `items` counts items with at least two annotators, tied ones included; `ceiling` is
+        the average annotator's agreement with the majority of the others, in the coding of
+        `category`; `mean_abs_diff_100` the mean rater-to-rater gap on 0–100 (ordered
+        scales only), the ceiling of a numeric judge's error.
     """
     names = sorted({a for per in ratings.values() for a in per})
     multi = {item: per for item, per in ratings.items() if len(per) >= 2}
@@ -121,29 +126,6 @@ def majority_labels(ratings: Ratings, scale: ScoreConfig) -> dict[Hashable, Hash
     """Per item, the majority category of its annotators (None on a tie)."""
     return {item: majority([category(scale, v) for v in per.values()])
             for item, per in ratings.items()}
-
-
-def judge_vs_majority(
-    categories: Mapping[Hashable, Mapping[str, Hashable]], judge: Mapping[Hashable, Hashable]
-) -> dict[str, Any]:
-    """The judge's agreement with the annotators' majority, next to the human ceiling.
-
-    Args:
-        categories: item → {annotator: category} (see `category`, or pass/fail booleans).
-        judge: item → the judge's category in the same coding.
-
-    Items without a majority (a tie) are left out.
-    """
-    majorities = {i: majority(list(per.values())) for i, per in categories.items()}
-    hits = [judge[i] == m for i, m in majorities.items() if m is not None and i in judge]
-    multi = {i: per for i, per in categories.items() if len(per) >= 2}
-    names = sorted({a for per in categories.values() for a in per})
-    others = [v for v in _vs_others(multi, names).values() if v is not None]
-    return {
-        "items": len(hits),
-        "judge_vs_majority": float(np.mean(hits)) if hits else None,
-        "annotator_vs_others": float(np.mean(others)) if others else None,
-    }
 
 
 def _fleiss(cats: Mapping[Hashable, Mapping[str, Hashable]]) -> float:

@@ -38,13 +38,14 @@ def judge_vs_raters(ratings: Ratings, scale: ScoreConfig, judge: Mapping[Hashabl
 
     Returns:
         None when `scale` has no 0–100 values or no item has both a judge value and a
-        rating; else `{"items", "raters", "mean", "each", "judge_gap_100", "rater_gap_100"}`:
+        rating; else `{"items", "raters", "mean", "each", "judge_gap_100", "rater_gap_100",
+        "rater_gap_items"}`:
         `mean` holds n, MAE (with its interval), Spearman, Kendall (with intervals) and
         Pearson of the judge vs each item's mean rating; `each` the same without intervals
         per rater (n, MAE, Spearman, Kendall; a figure undefined for that rater is None);
         `judge_gap_100` the judge's mean gap to a single rater over every (item, rater) pair,
-        to read beside `rater_gap_100`, the mean rater-to-rater gap (None when no item has
-        two raters).
+        to read beside `rater_gap_100`, the mean rater-to-rater gap over the
+        `rater_gap_items` of these items that have two raters or more (None when none has).
     """
     if scale.group != "numeric":
         return None
@@ -59,13 +60,14 @@ def judge_vs_raters(ratings: Ratings, scale: ScoreConfig, judge: Mapping[Hashabl
     mean = numeric_metrics(means, judged, seed=seed)
     each = {name: _row(_pairs(scored, judge, name), _ROW) for name in names}
     pooled = _pairs(scored, judge, None)
+    multi = {i: ratings[i] for i in items if len(ratings[i]) >= 2}
     return {
         "items": len(items), "raters": len(names),
         "mean": _row((means, judged), _MEAN_ROW, mean),
         "each": each,
         "judge_gap_100": numeric_metrics(*pooled, intervals=False)["mae"],
-        "rater_gap_100": mean_rater_gap(
-            {i: ratings[i] for i in items if len(ratings[i]) >= 2}, scale),
+        "rater_gap_100": mean_rater_gap(multi, scale),
+        "rater_gap_items": len(multi),
     }
 
 

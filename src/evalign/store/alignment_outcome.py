@@ -164,7 +164,9 @@ class RaterFigures(_Open):
         mean: n, MAE, Spearman, Kendall (with intervals) vs each item's mean rating, 0–100.
         each: rater → n, MAE, Spearman, Kendall vs that rater alone.
         judge_gap_100: the judge's mean gap to one rater over every (item, rater) pair.
-        rater_gap_100: the mean rater-to-rater gap, the ceiling of `judge_gap_100`.
+        rater_gap_100: the mean rater-to-rater gap, the ceiling of `judge_gap_100`, over
+            `rater_gap_items` test items with two raters or more (None: stored before it
+            was counted).
     """
 
     items: int | None = None
@@ -173,6 +175,7 @@ class RaterFigures(_Open):
     each: dict[str, dict[str, Any]] = Field(default_factory=dict)
     judge_gap_100: float | None = None
     rater_gap_100: float | None = None
+    rater_gap_items: int | None = None
 
 
 class Phase(_Open):
