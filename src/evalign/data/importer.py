@@ -14,7 +14,16 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from evalign.data import dialect, native, openai_jsonl, pairwise, ratings, sniff, tabular
+from evalign.data import (
+    column_map,
+    dialect,
+    native,
+    openai_jsonl,
+    pairwise,
+    ratings,
+    sniff,
+    tabular,
+)
 from evalign.data.csvfile import csv_records
 from evalign.data.passages import attach_passage_references, find_passage_files, load_passages
 from evalign.data.reader import (
@@ -146,7 +155,9 @@ def import_file(
         dataset: the dataset's name.
         format: `auto`, `openai-jsonl`, `csv`, `tsv`, `json`, `jsonl`, `pairwise` or `ratings`.
         mapping: `KEY → COLUMN` overrides (keys: id, input, output, label, reasoning,
-            annotator, or any input field name; pairwise: output_1, output_2).
+            annotator, or any input field name; pairwise: output_1, output_2). Never ignored:
+            a column the file lacks or a key its format does not read is refused
+            (`evalign.data.column_map`).
         criterion: the criterion labels belong to (default `default`; pairwise `preference`).
         scale: the labels' scale spec (default: the format's own, or the criterion's).
         annotator: who labeled, when the file does not say.
@@ -164,9 +175,11 @@ def import_file(
             reference answers as the `references` field (`evalign.data.passages`).
 
     Raises:
-        DataError: a malformed file, naming file:line; nothing is written.
+        DataError: a malformed file, naming file:line, or a mapped column it lacks; nothing
+            is written.
         ConflictError: the dataset exists and mode is `create`; a criterion's scale differs.
-        ConfigError: a bad format, scale or sample size.
+        ConfigError: a bad format, scale or sample size; a `--map` key the format does not
+            read.
     """
     if append and replace:
         raise ConfigError("choose one of append and replace")
@@ -358,7 +371,18 @@ def default_scale(shape: sniff.Shape, kind: str) -> ScoreConfig:
 
 
 def parser_for(shape: sniff.Shape) -> Parser:
-    """The function that turns records of `shape` into rows."""
+    """The function that turns records of `shape` into rows, its `--map` checked
+    (`evalign.data.column_map`: a key the format does not read, a column no record has)."""
+    parse = _parsers()[shape]
+
+    def parse_checked(o: Origin, r: Iterable[Record], s: Scales, m: Mapping[str, str],
+                      c: str | None, a: str | None) -> Iterator[Row]:
+        return column_map.checked(shape, o, r, m, lambda records: parse(o, records, s, m, c, a))
+
+    return parse_checked
+
+
+def _parsers() -> dict[str, Parser]:
     parsers: dict[str, Parser] = {
         "openai": lambda o, r, s, m, c, a: openai_jsonl.parse(o, r, s, mapping=m, criterion=c,
                                                               annotator=a),
@@ -369,7 +393,7 @@ def parser_for(shape: sniff.Shape) -> Parser:
         "ratings": lambda o, r, s, m, c, a: ratings.parse(o, r, s, criterion=c, mapping=m),
         "native": lambda o, r, s, m, c, a: native.parse(o, r, s),
     }
-    return parsers[shape]
+    return parsers
 
 
 _DEFAULT_SCALES = DEFAULT_SCALES  # older names, still used by the web upload preview

@@ -4,6 +4,12 @@ Reads LLMBar / MT-Bench style records (`input, output_1, output_2, label`) and P
 (`instruction` + `input`, `response1`/`response2`, `annotator1..3`) without a mapping. Each
 `annotatorN` column gives one label, by an annotator named after the column; `majority_label`
 and any other column is kept as metadata, never as a further annotator.
+
+`--map` names the columns of `id`, `input`, `output_1`, `output_2` and `label` (an explicit
+label column is the one label source, even beside `annotatorN` columns); any other key makes an
+input field read from its column (`--map app=motivation_app`, or `--map cmp_key=cmp_key` to
+keep a column as an input field rather than metadata). The first record fixes the mapping: a
+mapped column it lacks is refused at its line.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from evalign.data.columns import judge_like, likeliest
 from evalign.data.reader import Origin, Record
 from evalign.data.records import DEFAULT_ANNOTATOR, LabelIn, Row
 from evalign.data.scales import Scales, is_blank, label_value
+from evalign.errors import ConfigError
 from evalign.items import Item
 from evalign.scores import ScoreConfig
 
@@ -32,6 +39,13 @@ ALIASES: dict[str, tuple[str, ...]] = {
                  "answer_b", "output2"),
     "label": ("label", "winner", "preference", "choice", "human_label"),
 }
+_NOT_FIELDS = {
+    "output": "map output_1 and output_2 (the two outputs)",
+    "reasoning": "pairwise labels carry no reasoning column",
+    "annotator": "labels come from the label column (by --annotator) or from annotatorN columns",
+    "criterion": "name the criterion with --criterion",
+}
+"""Keys a table reads that pairwise data does not, with what to do instead."""
 _ANNOTATOR = re.compile(r"^annotator_?\d+$", re.IGNORECASE)
 _CHOICES = {"model_a": 1, "model_b": 2, "tie (bothbad)": 0}
 
@@ -44,6 +58,11 @@ def looks_pairwise(columns: Iterable[str]) -> bool:
 
 def _resolve(origin: Origin, columns: list[str], explicit: Mapping[str, str], line: int
              ) -> dict[str, str]:
+    for key, column in explicit.items():
+        if column not in columns:
+            raise origin.error(
+                f"column {column!r} (mapped with --map {key}={column}) is missing; "
+                f"columns: {', '.join(columns)}", line)
     mapping = {k: v for k, v in explicit.items() if k in ALIASES}
     lower = {c.lower(): c for c in columns}
     for key, aliases in ALIASES.items():
@@ -75,6 +94,11 @@ class PairReader:
         self.origin = origin
         self.scales = scales
         self.explicit = dict(mapping or {})
+        refused = next((k for k in self.explicit if k in _NOT_FIELDS), None)
+        if refused is not None:
+            raise ConfigError(f"--map {refused}=... does not apply to pairwise data: "
+                              f"{_NOT_FIELDS[refused]}")
+        self.fields = {k: v for k, v in self.explicit.items() if k not in ALIASES}
         self.criterion = criterion or DEFAULT_CRITERION
         self.annotator = annotator or DEFAULT_ANNOTATOR
         self.mapping: dict[str, str] = {}
@@ -86,16 +110,21 @@ class PairReader:
             if not self.mapping:
                 self.mapping = _resolve(self.origin, list(record), self.explicit,
                                         self.origin.header_line or line)
-                self.annotators = [c for c in record if _ANNOTATOR.match(c)]
+                self.annotators = [] if "label" in self.explicit else [
+                    c for c in record if _ANNOTATOR.match(c)]
             yield self._row(line, record)
 
     def _row(self, line: int, record: dict[str, Any]) -> Row:
         for key in ("output_1", "output_2"):
             if self.mapping[key] not in record:
                 raise self.origin.error(f'"{self.mapping[key]}" ({key}) is missing', line)
-        used = set(self.mapping.values()) | set(self.annotators)
+        for key, column in self.fields.items():
+            if column not in record:
+                raise self.origin.error(f'"{column}" (input {key!r}) is missing', line)
+        used = set(self.mapping.values()) | set(self.fields.values()) | set(self.annotators)
+        fields = {key: record[column] for key, column in self.fields.items()}
         item = Item(
-            inputs={"input": self._input(record)},
+            inputs={"input": self._input(record), **fields},
             output=_text(record[self.mapping["output_1"]]),
             output_2=_text(record[self.mapping["output_2"]]),
             metadata={k: v for k, v in record.items() if k not in used and k != "instruction"},
