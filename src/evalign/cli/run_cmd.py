@@ -2,7 +2,9 @@
 
 `evalign run` exits 3 when the share of verdicts that are errors passes `--max-error-rate`
 (default 0.05), after printing how many there are by cause: a run nobody looks at closely must
-not look like a clean measurement.
+not look like a clean measurement. Verdicts a pairwise judge declined to decide (its answer
+changed with the order, order policy `uncertain`) are *undecided*, shown apart and never
+counted as errors: they do not trip `--max-error-rate`.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def run(
     code: Annotated[list[str] | None, typer.Option(
         "--code", help="Register a code judge NAME=module:function (repeatable).")] = None,
     max_error_rate: Annotated[float, typer.Option(
-        help="Exit 3 when more than this share of verdicts are errors.", min=0.0, max=1.0)
+        help="Exit 3 when more than this share of verdicts are errors (undecided verdicts"
+        " are not errors).", min=0.0, max=1.0)
     ] = 0.05,
     executor: Annotated[str, typer.Option(
         envvar="EVALIGN_EXECUTOR", help="asyncio (this process) or ray (shards on a Ray cluster;"
@@ -121,7 +124,7 @@ def runs_list(dataset: Annotated[str | None, typer.Option(help="Only runs on thi
                     "cost", "wall s")
     for s in found:
         listing.add_row(str(s.run), escape(s.judge), escape(s.dataset), escape(s.model), s.status,
-                      f"{s.verdicts}/{s.items * s.repeat}", str(s.errors), str(s.calls),
+                      f"{s.verdicts}/{s.items * s.repeat}", _errors(s), str(s.calls),
                         _cost(s.cost_usd), f"{s.wall_s:.1f}")
     console.print(listing)
 
@@ -206,8 +209,9 @@ class _Bar:
         task = self.bar.tasks[0]
         speed = task.speed or 0.0
         cost = "cost ?" if live.cost_usd is None else f"${live.cost_usd:.4f}"
-        stats = (f"errors {live.errors} · tokens {live.prompt_tokens}+{live.completion_tokens}"
-                 f" · {cost}")
+        undecided = f" · undecided {live.undecided}" if live.undecided else ""
+        stats = (f"errors {live.errors}{undecided} · tokens {live.prompt_tokens}+"
+                 f"{live.completion_tokens} · {cost}")
         self.bar.update(self.task, completed=live.done, rate=f"{speed:.1f}/s", stats=stats)
 
 
@@ -221,8 +225,8 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
     console.print(
         f"run [bold]{summary.run}[/] {summary.status}: {escape(summary.judge)} on "
         f"{escape(summary.dataset)} with {escape(summary.model)} — {summary.verdicts} verdicts "
-        f"on {summary.items} items{_held_out(summary)}, {summary.errors} errors; {calls}; tokens "
-        f"{summary.prompt_tokens} in / {summary.completion_tokens} out; cost {cost}; "
+        f"on {summary.items} items{_held_out(summary)}, {_errors(summary, ' errors')}; {calls}; "
+        f"tokens {summary.prompt_tokens} in / {summary.completion_tokens} out; cost {cost}; "
         f"{summary.wall_s:.1f}s")
     if summary.cached and summary.cached_from is not None:
         console.print(_cache_note(summary, summary.cached_from))
@@ -231,6 +235,13 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
     _print_errors(summary)
     if summary.error:
         console.print(f"[red]error:[/] {escape(summary.error)}")
+
+
+def _errors(summary: RunSummary, unit: str = "") -> str:
+    """"3" (or "3 errors" with `unit`), then ", 15 undecided" when the judge declined to
+    decide some verdicts: those are not errors, but a reader must see them beside them."""
+    undecided = f", {summary.undecided} undecided" if summary.undecided else ""
+    return f"{summary.errors}{unit}{undecided}"
 
 
 def _held_out(summary: RunSummary) -> str:
@@ -266,9 +277,13 @@ def _when(iso: str) -> str:
 
 def _print_errors(summary: RunSummary) -> None:
     counts = summary.error_counts
+    what = "items" if summary.repeat == 1 else "verdicts"
+    if counts.undecided:
+        console.print(f"{counts.undecided} of {counts.total} {what} undecided: the judge's "
+                      "answer changed with the order (order policy 'uncertain'); not errors, "
+                      "and the report counts them apart")
     if not counts.errors:
         return
-    what = "items" if summary.repeat == 1 else "verdicts"
     console.print(f"[red]{counts.errors} of {counts.total} {what} have no verdict:[/]")
     for label, n in counts.causes():
         console.print(f"  {n} of {counts.total} {label}")

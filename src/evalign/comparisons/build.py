@@ -120,6 +120,10 @@ class RunComparisons:
     records: dict[int, Item] = field(default_factory=dict)
     verdicts: int = 0
     errors: int = 0
+    """Verdicts (every sample) that are errors; undecided verdicts are not."""
+    undecided: int = 0
+    """Verdicts (every sample) a pairwise judge declined to decide (order policy
+    `uncertain`): no value, yet not errors."""
 
     @property
     def comparisons(self) -> list[Comparison]:
@@ -225,7 +229,9 @@ def _count_samples(out: RunComparisons, item_id: int, verdicts: Sequence[Verdict
     scale, run = out.judge_scale, out.run
     for row in verdicts:
         out.verdicts += 1
-        out.errors += row.error is not None
+        undecided = row.error is not None and row.error_kind == UNCERTAIN
+        out.undecided += undecided
+        out.errors += row.error is not None and not undecided
         value = _read(scale, row.value) if row.error is None else None
         if value is not None:
             code = value if scale.kind == "pairwise" else verdict_pass(

@@ -65,9 +65,12 @@ td.text { white-space: pre-wrap; max-width: 420px; overflow-wrap: anywhere; }
 <td>{{ row[2] }}</td></tr>{% endfor %}</table>{% endif %}
 {% if paired %}<h2>Run {{ paired.candidate_run }} vs run {{ paired.baseline_run }}</h2>
 <p>Agreement difference {{ pct(paired.difference) }} {{ ci(paired.difference_ci) }} on
-{{ paired.pairs }} pairs; McNemar exact p = {{ num(paired.mcnemar_p) }};
+{{ paired.pairs }} pairs (run {{ paired.baseline_run }} {{ pct(paired.baseline_agreement) }},
+run {{ paired.candidate_run }} {{ pct(paired.candidate_agreement) }});
+McNemar exact p = {{ num(paired.mcnemar_p) }};
 {{ paired.flipped_to_aligned|length }} items flipped to aligned,
-{{ paired.flipped_to_misaligned|length }} to misaligned.</p>{% endif %}
+{{ paired.flipped_to_misaligned|length }} to misaligned.</p>
+{% for note in paired.notes or [] %}<p>{{ note }}</p>{% endfor %}{% endif %}
 {% if breakdown %}<h2>By {{ breakdown.by }}</h2><table><tr><th>group</th><th>n</th>
 <th>agreement</th><th>95% CI</th><th>κ</th></tr>{% for r in breakdown.rows %}<tr>
 <td>{{ r.group }}</td><td>{{ r.comparisons }}</td><td>{{ pct(r.agreement) }}</td>

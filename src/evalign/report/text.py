@@ -205,11 +205,17 @@ def _paired_table(paired: dict[str, Any]) -> Table:
     table.add_column("")
     table.add_column("value")
     table.add_row("pairs", str(paired["pairs"]))
+    table.add_row(f"run {paired['baseline_run']} agreement on them",
+                  fmt(paired.get("baseline_agreement"), True))
+    table.add_row(f"run {paired['candidate_run']} agreement on them",
+                  fmt(paired.get("candidate_agreement"), True))
     table.add_row("agreement difference", f"{fmt(paired['difference'], True)} "
                   f"{fmt_ci(paired['difference_ci'], True)}")
     table.add_row("McNemar exact p", fmt(paired["mcnemar_p"]))
     table.add_row("flipped to aligned", str(len(paired["flipped_to_aligned"])))
     table.add_row("flipped to misaligned", str(len(paired["flipped_to_misaligned"])))
+    for note in paired.get("notes") or []:  # undecided counted as misses, errors left out
+        table.add_row("note", note)
     return table
 
 

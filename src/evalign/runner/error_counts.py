@@ -12,6 +12,11 @@ of `evalign run`, `--json`, `runs show`) says how many verdicts are errors and w
     transient, rate_limited,  the call failed after the runner's retries (server errors,
     provider_error            timeouts, 429s, refused requests)
     code_error                a code judge raised
+
+A pairwise judge that declined to decide (its answer changed with the order, order policy
+`uncertain`: error kind `uncertain`) gave a non-decision, not a failed call: it is counted
+apart as *undecided* and never as an error, so it neither fails a run nor trips
+`--max-error-rate`.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from evalign.judges.pairwise import UNCERTAIN
 from evalign.store.repo_verdicts import error_tallies
 from evalign.store.session import Session
 
@@ -43,19 +49,23 @@ class ErrorCounts:
     """Errors of one run by cause.
 
     Attributes:
-        total: verdicts stored (errors included).
-        by_kind: error kind -> count (only kinds that occurred; an unknown kind is kept as is).
+        total: verdicts stored (errors and undecided verdicts included).
+        by_kind: error kind -> count (only kinds that occurred; an unknown kind is kept as is;
+            never `uncertain`: those are `undecided`).
         common_raw: the commonest raw answers among unreadable or ambiguous verdicts,
             as (text, count), most frequent first, text cut to RAW_PREVIEW characters.
+        undecided: verdicts a pairwise judge declined to decide (order policy `uncertain`):
+            no value, yet not errors.
     """
 
     total: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
     common_raw: list[tuple[str, int]] = field(default_factory=list)
+    undecided: int = 0
 
     @property
     def errors(self) -> int:
-        """Verdicts that are errors."""
+        """Verdicts that are errors (undecided verdicts are not)."""
         return sum(self.by_kind.values())
 
     @property
@@ -84,17 +94,19 @@ class ErrorCounts:
 
     def to_dict(self) -> dict[str, Any]:
         """The `--json` form."""
-        return {"total": self.total, "errors": self.errors, "unreadable": self.unreadable,
-                "provider": self.provider, "share": self.share, "by_kind": dict(self.by_kind),
+        return {"total": self.total, "errors": self.errors, "undecided": self.undecided,
+                "unreadable": self.unreadable, "provider": self.provider, "share": self.share,
+                "by_kind": dict(self.by_kind),
                 "common_raw": [{"raw": raw, "count": n} for raw, n in self.common_raw]}
 
 
 def count_errors(session: Session, run_id: int) -> ErrorCounts:
     """The error counts of a stored run (an error stored without a kind counts as a provider
-    error)."""
+    error; one of kind `uncertain` is undecided, not an error)."""
     tallies = error_tallies(session, run_id, raw_kinds=READING_KINDS, common=COMMON_RAW)
-    by_kind = ((kind or "provider_error", n) for kind, n in tallies.by_kind)
-    return ErrorCounts(total=tallies.total, by_kind=_merged(by_kind),
+    by_kind = _merged((kind or "provider_error", n) for kind, n in tallies.by_kind)
+    undecided = by_kind.pop(UNCERTAIN, 0)
+    return ErrorCounts(total=tallies.total, by_kind=by_kind, undecided=undecided,
                        common_raw=[(_preview(raw), n) for raw, n in tallies.common_raw])
 
 

@@ -1,6 +1,7 @@
 """What a run reports: live progress while it runs, and its summary afterwards.
 
-The summary carries the run's errors by cause (`ErrorCounts`), what served the model
+The summary carries the run's errors by cause (`ErrorCounts`), its undecided verdicts apart
+from them (a pairwise judge that declined to decide is not an error), what served the model
 (`endpoint`) and, when verdicts came from the answer cache, when those answers were cached.
 """
 
@@ -10,6 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from evalign.judges.pairwise import is_uncertain
 from evalign.judges.spec import Verdict
 from evalign.runner.error_counts import ErrorCounts, count_errors
 from evalign.store import repo_runs
@@ -22,11 +24,13 @@ if TYPE_CHECKING:  # the run as `repo_runs` hands it over; only the store reads 
 
 @dataclass
 class Progress:
-    """Live counters of one process's share of a run (`done` includes earlier sessions)."""
+    """Live counters of one process's share of a run (`done` includes earlier sessions;
+    `undecided`: verdicts a pairwise judge declined to decide, never among `errors`)."""
 
     total: int
     done: int = 0
     errors: int = 0
+    undecided: int = 0
     calls: int = 0
     cached: int = 0
     prompt_tokens: int = 0
@@ -36,6 +40,7 @@ class Progress:
     def add(self, verdict: Verdict, calls: int) -> None:
         """Count one stored verdict that took `calls` provider calls."""
         self.done += 1
+        self.undecided += is_uncertain(verdict)
         count_verdict(self, verdict, calls)
 
 
@@ -54,11 +59,11 @@ def count_verdict(totals: Usage, verdict: Verdict, calls: int) -> None:
     """Add one verdict that took `calls` provider calls to `totals`.
 
     The cost becomes None for good once one verdict's cost is unknown: a partial sum would
-    understate it.
+    understate it. An undecided verdict (`judges.pairwise.is_uncertain`) is not an error.
     """
     totals.calls += calls
     totals.cached += int(verdict.cached)
-    totals.errors += int(verdict.error is not None)
+    totals.errors += int(verdict.error is not None and not is_uncertain(verdict))
     totals.prompt_tokens += verdict.prompt_tokens
     totals.completion_tokens += verdict.completion_tokens
     if totals.cost_usd is not None:
@@ -69,8 +74,11 @@ def count_verdict(totals: Usage, verdict: Verdict, calls: int) -> None:
 class RunSummary:
     """A run's outcome: counts, errors by cause, tokens, cost, time, endpoint.
 
-    `cached_from` is (oldest, newest) ISO time of the cached answers this run used, when it
-    used any; `endpoint` is what served the model (a base URL, a model file's sha256, ...).
+    `errors` never includes the `undecided` verdicts (a pairwise judge whose answer changed
+    with the order, order policy `uncertain`): a non-decision is not a failed call, and the
+    agreement figures count it under its own cause. `cached_from` is (oldest, newest) ISO time
+    of the cached answers this run used, when it used any; `endpoint` is what served the model
+    (a base URL, a model file's sha256, ...).
     """
 
     run: int
@@ -91,6 +99,7 @@ class RunSummary:
     mean_flip_rate: float | None = None
     error: str | None = None
     error_counts: ErrorCounts = field(default_factory=ErrorCounts)
+    undecided: int = 0
     endpoint: str | None = None
     cached_from: tuple[str, str] | None = None
     scope: dict[str, Any] | None = None
@@ -98,17 +107,18 @@ class RunSummary:
 
     @property
     def error_share(self) -> float | None:
-        """Errors over verdicts; None before any verdict."""
+        """Errors over verdicts (undecided verdicts are not errors); None before any verdict."""
         return self.errors / self.verdicts if self.verdicts else None
 
     def to_dict(self) -> dict[str, Any]:
-        """The `--json` form (run, status, items, verdicts, errors by cause, calls, cached,
-        tokens, cost, endpoint, ...)."""
+        """The `--json` form (run, status, items, verdicts, errors by cause, undecided, calls,
+        cached, tokens, cost, endpoint, ...)."""
         cached_from = None if self.cached_from is None else {
             "oldest": self.cached_from[0], "newest": self.cached_from[1]}
         return {
             "run": self.run, "status": self.status, "items": self.items,
-            "verdicts": self.verdicts, "errors": self.errors, "calls": self.calls,
+            "verdicts": self.verdicts, "errors": self.errors, "undecided": self.undecided,
+            "calls": self.calls,
             "cached": self.cached, "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens, "wall_s": self.wall_s,
             "cost_usd": self.cost_usd, "judge": self.judge, "dataset": self.dataset,
@@ -127,15 +137,17 @@ def summarize(session: Session, run: Run) -> RunSummary:
     counters = run.counters or {}
     items = run_item_count(session, run.id, run.dataset_id)
     rates = flip_rates(session, run.id) if run.repeat > 1 else {}
+    counts = count_errors(session, run.id)
     return RunSummary(
         run=run.id, status=run.status, judge=repo_runs.judge_ref(session, run),
         dataset=run.dataset.name, model=run.model, items=items, verdicts=sums["verdicts"],
-        errors=sums["errors"], calls=int(counters.get("calls", 0)), cached=sums["cached"],
+        errors=counts.errors, undecided=counts.undecided,
+        calls=int(counters.get("calls", 0)), cached=sums["cached"],
         prompt_tokens=sums["prompt_tokens"], completion_tokens=sums["completion_tokens"],
         cost_usd=sums["cost_usd"], wall_s=float(counters.get("wall_s", 0.0)),
         repeat=run.repeat, error=run.error,
         mean_flip_rate=sum(rates.values()) / len(rates) if rates else None,
-        error_counts=count_errors(session, run.id), endpoint=counters.get("endpoint"),
+        error_counts=counts, endpoint=counters.get("endpoint"),
         cached_from=_cached_from(counters.get("cached_from")),
         scope=dict(run.scope) if run.scope else None,
     )

@@ -25,6 +25,7 @@ from evalign.stats.bootstrap import (
     cell_cis,
     kappa_of,
     mcc_of,
+    table_kappa_ci,
 )
 from evalign.stats.comparison import BoolArray, FloatArray, Normalized
 
@@ -113,7 +114,7 @@ def binary_metrics(
     out.rate("agreement", k, n, "no comparable pairs")
     out.values["misaligned"] = n - k
     if norm.pairwise:
-        return _pairwise(norm, out)
+        return _pairwise(norm, out, seed=seed, resamples=resamples)
     c = Confusion.of(norm.human_pass, norm.judge_pass)
     out.values["confusion"] = c.to_dict()
     _precision_recall(c, out)
@@ -202,8 +203,9 @@ def calibration_table(y: BoolArray, p: FloatArray, bins: int = 10) -> list[dict[
     ]
 
 
-def _pairwise(norm: Normalized, out: _Out) -> dict[str, Any]:
-    """Pairwise choices (1, 2, tie): agreement and κ over the choices; no pass/fail cells."""
+def _pairwise(norm: Normalized, out: _Out, *, seed: int, resamples: int) -> dict[str, Any]:
+    """Pairwise choices (1, 2, tie): agreement and κ over the choices, κ with a bootstrap 95%
+    interval over the 3×3 choice table; no pass/fail cells."""
     from sklearn import metrics as skm
 
     assert norm.human_choice is not None and norm.judge_choice is not None
@@ -213,9 +215,18 @@ def _pairwise(norm: Normalized, out: _Out) -> dict[str, Any]:
                  "auc"):
         out.values[name], out.values[f"{name}_ci"] = None, None
         out.undefined[name] = reason
-    out.values.update(confusion=None, brier=None, calibration=None, kappa_ci=None, auc_ci=None)
+    out.values.update(confusion=None, brier=None, calibration=None, auc_ci=None)
     h, j = norm.human_choice, norm.judge_choice
     single = len(set(h.tolist()) | set(j.tolist())) < 2
     out.stat("kappa", math.nan if single or norm.n == 0 else skm.cohen_kappa_score(h, j),
              "only one choice on both sides")
+    out.values["kappa_ci"] = None
+    if out.values["kappa"] is None:
+        out.undefined["kappa_ci"] = "κ is undefined"
+    else:
+        table = np.zeros((3, 3), dtype=np.int64)  # rows: human 0/1/2, columns: judge
+        np.add.at(table, (h.astype(np.int64), j.astype(np.int64)), 1)
+        out.values["kappa_ci"] = table_kappa_ci(table, resamples, seed)
+        if out.values["kappa_ci"] is None:
+            out.undefined["kappa_ci"] = "most resamples hold one choice on both sides"
     return {**out.values, "undefined": out.undefined}

@@ -110,6 +110,28 @@ def cell_cis(
     return {name: percentile_ci(fn(cells)) for name, fn in CELL_STATISTICS.items()}
 
 
+def table_kappa_ci(
+    table: npt.NDArray[np.int64], resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED
+) -> list[float] | None:
+    """Bootstrap 95% interval of Cohen's κ from a k×k contingency table (human rows, judge
+    columns), e.g. pairwise choices 1 / 2 / tie.
+
+    As with the four pass/fail cells, resampling n pairs is a multinomial draw over the k²
+    cells. None with no pairs, or when more than half the resamples have chance agreement 1
+    (`percentile_ci`).
+    """
+    n = int(table.sum())
+    if n == 0:
+        return None
+    k = table.shape[0]
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(n, table.ravel() / n, size=resamples).astype(float)
+    cells = draws.reshape(resamples, k, k)
+    po = np.trace(cells, axis1=1, axis2=2) / n
+    pe = (cells.sum(axis=2) * cells.sum(axis=1)).sum(axis=1) / (n * n)
+    return percentile_ci(_div(po - pe, 1.0 - pe))
+
+
 _CORR_VARIANCE = {"pearson": 1.0, "spearman": 1.06, "kendall": 0.437}
 
 

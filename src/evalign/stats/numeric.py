@@ -18,7 +18,7 @@ from evalign.stats.bootstrap import DEFAULT_SEED, correlation_ci
 from evalign.stats.comparison import DISCREPANCY_DELTA, FloatArray
 
 ALIGNED_DELTA = 1.0
-__all__ = ["ALIGNED_DELTA", "DISCREPANCY_DELTA", "numeric_metrics"]
+__all__ = ["ALIGNED_DELTA", "DISCREPANCY_DELTA", "direction_counts", "numeric_metrics"]
 
 
 def numeric_metrics(
@@ -60,9 +60,7 @@ def numeric_metrics(
     out["mean_delta"] = float(delta.mean())
     out["aligned_pct"] = float((absolute < aligned_delta).mean() * 100)
     out["discrepancy_pct"] = float((absolute >= discrepancy_delta).mean() * 100)
-    out["judge_higher"] = int((delta > 0).sum())
-    out["human_higher"] = int((delta < 0).sum())
-    out["equal"] = int((delta == 0).sum())
+    out.update(direction_counts(delta))
     method = None
     for name in ("pearson", "spearman", "kendall"):
         value, reason = _correlation(h, j, name)
@@ -77,6 +75,22 @@ def numeric_metrics(
     out["correlation_ci_method"] = method
     out["undefined"] = undefined
     return out
+
+
+def direction_counts(delta: FloatArray) -> dict[str, int]:
+    """Which side scored higher, pair by pair, by the exact sign of judge − human.
+
+    Args:
+        delta: judge − human per pair on 0–100, rounded to `scores.DECIMALS_100` places
+            (`Comparison.delta_100`); NaN (no 0–100 value) is left out.
+
+    Returns:
+        `{"judge_higher", "human_higher", "equal"}`: pairs with delta > 0, < 0 and == 0. No
+        band around zero: a gap of 0.5 points is a higher score, as in `numeric_metrics`.
+    """
+    finite = delta[np.isfinite(delta)]
+    return {"judge_higher": int((finite > 0).sum()), "human_higher": int((finite < 0).sum()),
+            "equal": int((finite == 0).sum())}
 
 
 def _correlation(h: FloatArray, j: FloatArray, method: str) -> tuple[float | None, str]:

@@ -143,7 +143,9 @@ def paired_report(
     """The paired block of two runs on the same items: `difference` = candidate − baseline.
 
     Keys: `pairs, baseline_agreement, candidate_agreement, difference, difference_ci,
-    mcnemar_p, flipped_to_aligned, flipped_to_misaligned, undefined`.
+    mcnemar_p, flipped_to_aligned, flipped_to_misaligned, undecided_as_misses,
+    errored_left_out, unmatched, notes, undefined`. A side's undecided verdict counts as its
+    miss; a pair with an errored verdict is left out and counted (`stats.paired`).
     """
     return paired_difference(baseline, candidate, seed=seed)
 

@@ -65,16 +65,20 @@ def runs_create_api(request: Request, store: StoreDep, body: NewBenchmark) -> di
 
 @router.get("/runs/compare", include_in_schema=False)
 def compare_page(request: Request, store: StoreDep, a: int, b: int,
-                 all: bool = False) -> HTMLResponse:
+                 all: bool = False, policy: Policy = DEFAULT_POLICY) -> HTMLResponse:
     """Two runs side by side."""
     return render(request, "compare.html", title=f"Compare #{a} and #{b}",
-                  view=compare_runs(store, a, b, only_changed=not all), show_all=all)
+                  view=compare_runs(store, a, b, only_changed=not all, policy=policy),
+                  show_all=all)
 
 
 @router.get("/api/runs/compare", tags=["runs"])
-def compare_api(store: StoreDep, a: int, b: int, all: bool = False) -> RunComparison:
-    """Two runs side by side with the paired difference in agreement (b − a)."""
-    return compare_runs(store, a, b, only_changed=not all)
+def compare_api(store: StoreDep, a: int, b: int, all: bool = False,
+                policy: Policy = DEFAULT_POLICY) -> RunComparison:
+    """Two runs side by side with the paired difference in agreement (b − a), under
+    `policy` (as `evalign report A --vs B --policy P`): an undecided verdict counts as its
+    run's miss, a pair with an errored verdict is left out; `paired.notes` says how many."""
+    return compare_runs(store, a, b, only_changed=not all, policy=policy)
 
 
 @router.get("/runs/{run_id}", include_in_schema=False)

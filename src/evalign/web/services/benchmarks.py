@@ -10,7 +10,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from evalign.comparisons import RunComparisons, load_comparisons
+from evalign.comparisons import (
+    DEFAULT_POLICY,
+    ItemComparison,
+    Policy,
+    headline,
+    load_comparisons,
+)
 from evalign.runner.run import cancel_run
 from evalign.stats import paired_report
 from evalign.store import Store
@@ -28,7 +34,8 @@ def cancel(store: Store, run_id: int) -> dict[str, Any]:
 
 
 class CompareRow(BaseModel):
-    """One item under two runs."""
+    """One item under two runs (`a_undecided`/`b_undecided`: that run's judge declined to
+    decide, its answer changed with the order; the paired figures count it as a miss)."""
 
     item_id: int
     human: Any
@@ -36,50 +43,62 @@ class CompareRow(BaseModel):
     b: Any
     a_aligned: bool | None
     b_aligned: bool | None
+    a_undecided: bool = False
+    b_undecided: bool = False
 
 
 class RunComparison(BaseModel):
-    """Two runs side by side on the same items."""
+    """Two runs side by side on the same items, under one labels policy.
+
+    `a_aligned`/`b_aligned` are each run's headline agreement (`comparisons.headline`, the
+    figure `evalign report RUN` prints: undecided verdicts left out, over `a_comparisons` /
+    `b_comparisons` pairs); `paired` is the library's paired block (`stats.paired_report`),
+    where an undecided verdict counts as its run's miss and a pair with an errored verdict
+    is left out, both counted and stated in `paired["notes"]`.
+    """
 
     a: int
     b: int
     a_label: str
     b_label: str
+    policy: Policy
     a_aligned: float | None
     b_aligned: float | None
+    a_comparisons: int
+    b_comparisons: int
     paired: dict[str, Any]
     rows: list[CompareRow]
 
 
-def compare_runs(store: Store, a: int, b: int, only_changed: bool = True) -> RunComparison:
+def compare_runs(store: Store, a: int, b: int, only_changed: bool = True,
+                 policy: Policy = DEFAULT_POLICY) -> RunComparison:
     """Runs `a` and `b` side by side, with the paired difference in agreement (b − a); both
-    read on `a`'s criterion, one comparison per label (the read model's default policy)."""
-    first = load_comparisons(store, a)
-    second = load_comparisons(store, b, criterion=first.criterion)
+    read on `a`'s criterion under `policy` (default `consensus`: one comparison per item, as
+    `evalign report A --vs B`)."""
+    first = load_comparisons(store, a, policy=policy)
+    second = load_comparisons(store, b, criterion=first.criterion, policy=policy)
     by_b = {i.key.id: i for i in second.items}
-    rows = []
-    for item in first.items:
-        other = by_b.get(item.key.id)
-        rows.append(CompareRow(
-            item_id=item.key.id, human=item.sides[0].value if len(item.sides) == 1 else None,
-            a=item.verdict.value if item.verdict else None,
-            b=other.verdict.value if other and other.verdict else None,
-            a_aligned=item.aligned, b_aligned=other.aligned if other else None))
+    rows = [_row(item, by_b.get(item.key.id)) for item in first.items]
     if only_changed:
-        rows = [r for r in rows if r.a_aligned != r.b_aligned or r.a != r.b]
+        rows = [r for r in rows if r.a_aligned != r.b_aligned or r.a != r.b
+                or r.a_undecided != r.b_undecided]
     paired = paired_report(first.comparisons, second.comparisons)
+    heads = headline(first), headline(second)
     return RunComparison(
-        a=a, b=b, a_label=_name(first.run), b_label=_name(second.run),
-        a_aligned=_rate(first), b_aligned=_rate(second),
+        a=a, b=b, a_label=_name(first.run), b_label=_name(second.run), policy=policy,
+        a_aligned=heads[0]["agreement"], b_aligned=heads[1]["agreement"],
+        a_comparisons=heads[0]["comparisons"], b_comparisons=heads[1]["comparisons"],
         paired=paired, rows=rows)
+
+
+def _row(item: ItemComparison, other: ItemComparison | None) -> CompareRow:
+    mine, theirs = item.verdict, other.verdict if other else None
+    return CompareRow(
+        item_id=item.key.id, human=item.sides[0].value if len(item.sides) == 1 else None,
+        a=mine.value if mine else None, b=theirs.value if theirs else None,
+        a_aligned=item.aligned, b_aligned=other.aligned if other else None,
+        a_undecided=bool(mine and mine.undecided), b_undecided=bool(theirs and theirs.undecided))
 
 
 def _name(run: RunRecord) -> str:
     return f"#{run.id} · {run.judge} v{run.version}"
-
-
-def _rate(loaded: RunComparisons) -> float | None:
-    compared = [p for i in loaded.items for p in i.compared]
-    return sum(bool(p.aligned()) for p in compared) / len(compared) if compared else None
-
-

@@ -3,6 +3,8 @@
 Every figure comes from the read model (`evalign.comparisons`) under the page's policy, so it
 is the figure `evalign report RUN` prints for that policy. Scores are on 0–100 (the
 benchmarking seed's normalization); a discrepancy is a gap of 20 or more, or a pairwise miss.
+A verdict the judge declined to decide (its answer changed with the order, order policy
+`uncertain`) is *undecided*: counted apart, never among the errors.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, field_validator
 
 from evalign.comparisons import (
@@ -28,6 +31,7 @@ from evalign.comparisons import (
 from evalign.errors import CriterionChoiceError
 from evalign.items import Item
 from evalign.stats import Comparison
+from evalign.stats.numeric import direction_counts
 from evalign.store import Store
 from evalign.store.repo_comparisons import (
     RunRecord,
@@ -53,7 +57,7 @@ class RunFilters(BaseModel):
 
     discrepancy: bool = False
     human: str = ""  # "" | completed | pending
-    eval: str = ""  # "" | completed | pending | error
+    eval: str = ""  # "" | completed | pending | error | undecided
     human_min: float | None = None
     human_max: float | None = None
     eval_min: float | None = None
@@ -97,11 +101,16 @@ class RunStats(BaseModel):
     human_reviewed: float | None
     evaluated: float | None
     errors: int
+    """Items whose verdict is an error (undecided verdicts are not)."""
+    undecided: int = 0
+    """Items whose verdict the judge declined to decide (order policy `uncertain`)."""
     aligned: float | None
     """Agreement: share of comparisons whose pass/fail (or pairwise choice) agree."""
     discrepancies: float | None
     """Share of comparisons with a discrepancy."""
     eval_higher: int
+    """Compared pairs where the judge's 0–100 score is above the human's (exact sign, the
+    report's `numeric.judge_higher`)."""
     human_higher: int
     equal: int
     agreement: Agreement
@@ -136,6 +145,8 @@ class RunRow(BaseModel):
     eval_score: float | None = None
     eval_reasoning: str = ""
     eval_error: str | None = None
+    eval_undecided: bool = False
+    """The judge declined to decide (its answer changed with the order): not an error."""
     p_pass: float | None = None
     failed_checks: list[str] = []
     evaluated: bool = False
@@ -215,15 +226,18 @@ def run_stats(loaded: RunComparisons, data: RunData) -> RunStats:
     total = len(loaded.items)
     compared = [p for i in loaded.items for p in i.compared]
     deltas = [d for d in (p.delta_100() for p in compared) if d is not None]
+    direction = direction_counts(np.array(deltas, dtype=float))
     figures = run_agreement(loaded, data)
+    undecided = sum(i.verdict is not None and i.verdict.undecided for i in loaded.items)
+    errors = sum(i.verdict is not None and i.verdict.error is not None for i in loaded.items)
     return RunStats(
         total=total, human_reviewed=_share(sum(i.labeled for i in loaded.items), total),
         evaluated=_share(sum(i.verdict is not None for i in loaded.items), total),
-        errors=sum(i.verdict is not None and i.verdict.error is not None for i in loaded.items),
+        errors=errors - undecided, undecided=undecided,
         aligned=figures.rate, discrepancies=_share(sum(p.discrepancy() for p in compared),
                                                    len(compared)),
-        eval_higher=sum(d >= 1 for d in deltas), human_higher=sum(d <= -1 for d in deltas),
-        equal=sum(abs(d) < 1 for d in deltas), agreement=figures)
+        eval_higher=direction["judge_higher"], human_higher=direction["human_higher"],
+        equal=direction["equal"], agreement=figures)
 
 
 def _share(k: int, n: int) -> float | None:
@@ -246,7 +260,9 @@ def _keep(item: ItemComparison, f: RunFilters, loaded: RunComparisons) -> bool:
     if f.human and item.labeled != (f.human == "completed"):
         return False
     verdict = item.verdict
-    if f.eval == "error" and (verdict is None or verdict.error is None):
+    if f.eval == "error" and (verdict is None or verdict.error is None or verdict.undecided):
+        return False
+    if f.eval == "undecided" and (verdict is None or not verdict.undecided):
         return False
     if f.eval in ("completed", "pending") and (verdict is not None) != (f.eval == "completed"):
         return False
@@ -314,6 +330,7 @@ def _row(loaded: RunComparisons, item: ItemComparison, record: Item) -> RunRow:
         eval_score=_judge_score(loaded, item),
         eval_reasoning=verdict.reasoning if verdict else "",
         eval_error=verdict.error if verdict else None,
+        eval_undecided=verdict.undecided if verdict else False,
         p_pass=verdict.p_pass if verdict else None, failed_checks=failed,
         evaluated=verdict is not None, aligned=item.aligned, discrepancy=item.discrepancy)
 
