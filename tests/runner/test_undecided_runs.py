@@ -83,6 +83,7 @@ def test_report_and_run_page_count_errors_without_the_undecided(sqlite_store: St
     run_id = run_judge(sqlite_store, "unsure", "pairs").run
     report = run_report(sqlite_store, run_id)
     assert report["run"]["errors"] == 2 and report["run"]["verdicts"] == 10
+    assert report["run"]["undecided"] == 4
     causes = report["cannot_compare_causes"]
     assert (causes["errored_verdicts"], causes["undecided_verdicts"]) == (2, 4)
     client = Client(create_app(sqlite_store, worker=False))

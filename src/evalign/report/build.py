@@ -141,7 +141,8 @@ def _run_block(loaded: RunComparisons) -> dict[str, Any]:
             "policy_meaning": POLICY_WORDS[loaded.policy], "status": run.status,
             "human_scale": loaded.human_scale.spec() if loaded.human_scale else None,
             "judge_scale": loaded.judge_scale.spec(), "verdicts": loaded.verdicts,
-            "errors": loaded.errors, "unlabeled": loaded.unlabeled, "pending": loaded.pending,
+            "errors": loaded.errors, "undecided": loaded.undecided,
+            "unlabeled": loaded.unlabeled, "pending": loaded.pending,
             "scope": run.scope}
 
 
