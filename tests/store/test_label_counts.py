@@ -81,3 +81,14 @@ def test_datasets_show_counts_own_labels_and_says_how_many_resolved(tmp_path: Pa
     shown = json.loads(runner.invoke(app, ["datasets", "show", "pf2", "--db", db,
                                            "--json"]).stdout)
     assert shown["resolved"] == {"default": 3} and shown["annotators"] == ["alice", "bob", "judy"]
+
+
+def test_a_sampled_copy_keeps_resolutions_as_resolutions(store: Store) -> None:
+    from evalign.data.catalog import sample_dataset
+
+    _pf2(store)
+    sample_dataset(store, "pf2", "pf2s", 10, seed=0)  # every item, copied
+    with store.session() as s:
+        counts = label_counts(s, get_dataset(s, "pf2s").id)
+    assert counts.resolved == {"default": 3} and ADJUDICATOR not in counts.annotators
+    assert counts.balance == {"default": {"fail": 6, "pass": 15}}

@@ -127,7 +127,8 @@ def sample_dataset(store: Store, source: str, into: str, n: int, seed: int = 0) 
         by_item: dict[int, list[LabelIn]] = {}
         for label in repo_labels.labels_for(session, origin.id):
             by_item.setdefault(label.item_id, []).append(
-                LabelIn(label.criterion, label.value, label.annotator, label.reasoning)
+                LabelIn(label.criterion, label.value, label.annotator, label.reasoning,
+                        resolved=label.resolved)
             )
         rows = [Row(item, tuple(by_item.get(item.id or -1, ()))) for item in picked]
         info = {"sampled_from": source, "n": n, "seed": seed}

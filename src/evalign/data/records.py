@@ -23,12 +23,15 @@ class LabelIn:
         value: the canonical value, already checked against the criterion's scale.
         annotator: who gave it.
         reasoning: the annotator's explanation, if any.
+        resolved: an adjudication (the decision about the others' labels), not one more
+            annotator's label; only copies of a stored dataset carry one.
     """
 
     criterion: str
     value: Value
     annotator: str = DEFAULT_ANNOTATOR
     reasoning: str = ""
+    resolved: bool = False
 
 
 @dataclass(frozen=True)

@@ -218,12 +218,14 @@ class _Writer:
 
     def _label_params(self, item_id: int, label: Any) -> dict[str, Any]:
         criterion = self.criteria.row(label.criterion)
-        self.stats.annotators.add(label.annotator)
-        bucket = self.stats.by_criterion.setdefault(label.criterion, Counter())
-        bucket[balance_key(scale_of(criterion), label.value)] += 1
+        resolved = bool(getattr(label, "resolved", False))
+        if not resolved:  # an adjudication is a decision, not an annotator's label
+            self.stats.annotators.add(label.annotator)
+            bucket = self.stats.by_criterion.setdefault(label.criterion, Counter())
+            bucket[balance_key(scale_of(criterion), label.value)] += 1
         return {
             "item_id": item_id, "criterion_id": criterion.id, "annotator": label.annotator,
-            "value": label.value, "reasoning": label.reasoning, "resolved": False,
+            "value": label.value, "reasoning": label.reasoning, "resolved": resolved,
             "source": "import", "created_at": self.now, "updated_at": self.now,
         }
 
