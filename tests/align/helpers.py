@@ -16,6 +16,7 @@ from evalign.items import Item
 from evalign.judges.spec import JudgeSpec
 from evalign.providers.base import GenerateRequest
 from evalign.providers.scripted import ScriptedModel
+from evalign.scores import ScoreConfig
 from evalign.store import Store, repo_datasets
 from evalign.store.repo_judges import create_judge
 
@@ -78,3 +79,24 @@ class Recorder(ScriptedModel):
     async def generate(self, request: GenerateRequest):  # type: ignore[no-untyped-def]
         self.requests.append(request)
         return await super().generate(request)
+
+
+def lenient_rows(n: int = 24) -> list[Row]:
+    """Numeric items: human scores spread 10–90 on `overall`; a `truth` field says human + 40,
+    capped at 100 (what a too lenient judge answers)."""
+    out = []
+    for k in range(n):
+        human = 10 + (k * 37) % 81
+        item = Item({"question": f"q{k}", "truth": str(min(100, human + 40))}, f"answer {k}",
+                    external_id=str(k))
+        out.append(Row(item, (LabelIn("overall", float(human)),), k + 1))
+    return out
+
+
+def seed_rated(store: Store) -> None:
+    """Dataset `rated` (`lenient_rows`) and judge `rater` answering its `truth` field."""
+    scale = ScoreConfig(kind="numeric", min=0, max=100, threshold=50)
+    with store.session() as s:
+        repo_datasets.write_dataset(s, "rated", lenient_rows(), repo_datasets.Criteria(s, scale))
+        create_judge(s, "rater", JudgeSpec(prompt="Rate 0-100: {question} {output} {truth}",
+                                           scale=scale, model="scripted/field:truth"))

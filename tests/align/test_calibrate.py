@@ -8,7 +8,6 @@ import pytest
 
 from evalign.align import AlignConfig, execute_alignment, start_alignment
 from evalign.align.calibrate import choose_calibration, fit_calibration, mae
-from evalign.data.records import LabelIn, Row
 from evalign.errors import ConfigError
 from evalign.items import Item
 from evalign.judges.calibrated import calibrated_value, map_100
@@ -19,7 +18,7 @@ from evalign.providers.scripted import ScriptedModel
 from evalign.scores import ScoreConfig
 from evalign.store import Store, repo_datasets
 from evalign.store.repo_judges import create_judge, resolve
-from tests.align.helpers import as_dict
+from tests.align.helpers import as_dict, lenient_rows
 
 SCALE = ScoreConfig(kind="numeric", min=0, max=100, threshold=50)
 
@@ -41,21 +40,10 @@ def test_isotonic_and_linear_maps_are_monotone_knots() -> None:
         map_100({"x": [1.0, 0.0], "y": [0.0, 1.0]}, 0.5)
 
 
-def _rows(n: int = 24) -> list[Row]:
-    """Human scores spread 10–90; the judge says human + 40, capped at 100 (too lenient)."""
-    out = []
-    for k in range(n):
-        human = 10 + (k * 37) % 81
-        item = Item({"question": f"q{k}", "truth": str(min(100, human + 40))}, f"answer {k}",
-                    external_id=str(k))
-        out.append(Row(item, (LabelIn("overall", float(human)),), k + 1))
-    return out
-
-
 def test_calibrate_strategy_lowers_mae_and_the_accepted_judge_applies_it(
         sqlite_store: Store) -> None:
     with sqlite_store.session() as s:
-        repo_datasets.write_dataset(s, "rated", _rows(), repo_datasets.Criteria(s, SCALE))
+        repo_datasets.write_dataset(s, "rated", lenient_rows(), repo_datasets.Criteria(s, SCALE))
         create_judge(s, "rater", JudgeSpec(prompt="Rate 0-100: {question} {output} {truth}",
                                            scale=SCALE, model="scripted/x"))
 

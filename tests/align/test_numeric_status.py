@@ -11,13 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from evalign.cli.app import app
-from evalign.data.records import LabelIn, Row
-from evalign.items import Item
-from evalign.judges.spec import JudgeSpec
 from evalign.scores import ScoreConfig
-from evalign.store import open_store, repo_datasets
-from evalign.store.repo_judges import create_judge
-from tests.align.helpers import seed_store
+from evalign.store import open_store
+from tests.align.helpers import seed_rated, seed_store
 
 SCALE = ScoreConfig(kind="numeric", min=0, max=100, threshold=50)
 WIDE = {"COLUMNS": "300"}  # table cells print whole on one line
@@ -25,17 +21,8 @@ WIDE = {"COLUMNS": "300"}  # table cells print whole on one line
 
 def _rated(path: str) -> None:
     """Dataset `rated` (24 items, humans 10–90) and judge `rater` that says human + 40."""
-    rows = []
-    for k in range(24):
-        human = 10 + (k * 37) % 81
-        item = Item({"question": f"q{k}", "truth": str(min(100, human + 40))}, f"answer {k}",
-                    external_id=str(k))
-        rows.append(Row(item, (LabelIn("overall", float(human)),), k + 1))
     store = open_store(path)
-    with store.session() as s:
-        repo_datasets.write_dataset(s, "rated", rows, repo_datasets.Criteria(s, SCALE))
-        create_judge(s, "rater", JudgeSpec(prompt="Rate 0-100: {question} {output} {truth}",
-                                           scale=SCALE, model="scripted/field:truth"))
+    seed_rated(store)
     store.close()
 
 

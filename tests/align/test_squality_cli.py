@@ -14,49 +14,32 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from evalign.cli.app import app
-from evalign.errors import UserError
 from evalign.judges.builtin import builtin_judges
 from evalign.judges.template import template_fields
 from evalign.scores import ScoreConfig
+from tests.cli_invoke import invoke, invoke_json
 
 JUDGE = "reference-rating"
 MODEL = "scripted/field:mean_correctness"
 
 
-def _invoke(*args: str) -> tuple[int, str]:
-    """Exit code and output as `main()` gives them (a `UserError` exits 2 with its message)."""
-    result = CliRunner().invoke(app, list(args))
-    if isinstance(result.exception, UserError):
-        return 2, str(result.exception)
-    return result.exit_code, result.output
-
-
-def _json(*args: str) -> Any:
-    code, out = _invoke(*args)
-    assert code == 0, out
-    return json.loads(out)
-
-
 def _align(db: str, dataset: str) -> tuple[int, str]:
-    return _invoke("align", JUDGE, "--dataset", dataset, "--criterion", "overall",
+    return invoke("align", JUDGE, "--dataset", dataset, "--criterion", "overall",
                    "--group-by", "passage_id", "--strategy", "calibrate", "--sample", "60",
                    "--judge-model", MODEL, "--reflection-model", "scripted/constant:50",
                    "--db", db, "--json")
 
 
 def _numeric(db: str, judge: str) -> dict[str, Any]:
-    run = _json("run", judge, "--dataset", "sq", "--model", MODEL, "--db", db, "--json")
+    run = invoke_json("run", judge, "--dataset", "sq", "--model", MODEL, "--db", db, "--json")
     assert run["status"] == "completed" and run["errors"] == 0, run
-    report = _json("report", str(run["run"]), "--format", "json", "--db", db)
+    report = invoke_json("report", str(run["run"]), "--format", "json", "--db", db)
     return dict(report["numeric"])
 
 
 def test_import_align_accept_run_report(tmp_path: Path, shared_datasets: Path) -> None:
     db = str(tmp_path / "e.db")
-    summary = _json("import", str(shared_datasets / "squality_human_eval/public.jsonl"),
+    summary = invoke_json("import", str(shared_datasets / "squality_human_eval/public.jsonl"),
                     "--dataset", "sq", "--map", "mean_correctness=mean_correctness",
                     "--db", db, "--json")
     assert summary["references"] == {"source": "stories_public.jsonl", "items": 180,
@@ -65,7 +48,7 @@ def test_import_align_accept_run_report(tmp_path: Path, shared_datasets: Path) -
     assert code == 0, out
     outcome = json.loads(out)
     assert outcome["status"] == "aligned" and outcome["strategy"] == "calibrate", outcome
-    accepted = _json("align", "accept", str(outcome["run"]), "--db", db, "--json")
+    accepted = invoke_json("align", "accept", str(outcome["run"]), "--db", db, "--json")
     assert accepted["version"] == f"{JUDGE}-aligned@2"
     aligned = _numeric(db, f"{JUDGE}-aligned")  # bound to `overall`: no --criterion needed
     assert isinstance(aligned["mae"], float) and isinstance(aligned["spearman"], float)
@@ -78,12 +61,12 @@ def test_align_refuses_items_without_references(tmp_path: Path, shared_datasets:
     alone = tmp_path / "alone.jsonl"  # the ratings without the stories file beside them
     shutil.copy(shared_datasets / "squality_human_eval/public.jsonl", alone)
     db = str(tmp_path / "e.db")
-    assert _json("import", str(alone), "--dataset", "sq", "--db", db, "--json")[
+    assert invoke_json("import", str(alone), "--dataset", "sq", "--db", db, "--json")[
         "references"] is None
     code, out = _align(db, "sq")
     assert code == 2 and "{references}" in out and "--references" in out, out
     assert "--map references=COLUMN" in out
-    assert _json("align", "history", JUDGE, "--db", db, "--json") == []  # nothing created
+    assert invoke_json("align", "history", JUDGE, "--db", db, "--json") == []  # nothing created
 
 
 def test_the_builtin_rates_0_to_100_against_the_references() -> None:

@@ -8,8 +8,6 @@ import re
 from typing import Any
 
 from evalign.align import AlignConfig, execute_alignment, start_alignment
-from evalign.data.records import LabelIn, Row
-from evalign.items import Item
 from evalign.judges.spec import JudgeSpec
 from evalign.providers.scripted import ScriptedModel
 from evalign.scores import ScoreConfig
@@ -19,6 +17,7 @@ from evalign.store.repo_judges import create_judge
 from evalign.store.repo_writes import write_dataset
 from evalign.web.templating import num
 from evalign.web.worker import Worker
+from tests.align.helpers import seed_rated
 from tests.web.helpers import Client, text_of
 
 SCALE = ScoreConfig(kind="numeric", min=0, max=100, threshold=50)
@@ -26,20 +25,6 @@ START = {"judge": "rater", "dataset": "rated", "reflection_model": "scripted/con
          "strategies": ["calibrate"], "split": "0.5,0.25,0.25", "group_by": "question"}
 CURVE_HEAD = ('<th>Strategy</th><th>Round</th><th class="num">Validation agreement</th>'
               '<th>Kept</th>')
-
-
-def _one_rater(store: Store) -> None:
-    """Dataset `rated`, one rater (humans 10–90); judge `rater` says human + 40 (too lenient)."""
-    rows = []
-    for k in range(24):
-        human = 10 + (k * 37) % 81
-        item = Item({"question": f"q{k}", "truth": str(min(100, human + 40))}, f"answer {k}",
-                    external_id=str(k))
-        rows.append(Row(item, (LabelIn("overall", float(human)),), k + 1))
-    with store.session() as s:
-        write_dataset(s, "rated", rows, Criteria(s, SCALE))
-        create_judge(s, "rater", JudgeSpec(prompt="Rate 0-100: {question} {output} {truth}",
-                                           scale=SCALE, model="scripted/field:truth"))
 
 
 def _mae(value: float) -> str:
@@ -57,7 +42,7 @@ def _row(html: str, label: str) -> str:
 
 def test_numeric_run_page_and_history_show_the_stored_mae(client: Client,
                                                          seeded: Store) -> None:
-    _one_rater(seeded)
+    seed_rated(seeded)
     run_id = client.post("/api/alignment/runs", json=START).json()["run"]
     assert Worker(seeded).run_once()
     run = client.get(f"/api/alignment/runs/{run_id}").json()

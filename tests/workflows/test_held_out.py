@@ -9,16 +9,11 @@ on the held-out run must repeat the alignment outcome's candidate test agreement
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
 from evalign.align.config import AlignConfig
 from evalign.align.run import start_alignment
-from evalign.cli.app import app
-from evalign.errors import UserError
 from evalign.judges.spec import JudgeSpec
 from evalign.store import open_store, repo_datasets
 from evalign.store.repo_judges import create_judge
@@ -28,23 +23,10 @@ from evalign.web.services.runs import run_page
 from evalign.workflows.benchmarks import rerun
 from evalign.workflows.held_out import create_held_out_run
 from tests.align.helpers import PROMPT, rows
+from tests.cli_invoke import invoke, invoke_json
 
 ALIGN = ("--group-by", "question", "--strategy", "threshold",
          "--reflection-model", "scripted/constant:- Be strict.", "--json")
-
-
-def _invoke(*args: str) -> tuple[int, str]:
-    """Exit code and output as `main()` gives them (a `UserError` exits 2 with its message)."""
-    result = CliRunner().invoke(app, list(args))
-    if isinstance(result.exception, UserError):
-        return 2, str(result.exception)
-    return result.exit_code, result.output
-
-
-def _json(*args: str) -> Any:
-    code, out = _invoke(*args)
-    assert code == 0, out
-    return json.loads(out)
 
 
 def _seed(db: str, *names: str) -> None:
@@ -57,14 +39,14 @@ def _seed(db: str, *names: str) -> None:
 
 
 def _aligned(db: str, *extra: str) -> dict[str, Any]:
-    outcome: dict[str, Any] = _json("align", "hj", "--dataset", "bench", *ALIGN, *extra,
+    outcome: dict[str, Any] = invoke_json("align", "hj", "--dataset", "bench", *ALIGN, *extra,
                                     "--db", db)
     assert outcome["status"] == "aligned", outcome
     return outcome
 
 
 def _judged(db: str, run: int) -> list[int]:
-    return sorted(r["item_id"] for r in _json("runs", "show", str(run), "--db", db,
+    return sorted(r["item_id"] for r in invoke_json("runs", "show", str(run), "--db", db,
                                               "--json")["items"])
 
 
@@ -74,9 +56,9 @@ def test_align_accept_run_held_out_report(db_url: str) -> None:
     test = sorted(outcome["test_items"])
     assert len(test) == outcome["split"]["test"] == 8
     assert 0 < outcome["candidate"]["agreement"] < 1
-    _json("align", "accept", str(outcome["run"]), "--force", "--db", db_url, "--json")
+    invoke_json("align", "accept", str(outcome["run"]), "--force", "--db", db_url, "--json")
 
-    summary = _json("run", "hj", "--dataset", "bench", "--held-out", str(outcome["run"]),
+    summary = invoke_json("run", "hj", "--dataset", "bench", "--held-out", str(outcome["run"]),
                     "--db", db_url, "--json")
     assert summary["status"] == "completed" and summary["judge"] == "hj@2"
     assert summary["items"] == summary["verdicts"] == 8
@@ -85,17 +67,17 @@ def test_align_accept_run_held_out_report(db_url: str) -> None:
     run = summary["run"]
     assert _judged(db_url, run) == test
 
-    report = _json("report", str(run), "--format", "json", "--db", db_url)
+    report = invoke_json("report", str(run), "--format", "json", "--db", db_url)
     assert report["agreement"] == outcome["candidate"]["agreement"]
     assert report["comparisons"] == 8 and report["run"]["pending"] == 0
     assert report["run"]["scope"]["alignment_run"] == outcome["run"]
 
     # A finished run resumed stays as it is; so does a run made and resumed from nothing.
-    assert _json("run", "--resume", str(run), "--db", db_url, "--json")["verdicts"] == 8
+    assert invoke_json("run", "--resume", str(run), "--db", db_url, "--json")["verdicts"] == 8
     store = open_store(db_url)
     pending = create_held_out_run(store, "hj", outcome["run"], dataset="bench")
     store.close()
-    resumed = _json("run", "--resume", str(pending), "--db", db_url, "--json")
+    resumed = invoke_json("run", "--resume", str(pending), "--db", db_url, "--json")
     assert resumed["items"] == resumed["verdicts"] == 8
     assert _judged(db_url, pending) == test
 
@@ -104,8 +86,8 @@ def test_web_page_listing_and_rerun_keep_to_the_held_out_items(tmp_path: Path) -
     db = str(tmp_path / "e.db")
     _seed(db, "bench")
     outcome = _aligned(db)
-    run = _json("run", "hj", "--held-out", str(outcome["run"]), "--db", db, "--json")["run"]
-    whole = _json("run", "hj", "--dataset", "bench", "--db", db, "--json")
+    run = invoke_json("run", "hj", "--held-out", str(outcome["run"]), "--db", db, "--json")["run"]
+    whole = invoke_json("run", "hj", "--dataset", "bench", "--db", db, "--json")
     assert whole["items"] == 32 and whole["scope"] is None
     store = open_store(db)
     page = run_page(store, run)
@@ -125,23 +107,23 @@ def test_refusals_say_what_to_do_and_make_no_run(tmp_path: Path) -> None:
     outcome = _aligned(db)
     aligned = str(outcome["run"])
 
-    code, out = _invoke("run", "hj", "--dataset", "other", "--held-out", aligned, "--db", db)
+    code, out = invoke("run", "hj", "--dataset", "other", "--held-out", aligned, "--db", db)
     assert code == 2 and "held out items of dataset 'bench', not 'other'" in out
     assert "--dataset bench" in out
-    code, out = _invoke("run", "hj", "--held-out", "999", "--db", db)
+    code, out = invoke("run", "hj", "--held-out", "999", "--db", db)
     assert code == 2 and "no alignment run 999" in out
-    code, out = _invoke("run", "--resume", "1", "--held-out", aligned, "--db", db)
+    code, out = invoke("run", "--resume", "1", "--held-out", aligned, "--db", db)
     assert code == 2 and "drop --held-out" in out
 
     store = open_store(db)
     config = AlignConfig(dataset="bench", strategies=("threshold",))
     pending = start_alignment(store, "hj", config)
     store.close()
-    code, out = _invoke("run", "hj", "--held-out", str(pending), "--db", db)
+    code, out = invoke("run", "hj", "--held-out", str(pending), "--db", db)
     assert code == 2 and f"alignment run {pending} is pending" in out
 
     folds = _aligned(db, "--folds", "3")
-    code, out = _invoke("run", "hj", "--held-out", str(folds["run"]), "--db", db)
+    code, out = invoke("run", "hj", "--held-out", str(folds["run"]), "--db", db)
     assert code == 2 and "3-fold cross-validated" in out and "without --folds" in out
 
     store = open_store(db)
@@ -149,7 +131,7 @@ def test_refusals_say_what_to_do_and_make_no_run(tmp_path: Path) -> None:
         repo_datasets.write_dataset(s, "bench", rows(16), repo_datasets.Criteria(s),
                                     mode="replace")
     store.close()
-    code, out = _invoke("run", "hj", "--dataset", "bench", "--held-out", aligned, "--db", db)
+    code, out = invoke("run", "hj", "--dataset", "bench", "--held-out", aligned, "--db", db)
     assert code == 2 and "re-imported since alignment run" in out
     assert "version 1 (superseded)" in out and "Align again on the current version" in out
-    assert _json("runs", "list", "--db", db, "--json") == []
+    assert invoke_json("runs", "list", "--db", db, "--json") == []

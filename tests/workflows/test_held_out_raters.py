@@ -13,21 +13,17 @@ accept, run the accepted judge on the held-out items, report.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from typer.testing import CliRunner
-
-from evalign.cli.app import app
 from evalign.data.records import LabelIn, Row
-from evalign.errors import UserError
 from evalign.items import Item
 from evalign.judges.spec import JudgeSpec
 from evalign.scores import ScoreConfig
 from evalign.store import open_store, repo_datasets
 from evalign.store.repo_judges import create_judge
 from evalign.web.services.runs import RunFilters, run_page
+from tests.cli_invoke import invoke, invoke_json
 
 PAIRWISE = ScoreConfig(kind="pairwise")
 PAIR_PROMPT = ("Which output follows the instruction better? Answer 1, 2 or tie.\n\n"
@@ -38,40 +34,26 @@ HINTS = ("1", "2", "1", "tie", "2", "1", "2")
 """The scripted judge's answers, in a cycle coprime with `SPLITS`: right on some items only."""
 
 
-def _invoke(*args: str) -> tuple[int, str]:
-    """Exit code and output as `main()` gives them (a `UserError` exits 2 with its message)."""
-    result = CliRunner().invoke(app, list(args))
-    if isinstance(result.exception, UserError):
-        return 2, str(result.exception)
-    return result.exit_code, result.output
-
-
-def _json(*args: str) -> Any:
-    code, out = _invoke(*args)
-    assert code == 0, out
-    return json.loads(out)
-
-
 def _held_out(db: str, judge: str, outcome: dict[str, Any]) -> int:
     """Accept the outcome's candidate and run it on the outcome's test items."""
-    _json("align", "accept", str(outcome["run"]), "--force", "--db", db, "--json")
-    summary = _json("run", judge, "--held-out", str(outcome["run"]), "--db", db, "--json")
+    invoke_json("align", "accept", str(outcome["run"]), "--force", "--db", db, "--json")
+    summary = invoke_json("run", judge, "--held-out", str(outcome["run"]), "--db", db, "--json")
     assert summary["status"] == "completed" and summary["errors"] == 0, summary
     assert summary["items"] == len(outcome["test_items"])
     return int(summary["run"])
 
 
 def _report(db: str, run: int, *flags: str) -> dict[str, Any]:
-    report: dict[str, Any] = _json("report", str(run), "--format", "json", *flags, "--db", db)
+    report: dict[str, Any] = invoke_json("report", str(run), "--format", "json", *flags, "--db", db)
     return report
 
 
 def test_numeric_raters_mean_gives_the_outcome_figures(tmp_path: Path,
                                                        shared_datasets: Path) -> None:
     db = str(tmp_path / "e.db")
-    _json("import", str(shared_datasets / "squality_human_eval/public.jsonl"), "--dataset",
+    invoke_json("import", str(shared_datasets / "squality_human_eval/public.jsonl"), "--dataset",
           "sq", "--map", "mean_correctness=mean_correctness", "--db", db, "--json")
-    outcome = _json("align", "reference-rating", "--dataset", "sq", "--criterion", "overall",
+    outcome = invoke_json("align", "reference-rating", "--dataset", "sq", "--criterion", "overall",
                     "--group-by", "passage_id", "--strategy", "calibrate", "--sample", "60",
                     "--judge-model", "scripted/field:mean_correctness",
                     "--reflection-model", "scripted/field:mean_correctness", "--db", db, "--json")
@@ -122,7 +104,7 @@ def test_pairwise_majority_gives_the_outcome_agreement(db_url: str) -> None:
                                         model="scripted/field:hint",
                                         checks={"position_swap": False}))
     store.close()
-    outcome = _json("align", "pw", "--dataset", "pairs", "--group-by", "input", "--strategy",
+    outcome = invoke_json("align", "pw", "--dataset", "pairs", "--group-by", "input", "--strategy",
                     "guidelines", "--rounds", "1", "--reflection-model",
                     "scripted/constant:- Prefer the output that follows the instruction.",
                     "--db", db_url, "--json")
@@ -141,6 +123,6 @@ def test_pairwise_majority_gives_the_outcome_agreement(db_url: str) -> None:
 
 
 def test_the_old_flag_cannot_contradict_the_policy(tmp_path: Path) -> None:
-    code, out = _invoke("report", "1", "--consensus", "--policy", "per_label", "--db",
+    code, out = invoke("report", "1", "--consensus", "--policy", "per_label", "--db",
                         str(tmp_path / "e.db"))
     assert code == 2 and "--consensus contradicts --policy per_label" in out
