@@ -29,9 +29,13 @@ def calibrated_value(calibration: dict[str, Any], scale: ScoreConfig, value: Val
     score = scale.to_100(value)
     if score is None:
         return value
-    mapped = map_100(calibration, score)
+    return on_scale(scale, map_100(calibration, score))
+
+
+def on_scale(scale: ScoreConfig, score_100: float) -> Value:
+    """A 0–100 score as a value of `scale` (numeric to 4 decimals; stars whole, halves up)."""
     low, high = scale.bounds()
-    result = low + mapped / 100.0 * (high - low)
+    result = low + score_100 / 100.0 * (high - low)
     return whole_stars(result) if scale.kind == "stars" else round(float(result), 4)
 
 

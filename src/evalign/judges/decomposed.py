@@ -32,7 +32,7 @@ from typing import Any
 from evalign.errors import ConfigError, ParseError
 from evalign.items import Item
 from evalign.judges import aggregate
-from evalign.judges.calibrated import map_100, whole_stars
+from evalign.judges.calibrated import map_100, on_scale
 from evalign.judges.glossary import check_glossary
 from evalign.judges.rubric import (
     DEFAULT_QUESTION,
@@ -298,13 +298,11 @@ def _numeric_verdict(spec: JudgeSpec, checks: list[CheckResult], probs: list[flo
     mapped through the alignment's calibration when it learned one."""
     raw = check_score_100(spec, checks)
     mapped = map_100(spec.checks["calibration"], raw) if spec.checks.get("calibration") else raw
-    low, high = spec.scale.bounds()
-    value = low + mapped / 100.0 * (high - low)
     failed = [c.question for c in checks if not c.passed]
     reasoning = (f"checks met {raw:.0f}/100 ({len(checks) - len(failed)} of {len(checks)} "
                  "answered yes)" + ("; missing: " + "; ".join(failed) if failed else ""))
     return Verdict(
-        value=whole_stars(value) if spec.scale.kind == "stars" else round(float(value), 4),
+        value=on_scale(spec.scale, mapped),
         reasoning=reasoning, raw=reasoning, checks=list(checks), prompt_tokens=tokens[0],
         completion_tokens=tokens[1], latency_s=latency,
     )
