@@ -10,6 +10,10 @@ dataset's outcome is also written to bench/out/align_generality_<name>.json.
     nice -n 10 .venv/bin/python bench/align_generality.py --datasets evalsbench --sample 40
     .venv/bin/python bench/align_generality.py --model scripted/hash --sample 24   # plumbing
 
+`--store DIR` keeps each dataset's store (DIR/<name>.db): a second run with the same seed and
+sample replays the model's answers from its cache, so changes to how answers are aggregated
+are measured in seconds.
+
 The local model is the judge and the reflection model (`--model`, default the embedded 1.5B).
 On a shared 2-core machine this takes hours for the whole data: `--sample` draws whole groups.
 """
@@ -29,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import OUT, ROOT, machine, table
 from evalign.align import AlignConfig, execute_alignment, start_alignment
+from evalign.data.catalog import list_datasets
 from evalign.data.importer import import_file
 from evalign.runner.models import resolve_model
 from evalign.store import Store, open_store
@@ -68,7 +73,8 @@ def main() -> None:
     try:
         for name in args.datasets:
             with tempfile.TemporaryDirectory() as tmp:
-                store = open_store(Path(tmp) / "bench.db")
+                where = Path(args.store) / f"{name}.db" if args.store else Path(tmp) / "b.db"
+                store = open_store(where)
                 outcome = align_one(store, name, DATASETS[name], model, args)
                 store.close()
             OUT.mkdir(exist_ok=True)
@@ -88,8 +94,10 @@ def align_one(store: Store, name: str, shape: Shape, model: Any,
     SQuALITY's items get their reference answers on import, from the stories file beside the
     ratings (`evalign.data.passages`), as the built-in `reference-rating` judge needs.
     """
-    summary = import_file(store, DATA / shape.file, name)
-    if summary.references is not None:
+    if name in {d["name"] for d in list_datasets(store)}:
+        # A kept store (--store): its answer cache replays every model call already made.
+        print(f"{name}: already imported in this store; its cached answers are reused")
+    elif (summary := import_file(store, DATA / shape.file, name)).references is not None:
         print(f"{name}: references for {summary.references.items} items, "
               f"{summary.references.missing} without", flush=True)
     judge = shape.judge
@@ -169,6 +177,8 @@ def _args() -> argparse.Namespace:
     parser.add_argument("--strategies", nargs="*", default=[])
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--store", help="a folder for each dataset's store, kept after the run "
+                        "(its answer cache makes a re-run with other aggregation choices fast)")
     return parser.parse_args()
 
 

@@ -43,6 +43,8 @@ def test_model_split_with_rule_fallback_and_glossary() -> None:
     verdict = asyncio.run(score_decomposed(spec, ITEM, model))
     asked = str(model.requests[0].messages[-1]["content"])
     assert asked.startswith("Rewrite the grading notes") and "market gamma" in asked
+    # The notes' shorthand is read against the question they grade, never the response.
+    assert "Question:\nWhy?\n\nGrading notes:" in asked and "alpha and beta matter" not in asked
     assert [c.question for c in verdict.checks][-1] == 'Does the response mention "market gamma"?'
     assert verdict.prompt_tokens > 0  # the split call is accounted
     # A model that lists no point: the rule splitter decides, never a guess.

@@ -200,7 +200,8 @@ async def item_questions(spec: JudgeSpec, item: Item,
     prompt, max_tokens = split_prompt_for(str(spec.checks["rubric_field"]))
     request = GenerateRequest(
         messages=[{"role": "user", "content": prompt.format(
-            limit=MAX_POINTS, rubric=expand_terms(rubric, glossary))}],
+            limit=MAX_POINTS, rubric=expand_terms(rubric, glossary),
+            context=_task_text(spec, item))}],
         params={"temperature": 0.0, "max_tokens": max_tokens},
         context=item.fields() | {"split": rubric})
     result = await model.generate(request)
@@ -209,6 +210,17 @@ async def item_questions(spec: JudgeSpec, item: Item,
         _rule_points(spec, item)
     return ([question_for(c, _template(spec)) for c in concepts],
             result.prompt_tokens or 0, result.completion_tokens or 0)
+
+
+def _task_text(spec: JudgeSpec, item: Item) -> str:
+    """The item's fields other than the response and the rubric (the question it answers),
+    as the blocks a split prompt shows before the notes; empty when there are none."""
+    fields = item.fields()
+    names = [n for n in spec.checks.get("context_fields") or _default_fields(
+        fields, spec.checks.get("rubric_field")) if n not in _OUTPUTS and n in fields]
+    blocks = [f"{n.replace('_', ' ').capitalize()}:\n{fields[n]}" for n in names
+              if n != spec.checks.get("rubric_field")]
+    return "".join(f"{b}\n\n" for b in blocks)
 
 
 def _template(spec: JudgeSpec) -> str:

@@ -19,9 +19,9 @@ DEFAULT_QUESTION = "Does the response mention {concept}?"
 SPLIT_PROMPT = (
     "Rewrite the grading notes below as a list of atomic points that a good answer must cover: "
     "one point for each item of the notes, never two items in one point. Spell out every "
-    "abbreviation in plain words, keep each point as short as the notes' own wording, and do not "
-    "explain or add anything. One point per line, each starting with \"- \", at most {limit} "
-    "points, nothing else.\n\nGrading notes:\n{rubric}"
+    "abbreviation in plain words, in the sense the task gives it, keep each point as short as the "
+    "notes' own wording, and do not explain or add anything. One point per line, each starting "
+    "with \"- \", at most {limit} points, nothing else.\n\n{context}Grading notes:\n{rubric}"
 )
 REFERENCES_SPLIT_PROMPT = (
     "The reference answers below were written independently by people who know the source. "
@@ -144,8 +144,10 @@ def is_reference_field(field: str) -> bool:
 def split_prompt_for(field: str) -> tuple[str, int]:
     """The prompt that rewrites the field `field` as points, and its answer's token budget.
 
-    Reference answers are prose written by several people: their shared facts become the points.
-    Anything else is read as terse notes, one point per item of the notes.
+    Reference answers are prose written by several people: their shared facts become the points,
+    and they stand alone. Anything else is read as terse notes, one point per item of the notes,
+    whose shorthand only the task explains: that prompt shows the item's `{context}` (its fields
+    but the response and the notes) before them; the references' prompt has no such slot.
     """
     if is_reference_field(field):
         return REFERENCES_SPLIT_PROMPT, 300
