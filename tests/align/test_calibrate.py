@@ -40,6 +40,19 @@ def test_isotonic_and_linear_maps_are_monotone_knots() -> None:
         map_100({"x": [1.0, 0.0], "y": [0.0, 1.0]}, 0.5)
 
 
+def test_median_line_keeps_bimodal_ratings_near_their_modes() -> None:
+    # Ratings in two modes (a summary is good or it is not) and a judge whose score ranks them
+    # with some noise: the least-absolute-deviation line is the best line for the MAE.
+    judge = [float(v) for v in range(0, 100, 5)]
+    human = [15.0 if j < 45 else 90.0 for j in judge[:-2]] + [20.0, 15.0]
+    median = fit_calibration(judge, human, "median_line")
+    line = fit_calibration(judge, human, "linear")
+    assert median["method"] == "median_line" and median["x"] == sorted(median["x"])
+    assert mae(median, judge, human) < mae(line, judge, human)
+    flat = fit_calibration([50.0, 50.0, 50.0], [10.0, 20.0, 90.0], "median_line")
+    assert map_100(flat, 50.0) == pytest.approx(20.0)  # no slope to learn: the median
+
+
 def test_calibrate_strategy_lowers_mae_and_the_accepted_judge_applies_it(
         sqlite_store: Store) -> None:
     with sqlite_store.session() as s:

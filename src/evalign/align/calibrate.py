@@ -1,8 +1,10 @@
 """Learning a monotone map from a numeric judge's scores to the human scale (on 0–100).
 
-Two maps are fitted on train: isotonic regression (any monotone step function) and a linear fit;
-the one with the lower mean absolute error on validation is kept and refitted on train +
-validation. Both are stored as knots (`evalign.judges.calibrated`), so the accepted judge
+Three maps are fitted on train: isotonic regression (any monotone step function), a least-squares
+line, and a least-absolute-deviation line (the conditional median, which is what minimizes the
+MAE: on bimodal ratings it keeps scores near the modes where a least-squares line pulls them to
+the middle); the one with the lowest mean absolute error on validation is kept and refitted on
+train + validation. Both are stored as knots (`evalign.judges.calibrated`), so the accepted judge
 applies the map to every verdict it gives.
 """
 
@@ -19,7 +21,7 @@ from evalign.align.examples import Example
 from evalign.judges.calibrated import map_100
 from evalign.judges.spec import JudgeSpec, Verdict
 
-METHODS = ("isotonic", "linear")
+METHODS = ("isotonic", "linear", "median_line")
 
 
 def fit_calibration(judge_100: Sequence[float], human_100: Sequence[float],
@@ -35,20 +37,29 @@ def fit_calibration(judge_100: Sequence[float], human_100: Sequence[float],
     if method == "isotonic":
         model = IsotonicRegression(y_min=0.0, y_max=100.0, out_of_bounds="clip").fit(x, y)
         knots_x, knots_y = model.X_thresholds_, model.y_thresholds_
-    elif method == "linear":
-        if np.ptp(x) == 0:
-            knots_x, knots_y = np.array([0.0, 100.0]), np.full(2, float(y.mean()))
-        else:
-            line = LinearRegression().fit(x.reshape(-1, 1), y)
-            slope, intercept = float(line.coef_[0]), float(line.intercept_)
-            # Knots where the line leaves 0–100 too, so clipping keeps the line's slope.
-            cuts = [(edge - intercept) / slope for edge in (0.0, 100.0)] if slope else []
-            knots_x = np.array(sorted({0.0, 100.0, *(c for c in cuts if 0.0 < c < 100.0)}))
-            knots_y = np.clip(slope * knots_x + intercept, 0.0, 100.0)
+    elif method in ("linear", "median_line"):
+        knots_x, knots_y = _line_knots(x, y, median=method == "median_line")
     else:
         raise ValueError(f"unknown calibration method {method!r}; choose from {METHODS}")
     return {"method": method, "x": [round(float(v), 4) for v in knots_x],
             "y": [round(float(v), 4) for v in knots_y]}
+
+
+def _line_knots(x: np.ndarray, y: np.ndarray, *, median: bool) -> tuple[np.ndarray, np.ndarray]:
+    """A line's knots on 0–100: least squares, or least absolute deviations (`median`)."""
+    if np.ptp(x) == 0:
+        return np.array([0.0, 100.0]), np.full(2, float(np.median(y) if median else y.mean()))
+    if median:
+        from sklearn.linear_model import QuantileRegressor
+
+        line = QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs").fit(x.reshape(-1, 1), y)
+    else:
+        line = LinearRegression().fit(x.reshape(-1, 1), y)
+    slope, intercept = float(line.coef_[0]), float(line.intercept_)
+    # Knots where the line leaves 0–100 too, so clipping keeps the line's slope.
+    cuts = [(edge - intercept) / slope for edge in (0.0, 100.0)] if slope else []
+    knots_x = np.array(sorted({0.0, 100.0, *(c for c in cuts if 0.0 < c < 100.0)}))
+    return knots_x, np.clip(slope * knots_x + intercept, 0.0, 100.0)
 
 
 def mae(calibration: dict[str, Any] | None, judge_100: Sequence[float],

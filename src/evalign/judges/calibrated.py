@@ -3,7 +3,7 @@
 An alignment run may learn that the judge's 0–100 score says 70 where humans say 40. The map is
 stored in the judge version, `JudgeSpec.checks["calibration"]`, as knots on 0–100:
 
-    {"method": "isotonic" | "linear", "x": [judge scores], "y": [human scores]}
+    {"method": "isotonic" | "linear" | "median_line", "x": [judge scores], "y": [human scores]}
 
 and applied to every numeric verdict by linear interpolation between knots (flat beyond the
 first and last): a step function for isotonic regression, two end points for a linear fit.

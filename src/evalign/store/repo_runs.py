@@ -74,17 +74,21 @@ def done_keys(session: Session, run_id: int) -> set[tuple[int, int]]:
 
 
 def totals(session: Session, run_id: int) -> dict[str, Any]:
-    """Counts and sums over the run's stored verdicts."""
+    """Counts and sums over the run's stored verdicts.
+
+    Errors are not counted here: an undecided pairwise verdict stores an error text but is no
+    error, and `evalign.runner.error_counts` is the one place that tells them apart.
+    """
     v = m.Verdict
     row = session.execute(sa.select(
-        sa.func.count(v.id), sa.func.count(v.error), sa.func.sum(sa.case((v.cached, 1), else_=0)),
+        sa.func.count(v.id), sa.func.sum(sa.case((v.cached, 1), else_=0)),
         sa.func.coalesce(sa.func.sum(v.prompt_tokens), 0),
         sa.func.coalesce(sa.func.sum(v.completion_tokens), 0),
         sa.func.sum(v.cost_usd), sa.func.count(v.cost_usd),
         sa.func.count(sa.distinct(v.item_id)),
     ).where(v.run_id == run_id)).one()
-    count, errors, cached, prompt, completion, cost, priced, items = row
-    return {"verdicts": count, "errors": errors, "cached": int(cached or 0),
+    count, cached, prompt, completion, cost, priced, items = row
+    return {"verdicts": count, "cached": int(cached or 0),
             "prompt_tokens": int(prompt), "completion_tokens": int(completion),
             "cost_usd": float(cost or 0.0) if priced == count else None,
             "items_done": items}
