@@ -154,8 +154,15 @@ def test_aggregation_edits_are_validated_and_a_changed_checklist_drops_the_calib
     edited = edit_checks(numeric, {"questions": ["Does the response name the ship?"]})
     assert "calibration" not in edited.checks and edited.checks["aggregation"]["method"] == "mean"
     assert dropped_by_edit(numeric, {"questions": ["a?"]}) == ["calibration"]
-    kept = edit_checks(numeric, {"aggregation": {"method": "geomean_threshold"}})
-    assert kept.checks["calibration"] == numeric.checks["calibration"]  # same checks asked
+    # The map was fitted to the mean's scores: a geometric mean through it would be misplaced.
+    other = edit_checks(numeric, {"aggregation": {"method": "geomean_threshold"}})
+    assert "calibration" not in other.checks
+    assert dropped_by_edit(numeric, {"aggregation": {"method": "geomean_threshold"}}) == [
+        "calibration"]
+    kept = edit_checks(numeric, {"aggregation": {"method": "mean"}, "glossary": {}})
+    assert "calibration" not in kept.checks  # a glossary edit changes what is asked
+    same = edit_checks(numeric, {"aggregation": {"method": "mean"}})
+    assert same.checks["calibration"] == numeric.checks["calibration"]  # nothing changed
     bad = tmp_path / "bad.yaml"
     bad.write_text("questions:\n  - [unclosed\n")
     with pytest.raises(ConfigError, match=r"bad\.yaml:\d+: cannot read the checks"):

@@ -25,6 +25,11 @@ FIXED: dict[str, Any] = {
 RUBRIC: dict[str, Any] = {"rubric_field": "grading_notes", "split": "model",
                           "aggregation": {"method": "logistic", "coef": [1, 2, 3, 4, 5],
                                           "intercept": -1.5}}
+AVERAGED: dict[str, Any] = {
+    "rubric_field": "references", "aggregation": {"method": "mean"},
+    "calibration": {"method": "average", "members": [
+        {"aggregation": {"method": "mean"}, "calibration": CALIBRATION},
+        {"aggregation": {"method": "count_failed"}, "calibration": None}]}}
 
 
 def _db(tmp_path: Path) -> str:
@@ -35,6 +40,8 @@ def _db(tmp_path: Path) -> str:
                                            model="scripted/constant:Yes", checks=FIXED))
         create_judge(s, "rubric", JudgeSpec(kind="decomposed", model="scripted/constant:Yes",
                                             checks=RUBRIC))
+        create_judge(s, "averaged", JudgeSpec(kind="decomposed", model="scripted/constant:Yes",
+                                              checks=AVERAGED))
     store.close()
     return path
 
@@ -74,3 +81,10 @@ def test_show_json_carries_the_full_checks(tmp_path: Path) -> None:
     shown = json.loads(_show("fixed", "--db", db, "--json"))
     assert shown["kind"] == "decomposed" and shown["checks"] == FIXED
     assert json.loads(_show("rubric@1", "--db", db, "--json"))["checks"] == RUBRIC
+
+
+def test_show_of_an_averaged_calibration_names_each_member(tmp_path: Path) -> None:
+    text = _show("averaged", "--db", _db(tmp_path))
+    assert "calibration: the average of 2 scores on 0-100" in text
+    assert "mean through isotonic, 4 knots on 0-100" in text
+    assert "count_failed through no map" in text

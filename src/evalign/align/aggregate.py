@@ -106,10 +106,14 @@ def learn_numeric(prob_lists: Sequence[Sequence[float]], human_100: Sequence[flo
                   ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, float]]:
     """Choose how checks become a number on a numeric scale, by out-of-fold MAE on 0–100.
 
-    Each aggregation's score (× 100) is taken raw (`none`) or through an isotonic or linear map
-    onto the human scale (`evalign.align.calibrate`), the map fitted on the other folds (grouped
-    folds when `groups` is given, so no question is on both sides). The lowest pooled MAE wins
-    (ties: the earlier, simpler choice) and its map is refitted on every item.
+    Each aggregation's score (× 100) is taken raw (`none`) or through an isotonic, linear or
+    median-line map onto the human scale (`evalign.align.calibrate`), the map fitted on the
+    other folds (grouped folds when `groups` is given, so no question is on both sides). The
+    lowest pooled MAE wins (ties: the earlier, simpler choice) and its map is refitted on every
+    item. When other choices are within one standard error of the best, cross-validation on a
+    few dozen items cannot tell them apart, and picking one is picking noise: their maps are
+    all refitted and the score is their average (`{"method": "average", "members": [...]}`,
+    see `evalign.judges.decomposed`), which is scored out of fold too (key `average`).
 
     Args:
         prob_lists: each item's checks' P(yes), in [0, 1].
@@ -117,41 +121,71 @@ def learn_numeric(prob_lists: Sequence[Sequence[float]], human_100: Sequence[flo
         groups: each item's group, or None.
 
     Returns:
-        The aggregation, the calibration (None: raw scores), and each `method/map`'s MAE.
+        The aggregation (the best choice's), the calibration (None: raw scores), and each
+        `method/map`'s MAE.
     """
-    from sklearn.model_selection import GroupKFold, KFold
-
     raw = {m: [100.0 * score({"method": m}, p) for p in prob_lists] for m in methods}
     y = np.asarray(human_100, dtype=float)
-    k = min(folds, len(set(groups)) if groups is not None else len(y))
-    splits = [] if k < 2 else list(
-        GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(y, y, groups)
-        if groups is not None else KFold(n_splits=k, shuffle=True, random_state=seed).split(y))
-    maes: dict[str, float] = {}
+    splits = _folds(y, groups, folds, seed)
+    oof: dict[str, np.ndarray] = {}
     for method in methods:
         x = np.asarray(raw[method])
-        maes[f"{method}/none"] = float(np.mean(np.abs(x - y))) if len(y) else math.nan
+        oof[f"{method}/none"] = x
         for name in MAPS:
-            maes[f"{method}/{name}"] = _oof_mae(x, y, splits, name)
+            oof[f"{method}/{name}"] = _oof_predictions(x, y, splits, name)
+    maes = {key: float(np.mean(np.abs(pred - y))) if len(y) and not np.isnan(pred).any()
+            else math.nan for key, pred in oof.items()}
     finite = {key: v for key, v in maes.items() if math.isfinite(v)}
-    chosen = min(finite, key=lambda key: (finite[key], list(maes).index(key))) if finite \
-        else f"{methods[0]}/none"
-    method, mapping = chosen.split("/")
+    if not finite:
+        return {"method": methods[0]}, None, maes
+    chosen = min(finite, key=lambda key: (finite[key], list(maes).index(key)))
+    near = _within_one_se(chosen, oof, y, finite)
+    if len(near) > 1:
+        maes["average"] = float(np.mean(np.abs(np.mean([oof[k] for k in near], axis=0) - y)))
+        members = [_member(key, raw, human_100) for key in near]
+        return {"method": chosen.split("/")[0]}, {"method": "average", "members": members}, maes
+    return {"method": chosen.split("/")[0]}, _member(chosen, raw, human_100)["calibration"], maes
+
+
+def _folds(y: np.ndarray, groups: Sequence[str] | None, folds: int,
+           seed: int) -> list[tuple[Any, Any]]:
+    from sklearn.model_selection import GroupKFold, KFold
+
+    k = min(folds, len(set(groups)) if groups is not None else len(y))
+    if k < 2:
+        return []
+    if groups is not None:
+        return list(GroupKFold(n_splits=k, shuffle=True, random_state=seed).split(y, y, groups))
+    return list(KFold(n_splits=k, shuffle=True, random_state=seed).split(y))
+
+
+def _within_one_se(best: str, oof: dict[str, np.ndarray], y: np.ndarray,
+                   finite: dict[str, float]) -> list[str]:
+    """The choices whose MAE is within one standard error of the best's (best first)."""
+    errors = np.abs(oof[best] - y)
+    bound = finite[best] + float(np.std(errors, ddof=1)) / math.sqrt(len(y)) if len(y) > 1 \
+        else finite[best]
+    return [best, *(k for k, v in finite.items() if k != best and v <= bound)]
+
+
+def _member(key: str, raw: dict[str, list[float]], human_100: Sequence[float]) -> dict[str, Any]:
+    """One choice refitted on every item: its aggregation and its map (None: raw)."""
+    method, mapping = key.split("/")
     calibration = None if mapping == "none" else \
         fit_calibration(raw[method], list(human_100), mapping)
-    return {"method": method}, calibration, maes
+    return {"aggregation": {"method": method}, "calibration": calibration}
 
 
-def _oof_mae(x: np.ndarray, y: np.ndarray, splits: Sequence[tuple[Any, Any]],
-             mapping: str) -> float:
-    """The pooled MAE of `mapping` fitted on each split's first part, scored on its second."""
-    errors: list[float] = []
+def _oof_predictions(x: np.ndarray, y: np.ndarray, splits: Sequence[tuple[Any, Any]],
+                     mapping: str) -> np.ndarray:
+    """Each item's score through `mapping` fitted on the other folds (all NaN without folds)."""
+    predicted = np.full(len(y), math.nan)
     for fit_idx, held_idx in splits:
         if len(fit_idx) < 2:
-            return math.nan
+            return np.full(len(y), math.nan)
         fitted = fit_calibration(x[fit_idx], y[fit_idx], mapping)
-        errors.extend(abs(map_100(fitted, float(x[i])) - float(y[i])) for i in held_idx)
-    return float(np.mean(errors)) if errors else math.nan
+        predicted[held_idx] = [map_100(fitted, float(x[i])) for i in held_idx]
+    return predicted
 
 
 def _best_cut(values: Sequence[float], labels: Sequence[bool]) -> float | None:

@@ -138,8 +138,9 @@ def edit_checks(spec: JudgeSpec, edit: dict[str, Any]) -> JudgeSpec:
     """A copy of a decomposed `spec` with the edited parts replaced (validated first).
 
     Fixed questions replace a per-item rubric split; the learned aggregation is kept unless the
-    edit gives one. An edit of what is asked drops a numeric judge's calibration (learned on
-    the old checks' scores): the saved version is untested, and its provenance says so.
+    edit gives one. An edit of what is asked, or of the aggregation, drops a numeric judge's
+    calibration (learned on the old checks' scores): the saved version is untested, and its
+    provenance says so.
 
     Raises:
         ConfigError: the candidate is not decomposed, or the edit is invalid.
@@ -156,12 +157,19 @@ def edit_checks(spec: JudgeSpec, edit: dict[str, Any]) -> JudgeSpec:
     if "questions" in edit:
         for key in ("rubric_field", "split"):
             checks.pop(key, None)
-    if set(edit) & ASKED:
+    if dropped_by_edit(spec, edit):
         # A map learned on the old checks' scores would silently misplace the new ones.
         checks.pop("calibration", None)
     return spec.model_copy(update={"checks": checks})
 
 
 def dropped_by_edit(spec: JudgeSpec, edit: dict[str, Any]) -> list[str]:
-    """What an edit makes the saved version lose: the calibration learned on the old checks."""
-    return ["calibration"] if set(edit) & ASKED and spec.checks.get("calibration") else []
+    """What an edit makes the saved version lose: the calibration learned on the old checks,
+    or on the old aggregation's score (a map fitted to a share of checks met would misplace a
+    geometric mean; an averaged calibration holds its own aggregations, so the edited one would
+    silently change nothing)."""
+    if not spec.checks.get("calibration"):
+        return []
+    new_aggregation = "aggregation" in edit and edit["aggregation"] != spec.checks.get(
+        "aggregation")
+    return ["calibration"] if set(edit) & ASKED or new_aggregation else []

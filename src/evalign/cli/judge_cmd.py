@@ -150,12 +150,24 @@ def _render_checks(spec: JudgeSpec) -> None:
     console.print("aggregation: " + _method(listing.get("aggregation"),
                                             "default: weakest check's P(yes) >= 0.5"))
     calibration = listing.get("calibration")
-    if calibration:
-        knots = len(calibration.get("x") or [])
-        console.print(f"calibration: {escape(str(calibration.get('method')))}, {knots} "
-                      f"knot{'s' * (knots != 1)} on 0-100")
+    if calibration and calibration.get("method") == "average":
+        members = calibration.get("members") or []
+        console.print(f"calibration: the average of {len(members)} scores on 0-100")
+        for member in members:
+            console.print(f"  {escape(_method(member.get('aggregation'), 'mean'))} through "
+                          f"{escape(_map_text(member.get('calibration')))}")
+    elif calibration:
+        console.print(f"calibration: {escape(_map_text(calibration))}")
     else:
         console.print("calibration: none")
+
+
+def _map_text(calibration: Any) -> str:
+    """`method, N knots on 0-100`, or `no map` (the raw score)."""
+    if not isinstance(calibration, dict):
+        return "no map"
+    knots = len(calibration.get("x") or [])
+    return f"{calibration.get('method')}, {knots} knot{'s' * (knots != 1)} on 0-100"
 
 
 def _method(settings: Any, default: str) -> str:

@@ -304,12 +304,35 @@ def check_score_100(spec: JudgeSpec, checks: list[CheckResult]) -> float:
     return 100.0 * aggregate.score(aggregation, probs)
 
 
+def mapped_score_100(calibration: dict[str, Any] | None, probs: list[float],
+                     raw: float) -> float:
+    """The score on the human 0–100 scale: `raw` through the calibration's map, or, for an
+    `average` calibration, the mean of its members' scores (each its own aggregation of
+    `probs`, through its own map or raw).
+
+    Raises:
+        ConfigError: an `average` calibration without members, or a map without knots.
+    """
+    if not calibration:
+        return raw
+    if calibration.get("method") != "average":
+        return map_100(calibration, raw)
+    members = calibration.get("members") or []
+    if not members:
+        raise ConfigError("judge calibration: an average needs members (re-run the alignment)")
+    scores = []
+    for member in members:
+        own = 100.0 * aggregate.score(member.get("aggregation") or {"method": "mean"}, probs)
+        scores.append(map_100(member["calibration"], own) if member.get("calibration") else own)
+    return sum(scores) / len(scores)
+
+
 def _numeric_verdict(spec: JudgeSpec, checks: list[CheckResult], probs: list[float],
                      tokens: tuple[int, int], latency: float) -> Verdict:
     """A score on the judge's numeric scale: the checks' aggregate (default: the mean P(yes)),
     mapped through the alignment's calibration when it learned one."""
     raw = check_score_100(spec, checks)
-    mapped = map_100(spec.checks["calibration"], raw) if spec.checks.get("calibration") else raw
+    mapped = mapped_score_100(spec.checks.get("calibration"), probs, raw)
     failed = [c.question for c in checks if not c.passed]
     reasoning = (f"checks met {raw:.0f}/100 ({len(checks) - len(failed)} of {len(checks)} "
                  "answered yes)" + ("; missing: " + "; ".join(failed) if failed else ""))

@@ -200,7 +200,9 @@ class _Decomposition:
                                         | mapped})
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
                         for v in verdicts[len(self.train_idx):]]
-        best = min((v for v in maes.values() if v == v), default=None)
+        # The figure of what is kept: the average when near-tied maps are averaged.
+        best = maes["average"] if "average" in maes else \
+            min((v for v in maes.values() if v == v), default=None)
         curve = [{"strategy": self.name, "round": i + 1, "method": m, "val_agreement": None,
                   "val_mae": v} for i, (m, v) in enumerate(maes.items())]
         return Candidate(final, self.name, agreement(final, val, val_verdicts), val_verdicts,
