@@ -101,6 +101,9 @@ def test_model_points_are_bullets_only() -> None:
     assert parse_points("Here you go:\n- first point\n2) second.\nthanks") == \
         ["first point", "second"]
     assert parse_points("no list at all") == []
+    # A looping answer ("- - - - …") lists no point, so the rules split the rubric instead.
+    assert parse_points("- - - - - - - - - -\n- 25%") == []
+    assert parse_points("- R&D spend") == ["R&D spend"]
     assert parse_points("- **Burn rate**: spending too fast\n- Caution: anti-dilution") == \
         ["Burn rate", "anti-dilution"]
 

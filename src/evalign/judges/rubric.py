@@ -39,6 +39,7 @@ _LEADS = re.compile(r"^(caution|watch for|watch|consider|focus on|focus|note|bew
 _BOLD_TERM = re.compile(r"^\*\*(.+?)\*\*\s*:")
 _REFERENCE_HEAD = re.compile(r"^\s*reference(?:\s+answer)?\s*\d*\s*:\s*$", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_WORD = re.compile(r"[^\W\d_]")
 _BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+(.*\S)\s*$")
 
 
@@ -165,7 +166,8 @@ def parse_points(text: str, limit: int = MAX_POINTS) -> list[str]:
         bold = _BOLD_TERM.match(found.group(1))
         point = bold.group(1) if bold else found.group(1).replace("**", "")
         point = _LEADS.sub("", point.strip(" .")).strip(" .")
-        if len(point) >= 2:
+        # A small model can loop ("- - - - …"): a point with no letter is no point to check.
+        if len(point) >= 2 and _WORD.search(point):
             points.append(point)
     return points[:limit]
 
