@@ -182,6 +182,34 @@ def test_auto_split_keeps_the_split_that_cross_validates_better(sqlite_store: St
     assert out["candidate"]["agreement"] == 1.0
 
 
+def _looping_splitter(request: GenerateRequest) -> str:
+    """A model whose split answer loops on dashes; checks as `_lazy_splitter`'s."""
+    if str(request.messages[-1]["content"]).startswith("Rewrite the grading notes"):
+        return "- " * 200
+    return _lazy_splitter(request)
+
+
+def test_a_model_split_that_lists_no_point_falls_back_to_the_rules_and_says_so(
+        sqlite_store: Store) -> None:
+    pass_fail = ScoreConfig.parse("pass_fail")
+    with sqlite_store.session() as s:
+        repo_datasets.write_dataset(s, "notes", _notes_rows(),
+                                    repo_datasets.Criteria(s, pass_fail))
+        create_judge(s, "noted", JudgeSpec(
+            prompt="Grade.\nQuestion: {question}\nNotes: {grading_notes}\nResponse: {output}",
+            scale=pass_fail, model="scripted/x"))
+    run_id = start_alignment(sqlite_store, "noted", AlignConfig(
+        dataset="notes", group_by="question", strategies=("decompose",), rubric_split="model"))
+    done = execute_alignment(sqlite_store, run_id, models={
+        "judge": ScriptedModel(_looping_splitter), "reflection": ScriptedModel(_looping_splitter)})
+    out = as_dict(done.outcome)
+    note = next(n for n in out["notes"] if "model split" in n)
+    fitted = out["split"]["train"] + out["split"]["val"]
+    assert f"for {fitted} of {fitted} train/validation items" in note, note
+    assert not any('"-' in q for q in out["checks"]["examples"][0])  # no check about dashes
+    assert out["candidate"]["agreement"] == 1.0
+
+
 def test_an_empty_reference_is_an_error_not_a_perfect_score() -> None:
     spec = JudgeSpec(kind="decomposed", prompt=PROMPT, scale=SCALE, model="scripted/x",
                      checks={"rubric_field": "references", "split": "model",

@@ -33,7 +33,7 @@ from evalign.align.reflection import Reflector
 from evalign.align.scoring import Scorer, agreement
 from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.align.traces import OUTPUT_FIELDS, Trace, template_fields
-from evalign.judges.decomposed import aggregate_verdict, pairwise_decision
+from evalign.judges.decomposed import aggregate_verdict, check_questions, pairwise_decision
 from evalign.judges.rubric import MAX_QUESTIONS, is_reference_field, parse_questions
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest
@@ -121,6 +121,21 @@ class _Decomposition:
         best.notes.extend([*notes, *dict.fromkeys(self.notes)])
         return best
 
+    def _note_fallbacks(self, spec: JudgeSpec, indices: Sequence[int],
+                        verdicts: Sequence[Verdict]) -> None:
+        """Say how many items the model split left to the rules (its answer listed no point),
+        found by comparing each item's questions with the rules' (no model call)."""
+        if spec.checks.get("split") != "model":
+            return
+        rules = spec.model_copy(update={"checks": spec.checks | {"split": "rules"}})
+        asked = [(i, v) for i, v in zip(indices, verdicts, strict=True) if v.checks]
+        fell = sum(1 for i, v in asked if [c.question for c in v.checks] ==
+                   check_questions(rules, self.examples[i].item))
+        if fell:
+            self.notes.append(f"model split: for {fell} of {len(asked)} train/validation "
+                              "items the model's answer listed no point, and the rules split "
+                              "their rubric")
+
     def _note_unreadable(self, verdicts: Sequence[Verdict], split: str | None) -> None:
         """Say so when no train or validation item got a readable answer to its checks."""
         if verdicts and all(v.value is None for v in verdicts):
@@ -137,6 +152,7 @@ class _Decomposition:
         fitted = await self.scorer.score(spec, self.examples, self.train_idx)
         val_raw = await self.scorer.score(spec, self.examples, self.val_idx)
         self._note_unreadable([*fitted, *val_raw], checks.get("split"))
+        self._note_fallbacks(spec, self.train_idx + self.val_idx, [*fitted, *val_raw])
         chosen, scores = self._learn(fitted, val_raw)
         final = spec.model_copy(update={"checks": checks | {"aggregation": chosen}})
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
@@ -188,6 +204,7 @@ class _Decomposition:
         verdicts = [*await self.scorer.score(spec, self.examples, self.train_idx),
                     *await self.scorer.score(spec, self.examples, self.val_idx)]
         self._note_unreadable(verdicts, checks.get("split"))
+        self._note_fallbacks(spec, idx, verdicts)
         rows = [(p, self.examples[i].score100, i) for p, i in zip(_probs(verdicts), idx,
                                                                   strict=True)
                 if p and self.examples[i].score100 is not None]
