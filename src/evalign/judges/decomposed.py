@@ -16,6 +16,10 @@ the item once and each further check costs only its question's few tokens.
     question_template  how a concept becomes a question (default: Does the response mention …?)
     context_fields     the item fields shown, in order (default: every field but the rubric)
     aggregation        see `evalign.judges.aggregate` (default: weakest check's P(yes) ≥ 0.5)
+    calibration        numeric scales: a map of the aggregate onto the human 0–100 scale
+                       (`evalign.judges.calibrated`), or {"method": "average", "members":
+                       [{"aggregation": ..., "calibration": map or None}, ...]}: the mean of
+                       several aggregates, each through its own map (`mapped_score_100`)
     instruction_checklist
                        pairwise items: the model writes yes/no checks for the item's
                        instruction (one call), answers each for each output (the instruction
