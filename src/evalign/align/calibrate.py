@@ -4,7 +4,7 @@ Three maps are fitted on train: isotonic regression (any monotone step function)
 line, and a least-absolute-deviation line (the conditional median, which is what minimizes the
 MAE: on bimodal ratings it keeps scores near the modes where a least-squares line pulls them to
 the middle); the one with the lowest mean absolute error on validation is kept and refitted on
-train + validation. Both are stored as knots (`evalign.judges.calibrated`), so the accepted judge
+train + validation. Each is stored as knots (`evalign.judges.calibrated`), so the accepted judge
 applies the map to every verdict it gives.
 """
 
