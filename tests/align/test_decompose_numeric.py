@@ -163,14 +163,19 @@ def _lazy_splitter(request: GenerateRequest) -> str:
     return "PASS"
 
 
-def test_auto_split_keeps_the_split_that_cross_validates_better(sqlite_store: Store) -> None:
+def _seed_noted(store: Store) -> None:
+    """The pass/fail `notes` dataset and a prompt judge `noted` that reads its grading notes."""
     pass_fail = ScoreConfig.parse("pass_fail")
-    with sqlite_store.session() as s:
+    with store.session() as s:
         repo_datasets.write_dataset(s, "notes", _notes_rows(),
                                     repo_datasets.Criteria(s, pass_fail))
         create_judge(s, "noted", JudgeSpec(
             prompt="Grade.\nQuestion: {question}\nNotes: {grading_notes}\nResponse: {output}",
             scale=pass_fail, model="scripted/x"))
+
+
+def test_auto_split_keeps_the_split_that_cross_validates_better(sqlite_store: Store) -> None:
+    _seed_noted(sqlite_store)
     run_id = start_alignment(sqlite_store, "noted", AlignConfig(
         dataset="notes", group_by="question", strategies=("decompose",)))
     done = execute_alignment(sqlite_store, run_id, models={
@@ -191,13 +196,7 @@ def _looping_splitter(request: GenerateRequest) -> str:
 
 def test_a_model_split_that_lists_no_point_falls_back_to_the_rules_and_says_so(
         sqlite_store: Store) -> None:
-    pass_fail = ScoreConfig.parse("pass_fail")
-    with sqlite_store.session() as s:
-        repo_datasets.write_dataset(s, "notes", _notes_rows(),
-                                    repo_datasets.Criteria(s, pass_fail))
-        create_judge(s, "noted", JudgeSpec(
-            prompt="Grade.\nQuestion: {question}\nNotes: {grading_notes}\nResponse: {output}",
-            scale=pass_fail, model="scripted/x"))
+    _seed_noted(sqlite_store)
     run_id = start_alignment(sqlite_store, "noted", AlignConfig(
         dataset="notes", group_by="question", strategies=("decompose",), rubric_split="model"))
     done = execute_alignment(sqlite_store, run_id, models={
