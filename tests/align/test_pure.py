@@ -19,7 +19,13 @@ from evalign.align.traces import build_traces, template_fields
 from evalign.errors import ConfigError, UserError
 from evalign.items import Item
 from evalign.judges import aggregate as verdict_rule
-from evalign.judges.rubric import expand_terms, parse_points, question_for, split_rubric
+from evalign.judges.rubric import (
+    expand_terms,
+    parse_points,
+    parse_questions,
+    question_for,
+    split_rubric,
+)
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.scores import ScoreConfig
 from tests.align.helpers import PROMPT, rows
@@ -106,6 +112,25 @@ def test_model_points_are_bullets_only() -> None:
     assert parse_points("- R&D spend") == ["R&D spend"]
     assert parse_points("- **Burn rate**: spending too fast\n- Caution: anti-dilution") == \
         ["Burn rate", "anti-dilution"]
+
+
+def test_model_checklists_read_answered_and_nested_questions() -> None:
+    # Answers a small model wrote for instruction checklists (MT-Bench, local 1.5B).
+    answered = "Does the response give x-y in z? Yes.\nDoes the response avoid extra steps? No."
+    assert parse_questions(answered) == ["Does the response give x-y in z?",
+                                         "Does the response avoid extra steps?"]
+    nested = ("Does the response define `lcs`?\nDoes the response do the following:\n"
+              "- Use dynamic programming.\n2. Return an integer\nDoes the response avoid:\n"
+              "- Copyrighted images\nThat is all.")
+    assert parse_questions(nested) == [
+        "Does the response define `lcs`?", "Does the response use dynamic programming?",
+        "Does the response return an integer?", "Does the response avoid copyrighted images?"]
+    # A negative question is answered yes by a failing response: it is no check.
+    negated = "Does the response list ratings?\nYes.\nDoes the response do not list ratings?"
+    assert parse_questions(negated) == ["Does the response list ratings?"]
+    assert parse_questions("Is it? Well, it depends on many things we have not seen") == []
+    assert parse_questions("- - -\nDoes the response cite a source?") == \
+        ["Does the response cite a source?"]
 
 
 def test_aggregation_methods_and_learning() -> None:

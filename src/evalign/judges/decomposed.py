@@ -59,7 +59,9 @@ from evalign.providers.base import GenerateRequest, ModelAPI
 CHECKLIST_PROMPT = (
     "Write at most {limit} yes/no questions that check whether a response follows the "
     "instruction below exactly: what it must contain, do and avoid. Each question starts with "
-    "'Does the response'. One question per line, nothing else.\n\nInstruction:\n{instruction}"
+    "'Does the response', asks about one thing, and is answered yes by a response that follows "
+    "the instruction. Write only the questions, one per line; do not answer them."
+    "\n\nInstruction:\n{instruction}"
 )
 FALLBACK_CHECK = "Does the response do exactly what the instruction asks?"
 _OUTPUTS = frozenset({"output", "response", "output_1", "output_2"})

@@ -37,6 +37,10 @@ _MARKS = re.compile(r"[*!]+")
 _LEADS = re.compile(r"^(caution|watch for|watch|consider|focus on|focus|note|beware)\s*:?\s*",
                     re.I)
 _BOLD_TERM = re.compile(r"^\*\*(.+?)\*\*\s*:")
+_BULLET = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+_QUESTION_START = re.compile(r"^(?:does|is|are|do|did|has|have|can|will|would)\b", re.I)
+_OWN_ANSWER = re.compile(r"[(\[-]?\s*(?:yes|no|n/?a)\b[^\n]{0,40}", re.I)
+_NEGATED = re.compile(r"^(?:does|do|is)\s+the\s+response\s+(?:(?:do|does)\s+)?not\b", re.I)
 _REFERENCE_HEAD = re.compile(r"^\s*reference(?:\s+answer)?\s*\d*\s*:\s*$", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _WORD = re.compile(r"[^\W\d_]")
@@ -173,9 +177,44 @@ def parse_points(text: str, limit: int = MAX_POINTS) -> list[str]:
 
 
 def parse_questions(text: str, limit: int = MAX_QUESTIONS) -> list[str]:
-    """The questions of a checklist answer: lines ending in `?`, numbering stripped, unique."""
-    lines = [re.sub(r"^[\s\d.)*•-]+", "", line).strip() for line in text.splitlines()]
-    return list(dict.fromkeys(q for q in lines if q.endswith("?") and len(q) > 8))[:limit]
+    """The yes/no questions of a model-written checklist, numbering stripped, unique, in order.
+
+    Small models answer their own questions ("Does the response cite X? Yes.") and nest
+    bullets under a stem ("Does the response avoid:" then "- copyrighted images"); both are
+    read as questions, since dropping them left whole checklists empty (29 of 63 MT-Bench
+    items on the local 1.5B). A question asked in the negative ("Does the response not …?")
+    is dropped: a yes to it means the response fails, the opposite of every other check.
+    """
+    questions: list[str] = []
+    stem: str | None = None
+    for raw in text.splitlines():
+        bulleted = _BULLET.match(raw) is not None
+        line = re.sub(r"^[\s\d.)*•-]+", "", raw).strip()
+        if stem is not None and bulleted and line:
+            questions.append(f"{stem} {line[0].lower()}{line[1:].rstrip('.;:')}?")
+            continue
+        stem = _stem(line)
+        if stem is None:
+            questions.append(_own_answer_cut(line))
+    kept = (q for q in questions if q.endswith("?") and len(q) > 8 and not _NEGATED.match(q))
+    return list(dict.fromkeys(kept))[:limit]
+
+
+def _stem(line: str) -> str | None:
+    """The question a list of bullets continues ("Does the response avoid" from "Does the
+    response avoid the following:"), or None when the line is no such stem."""
+    if not (line.endswith(":") and _QUESTION_START.match(line)):
+        return None
+    return re.sub(r"\s+(?:(?:do\s+)?the\s+following|these)\s*$", "", line[:-1].strip(),
+                  flags=re.I) or None
+
+
+def _own_answer_cut(line: str) -> str:
+    """The question of a line that answers it too ("… cite X? Yes." → "… cite X?")."""
+    head, mark, tail = line.rpartition("?")
+    if mark and _OWN_ANSWER.fullmatch(tail.strip()):
+        return head + mark
+    return line
 
 
 def question_for(concept: Concept | str, template: str = DEFAULT_QUESTION) -> str:
