@@ -110,3 +110,40 @@ def test_instruction_checklists_compare_outputs_by_their_answers(sqlite_store: S
         "[output 2] Does the response help?"]
     assert all("Instruction:\ntask" in a for a in asked)  # one checklist per instruction
     assert len(asked) == 24  # every item once (train, validation, test)
+
+
+def test_whole_instruction_check_is_kept_when_the_written_checks_cannot_tell(
+        sqlite_store: Store) -> None:
+    with sqlite_store.session() as s:
+        repo_datasets.write_dataset(s, "pairs", _rows(), repo_datasets.Criteria(s, PAIRWISE))
+        create_judge(s, "pw", JudgeSpec(prompt=PROMPT, scale=PAIRWISE, model="scripted/x"))
+    written: list[str] = []
+
+    def model(request: GenerateRequest) -> str:
+        text = str(request.messages[-1]["content"])
+        if text.startswith("Write at most"):
+            written.append(text)
+            return "Does the response use full sentences? Yes.\nDoes the response mention a task?"
+        if request.choices == ("Yes", "No"):
+            response, question = text.split("Response:\n", 1)[1].rsplit("\n\n", 1)
+            if "exactly what the instruction asks" in question:
+                return "Yes" if "correct answer" in response else "No"
+            return "Yes"  # the written checks are met by both outputs alike
+        return "1"
+
+    run_id = start_alignment(sqlite_store, "pw", AlignConfig(
+        dataset="pairs", group_by="input", strategies=("decompose",)))
+    done = execute_alignment(sqlite_store, run_id, models={"judge": ScriptedModel(model),
+                                                           "reflection": ScriptedModel(model)})
+    out = as_dict(done.outcome)
+    assert out["strategy"] == "decompose", (out["notes"], done.error)
+    assert out["checks"]["pairwise_checks"] == "whole"
+    assert out["candidate"]["agreement"] == 1.0
+    # The listed checks are the ones that decide: the whole-instruction check of each output.
+    assert out["checks"]["examples"][0] == [
+        "[output 1] Does the response do exactly what the instruction asks?",
+        "[output 2] Does the response do exactly what the instruction asks?"]
+    # Checklists were written for train and validation items only: the accepted judge asks
+    # the test items its one check without writing any.
+    parts = out["split_items"]
+    assert parts["test"] and len(written) == len(parts["train"]) + len(parts["val"])

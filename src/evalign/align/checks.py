@@ -47,6 +47,7 @@ def checks_listing(spec: JudgeSpec, verdicts: Sequence[Verdict] = ()) -> dict[st
         listing["calibration"] = config["calibration"]  # learned, shown, not editable
     if config.get("instruction_checklist"):
         listing["instruction_checklist"] = True
+        listing["pairwise_checks"] = config.get("pairwise_checks", "checklist")
         listing["examples"] = [[c.question for c in v.checks] for v in verdicts
                                if v.value is not None and v.checks][:SAMPLE_ITEMS]
     if config.get("rubric_field"):

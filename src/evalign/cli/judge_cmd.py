@@ -27,6 +27,14 @@ judge_app = typer.Typer(help="Create, version, fork, export and import judges.",
 ParamOption = Annotated[list[str] | None, typer.Option(
     "--param", help="A sampling parameter KEY=VALUE (repeatable), e.g. temperature=0.")]
 DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
+_PAIRWISE_CHECKS = {
+    "checklist": "the model writes checks for each item's instruction; the output meeting "
+                 "more of them wins",
+    "whole": "each output is asked whether it does exactly what the instruction asks; the "
+             "likelier yes wins",
+    "both": "the model writes checks for each item's instruction, asked with the "
+            "whole-instruction check; the output meeting more of them wins",
+}
 
 
 @judge_app.command("create")
@@ -133,8 +141,8 @@ def _render_checks(spec: JudgeSpec) -> None:
                       f"per point of each item's field; split: "
                       f"{escape(str(listing.get('split')))})")
     if listing.get("instruction_checklist"):
-        console.print("  instruction_checklist: the model writes checks for each item's "
-                      f"instruction (tie margin {spec.checks.get('tie_margin', 0.0)})")
+        console.print(f"  instruction_checklist: {_PAIRWISE_CHECKS[listing['pairwise_checks']]}"
+                      f" (tie margin {spec.checks.get('tie_margin', 0.0)})")
     glossary = listing.get("glossary") or {}
     if glossary:
         terms = ", ".join(map(str, list(glossary)[:8])) + (", ..." if len(glossary) > 8 else "")
@@ -143,6 +151,7 @@ def _render_checks(spec: JudgeSpec) -> None:
     if listing.get("question_template"):
         console.print(f"  question_template: {escape(str(listing['question_template']))}")
     shown = {"questions", "rubric_field", "split", "instruction_checklist", "tie_margin",
+             "pairwise_checks",
              "glossary", "question_template", "aggregation", "calibration"}
     for key, value in spec.checks.items():
         if key not in shown:  # nothing stored is hidden (context_fields, ...)

@@ -122,12 +122,16 @@ async def score_instruction_checklist(spec: JudgeSpec, item: Item, model: ModelA
     fields = item.fields()
     names = spec.checks.get("context_fields") or [n for n in fields if n not in _OUTPUTS]
     instruction = "\n\n".join(fields[n] for n in names if n in fields and n not in _OUTPUTS)
-    written = await model.generate(GenerateRequest(
-        messages=[{"role": "user", "content": CHECKLIST_PROMPT.format(
-            limit=MAX_QUESTIONS, instruction=instruction)}],
-        params={"temperature": 0.0, "max_tokens": 200}, context=fields | {"checklist": "1"}))
-    questions = parse_questions(written.text) or [FALLBACK_CHECK]
-    tokens = [written.prompt_tokens or 0, written.completion_tokens or 0]
+    mode = spec.checks.get("pairwise_checks", "checklist")
+    questions, tokens = [FALLBACK_CHECK], [0, 0]
+    if mode != "whole":
+        written = await model.generate(GenerateRequest(
+            messages=[{"role": "user", "content": CHECKLIST_PROMPT.format(
+                limit=MAX_QUESTIONS, instruction=instruction)}],
+            params={"temperature": 0.0, "max_tokens": 200}, context=fields | {"checklist": "1"}))
+        listed = [q for q in parse_questions(written.text) if q != FALLBACK_CHECK]
+        questions = [*listed, FALLBACK_CHECK] if mode == "both" else listed or [FALLBACK_CHECK]
+        tokens = [written.prompt_tokens or 0, written.completion_tokens or 0]
     checks: list[CheckResult] = []
     for number, output in ((1, fields.get("output_1", "")), (2, fields.get("output_2", ""))):
         prefix = f"Instruction:\n{instruction}\n\nResponse:\n{output}"
@@ -153,19 +157,33 @@ async def score_instruction_checklist(spec: JudgeSpec, item: Item, model: ModelA
 
 
 def pairwise_decision(spec: JudgeSpec, verdict: Verdict) -> Verdict:
-    """Re-decide an instruction-checklist verdict under `spec`'s `tie_margin` (no model call)."""
-    means = []
+    """Re-decide an instruction-checklist verdict under `spec`'s `tie_margin` and
+    `pairwise_checks` (no model call).
+
+    `pairwise_checks` says which answers compare the outputs: `checklist` (the default) the
+    written checks, `whole` only the whole-instruction check ("Does the response do exactly
+    what the instruction asks?"), `both` all of them. A verdict asked with `both` can be
+    re-decided under any of the three; with the written checks alone missing (the model wrote
+    none), `checklist` falls back to the whole-instruction check, as the judge itself does.
+    The returned verdict keeps only the answers that decided it.
+    """
+    mode = spec.checks.get("pairwise_checks", "checklist")
+    means, kept = [], []
     for number in (1, 2):
-        probs = [c.p_yes or 0.0 for c in verdict.checks
-                 if c.question.startswith(f"[output {number}]")]
+        mine = [c for c in verdict.checks if c.question.startswith(f"[output {number}]")]
+        whole = [c for c in mine if c.question == f"[output {number}] {FALLBACK_CHECK}"]
+        listed = [c for c in mine if c not in whole]
+        used = whole if mode == "whole" else mine if mode == "both" else listed or whole
+        probs = [c.p_yes or 0.0 for c in used]
         means.append(sum(probs) / len(probs) if probs else 0.0)
+        kept.extend(used)
     margin = float(spec.checks.get("tie_margin", 0.0))
     gap = means[0] - means[1]
     choice = 1 if gap > margin else 2 if -gap > margin else 0
     reasoning = (f"checks met: output 1 {means[0]:.2f}, output 2 {means[1]:.2f} "
                  f"(tie within {margin:.2f})")
     return replace(verdict, value=spec.scale.parse_value(str(choice)), reasoning=reasoning,
-                   raw=reasoning, error=None)
+                   raw=reasoning, error=None, checks=kept)
 
 
 def aggregate_verdict(spec: JudgeSpec, verdict: Verdict) -> Verdict:

@@ -41,6 +41,8 @@ from evalign.providers.base import GenerateRequest
 RUBRIC_HINTS = ("grading_notes", "rubric", "criteria", "checklist", "notes")
 TRACES_SHOWN = 6
 TIE_MARGINS = (0.0, 0.05, 0.1, 0.2, 0.3)
+PAIRWISE_CHECKS = ("checklist", "whole", "both")
+"""Which answers compare two outputs (`evalign.judges.decomposed.pairwise_decision`)."""
 SPLITS = ("model", "rules")
 """The ways a per-item rubric is split; `auto` tries each and keeps the better (first on ties)."""
 TRACE_CHARS = 700
@@ -166,30 +168,48 @@ class _Decomposition:
                                   "checks_per_item": _mean_checks(fitted + val_raw)})
 
     async def _pairwise(self, base: JudgeSpec, val: Sequence[Example]) -> Candidate:
-        """Checks written per instruction, asked of each output; the tie margin fitted on train
-        (validation scores it), then refitted on train + validation."""
+        """Checks written per instruction plus the whole-instruction check, asked of each
+        output; which answers compare the outputs (`pairwise_checks`) and the tie margin are
+        fitted on train (validation scores the pair), then refitted on train + validation."""
         shown = [f for f in template_fields(base.prompt) if f not in OUTPUT_FIELDS]
         spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
                          model=base.model, params={},
-                         checks={"instruction_checklist": True, "context_fields": shown})
+                         checks={"instruction_checklist": True, "context_fields": shown,
+                                 "pairwise_checks": "both"})
         fitted = await self.scorer.score(spec, self.examples, self.train_idx)
         val_raw = await self.scorer.score(spec, self.examples, self.val_idx)
+        choices = [(mode, margin) for mode in PAIRWISE_CHECKS for margin in TIE_MARGINS]
 
-        def hits(margin: float, indices: Sequence[int], verdicts: Sequence[Verdict]) -> float:
-            trial = spec.model_copy(update={"checks": spec.checks | {"tie_margin": margin}})
-            decided = [pairwise_decision(trial, v) if v.checks else v for v in verdicts]
-            return agreement(trial, [self.examples[i] for i in indices], decided)
+        def trial(choice: tuple[str, float]) -> JudgeSpec:
+            mode, margin = choice
+            return spec.model_copy(update={"checks": spec.checks | {
+                "pairwise_checks": mode, "tie_margin": margin}})
 
-        train_best = max(TIE_MARGINS, key=lambda m: (hits(m, self.train_idx, fitted), -m))
+        def hits(choice: tuple[str, float], indices: Sequence[int],
+                 verdicts: Sequence[Verdict]) -> float:
+            decided = [pairwise_decision(trial(choice), v) if v.checks else v for v in verdicts]
+            return agreement(trial(choice), [self.examples[i] for i in indices], decided)
+
+        # Ties go to the earlier mode (the written checklist) and the smaller margin.
+        def rank(choice: tuple[str, float], indices: Sequence[int],
+                 verdicts: Sequence[Verdict]) -> tuple[float, int, float]:
+            return (hits(choice, indices, verdicts), -PAIRWISE_CHECKS.index(choice[0]),
+                    -choice[1])
+
+        train_best = max(choices, key=lambda c: rank(c, self.train_idx, fitted))
         honest = hits(train_best, self.val_idx, val_raw)
         both = self.train_idx + self.val_idx
-        margin = max(TIE_MARGINS, key=lambda m: (hits(m, both, [*fitted, *val_raw]), -m))
-        final = spec.model_copy(update={"checks": spec.checks | {"tie_margin": margin}})
+        chosen = max(choices, key=lambda c: rank(c, both, [*fitted, *val_raw]))
+        final = trial(chosen)
         val_verdicts = [pairwise_decision(final, v) if v.checks else v for v in val_raw]
+        by_mode = {mode: hits((mode, chosen[1]), both, [*fitted, *val_raw])
+                   for mode in PAIRWISE_CHECKS}
         return Candidate(final, self.name, honest, val_verdicts,
                          curve=[{"strategy": self.name, "round": 1, "method": "tie_margin",
-                                 "val_agreement": honest, "tie_margin": train_best}],
-                         details={"tie_margin": margin,
+                                 "val_agreement": honest, "tie_margin": train_best[1],
+                                 "pairwise_checks": train_best[0]}],
+                         details={"tie_margin": chosen[1], "pairwise_checks": chosen[0],
+                                  "pairwise_checks_agreement": by_mode,
                                   "checks_per_item": _mean_checks(fitted + val_raw)})
 
     async def _numeric(self, base: JudgeSpec, val: Sequence[Example],
