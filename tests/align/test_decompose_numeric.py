@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+import numpy as np
 import pytest
 
 from evalign.align import AlignConfig, accept_alignment, execute_alignment, start_alignment
@@ -79,6 +80,23 @@ def test_learn_numeric_keeps_one_map_when_it_is_clearly_best() -> None:
     assert calibration["method"] == "isotonic" and "average" not in maes
     assert maes["mean/isotonic"] < 1 < maes["mean/linear"]
     assert mapped_score_100(calibration, [1.0, 1.0, 1.0, 0.0], 75.0) == pytest.approx(90.0)
+
+
+def test_the_kept_choice_is_scored_where_it_never_looked() -> None:
+    # Check answers unrelated to the ratings: the lowest of a dozen out-of-fold MAEs is luck,
+    # and the figure of the whole choice, made on other folds, does not share it.
+    rng = np.random.default_rng(3)
+    probs = [list(rng.uniform(size=4)) for _ in range(40)]
+    human = list(rng.uniform(0, 100, size=40))
+    groups = [str(i // 4) for i in range(40)]
+    _, _, maes = learn_numeric(probs, human, groups)
+    luckiest = min(v for k, v in maes.items() if "/" in k)
+    assert maes["selected"] > luckiest
+    # Where the checks do carry the ratings, the honest figure still finds them.
+    probs = [[1.0] * k + [0.0] * (4 - k) for k in range(5)] * 6
+    human = [10.0 + 20 * (i % 5) for i in range(30)]
+    _, _, maes = learn_numeric(probs, human, [str(i // 5) for i in range(30)])
+    assert maes["selected"] < 1
 
 
 def test_an_average_without_members_is_refused() -> None:

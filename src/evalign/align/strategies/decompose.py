@@ -237,11 +237,12 @@ class _Decomposition:
                                         | mapped})
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
                         for v in verdicts[len(self.train_idx):]]
-        # The figure of what is kept: the average when near-tied maps are averaged.
-        best = maes["average"] if "average" in maes else \
-            min((v for v in maes.values() if v == v), default=None)
+        # The figure of what is kept, scored where its choice never looked (nested folds);
+        # else the average's, or the best choice's, own out-of-fold figure.
+        best = maes.get("selected", maes.get("average", min(
+            (v for v in maes.values() if v == v), default=None)))
         curve = [{"strategy": self.name, "round": i + 1, "method": m, "val_agreement": None,
-                  "val_mae": v} for i, (m, v) in enumerate(maes.items())]
+                  "val_mae": v} for i, (m, v) in enumerate(maes.items()) if m != "selected"]
         return Candidate(final, self.name, agreement(final, val, val_verdicts), val_verdicts,
                          curve=curve, val_mae=best,
                          details={"aggregation": aggregation, "calibration": calibration,
