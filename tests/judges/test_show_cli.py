@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from evalign.cli.app import app
 from evalign.judges.spec import JudgeSpec
+from evalign.scores import ScoreConfig
 from evalign.store import open_store
 from evalign.store.repo_judges import create_judge
 
@@ -42,6 +43,12 @@ def _db(tmp_path: Path) -> str:
                                             checks=RUBRIC))
         create_judge(s, "averaged", JudgeSpec(kind="decomposed", model="scripted/constant:Yes",
                                               checks=AVERAGED))
+        for mode in ("whole", "checklist"):
+            create_judge(s, f"pairwise-{mode}", JudgeSpec(
+                kind="decomposed", model="scripted/constant:Yes",
+                scale=ScoreConfig(kind="pairwise"),
+                checks={"instruction_checklist": True, "pairwise_checks": mode,
+                        "tie_margin": 0.05}))
     store.close()
     return path
 
@@ -88,3 +95,13 @@ def test_show_of_an_averaged_calibration_names_each_member(tmp_path: Path) -> No
     assert "calibration: the average of 2 scores on 0-100" in text
     assert "mean through isotonic, 4 knots on 0-100" in text
     assert "count_failed through no map" in text
+
+
+def test_show_of_a_pairwise_checklist_judge_names_what_compares_the_outputs(
+        tmp_path: Path) -> None:
+    db = _db(tmp_path)
+    whole = _show("pairwise-whole", "--db", db)
+    assert "whole-instruction" not in whole and "exactly what the instruction asks" in whole
+    assert "(tie margin 0.05)" in whole and "pairwise_checks" not in whole
+    listed = _show("pairwise-checklist", "--db", db)
+    assert "the model writes checks for each item's instruction; the output meeting" in listed

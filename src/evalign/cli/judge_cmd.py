@@ -141,7 +141,8 @@ def _render_checks(spec: JudgeSpec) -> None:
                       f"per point of each item's field; split: "
                       f"{escape(str(listing.get('split')))})")
     if listing.get("instruction_checklist"):
-        console.print(f"  instruction_checklist: {_PAIRWISE_CHECKS[listing['pairwise_checks']]}"
+        mode = str(listing["pairwise_checks"])
+        console.print(f"  instruction_checklist: {escape(_PAIRWISE_CHECKS.get(mode, mode))}"
                       f" (tie margin {spec.checks.get('tie_margin', 0.0)})")
     glossary = listing.get("glossary") or {}
     if glossary:
