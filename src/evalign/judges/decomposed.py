@@ -20,6 +20,12 @@ the item once and each further check costs only its question's few tokens.
                        (`evalign.judges.calibrated`), or {"method": "average", "members":
                        [{"aggregation": ..., "calibration": map or None}, ...]}: the mean of
                        several aggregates, each through its own map (`mapped_score_100`)
+    content_free       true: each check is also asked of a content-free response ("N/A", the
+                       item's other fields unchanged; one cached call per question and check),
+                       and the rule reads the check as sigmoid(logit P(yes) - logit P(yes | N/A))
+                       (`contrasted`): a check a small model answers yes to whatever the
+                       response says no longer passes for free. Contextual calibration: Zhao et
+                       al., "Calibrate Before Use", ICML 2021
     instruction_checklist
                        pairwise items: the model writes yes/no checks for the item's
                        instruction (one call), answers each for each output (the instruction
@@ -64,6 +70,9 @@ CHECKLIST_PROMPT = (
     "\n\nInstruction:\n{instruction}"
 )
 FALLBACK_CHECK = "Does the response do exactly what the instruction asks?"
+CONTENT_FREE = "N/A"
+"""The response a `content_free` check is also asked about (Zhao et al. 2021 use "N/A")."""
+CLIP = 1e-4
 _OUTPUTS = frozenset({"output", "response", "output_1", "output_2"})
 SYSTEM = (
     "You check one point at a time. Read the text, then answer the question about it "
@@ -92,28 +101,66 @@ async def score_decomposed(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verd
                              "point to check (fill it in, or give the judge fixed questions)",
                        prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
                        latency_s=time.monotonic() - started)
-    prefix = context_text(spec, item)
-    checks: list[CheckResult] = []
-    for question in questions:
-        request = GenerateRequest(
-            messages=[{"role": "system", "content": SYSTEM},
-                      {"role": "user", "content": f"{prefix}\n\n{question} Answer Yes or No."}],
-            params={"temperature": 0.0, "max_tokens": 2, **spec.params},
-            choices=CHOICES,
-            context=item.fields() | {"check": question},
-        )
-        result = await model.generate(request)
-        prompt_tokens += result.prompt_tokens or 0
-        completion_tokens += result.completion_tokens or 0
-        p_yes = _p_yes(result.choice_probs, result.text)
-        if p_yes is None:
-            error = _unreadable(question, result.text)
-            return Verdict(value=None, raw=result.text, error=str(error), error_kind=error.kind,
-                           checks=checks, prompt_tokens=prompt_tokens,
-                           completion_tokens=completion_tokens,
-                           latency_s=time.monotonic() - started)
-        checks.append(CheckResult(question=question, passed=p_yes >= 0.5, p_yes=p_yes))
+    prefixes = [context_text(spec, item)]
+    if spec.checks.get("content_free"):
+        prefixes.append(context_text(spec, item, output=CONTENT_FREE))
+    # Every check about the response first, then every content-free one: a provider's prefix
+    # cache then reads each prefix once.
+    answers: list[list[float]] = []
+    for prefix in prefixes:
+        answers.append([])
+        for question in questions:
+            result = await model.generate(GenerateRequest(
+                messages=[{"role": "system", "content": SYSTEM},
+                          {"role": "user", "content": f"{prefix}\n\n{question} Answer Yes or No."}],
+                params={"temperature": 0.0, "max_tokens": 2, **spec.params},
+                choices=CHOICES,
+                context=item.fields() | {"check": question,
+                                         "content_free": str(len(answers) > 1)},
+            ))
+            prompt_tokens += result.prompt_tokens or 0
+            completion_tokens += result.completion_tokens or 0
+            p_yes = _p_yes(result.choice_probs, result.text)
+            if p_yes is None:
+                error = _unreadable(question, result.text)
+                return Verdict(value=None, raw=result.text, error=str(error),
+                               error_kind=error.kind, checks=_checks(questions, answers),
+                               prompt_tokens=prompt_tokens, completion_tokens=completion_tokens,
+                               latency_s=time.monotonic() - started)
+            answers[-1].append(p_yes)
+    checks = _checks(questions, answers)
     return _verdict(spec, checks, prompt_tokens, completion_tokens, time.monotonic() - started)
+
+
+def _checks(questions: list[str], answers: list[list[float]]) -> list[CheckResult]:
+    """The checks answered so far: P(yes) about the response, and about no content when asked
+    (`passed` is set by the rule, in `_verdict`)."""
+    asked = answers[0] if answers else []
+    nulls = answers[1] if len(answers) > 1 else []
+    return [CheckResult(question=questions[i], passed=p >= 0.5, p_yes=p,
+                        p_null=nulls[i] if i < len(nulls) else None)
+            for i, p in enumerate(asked)]
+
+
+def check_probability(spec: JudgeSpec, check: CheckResult) -> float:
+    """The probability the rule reads for one check: its P(yes), or with `content_free`
+    sigmoid(logit P(yes) − logit P(yes | N/A)); a check with no probability counts as its
+    yes/no. A content-free answer of exactly 0 or 1 is a bare word from a provider that gave
+    no probabilities (or cut the other choice from its top few): nothing to contrast with,
+    so P(yes) is read alone."""
+    if check.p_yes is None:
+        return float(bool(check.passed))
+    if not spec.checks.get("content_free") or check.p_null is None or check.p_null in (0.0, 1.0):
+        return check.p_yes
+    return contrasted(check.p_yes, check.p_null)
+
+
+def contrasted(p_yes: float, p_null: float) -> float:
+    """sigmoid(logit p_yes − logit p_null): 0.5 when the response earns the same yes as no
+    content at all (both clipped to [1e-4, 1 − 1e-4] so that certainty stays finite)."""
+    yes, null = (min(max(p, CLIP), 1.0 - CLIP) for p in (p_yes, p_null))
+    odds = (yes / (1.0 - yes)) / (null / (1.0 - null))
+    return odds / (1.0 + odds)
 
 
 async def score_instruction_checklist(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verdict:
@@ -271,9 +318,12 @@ def _rubric(spec: JudgeSpec, item: Item) -> str:
     return fields[field]
 
 
-def context_text(spec: JudgeSpec, item: Item) -> str:
-    """The item text every check of the item shares (the cacheable prefix)."""
+def context_text(spec: JudgeSpec, item: Item, output: str | None = None) -> str:
+    """The item text every check of the item shares (the cacheable prefix); with `output`,
+    that text stands in for the response (the content-free prefix)."""
     fields = item.fields()
+    if output is not None:
+        fields = fields | {name: output for name in _OUTPUTS if name in fields}
     rubric = spec.checks.get("rubric_field")
     names = spec.checks.get("context_fields") or _default_fields(fields, rubric)
     blocks = []
@@ -305,13 +355,20 @@ def _unreadable(question: str, text: str) -> ParseError:
 
 def _verdict(spec: JudgeSpec, checks: list[CheckResult], prompt_tokens: int,
              completion_tokens: int, latency: float) -> Verdict:
-    probs = [c.p_yes if c.p_yes is not None else float(bool(c.passed)) for c in checks]
+    probs = [check_probability(spec, c) for c in checks]
+    aggregation = spec.checks.get("aggregation") or {"method": "min_threshold", "threshold": 0.5}
+    # A check is met at the rule's own cut when the rule has one per check (the weakest
+    # check's threshold), else at 0.5, so that "missing" names what the rule counted.
+    cut = float(aggregation.get("threshold", 0.5)) \
+        if aggregation.get("method", "min_threshold") == "min_threshold" else 0.5
+    checks = [replace(c, passed=p >= cut) for c, p in zip(checks, probs, strict=True)]
     if spec.scale.group == "numeric":
         return _numeric_verdict(spec, checks, probs, (prompt_tokens, completion_tokens), latency)
-    aggregation = spec.checks.get("aggregation") or {"method": "min_threshold", "threshold": 0.5}
     passed = aggregate.decide(aggregation, probs)
     failed = [c.question for c in checks if not c.passed]
-    reasoning = ("missing: " + "; ".join(failed)) if failed else "every check answered yes"
+    reasoning = ("missing: " + "; ".join(failed)) if failed else "every check answered yes" \
+        if passed else (f"every check met on its own, but together below the rule "
+                        f"({aggregation.get('method')})")
     value = spec.scale.parse_value("pass" if passed else "fail") if spec.scale.kind in (
         "pass_fail", "thumbs") else ("pass" if passed else "fail")
     return Verdict(
@@ -323,7 +380,7 @@ def _verdict(spec: JudgeSpec, checks: list[CheckResult], prompt_tokens: int,
 
 def check_score_100(spec: JudgeSpec, checks: list[CheckResult]) -> float:
     """The checks' aggregate on 0–100, before any calibration (a numeric judge's raw score)."""
-    probs = [c.p_yes if c.p_yes is not None else float(bool(c.passed)) for c in checks]
+    probs = [check_probability(spec, c) for c in checks]
     aggregation = spec.checks.get("aggregation") or {"method": "mean"}
     return 100.0 * aggregate.score(aggregation, probs)
 

@@ -67,6 +67,9 @@ class CheckResult:
     question: str
     passed: bool | None
     p_yes: float | None = None
+    p_null: float | None = None
+    """P(yes) to the same question about a content-free response ("N/A"), when asked
+    (`checks.content_free`); the verdict then reads `p_yes` against it."""
 
 
 @dataclass

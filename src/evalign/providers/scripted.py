@@ -7,16 +7,19 @@
 
 When the request asks for `choices` and the answer is one of them (its first word, or with
 `choices_key` that key's value in a JSON answer), `choice_probs` puts all mass on it, so p_pass
-paths are exercised too. A script answers the same whatever JSON schema is asked for: it stands
-for an endpoint without structured output. Its `endpoint` is its script. Its answer can depend on
-more than the prompt, so `cache_extra` tells the answer cache what else it read: the field's value
-for `field:NAME`, every field for a callable (which may read any), nothing for the others.
+paths are exercised too; an answer ending in `(p=0.83)` ("Yes (p=0.83)") gives that choice 0.83
+and the others the rest, for paths that read graded probabilities. A script answers the same
+whatever JSON schema is asked for: it stands for an endpoint without structured output. Its
+`endpoint` is its script. Its answer can depend on more than the prompt, so `cache_extra` tells
+the answer cache what else it read: the field's value for `field:NAME`, every field for a
+callable (which may read any), nothing for the others.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 
 from evalign.errors import ConfigError
@@ -59,7 +62,9 @@ class ScriptedModel:
             first = _verdict_word(text, request.choices_key).upper()
             upper = [c.upper() for c in request.choices]
             if first in upper:
-                probs = {c: 1.0 if c.upper() == first else 0.0 for c in request.choices}
+                mass = _stated_probability(text)
+                rest = (1.0 - mass) / max(1, len(upper) - 1)
+                probs = {c: mass if c.upper() == first else rest for c in request.choices}
         return GenerateResult(
             text=text,
             prompt_tokens=max(1, prompt_chars // 4),
@@ -119,3 +124,9 @@ def _field(request: GenerateRequest, name: str) -> str:
 def _hash(request: GenerateRequest) -> str:
     digest = hashlib.sha256(repr(request.messages).encode()).digest()
     return "PASS" if digest[0] % 2 == 0 else "FAIL"
+
+
+def _stated_probability(text: str) -> float:
+    """The probability an answer states for its choice ("Yes (p=0.83)"), else 1."""
+    found = re.search(r"\(p=(0(?:\.\d+)?|1(?:\.0+)?)\)\s*$", text)
+    return float(found.group(1)) if found else 1.0

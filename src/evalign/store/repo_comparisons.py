@@ -223,7 +223,8 @@ def run_verdicts(session: Session, run_id: int, sample: int = 0) -> dict[int, Ve
 
 
 def _verdict(row: m.Verdict) -> Verdict:
-    checks = [CheckResult(str(c.get("question", "")), c.get("passed"), c.get("p_yes"))
+    checks = [CheckResult(str(c.get("question", "")), c.get("passed"), c.get("p_yes"),
+                          c.get("p_null"))
               for c in row.checks or [] if isinstance(c, dict)]
     return Verdict(value=row.value, reasoning=row.reasoning, raw=row.raw, p_pass=row.p_pass,
                    error=row.error, error_kind=row.error_kind, checks=checks,

@@ -33,7 +33,12 @@ from evalign.align.reflection import Reflector
 from evalign.align.scoring import Scorer, agreement
 from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.align.traces import OUTPUT_FIELDS, Trace, template_fields
-from evalign.judges.decomposed import aggregate_verdict, check_questions, pairwise_decision
+from evalign.judges.decomposed import (
+    aggregate_verdict,
+    check_probability,
+    check_questions,
+    pairwise_decision,
+)
 from evalign.judges.rubric import MAX_QUESTIONS, is_reference_field, parse_questions
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest
@@ -150,13 +155,18 @@ class _Decomposition:
                          checks: dict[str, Any]) -> Candidate:
         """Checks answered once on train and validation; the aggregation learned on them."""
         spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
-                         model=base.model, params={}, checks=checks)
+                         model=base.model, params={}, checks=checks | {"content_free": True})
         fitted = await self.scorer.score(spec, self.examples, self.train_idx)
         val_raw = await self.scorer.score(spec, self.examples, self.val_idx)
         self._note_unreadable([*fitted, *val_raw], checks.get("split"))
         self._note_fallbacks(spec, self.train_idx + self.val_idx, [*fitted, *val_raw])
-        chosen, scores = self._learn(fitted, val_raw)
-        final = spec.model_copy(update={"checks": checks | {"aggregation": chosen}})
+        learned = {on: self._learn(_reading(spec, on), fitted, val_raw) for on in (False, True)}
+        # Reading checks against no content must win outright: it costs a call per check.
+        content_free = max((False, True), key=lambda on: (
+            max(learned[on][1].values(), default=-1.0), not on))
+        chosen, scores = learned[content_free]
+        final = _reading(spec, content_free)
+        final = final.model_copy(update={"checks": final.checks | {"aggregation": chosen}})
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
                         for v in val_raw]
         # The honest figure: the chosen method scored on items it was not fitted on.
@@ -165,6 +175,10 @@ class _Decomposition:
                  for i, (m, s) in enumerate(scores.items())]
         return Candidate(final, self.name, honest, val_verdicts, curve=curve,
                          details={"aggregation": chosen, "method_val_agreement": scores,
+                                  "content_free": content_free,
+                                  "content_free_val_agreement": {
+                                      "off": max(learned[False][1].values(), default=None),
+                                      "on": max(learned[True][1].values(), default=None)},
                                   "checks_per_item": _mean_checks(fitted + val_raw)})
 
     async def _pairwise(self, base: JudgeSpec, val: Sequence[Example]) -> Candidate:
@@ -219,41 +233,54 @@ class _Decomposition:
         chosen by grouped cross-validation on MAE, then refitted on both."""
         spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
                          model=base.model, params={},
-                         checks=checks | {"aggregation": {"method": "mean"}})
+                         checks=checks | {"aggregation": {"method": "mean"},
+                                          "content_free": True})
         idx = self.train_idx + self.val_idx
         verdicts = [*await self.scorer.score(spec, self.examples, self.train_idx),
                     *await self.scorer.score(spec, self.examples, self.val_idx)]
         self._note_unreadable(verdicts, checks.get("split"))
         self._note_fallbacks(spec, idx, verdicts)
-        rows = [(p, self.examples[i].score100, i) for p, i in zip(_probs(verdicts), idx,
-                                                                  strict=True)
-                if p and self.examples[i].score100 is not None]
-        groups = None if self.groups is None else [self.groups[i] for _, _, i in rows]
-        aggregation, calibration, maes = aggregate.learn_numeric(
-            [p for p, _, _ in rows], [float(h or 0.0) for _, h, _ in rows], groups,
-            seed=self.seed)
+        learned = {on: self._learn_numeric(_reading(spec, on), idx, verdicts)
+                   for on in (False, True)}
+        # Reading checks against no content must win outright: it costs a call per check.
+        content_free = min((False, True), key=lambda on: (
+            _kept_mae(learned[on][2]) or float("inf"), on))
+        aggregation, calibration, maes = learned[content_free]
         mapped = {"calibration": calibration} if calibration else {}
-        final = spec.model_copy(update={"checks": checks | {"aggregation": aggregation}
-                                        | mapped})
+        final = _reading(spec, content_free)
+        final = final.model_copy(update={"checks": final.checks | {"aggregation": aggregation}
+                                         | mapped})
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
                         for v in verdicts[len(self.train_idx):]]
-        # The figure of what is kept, scored where its choice never looked (nested folds);
-        # else the average's, or the best choice's, own out-of-fold figure.
-        best = maes.get("selected", maes.get("average", min(
-            (v for v in maes.values() if v == v), default=None)))
         curve = [{"strategy": self.name, "round": i + 1, "method": m, "val_agreement": None,
                   "val_mae": v} for i, (m, v) in enumerate(maes.items()) if m != "selected"]
         return Candidate(final, self.name, agreement(final, val, val_verdicts), val_verdicts,
-                         curve=curve, val_mae=best,
+                         curve=curve, val_mae=_kept_mae(maes),
                          details={"aggregation": aggregation, "calibration": calibration,
-                                  "val_mae": maes, "checks_per_item": _mean_checks(verdicts)})
+                                  "val_mae": maes, "content_free": content_free,
+                                  "content_free_val_mae": {
+                                      "off": _kept_mae(learned[False][2]),
+                                      "on": _kept_mae(learned[True][2])},
+                                  "checks_per_item": _mean_checks(verdicts)})
 
-    def _learn(self, train_verdicts: Sequence[Verdict], val_verdicts: Sequence[Verdict],
-               ) -> tuple[dict[str, Any], dict[str, float]]:
-        """Grouped cross-validation over train + val when groups are known, else train → val."""
+    def _learn_numeric(self, spec: JudgeSpec, idx: Sequence[int], verdicts: Sequence[Verdict],
+                       ) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, float]]:
+        """`aggregate.learn_numeric` on the checks as `spec` reads them."""
+        rows = [(p, self.examples[i].score100, i) for p, i in zip(_probs(verdicts, spec), idx,
+                                                                  strict=True)
+                if p and self.examples[i].score100 is not None]
+        groups = None if self.groups is None else [self.groups[i] for _, _, i in rows]
+        return aggregate.learn_numeric(
+            [p for p, _, _ in rows], [float(h or 0.0) for _, h, _ in rows], groups,
+            seed=self.seed)
+
+    def _learn(self, spec: JudgeSpec, train_verdicts: Sequence[Verdict],
+               val_verdicts: Sequence[Verdict]) -> tuple[dict[str, Any], dict[str, float]]:
+        """Grouped cross-validation over train + val when groups are known, else train → val,
+        on the checks as `spec` reads them."""
         idx = self.train_idx + self.val_idx
         rows = [(p, self.examples[i].passed, i) for p, i in
-                zip(_probs([*train_verdicts, *val_verdicts]), idx, strict=True) if p]
+                zip(_probs([*train_verdicts, *val_verdicts], spec), idx, strict=True) if p]
         n_train = sum(1 for _, _, i in rows if i in set(self.train_idx))
         probs, labels = [p for p, _, _ in rows], [y for _, y, _ in rows]
         if self.groups is not None:
@@ -344,9 +371,23 @@ def rubric_field(fields: Sequence[str]) -> str | None:
     return next((n for n in fields if n not in OUTPUT_FIELDS and is_reference_field(n)), None)
 
 
-def _probs(verdicts: Sequence[Verdict]) -> list[list[float]]:
-    return [[c.p_yes if c.p_yes is not None else float(bool(c.passed)) for c in v.checks]
-            if v.value is not None else [] for v in verdicts]
+def _probs(verdicts: Sequence[Verdict], spec: JudgeSpec) -> list[list[float]]:
+    """Each verdict's checks as `spec` reads them (empty for an unreadable verdict)."""
+    return [[check_probability(spec, c) for c in v.checks] if v.value is not None else []
+            for v in verdicts]
+
+
+def _kept_mae(maes: dict[str, float]) -> float | None:
+    """The validation MAE of what `learn_numeric` kept, scored where its choice never looked
+    (nested folds); else the average's, or the best choice's, own out-of-fold figure (None
+    when nothing could be scored)."""
+    finite = [v for v in maes.values() if v == v]
+    return maes.get("selected", maes.get("average", min(finite, default=None)))
+
+
+def _reading(spec: JudgeSpec, content_free: bool) -> JudgeSpec:
+    """`spec` reading its checks against a content-free response, or not."""
+    return spec.model_copy(update={"checks": spec.checks | {"content_free": content_free}})
 
 
 def _mean_checks(verdicts: Sequence[Verdict]) -> float:
