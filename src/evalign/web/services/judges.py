@@ -195,8 +195,8 @@ def score_online(store: Store, name: str, request: ScoreRequest, *, max_batch: i
     return ScoreResponse(judge=info.judge, version=info.version, results=[
         ScoreResult(value=v.value, passed=ok, p_pass=v.p_pass, reasoning=v.reasoning,
                     error=v.error, routed=sent,
-                    checks=[{"question": c.question, "passed": c.passed, "p_yes": c.p_yes}
-                            for c in v.checks])
+                    checks=[{"question": c.question, "passed": c.passed, "p_yes": c.p_yes,
+                             "p_null": c.p_null} for c in v.checks])
         for v, ok, sent in zip(verdicts, passed, routed, strict=True)])
 
 
