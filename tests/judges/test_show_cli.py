@@ -24,6 +24,7 @@ FIXED: dict[str, Any] = {
     "context_fields": ["question", "response"],
 }
 RUBRIC: dict[str, Any] = {"rubric_field": "grading_notes", "split": "model",
+                          "content_free": True,
                           "aggregation": {"method": "logistic", "coef": [1, 2, 3, 4, 5],
                                           "intercept": -1.5}}
 AVERAGED: dict[str, Any] = {
@@ -62,7 +63,7 @@ def _show(*args: str) -> str:
 def test_show_lists_fixed_questions_glossary_aggregation_and_calibration(tmp_path: Path) -> None:
     db = _db(tmp_path)
     text = _show("fixed", "--db", db)
-    assert "kind: decomposed" in text
+    assert "kind: decomposed" in text and "content_free" not in text
     assert "questions (2):" in text
     assert "- Does the response cite a source?" in text
     assert "- Does the response answer the question?" in text
@@ -80,6 +81,7 @@ def test_show_of_a_rubric_judge_and_its_defaults(tmp_path: Path) -> None:
     assert "rubric_field: grading_notes" in text and "split: model" in text
     assert "aggregation: logistic (coef 5 values, intercept -1.5)" in text
     assert "calibration: none" in text
+    assert "content_free: each check is also asked of a content-free response (N/A)" in text
     assert "prompt" not in text.split("checks:", 1)[1]  # an empty prompt is not shown
 
 

@@ -144,6 +144,9 @@ def _render_checks(spec: JudgeSpec) -> None:
         mode = str(listing["pairwise_checks"])
         console.print(f"  instruction_checklist: {escape(_PAIRWISE_CHECKS.get(mode, mode))}"
                       f" (tie margin {spec.checks.get('tie_margin', 0.0)})")
+    if spec.checks.get("content_free"):
+        console.print("  content_free: each check is also asked of a content-free response "
+                      "(N/A) and read against it")
     glossary = listing.get("glossary") or {}
     if glossary:
         terms = ", ".join(map(str, list(glossary)[:8])) + (", ..." if len(glossary) > 8 else "")
@@ -152,7 +155,7 @@ def _render_checks(spec: JudgeSpec) -> None:
     if listing.get("question_template"):
         console.print(f"  question_template: {escape(str(listing['question_template']))}")
     shown = {"questions", "rubric_field", "split", "instruction_checklist", "tie_margin",
-             "pairwise_checks",
+             "pairwise_checks", "content_free",
              "glossary", "question_template", "aggregation", "calibration"}
     for key, value in spec.checks.items():
         if key not in shown:  # nothing stored is hidden (context_fields, ...)
