@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from evalign.align import aggregate
@@ -131,6 +132,22 @@ def test_model_checklists_read_answered_and_nested_questions() -> None:
     assert parse_questions("Is it? Well, it depends on many things we have not seen") == []
     assert parse_questions("- - -\nDoes the response cite a source?") == \
         ["Does the response cite a source?"]
+
+
+def test_cross_validated_choice_is_scored_on_folds_it_never_saw() -> None:
+    # Check answers unrelated to the labels: the best of five methods' cross-validated
+    # agreements is luck; the nested figure of the choice itself does not share it.
+    rng = np.random.default_rng(7)
+    probs = [list(rng.uniform(size=3)) for _ in range(48)]
+    labels = [bool(b) for b in rng.integers(0, 2, size=48)]
+    groups = [str(i // 2) for i in range(48)]
+    _, scores = aggregate.learn_cv(probs, labels, groups)
+    assert scores["selected"] < max(v for k, v in scores.items() if k != "selected")
+    # Checks that decide the label: the nested figure finds it too.
+    clean = [[0.9, 0.8] if i % 2 else [0.9, 0.2] for i in range(24)]
+    _, scores = aggregate.learn_cv(clean, [bool(i % 2) for i in range(24)],
+                                   [str(i // 2) for i in range(24)])
+    assert scores["selected"] == 1.0
 
 
 def test_aggregation_methods_and_learning() -> None:

@@ -162,23 +162,23 @@ class _Decomposition:
         self._note_fallbacks(spec, self.train_idx + self.val_idx, [*fitted, *val_raw])
         learned = {on: self._learn(_reading(spec, on), fitted, val_raw) for on in (False, True)}
         # Reading checks against no content must win outright: it costs a call per check.
-        content_free = max((False, True), key=lambda on: (
-            max(learned[on][1].values(), default=-1.0), not on))
+        content_free = max((False, True), key=lambda on: (_kept_agreement(learned[on][1]),
+                                                          not on))
         chosen, scores = learned[content_free]
         final = _reading(spec, content_free)
         final = final.model_copy(update={"checks": final.checks | {"aggregation": chosen}})
         val_verdicts = [aggregate_verdict(final, v) if v.value is not None else v
                         for v in val_raw]
         # The honest figure: the chosen method scored on items it was not fitted on.
-        honest = max(scores.values()) if scores else agreement(final, val, val_verdicts)
+        honest = _kept_agreement(scores) if scores else agreement(final, val, val_verdicts)
         curve = [{"strategy": self.name, "round": i + 1, "method": m, "val_agreement": s}
-                 for i, (m, s) in enumerate(scores.items())]
+                 for i, (m, s) in enumerate(scores.items()) if m != "selected"]
         return Candidate(final, self.name, honest, val_verdicts, curve=curve,
                          details={"aggregation": chosen, "method_val_agreement": scores,
                                   "content_free": content_free,
                                   "content_free_val_agreement": {
-                                      "off": max(learned[False][1].values(), default=None),
-                                      "on": max(learned[True][1].values(), default=None)},
+                                      "off": _kept_agreement(learned[False][1]),
+                                      "on": _kept_agreement(learned[True][1])},
                                   "checks_per_item": _mean_checks(fitted + val_raw)})
 
     async def _pairwise(self, base: JudgeSpec, val: Sequence[Example]) -> Candidate:
@@ -375,6 +375,12 @@ def _probs(verdicts: Sequence[Verdict], spec: JudgeSpec) -> list[list[float]]:
     """Each verdict's checks as `spec` reads them (empty for an unreadable verdict)."""
     return [[check_probability(spec, c) for c in v.checks] if v.value is not None else []
             for v in verdicts]
+
+
+def _kept_agreement(scores: dict[str, float]) -> float:
+    """The validation agreement of the aggregation kept: scored on folds its choice never saw
+    (nested, key `selected`) when known, else the best method's own figure (-1 when none)."""
+    return scores.get("selected", max(scores.values(), default=-1.0))
 
 
 def _kept_mae(maes: dict[str, float]) -> float | None:
