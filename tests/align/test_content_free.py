@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from evalign.align import AlignConfig, execute_alignment, start_alignment
+from evalign.align.run import AlignmentRun
 from evalign.items import Item
 from evalign.judges.decomposed import check_probability, contrasted, score_decomposed
 from evalign.judges.spec import CheckResult, JudgeSpec
@@ -15,7 +18,7 @@ from evalign.providers.base import GenerateRequest
 from evalign.providers.scripted import ScriptedModel
 from evalign.store import Store, repo_datasets
 from evalign.store.repo_judges import create_judge
-from tests.align.helpers import PROMPT, WORDS, as_dict, rows
+from tests.align.helpers import PROMPT, WORDS, as_dict, check_answer, rows
 
 # A small model says yes to some checks whatever the response holds ("leaning": the even
 # words), and answers the others by what the response says ("clear": the odd words).
@@ -34,6 +37,19 @@ def _graded(request: GenerateRequest) -> str:
     else:  # how sure it is of a clear point varies with the response's wording
         p = 0.6 + 0.3 * (sum(map(ord, response)) % 7) / 6 if present else 0.10
     return f"Yes (p={p:.3f})"
+
+
+def _decompose_notes(store: Store, model: Callable[[GenerateRequest], str], *,
+                     questions: int) -> tuple[dict[str, Any], AlignmentRun]:
+    """`decompose` (rules split) on the notes dataset, `model` as judge and reflection."""
+    with store.session() as s:
+        repo_datasets.write_dataset(s, "notes", rows(questions), repo_datasets.Criteria(s))
+        create_judge(s, "gn", JudgeSpec(prompt=PROMPT, model="scripted/constant:PASS"))
+    run_id = start_alignment(store, "gn", AlignConfig(
+        dataset="notes", group_by="question", strategies=("decompose",), rubric_split="rules"))
+    done = execute_alignment(store, run_id, models={
+        "judge": ScriptedModel(model), "reflection": ScriptedModel(model)})
+    return as_dict(done.outcome), done
 
 
 def test_contrast_reads_a_check_against_no_content() -> None:
@@ -76,14 +92,7 @@ def test_a_content_free_judge_asks_every_check_of_n_a_after_the_response() -> No
 
 def test_decompose_reads_checks_against_no_content_when_that_separates_better(
         sqlite_store: Store) -> None:
-    with sqlite_store.session() as s:
-        repo_datasets.write_dataset(s, "notes", rows(24), repo_datasets.Criteria(s))
-        create_judge(s, "gn", JudgeSpec(prompt=PROMPT, model="scripted/constant:PASS"))
-    run_id = start_alignment(sqlite_store, "gn", AlignConfig(
-        dataset="notes", group_by="question", strategies=("decompose",), rubric_split="rules"))
-    done = execute_alignment(sqlite_store, run_id, models={
-        "judge": ScriptedModel(_graded), "reflection": ScriptedModel(_graded)})
-    out = as_dict(done.outcome)
+    out, done = _decompose_notes(sqlite_store, _graded, questions=24)
     assert out["strategy"] == "decompose", (out["notes"], done.error)
     figures = out["details"]["content_free_val_agreement"]
     assert figures["on"] == 1.0 and figures["off"] < 0.9
@@ -93,15 +102,6 @@ def test_decompose_reads_checks_against_no_content_when_that_separates_better(
 
 
 def test_decompose_keeps_plain_p_yes_when_the_contrast_adds_nothing(sqlite_store: Store) -> None:
-    from tests.align.helpers import check_answer
-
-    with sqlite_store.session() as s:
-        repo_datasets.write_dataset(s, "notes", rows(16), repo_datasets.Criteria(s))
-        create_judge(s, "gn", JudgeSpec(prompt=PROMPT, model="scripted/constant:PASS"))
-    run_id = start_alignment(sqlite_store, "gn", AlignConfig(
-        dataset="notes", group_by="question", strategies=("decompose",), rubric_split="rules"))
-    done = execute_alignment(sqlite_store, run_id, models={
-        "judge": ScriptedModel(check_answer), "reflection": ScriptedModel(check_answer)})
-    out = as_dict(done.outcome)
+    out, _ = _decompose_notes(sqlite_store, check_answer, questions=16)
     assert out["details"]["content_free"] is False
     assert out["candidate_spec"]["checks"]["content_free"] is False

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from evalign.align import AlignConfig, execute_alignment, start_alignment
 from evalign.align.baselines import pairwise_baselines
 from evalign.align.examples import Example
+from evalign.align.run import AlignmentRun
 from evalign.align.scoring import agreement
 from evalign.data.records import LabelIn, Row
 from evalign.items import Item
@@ -79,10 +83,20 @@ def test_ties_are_a_class_and_pairwise_baselines() -> None:
     assert base["majority"] == [0, 0, 0]  # two ties out of three on "train"
 
 
-def test_instruction_checklists_compare_outputs_by_their_answers(sqlite_store: Store) -> None:
-    with sqlite_store.session() as s:
+def _decompose_pairs(store: Store, model: Callable[[GenerateRequest], str],
+                     ) -> tuple[dict[str, Any], AlignmentRun]:
+    """`decompose` on the pairs dataset with a pairwise judge, `model` as judge and reflection."""
+    with store.session() as s:
         repo_datasets.write_dataset(s, "pairs", _rows(), repo_datasets.Criteria(s, PAIRWISE))
         create_judge(s, "pw", JudgeSpec(prompt=PROMPT, scale=PAIRWISE, model="scripted/x"))
+    run_id = start_alignment(store, "pw", AlignConfig(
+        dataset="pairs", group_by="input", strategies=("decompose",)))
+    done = execute_alignment(store, run_id, models={"judge": ScriptedModel(model),
+                                                    "reflection": ScriptedModel(model)})
+    return as_dict(done.outcome), done
+
+
+def test_instruction_checklists_compare_outputs_by_their_answers(sqlite_store: Store) -> None:
     asked: list[str] = []
 
     def model(request: GenerateRequest) -> str:
@@ -95,11 +109,7 @@ def test_instruction_checklists_compare_outputs_by_their_answers(sqlite_store: S
             return "Yes" if "correct answer" in response or "help?" in question else "No"
         return "1"
 
-    run_id = start_alignment(sqlite_store, "pw", AlignConfig(
-        dataset="pairs", group_by="input", strategies=("decompose",)))
-    done = execute_alignment(sqlite_store, run_id, models={"judge": ScriptedModel(model),
-                                                           "reflection": ScriptedModel(model)})
-    out = as_dict(done.outcome)
+    out, done = _decompose_pairs(sqlite_store, model)
     assert out["strategy"] == "decompose", (out["notes"], out["validation"], done.error)
     assert out["candidate"]["agreement"] == 1.0
     assert out["checks"]["instruction_checklist"] is True
@@ -114,9 +124,6 @@ def test_instruction_checklists_compare_outputs_by_their_answers(sqlite_store: S
 
 def test_whole_instruction_check_is_kept_when_the_written_checks_cannot_tell(
         sqlite_store: Store) -> None:
-    with sqlite_store.session() as s:
-        repo_datasets.write_dataset(s, "pairs", _rows(), repo_datasets.Criteria(s, PAIRWISE))
-        create_judge(s, "pw", JudgeSpec(prompt=PROMPT, scale=PAIRWISE, model="scripted/x"))
     written: list[str] = []
 
     def model(request: GenerateRequest) -> str:
@@ -131,11 +138,7 @@ def test_whole_instruction_check_is_kept_when_the_written_checks_cannot_tell(
             return "Yes"  # the written checks are met by both outputs alike
         return "1"
 
-    run_id = start_alignment(sqlite_store, "pw", AlignConfig(
-        dataset="pairs", group_by="input", strategies=("decompose",)))
-    done = execute_alignment(sqlite_store, run_id, models={"judge": ScriptedModel(model),
-                                                           "reflection": ScriptedModel(model)})
-    out = as_dict(done.outcome)
+    out, done = _decompose_pairs(sqlite_store, model)
     assert out["strategy"] == "decompose", (out["notes"], done.error)
     assert out["checks"]["pairwise_checks"] == "whole"
     assert out["candidate"]["agreement"] == 1.0
