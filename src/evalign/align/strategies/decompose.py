@@ -243,8 +243,7 @@ class _Decomposition:
         learned = {on: self._learn_numeric(_reading(spec, on), idx, verdicts)
                    for on in (False, True)}
         # Reading checks against no content must win outright: it costs a call per check.
-        content_free = min((False, True), key=lambda on: (
-            _kept_mae(learned[on][2]) or float("inf"), on))
+        content_free = min((False, True), key=lambda on: (_mae_rank(learned[on][2]), on))
         aggregation, calibration, maes = learned[content_free]
         mapped = {"calibration": calibration} if calibration else {}
         final = _reading(spec, content_free)
@@ -389,6 +388,12 @@ def _kept_mae(maes: dict[str, float]) -> float | None:
     when nothing could be scored)."""
     finite = [v for v in maes.values() if v == v]
     return maes.get("selected", maes.get("average", min(finite, default=None)))
+
+
+def _mae_rank(maes: dict[str, float]) -> float:
+    """`_kept_mae` for ordering: a choice with no figure ranks last (an MAE of 0 ranks first)."""
+    kept = _kept_mae(maes)
+    return float("inf") if kept is None else kept
 
 
 def _reading(spec: JudgeSpec, content_free: bool) -> JudgeSpec:
