@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from evalign.align import AlignConfig, execute_alignment, start_alignment
+from evalign.align.choices import decompose_choices
 from evalign.align.run import AlignmentRun
 from evalign.items import Item
 from evalign.judges.decomposed import check_probability, contrasted, score_decomposed
@@ -18,7 +20,10 @@ from evalign.providers.base import GenerateRequest
 from evalign.providers.scripted import ScriptedModel
 from evalign.store import Store, repo_datasets
 from evalign.store.repo_judges import create_judge
+from evalign.web import create_app
 from tests.align.helpers import PROMPT, WORDS, as_dict, check_answer, rows
+from tests.cli_invoke import invoke
+from tests.web.helpers import Client, text_of
 
 # A small model says yes to some checks whatever the response holds ("leaning": the even
 # words), and answers the others by what the response says ("clear": the odd words).
@@ -91,7 +96,7 @@ def test_a_content_free_judge_asks_every_check_of_n_a_after_the_response() -> No
 
 
 def test_decompose_reads_checks_against_no_content_when_that_separates_better(
-        sqlite_store: Store) -> None:
+        sqlite_store: Store, tmp_path: Path) -> None:
     out, done = _decompose_notes(sqlite_store, _graded, questions=24)
     assert out["strategy"] == "decompose", (out["notes"], done.error)
     figures = out["details"]["content_free_val_agreement"]
@@ -99,6 +104,21 @@ def test_decompose_reads_checks_against_no_content_when_that_separates_better(
     assert out["details"]["content_free"] is True
     assert out["candidate_spec"]["checks"]["content_free"] is True
     assert out["candidate"]["agreement"] == 1.0
+    # the CLI and the web page say the same words, from the one library function
+    choices = decompose_choices(out)
+    assert [c.key for c in choices] == ["content_free", "aggregation"]
+    code, status = invoke("align", "status", str(done.id), "--db", str(tmp_path / "evalign.db"))
+    assert code == 0, status
+    status = " ".join(status.split())
+    client = Client(create_app(sqlite_store, worker=False))
+    try:
+        page = text_of(client.get(f"/alignment/runs/{done.id}").text)
+        api = client.get(f"/api/alignment/runs/{done.id}").json()["choices"]
+    finally:
+        client.close()
+    assert api == [{"key": c.key, "text": c.text} for c in choices]
+    for choice in choices:
+        assert choice.text in status and choice.text in page, choice.text
 
 
 def test_decompose_keeps_plain_p_yes_when_the_contrast_adds_nothing(sqlite_store: Store) -> None:

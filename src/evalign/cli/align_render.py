@@ -15,6 +15,7 @@ from typing import Any
 from rich.markup import escape
 
 from evalign.align import AlignmentRun
+from evalign.align.choices import decompose_choices
 from evalign.align.outcome import recommendation
 from evalign.cli.common import console, err_console, table
 from evalign.store.alignment_outcome import (
@@ -49,7 +50,8 @@ def render_run(run: AlignmentRun) -> None:
     if is_numeric(out):
         _render_numeric(run, out)
         _render_curve(out.validation.curve)
-        _render_split_choice(out)
+    for choice in decompose_choices(out.to_dict()):
+        console.print(escape(choice.text))
     _render_ceiling(out)
     console.print(escape(out.conclusion))
     # Recomputed from the figures, so a run stored before recommendations existed gets one too.
@@ -151,20 +153,6 @@ def _render_curve(curve: Sequence[CurvePoint]) -> None:
         rows.add_row(escape(name), str(p.round), *([p.split or "—"] if split else []),
                      _pct(p.val_agreement), _points(p.val_mae), "✓" if p.kept else "")
     console.print(rows)
-
-
-def _render_split_choice(out: AlignmentOutcome) -> None:
-    """The rubric split decompose kept, with each split's validation figure."""
-    choice = out.details.get("split_choice")
-    if not isinstance(choice, dict) or not choice:
-        return
-    kept = (out.candidate_spec.get("checks") or {}).get("split")
-    # decompose compares the splits by validation MAE whenever the candidate has one
-    by_mae = out.details.get("val_mae") is not None
-    shown = ", ".join(f"{escape(str(k))} {_points(v) if by_mae else _pct(v)}"
-                      for k, v in choice.items())
-    console.print(f"rubric split: kept {escape(str(kept))} (validation "
-                  f"{'MAE' if by_mae else 'agreement'}: {shown})")
 
 
 def _render_ceiling(out: AlignmentOutcome) -> None:

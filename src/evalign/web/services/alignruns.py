@@ -16,6 +16,7 @@ from evalign.align import (
     reject_alignment,
     start_alignment,
 )
+from evalign.align.choices import Choice, decompose_choices
 from evalign.align.strategies.registry import STRATEGIES
 from evalign.errors import ConfigError
 from evalign.store import Store
@@ -64,6 +65,9 @@ class AlignmentView(BaseModel):
     finished_at: datetime | None
     diff: list[tuple[str, str]]
     """The prompt diff as (kind, line): kind is add, del, hunk or same."""
+    choices: list[Choice] = []
+    """What `decompose` chose (split, content-free reading, aggregation, pairwise mode), in
+    words (`evalign.align.choices`); empty for other strategies."""
 
 
 class AlignmentPage(BaseModel):
@@ -85,7 +89,8 @@ def view_of(run: AlignmentRun) -> AlignmentView:
         phase=run.phase, phases=run.phases, config=run.config, sources=run.sources,
         outcome=run.outcome, decision=run.decision, accepted_version=run.accepted_version,
         error=run.error, created_at=run.created_at, finished_at=run.finished_at,
-        diff=[(_diff_kind(line), line) for line in diff_text.splitlines()])
+        diff=[(_diff_kind(line), line) for line in diff_text.splitlines()],
+        choices=decompose_choices(run.outcome.to_dict()) if run.outcome else [])
 
 
 def _diff_kind(line: str) -> str:
