@@ -167,3 +167,40 @@ def test_aggregation_edits_are_validated_and_a_changed_checklist_drops_the_calib
     bad.write_text("questions:\n  - [unclosed\n")
     with pytest.raises(ConfigError, match=r"bad\.yaml:\d+: cannot read the checks"):
         load_checks(bad)
+
+
+def test_a_run_starts_from_a_checks_file_and_accepting_edits_says_how_to_test_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = str(tmp_path / "e.db")
+    store = open_store(db)
+    seed_store(store)
+    store.close()
+    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict.")
+    edit = tmp_path / "checks.yaml"
+    edit.write_text("questions:\n  - Does the response name every point?\n"
+                    "glossary: {mkt: market}\nsplit: rules\n")
+    runner = CliRunner()
+    done = runner.invoke(app, ["align", "gn", "--dataset", "bench", "--group-by", "question",
+                               "--strategy", "threshold", "--checks", str(edit), "--db", db,
+                               "--json"])
+    assert done.exit_code == 0, done.output
+    config = json.loads(done.output)["config"]
+    assert config["checks"] == {"questions": ["Does the response name every point?"]}
+    assert config["glossary"] == {"mkt": "market"} and config["rubric_split"] == "rules"
+    # a decomposed candidate (the API run: its judge model reads the checks), then accepted
+    # from the CLI with the edited checks
+    store = open_store(db)
+    try:
+        run_id = start_alignment(store, "gn", AlignConfig(
+            dataset="bench", group_by="question", strategies=("decompose",),
+            rubric_split="rules"))
+        execute_alignment(store, run_id, models={"judge": ScriptedModel(check_answer),
+                                                 "reflection": ScriptedModel(check_answer)})
+    finally:
+        store.close()
+    accepted = runner.invoke(app, ["align", "accept", str(run_id), "--checks", str(edit),
+                                   "--force", "--db", db])
+    assert accepted.exit_code == 0, accepted.output
+    said = " ".join(accepted.output.split())
+    assert "the edited checks were never scored on test" in said
+    assert f"--strategy decompose --checks {edit}" in said

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -299,3 +300,47 @@ def test_numeric_candidates_are_kept_by_validation_mae_not_agreement() -> None:
     closer = Candidate(JudgeSpec(), "decompose", 0.4, val_mae=8.0)
     assert not _better(agreeable, base) and _better(closer, base)
     assert _better(Candidate(JudgeSpec(), "x", 0.6), Candidate(JudgeSpec(), "y", 0.5))
+
+
+def test_a_run_started_from_edited_checks_calibrates_and_tests_them(
+        sqlite_store: Store) -> None:
+    """Edited checks saved at accept lose their calibration; aligning with them gets one."""
+    # Only three of the four facts: the edited judge must learn its own map onto the scale.
+    asked = [f'Does the response state that "{fact}"?' for fact in FACTS[:3]]
+    with sqlite_store.session() as s:
+        repo_datasets.write_dataset(s, "rated", _rows(), repo_datasets.Criteria(s, SCALE))
+        create_judge(s, "rater", JudgeSpec(prompt=PROMPT, scale=SCALE, model="scripted/x"))
+    run_id = start_alignment(sqlite_store, "rater", AlignConfig(
+        dataset="rated", group_by="question", strategies=("decompose",),
+        checks={"questions": asked}))
+    done = execute_alignment(sqlite_store, run_id, models={"judge": ScriptedModel(_model),
+                                                           "reflection": ScriptedModel(_model)})
+    out = as_dict(done.outcome)
+    checks = out["candidate_spec"]["checks"]
+    assert out["strategy"] == "decompose", out["notes"]
+    assert checks["questions"] == asked and "calibration" in checks
+    assert "rubric_field" not in checks and "split_choice" not in out["details"]
+    assert "references" in checks["context_fields"]  # shown as context, not split
+    cand = out["candidate"]["numeric"]
+    assert cand["mae"] < out["baseline"]["numeric"]["mae"] and cand["spearman"] > 0.8
+
+
+def test_a_checks_file_that_cannot_start_a_run_is_refused_before_anything_runs(
+        tmp_path: Path) -> None:
+    from tests.cli_invoke import invoke
+
+    db = str(tmp_path / "e.db")
+    learned = tmp_path / "learned.yaml"
+    learned.write_text("questions:\n  - Does the response cite a source?\n"
+                       "aggregation: {method: all_pass}\n", encoding="utf-8")
+    code, out = invoke("align", "j", "--dataset", "d", "--checks", str(learned), "--db", db)
+    assert code == 2 and f"{learned}: an aggregation is learned by the run" in out
+    split = tmp_path / "split.yaml"
+    split.write_text("split: model\n", encoding="utf-8")
+    code, out = invoke("align", "j", "--dataset", "d", "--checks", str(split),
+                       "--rubric-split", "rules", "--db", db)
+    assert code == 2 and "split model conflicts with --rubric-split rules" in out
+    with pytest.raises(ConfigError, match="checks: aggregation cannot start a run"):
+        AlignConfig(dataset="d", checks={"aggregation": {"method": "all_pass"}})
+    assert AlignConfig(dataset="d", checks=["Is it short?"]).checks == {
+        "questions": ["Is it short?"]}

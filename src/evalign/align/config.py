@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from evalign.align.checks import check_edit
 from evalign.align.split import DEFAULT_RATIOS
 from evalign.align.strategies.registry import STRATEGIES, parse_strategies
 from evalign.errors import ConfigError, ConflictError
@@ -20,6 +21,10 @@ LOCAL_DEFAULT = "local/qwen2.5-coder-1.5b"
 def default_model() -> str:
     """The configured default model (`EVALIGN_MODEL`), else the embedded local one."""
     return os.environ.get("EVALIGN_MODEL") or LOCAL_DEFAULT
+
+
+START_CHECKS = ("questions", "question_template")
+"""The parts of a checks file an alignment run starts from (`AlignConfig.checks`)."""
 
 
 class AlignConfig(BaseModel):
@@ -45,6 +50,11 @@ class AlignConfig(BaseModel):
         glossary: the user's term → expansion mapping for rubrics (`--glossary FILE`).
         rubric_split: how `decompose` splits a per-item rubric: `model` (the judge's model,
             rules as fallback), `rules`, or `auto` (both tried; cross-validation keeps one).
+        checks: fixed checks for `decompose` (`--checks FILE`, the file `accept --checks`
+            reads): `questions` asked of every item, in place of a rubric split or a checklist
+            written by the reflection model, and/or a `question_template`. The aggregation,
+            content-free reading and calibration are still learned and tested, so edited checks
+            get honest figures.
         executor: where the judge's scoring calls run: `asyncio` (this process) or `ray`
             (workers on a Ray cluster, `evalign.runner.ray_scoring`); the same verdicts either way.
         ray_address: the Ray cluster for `ray` (default: `RAY_ADDRESS`, else a local Ray).
@@ -70,6 +80,7 @@ class AlignConfig(BaseModel):
     rounds: int = Field(default=3, ge=1, le=20)
     glossary: dict[str, str] = Field(default_factory=dict)
     rubric_split: Literal["auto", "model", "rules"] = "auto"
+    checks: dict[str, Any] = Field(default_factory=dict)
     executor: Literal["asyncio", "ray"] = "asyncio"
     ray_address: str | None = None
 
@@ -81,6 +92,20 @@ class AlignConfig(BaseModel):
                                       and all(isinstance(v, str) for v in value)):
             return parse_strategies(value)
         raise ConfigError("strategies: give strategy names, e.g. guidelines,threshold")
+
+    @field_validator("checks", mode="before")
+    @classmethod
+    def _fixed_checks(cls, value: object) -> dict[str, Any]:
+        """Questions and a question template only: the rest is learned, or has its own option."""
+        if not value:
+            return {}
+        edit = check_edit(value, "checks")
+        other = sorted(set(edit) - set(START_CHECKS))
+        if other:
+            raise ConfigError(f"checks: {', '.join(other)} cannot start a run (an aggregation "
+                              "is learned; give a glossary with --glossary and a split with "
+                              f"--rubric-split); give {' and/or '.join(START_CHECKS)}")
+        return edit
 
     def validate_sources(self, session: Session) -> None:
         """Check that exactly one source kind is given and that it exists.

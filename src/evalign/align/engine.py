@@ -41,6 +41,7 @@ class Settings:
     group_by: str | None = None
     glossary: dict[str, str] = field(default_factory=dict)
     rubric_split: str = "auto"
+    checks: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,7 +74,8 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
                   guard=lambda spec: check_no_leak(JudgeSpec(), spec, held_out),
                   rounds=settings.rounds, seed=settings.seed,
                   groups=[e.group_key(settings.group_by) for e in examples],
-                  glossary=settings.glossary, rubric_split=settings.rubric_split)
+                  glossary=settings.glossary, rubric_split=settings.rubric_split,
+                  checks=settings.checks)
     for name in strategies:
         optimizer = make_optimizer(name)
         phase(optimizer.phase)

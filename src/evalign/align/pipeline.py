@@ -71,7 +71,8 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
         if config.judge_model else base
     settings = Settings(strategies=config.strategies, delta=config.delta, rounds=config.rounds,
                         seed=config.seed, group_by=config.group_by,
-                        glossary=dict(config.glossary), rubric_split=config.rubric_split)
+                        glossary=dict(config.glossary), rubric_split=config.rubric_split,
+                        checks=dict(config.checks))
     reflector = Reflector(roles["reflection"], budget)
     folds = []
     try:

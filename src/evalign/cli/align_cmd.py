@@ -89,6 +89,9 @@ def start(
     rubric_split: Annotated[str, typer.Option(
         help="How decompose splits a per-item rubric: auto (model and rules both tried, "
         "cross-validation keeps one), model (rules as fallback) or rules.")] = "auto",
+    checks: Annotated[str | None, typer.Option(
+        help="YAML/JSON checks file (as for `align accept --checks`): decompose asks its "
+        "questions of every item and learns, calibrates and tests the rest.")] = None,
     executor: Annotated[str, typer.Option(
         envvar="EVALIGN_EXECUTOR", help="Where the judge's scoring runs: asyncio (this process)"
         " or ray (workers on a Ray cluster; pip install 'evalign\\[ray]').")] = "asyncio",
@@ -102,13 +105,17 @@ def start(
     if rubric_split not in ("auto", "model", "rules"):
         raise ConfigError(f"--rubric-split is auto, model or rules, not {rubric_split!r}")
     check_executor(executor)
+    glossary_terms = load_glossary(glossary) if glossary else {}
+    fixed: dict[str, Any] = {}
+    if checks:
+        fixed, glossary_terms, rubric_split = _start_checks(checks, glossary_terms, rubric_split)
     config = AlignConfig(
         dataset=dataset, from_runs=tuple(from_run or ()), criterion=criterion,
         reflection_model=reflection_model, judge_model=judge_model, verify_model=verify_model,
         delta=delta_threshold, ratios=parse_ratios(split), folds=folds, group_by=group_by,
         strategies=parse_strategies(strategy), budget_calls=budget_calls, budget_usd=budget_usd,
         rounds=rounds, seed=seed, sample=sample,
-        glossary=load_glossary(glossary) if glossary else {}, rubric_split=rubric_split,
+        glossary=glossary_terms, rubric_split=rubric_split, checks=fixed,
         executor=executor, ray_address=ray_address)
     store = store_for(db)
     run_id = start_alignment(store, judge, config)
@@ -117,6 +124,25 @@ def start(
         print_json(result.to_dict())
         return
     render_run(result)
+
+
+def _start_checks(path: str, glossary: dict[str, str], rubric_split: str,
+                  ) -> tuple[dict[str, Any], dict[str, str], str]:
+    """A checks file read for a new run: (questions/template, glossary, rubric split).
+
+    The file's glossary joins `--glossary` (whose terms win) and its split stands for
+    `--rubric-split`; an aggregation is refused, since the run learns one.
+    """
+    fixed = load_checks(path)
+    if "aggregation" in fixed:
+        raise ConfigError(f"{path}: an aggregation is learned by the run; remove it, or give "
+                          "it when you accept (`evalign align accept RUN --checks FILE`)")
+    glossary = {**fixed.pop("glossary", {}), **glossary}
+    split = str(fixed.pop("split", rubric_split))
+    if rubric_split not in ("auto", split):
+        raise ConfigError(f"{path}: split {split} conflicts with --rubric-split {rubric_split}; "
+                          "give one")
+    return fixed, glossary, split
 
 
 @align_app.command("status")
@@ -175,6 +201,13 @@ def accept(run: Annotated[int, typer.Argument(help="The alignment run.")],
         return
     console.print(f"accepted: the judge is now [bold]{escape(str(result.accepted_version))}"
                   "[/]")
+    if checks:
+        judge = str(result.accepted_version).split("@", 1)[0]
+        err_console.print(
+            "[yellow]note:[/] the edited checks were never scored on test (the version says "
+            "untested). To learn their rule and calibration and test them, align from them: "
+            f"`evalign align {escape(judge)} --dataset NAME --strategy decompose "
+            f"--checks {escape(checks)}`")
 
 
 @align_app.command("reject")

@@ -86,6 +86,7 @@ class Context:
         groups: each pool example's group key (`--group-by`), or None.
         glossary: the user's term → expansion mapping for rubrics (`decompose`).
         rubric_split: `auto`, `model` or `rules` (`decompose`).
+        checks: fixed questions and/or a question template (`decompose`, `AlignConfig.checks`).
     """
 
     scorer: Scorer
@@ -97,6 +98,7 @@ class Context:
     groups: Sequence[str] | None = None
     glossary: dict[str, str] = field(default_factory=dict)
     rubric_split: str = "auto"
+    checks: dict[str, Any] = field(default_factory=dict)
 
     @property
     def budget(self) -> Budget:

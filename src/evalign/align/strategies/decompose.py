@@ -79,7 +79,8 @@ class DecomposeOptimizer:
         work = _Decomposition(ctx.scorer, train.pool, train.indices, val.indices,
                               reflection=ctx.reflection, methods=self.methods,
                               groups=ctx.groups, seed=ctx.seed, traces=ctx.traces,
-                              glossary=ctx.glossary, split=ctx.rubric_split, phase=self.phase)
+                              glossary=ctx.glossary, split=ctx.rubric_split, phase=self.phase,
+                              fixed=ctx.checks)
         return await work.align(judge, train.examples, val.examples, ctx.budget)
 
 
@@ -93,18 +94,23 @@ class _Decomposition:
                  methods: Sequence[str] = aggregate.METHODS,
                  groups: Sequence[str] | None = None, seed: int = 0,
                  traces: Sequence[Trace] = (), glossary: dict[str, str] | None = None,
-                 split: str = "auto", phase: str = "decomposing into checks"):
+                 split: str = "auto", phase: str = "decomposing into checks",
+                 fixed: dict[str, Any] | None = None):
         self.scorer, self.examples, self.phase = scorer, examples, phase
         self.train_idx, self.val_idx = list(train_idx), list(val_idx)
         self.reflection, self.methods = reflection, tuple(methods)
         self.groups, self.seed = groups, seed
         self.traces, self.glossary, self.split = list(traces), dict(glossary or {}), split
+        self.fixed = dict(fixed or {})
         self.notes: list[str] = []
 
     async def align(self, base: JudgeSpec, train: Sequence[Example], val: Sequence[Example],
                     budget: Budget) -> Candidate:
         """Score every check once on train and validation, then learn the aggregation."""
         if base.scale.kind == "pairwise":
+            if self.fixed:
+                self.notes.append("the given checks are not used on pairwise data: checks are "
+                                  "written for each instruction and asked of both outputs")
             return await self._pairwise(base, val)
         numeric = base.scale.group == "numeric" and bool(val) and val[0].scale.group == "numeric"
         notes = []
@@ -116,7 +122,9 @@ class _Decomposition:
             notes.append(f"the candidate answers on the labels' scale ({val[0].scale.kind}), "
                          "not a number: its checks decide pass or fail")
         splits = [self.split]
-        if self.split == "auto":
+        if "questions" in self.fixed:
+            splits = [SPLITS[0]]  # fixed questions split nothing
+        elif self.split == "auto":
             has_rubric = rubric_field(template_fields(base.prompt)) is not None
             splits = list(SPLITS) if has_rubric else [SPLITS[0]]
         found: list[Candidate] = []
@@ -296,6 +304,13 @@ class _Decomposition:
         rubric = rubric_field(fields)
         shown = [f for f in fields if f not in OUTPUT_FIELDS and f != rubric]
         extra: dict[str, Any] = {"glossary": self.glossary} if self.glossary else {}
+        if "question_template" in self.fixed:
+            extra["question_template"] = self.fixed["question_template"]
+        if "questions" in self.fixed:
+            # The user's questions are asked of every item; a rubric is context, not split.
+            context = [f for f in fields if f not in OUTPUT_FIELDS]
+            return {"questions": list(self.fixed["questions"]),
+                    "context_fields": [*context, "output"], **extra}
         if rubric is not None:
             chosen = split or (SPLITS[0] if self.split == "auto" else self.split)
             return {"rubric_field": rubric, "context_fields": [*shown, "output"],
