@@ -191,3 +191,35 @@ def test_run_page_shows_the_order_policy_of_a_pairwise_judge(client: Client,
     assert "where its preference changes, the candidate answers tie : 'uncertain' leaves no " \
         "validation item a verdict" in text
     assert "tie ✓ 0.0% 0.0% 0 of 4 uncertain — 0.0% 4 of 4" in text
+
+
+def test_the_dialog_passes_sample_split_glossary_and_fixed_checks(client: Client) -> None:
+    made = client.form("/alignment/runs", {
+        **START, "sample": "12", "rubric_split": "rules",
+        "glossary": "mkt: market\n\nARR: annual recurring revenue\n",
+        "questions": "- Does the response name the market?\nDoes it cite a source?\n\n"})
+    assert made.status_code == 303, made.text
+    run_id = int(made.headers["location"].rsplit("/", 1)[1])
+    config = client.get(f"/api/alignment/runs/{run_id}").json()["config"]
+    assert config["sample"] == 12 and config["rubric_split"] == "rules"
+    assert config["glossary"] == {"mkt": "market", "ARR": "annual recurring revenue"}
+    assert config["checks"] == {"questions": ["Does the response name the market?",
+                                              "Does it cite a source?"]}
+    api = client.post("/api/alignment/runs", json={
+        **START, "glossary": {"mkt": "market"}, "questions": ["Is it short?"]})
+    assert api.status_code == 201, api.text
+    config = client.get(f"/api/alignment/runs/{api.json()['run']}").json()["config"]
+    assert config["glossary"] == {"mkt": "market"}
+    assert config["checks"] == {"questions": ["Is it short?"]} and config["sample"] is None
+
+
+@pytest.mark.parametrize(("field", "value", "said"), [
+    ("glossary", "mkt: market\nARR annual recurring revenue", "glossary line 2: write one term"),
+    ("rubric_split", "halves", "rubric split is auto, model or rules, not 'halves'"),
+])
+def test_a_bad_dialog_field_is_refused_and_starts_nothing(client: Client, field: str,
+                                                          value: str, said: str) -> None:
+    before = client.get("/api/alignment/runs").json()["runs"]
+    refused = client.post("/api/alignment/runs", json={**START, field: value})
+    assert refused.status_code in (400, 422) and said in refused.text, refused.text
+    assert client.get("/api/alignment/runs").json()["runs"] == before

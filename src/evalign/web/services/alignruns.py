@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel
 
@@ -19,6 +19,7 @@ from evalign.align import (
 from evalign.align.choices import Choice, decompose_choices
 from evalign.align.strategies.registry import STRATEGIES
 from evalign.errors import ConfigError
+from evalign.judges.glossary import check_glossary
 from evalign.store import Store
 from evalign.store.alignment_outcome import AlignmentOutcome, Phase, Sources
 from evalign.store.repo_alignment_runs import alignment_run_ids
@@ -44,6 +45,12 @@ class StartAlignment(BaseModel):
     group_by: str = ""
     folds: int | None = None
     seed: int = 0
+    sample: int | None = None
+    rubric_split: str = "auto"
+    glossary: str | dict[str, str] = ""
+    """Term → expansion: a mapping, or text with one `term: expansion` per line."""
+    questions: str | list[str] = ""
+    """Fixed yes/no questions for `decompose`: a list, or text with one question per line."""
 
 
 class AlignmentView(BaseModel):
@@ -131,8 +138,40 @@ def start(store: Store, form: StartAlignment) -> int:
         ratios=(ratios[0], ratios[1], ratios[2]),
         strategies=tuple(form.strategies) or STRATEGIES, budget_calls=form.budget_calls,
         budget_usd=form.budget_usd, group_by=form.group_by or None, folds=form.folds,
-        seed=form.seed)
+        seed=form.seed, sample=form.sample, rubric_split=_rubric_split(form.rubric_split),
+        glossary=_glossary(form.glossary), checks=_questions(form.questions))
     return start_alignment(store, form.judge, config)
+
+
+def _rubric_split(value: str) -> Literal["auto", "model", "rules"]:
+    if value not in ("auto", "model", "rules"):
+        raise ConfigError(f"rubric split is auto, model or rules, not {value!r}")
+    return cast(Literal["auto", "model", "rules"], value)
+
+
+def _glossary(value: str | dict[str, str]) -> dict[str, str]:
+    """A glossary from the dialog's lines (`term: expansion`), or as the API gave it."""
+    if isinstance(value, dict):
+        return check_glossary(value)
+    terms: dict[str, str] = {}
+    for number, line in enumerate(value.splitlines(), start=1):
+        if not line.strip():
+            continue
+        term, colon, expansion = line.partition(":")
+        if not colon or not term.strip() or not expansion.strip():
+            raise ConfigError(f"glossary line {number}: write one term per line as "
+                              f"'term: expansion', not {line.strip()!r}")
+        terms[term.strip()] = expansion.strip()
+    return check_glossary(terms)
+
+
+def _questions(value: str | list[str]) -> dict[str, Any]:
+    """The fixed questions (`AlignConfig.checks`): the dialog's lines, a leading "- " dropped."""
+    # A form field arrives as a one-element list when the type allows a list.
+    lines = [line for text in ([value] if isinstance(value, str) else value)
+             for line in text.splitlines()]
+    questions = [q.strip().removeprefix("- ").strip() for q in lines if q.strip()]
+    return {"questions": questions} if questions else {}
 
 
 def cancel(store: Store, run_id: int) -> AlignmentView:
