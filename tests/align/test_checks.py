@@ -38,7 +38,9 @@ def test_rubric_checks_listed_with_glossary_and_edited_before_accept(
 
     outcome = as_dict(get_alignment(sqlite_store, run_id).outcome)
     checks = outcome["checks"]
-    assert checks["rubric_field"] == "grading_notes" and checks["split"] == "model"
+    # both splits give every point here: on the tie the rules, which need no model call
+    assert checks["rubric_field"] == "grading_notes" and checks["split"] == "rules"
+    assert outcome["details"]["split_choice"] == {"model": 1.0, "rules": 1.0}
     assert checks["glossary"] == {"mkt": "market"}
     assert checks["examples"] and all(q.startswith("Does the response mention")
                                       for q in checks["examples"][0])
@@ -178,15 +180,15 @@ def test_a_run_starts_from_a_checks_file_and_accepting_edits_says_how_to_test_th
     monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict.")
     edit = tmp_path / "checks.yaml"
     edit.write_text("questions:\n  - Does the response name every point?\n"
-                    "glossary: {mkt: market}\nsplit: rules\n")
+                    "glossary: {mkt: market}\n")
     runner = CliRunner()
     done = runner.invoke(app, ["align", "gn", "--dataset", "bench", "--group-by", "question",
-                               "--strategy", "threshold", "--checks", str(edit), "--db", db,
+                               "--strategy", "decompose", "--checks", str(edit), "--db", db,
                                "--json"])
     assert done.exit_code == 0, done.output
     config = json.loads(done.output)["config"]
     assert config["checks"] == {"questions": ["Does the response name every point?"]}
-    assert config["glossary"] == {"mkt": "market"} and config["rubric_split"] == "rules"
+    assert config["glossary"] == {"mkt": "market"} and config["rubric_split"] == "auto"
     # a decomposed candidate (the API run: its judge model reads the checks), then accepted
     # from the CLI with the edited checks
     store = open_store(db)
@@ -203,4 +205,39 @@ def test_a_run_starts_from_a_checks_file_and_accepting_edits_says_how_to_test_th
     assert accepted.exit_code == 0, accepted.output
     said = " ".join(accepted.output.split())
     assert "the edited checks were never scored on test" in said
-    assert f"--strategy decompose --checks {edit}" in said
+    assert f"align gn --dataset bench --group-by question --strategy decompose --checks {edit}" \
+        in said
+
+
+@pytest.mark.parametrize(("text", "extra", "said"), [
+    ("questions:\n  - Is it short?\nsplit: rules\n", (),
+     "fixed questions split nothing; remove split"),
+    ("split: model\n", ("--rubric-split", "rules"),
+     "split model conflicts with --rubric-split rules"),
+    ("questions:\n  - Is it short?\nglossary: {mkt: marketing}\n", ("--glossary", "G"),
+     "the glossary expands 'mkt' unlike --glossary"),
+    ("questions:\n  - Is it short?\n", ("--strategy", "threshold"),
+     "checks are asked only by the decompose strategy"),
+    ("questions:\n  - Does {response} cite a source?\n", (),
+     "question 1 has the placeholder {response}, which is never filled"),
+    ("- Is it short?\n- Is it short?\n", (), "question 2 repeats question 1"),
+])
+def test_a_checks_file_that_cannot_start_a_run_starts_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, extra: tuple[str, ...],
+        said: str) -> None:
+    db = str(tmp_path / "e.db")
+    store = open_store(db)
+    seed_store(store)
+    store.close()
+    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict.")
+    (tmp_path / "G").write_text("mkt: market\n")
+    edit = tmp_path / "checks.yaml"
+    edit.write_text(text)
+    args = [a.replace("G", str(tmp_path / "G")) if a == "G" else a for a in extra]
+    result = CliRunner().invoke(app, ["align", "gn", "--dataset", "bench", "--checks", str(edit),
+                                      *args, "--db", db])
+    assert isinstance(result.exception, ConfigError), result.output
+    assert said in str(result.exception)
+    assert "strategy" in said or str(edit) in str(result.exception)
+    history = CliRunner().invoke(app, ["align", "history", "gn", "--db", db, "--json"])
+    assert json.loads(history.output) == []

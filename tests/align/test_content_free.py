@@ -104,6 +104,9 @@ def test_decompose_reads_checks_against_no_content_when_that_separates_better(
     assert out["details"]["content_free"] is True
     assert out["candidate_spec"]["checks"]["content_free"] is True
     assert out["candidate"]["agreement"] == 1.0
+    # the curve marks what the candidate is made of, not the base judge it started from
+    kept = [(p["strategy"], p["round"]) for p in out["validation"]["curve"] if p["kept"]]
+    assert kept == [("decompose", "best")]
     # the CLI and the web page say the same words, from the one library function
     choices = decompose_choices(out)
     assert [c.key for c in choices] == ["content_free", "aggregation"]

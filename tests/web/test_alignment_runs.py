@@ -195,7 +195,7 @@ def test_run_page_shows_the_order_policy_of_a_pairwise_judge(client: Client,
 
 def test_the_dialog_passes_sample_split_glossary_and_fixed_checks(client: Client) -> None:
     made = client.form("/alignment/runs", {
-        **START, "sample": "12", "rubric_split": "rules",
+        **START, "strategies": ["decompose"], "sample": "12", "rubric_split": "rules",
         "glossary": "mkt: market\n\nARR: annual recurring revenue\n",
         "questions": "- Does the response name the market?\nDoes it cite a source?\n\n"})
     assert made.status_code == 303, made.text
@@ -206,7 +206,8 @@ def test_the_dialog_passes_sample_split_glossary_and_fixed_checks(client: Client
     assert config["checks"] == {"questions": ["Does the response name the market?",
                                               "Does it cite a source?"]}
     api = client.post("/api/alignment/runs", json={
-        **START, "glossary": {"mkt": "market"}, "questions": ["Is it short?"]})
+        **START, "strategies": ["decompose"], "glossary": {"mkt": "market"},
+        "questions": ["Is it short?"]})
     assert api.status_code == 201, api.text
     config = client.get(f"/api/alignment/runs/{api.json()['run']}").json()["config"]
     assert config["glossary"] == {"mkt": "market"}
@@ -215,7 +216,11 @@ def test_the_dialog_passes_sample_split_glossary_and_fixed_checks(client: Client
 
 @pytest.mark.parametrize(("field", "value", "said"), [
     ("glossary", "mkt: market\nARR annual recurring revenue", "glossary line 2: write one term"),
+    ("glossary", "mkt: market\nmkt: marketing", "glossary line 2: 'mkt' is already given"),
     ("rubric_split", "halves", "rubric split is auto, model or rules, not 'halves'"),
+    ("sample", 2, "sample: must be greater than or equal to 4, not 2"),
+    ("questions", ["", " "], "question 1 is empty or not text"),
+    ("questions", "Is it short?", "checks are asked only by the decompose strategy"),
 ])
 def test_a_bad_dialog_field_is_refused_and_starts_nothing(client: Client, field: str,
                                                           value: str, said: str) -> None:

@@ -24,7 +24,6 @@ def align(judge: str, dataset: str | None = None, *, from_runs: Sequence[int] = 
         The finished alignment run; its `outcome` holds the test-split comparison.
     """
     opened = store if isinstance(store, Store) else open_store(store)
-    config = AlignConfig.model_validate({"dataset": dataset, "from_runs": tuple(from_runs),
-                                         **settings})
+    config = AlignConfig(**{"dataset": dataset, "from_runs": tuple(from_runs), **settings})
     run_id = start_alignment(opened, judge, config)
     return execute_alignment(opened, run_id)

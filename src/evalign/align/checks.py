@@ -15,6 +15,7 @@ that is saved. The file is YAML or JSON, either a list of questions or a mapping
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -98,11 +99,7 @@ def check_edit(data: Any, where: str = "checks") -> dict[str, Any]:
                           f"editable: {', '.join(EDITABLE)}")
     edit = dict(data)
     if "questions" in edit:
-        questions = edit["questions"]
-        if not isinstance(questions, list) or not questions or not all(
-                isinstance(q, str) and q.strip() for q in questions):
-            raise ConfigError(f"{where}: questions must be a non-empty list of text")
-        edit["questions"] = [q.strip() for q in questions]
+        edit["questions"] = _check_questions(edit["questions"], where)
     if "glossary" in edit:
         edit["glossary"] = check_glossary(edit["glossary"], where)
     if edit.get("split", "rules") not in ("rules", "model"):
@@ -112,6 +109,32 @@ def check_edit(data: Any, where: str = "checks") -> dict[str, Any]:
     if "aggregation" in edit:
         edit["aggregation"] = _check_aggregation(edit["aggregation"], where)
     return edit
+
+
+def _check_questions(questions: Any, where: str) -> list[str]:
+    """Distinct, plain-text questions; each is asked exactly as written.
+
+    A `{placeholder}` would reach the model unfilled (the item's fields are shown beside the
+    question, never substituted into it), and a repeated question would weigh twice.
+    """
+    if not isinstance(questions, list) or not questions:
+        raise ConfigError(f"{where}: questions must be a non-empty list of text")
+    seen: dict[str, int] = {}
+    for number, question in enumerate(questions, start=1):
+        if not isinstance(question, str) or not question.strip():
+            raise ConfigError(f"{where}: question {number} is empty or not text "
+                              f"({question!r}); give each question as a line of text")
+        text = question.strip()
+        placeholder = re.search(r"\{\w+\}", text)
+        if placeholder:
+            raise ConfigError(f"{where}: question {number} has the placeholder "
+                              f"{placeholder.group()}, which is never filled: the item's fields "
+                              "are shown beside each question; ask it without the braces")
+        if text in seen:
+            raise ConfigError(f"{where}: question {number} repeats question {seen[text]}; "
+                              "a repeated question would count twice")
+        seen[text] = number
+    return [q.strip() for q in questions]
 
 
 def _check_aggregation(value: Any, where: str) -> dict[str, Any]:

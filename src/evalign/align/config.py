@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import ErrorDetails
 
 from evalign.align.checks import check_edit
 from evalign.align.split import DEFAULT_RATIOS
@@ -62,6 +70,13 @@ class AlignConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    def __init__(self, **data: Any) -> None:
+        """Build from options; a value out of range is a `ConfigError` naming the option."""
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError("; ".join(_readable(e) for e in exc.errors())) from None
+
     dataset: str | None = None
     from_runs: tuple[int, ...] = ()
     criterion: str | None = None
@@ -107,6 +122,14 @@ class AlignConfig(BaseModel):
                               f"--rubric-split); give {' and/or '.join(START_CHECKS)}")
         return edit
 
+    @model_validator(mode="after")
+    def _checks_need_decompose(self) -> AlignConfig:
+        """Fixed checks are asked only by `decompose`: without it they would be ignored."""
+        if self.checks and "decompose" not in self.strategies:
+            raise ConfigError("checks are asked only by the decompose strategy; add decompose "
+                              f"to the strategies (now {', '.join(self.strategies)})")
+        return self
+
     def validate_sources(self, session: Session) -> None:
         """Check that exactly one source kind is given and that it exists.
 
@@ -130,3 +153,10 @@ class AlignConfig(BaseModel):
     def sources(self) -> dict[str, Any]:
         """The sources, as the history shows them."""
         return {"datasets": [self.dataset] if self.dataset else [], "runs": list(self.from_runs)}
+
+
+def _readable(error: ErrorDetails) -> str:
+    """'sample: must be greater than or equal to 4, not 2' from one pydantic error."""
+    where = ".".join(str(part) for part in error["loc"]) or "settings"
+    message = str(error["msg"]).removeprefix("Input should be ").removeprefix("Value error, ")
+    return f"{where}: must be {message}, not {error.get('input')!r}"

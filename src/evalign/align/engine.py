@@ -94,6 +94,7 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
             # Numeric labels: every candidate is compared by MAE, not only those that say it.
             found.val_mae = verdicts_mae(found.spec, val.examples, found.val_verdicts)
         best = _keep(name, best, found, notes)
+    _mark_kept(best)
     base_test: list[Verdict] = []
     cand_test: list[Verdict] = []
     if split.test:
@@ -118,6 +119,18 @@ def _keep(name: str, best: Candidate, found: Candidate, notes: list[str]) -> Can
         else f"{best.strategy}+{name}"
     return Candidate(found.spec, strategy, found.val_agreement, found.val_verdicts,
                      best.curve, best.notes, found.details, found.val_mae)
+
+
+def _mark_kept(best: Candidate) -> None:
+    """Mark in the curve what the final candidate is made of: the base judge's row only when
+    no strategy improved on it, a strategy's best row only when the candidate holds it (a later
+    strategy may have replaced an earlier one, as `decompose` replaces the prompt)."""
+    parts = set(best.strategy.split("+"))
+    for point in best.curve:
+        if point.get("round") == 0 and point.get("strategy") == "base":
+            point["kept"] = best.strategy == "base"
+        elif point.get("round") == "best":
+            point["kept"] = bool(point.get("kept")) and point["strategy"] in parts
 
 
 def _better(found: Candidate, best: Candidate) -> bool:

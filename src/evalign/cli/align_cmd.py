@@ -126,23 +126,45 @@ def start(
     render_run(result)
 
 
+def _untested_note(run: AlignmentRun, path: str, edit: dict[str, Any]) -> str:
+    """How to get test figures for checks saved untested: align again from the same file."""
+    judge = str(run.accepted_version).split("@", 1)[0]
+    config = run.config
+    source = (f"--dataset {config['dataset']}" if config.get("dataset") else
+              " ".join(f"--from-run {r}" for r in config.get("from_runs") or ()))
+    group = f" --group-by {config['group_by']}" if config.get("group_by") else ""
+    first = ("remove its aggregation (the run learns one), then " if "aggregation" in edit
+             else "")
+    return ("the edited checks were never scored on test (the version says untested). To learn "
+            f"their rule and calibration and test them, {first}align from the file: "
+            f"`evalign align {judge} {source}{group} --strategy decompose --checks {path}`")
+
+
 def _start_checks(path: str, glossary: dict[str, str], rubric_split: str,
                   ) -> tuple[dict[str, Any], dict[str, str], str]:
     """A checks file read for a new run: (questions/template, glossary, rubric split).
 
-    The file's glossary joins `--glossary` (whose terms win) and its split stands for
-    `--rubric-split`; an aggregation is refused, since the run learns one.
+    The file's glossary joins `--glossary` (a term the two expand differently is refused) and
+    its split stands for `--rubric-split`; an aggregation is refused, since the run learns one,
+    and so is a split beside fixed questions, which split nothing.
     """
     fixed = load_checks(path)
     if "aggregation" in fixed:
         raise ConfigError(f"{path}: an aggregation is learned by the run; remove it, or give "
                           "it when you accept (`evalign align accept RUN --checks FILE`)")
-    glossary = {**fixed.pop("glossary", {}), **glossary}
+    terms = fixed.pop("glossary", {})
+    clash = sorted(t for t in terms if t in glossary and glossary[t] != terms[t])
+    if clash:
+        raise ConfigError(f"{path}: the glossary expands {', '.join(map(repr, clash))} unlike "
+                          "--glossary; give each term once")
+    if "split" in fixed and "questions" in fixed:
+        raise ConfigError(f"{path}: split applies to a per-item rubric, and fixed questions "
+                          "split nothing; remove split")
     split = str(fixed.pop("split", rubric_split))
     if rubric_split not in ("auto", split):
         raise ConfigError(f"{path}: split {split} conflicts with --rubric-split {rubric_split}; "
                           "give one")
-    return fixed, glossary, split
+    return fixed, {**terms, **glossary}, split
 
 
 @align_app.command("status")
@@ -193,21 +215,16 @@ def accept(run: Annotated[int, typer.Argument(help="The alignment run.")],
 
     A candidate that is not recommended is refused unless `--force`.
     """
-    result = accept_alignment(store_for(db), run, name=name,
-                              checks=load_checks(checks) if checks else None, force=force)
+    edit = load_checks(checks) if checks else None
+    result = accept_alignment(store_for(db), run, name=name, checks=edit, force=force)
     if as_json:
         print_json({"run": result.id, "decision": result.decision,
                     "version": result.accepted_version})
         return
     console.print(f"accepted: the judge is now [bold]{escape(str(result.accepted_version))}"
                   "[/]")
-    if checks:
-        judge = str(result.accepted_version).split("@", 1)[0]
-        err_console.print(
-            "[yellow]note:[/] the edited checks were never scored on test (the version says "
-            "untested). To learn their rule and calibration and test them, align from them: "
-            f"`evalign align {escape(judge)} --dataset NAME --strategy decompose "
-            f"--checks {escape(checks)}`")
+    if checks and edit is not None:
+        err_console.print(f"[yellow]note:[/] {escape(_untested_note(result, checks, edit))}")
 
 
 @align_app.command("reject")

@@ -49,7 +49,7 @@ TIE_MARGINS = (0.0, 0.05, 0.1, 0.2, 0.3)
 PAIRWISE_CHECKS = ("checklist", "whole", "both")
 """Which answers compare two outputs (`evalign.judges.decomposed.pairwise_decision`)."""
 SPLITS = ("model", "rules")
-"""The ways a per-item rubric is split; `auto` tries each and keeps the better (first on ties)."""
+"""The ways a per-item rubric is split; `auto` tries each and keeps the better (rules on ties)."""
 TRACE_CHARS = 700
 _LIST_PROMPT = (
     "Write a checklist for judging responses by the criterion below: at most {limit} short "
@@ -335,8 +335,8 @@ class _Decomposition:
 
 def _best_split(found: Sequence[Candidate], splits: Sequence[str]) -> Candidate:
     """The candidate whose rubric split did best on items it was not fitted on (a lower MAE on
-    numeric scales, else a higher agreement; ties: the first split tried), with every split's
-    figure in its details."""
+    numeric scales, else a higher agreement; ties: the rules, which need no model call to split
+    a rubric when the judge runs), with every split's figure in its details."""
     if len(found) == 1:
         return found[0]
 
@@ -344,7 +344,7 @@ def _best_split(found: Sequence[Candidate], splits: Sequence[str]) -> Candidate:
         value = -c.val_mae if c.val_mae is not None else c.val_agreement
         return value if value == value else float("-inf")
 
-    best = max(range(len(found)), key=lambda i: (figure(found[i]), -i))
+    best = max(range(len(found)), key=lambda i: (figure(found[i]), splits[i] == "rules", -i))
     chosen = found[best]
     chosen.details["split_choice"] = {
         split: (c.val_mae if c.val_mae is not None else c.val_agreement)

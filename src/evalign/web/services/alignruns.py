@@ -161,16 +161,21 @@ def _glossary(value: str | dict[str, str]) -> dict[str, str]:
         if not colon or not term.strip() or not expansion.strip():
             raise ConfigError(f"glossary line {number}: write one term per line as "
                               f"'term: expansion', not {line.strip()!r}")
+        if term.strip() in terms:
+            raise ConfigError(f"glossary line {number}: {term.strip()!r} is already given; "
+                              "give each term once")
         terms[term.strip()] = expansion.strip()
     return check_glossary(terms)
 
 
 def _questions(value: str | list[str]) -> dict[str, Any]:
-    """The fixed questions (`AlignConfig.checks`): the dialog's lines, a leading "- " dropped."""
+    """The fixed questions (`AlignConfig.checks`): the dialog's lines (blank ones skipped, a
+    leading "- " dropped), or the API's list as given (a blank entry is refused there)."""
     # A form field arrives as a one-element list when the type allows a list.
-    lines = [line for text in ([value] if isinstance(value, str) else value)
-             for line in text.splitlines()]
-    questions = [q.strip().removeprefix("- ").strip() for q in lines if q.strip()]
+    if isinstance(value, list) and len(value) != 1:
+        return {"questions": value} if value else {}
+    text = value if isinstance(value, str) else value[0]
+    questions = [q.strip().removeprefix("- ").strip() for q in text.splitlines() if q.strip()]
     return {"questions": questions} if questions else {}
 
 
