@@ -70,7 +70,8 @@ def load_checks(path: str | Path) -> dict[str, Any]:
         text = file.read_text(encoding="utf-8")
         data: Any = json.loads(text) if file.suffix.lower() == ".json" else yaml.safe_load(text)
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{file}:{exc.lineno}: cannot read the checks ({exc.msg})") from exc
+        raise ConfigError(f"{file}:{exc.lineno}: cannot read the checks (JSON: {exc.msg}); give "
+                          "a list of questions or a mapping of " + ", ".join(EDITABLE)) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{file}:{mark.line + 1}" if mark is not None else str(file)
@@ -78,7 +79,9 @@ def load_checks(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{where}: cannot read the checks (YAML: {what}); give a list of "
                           "questions or a mapping of " + ", ".join(EDITABLE)) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{file}: cannot read the checks ({exc})") from exc
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{file}: cannot read the checks ({why}); give the path of a UTF-8 "
+                          "YAML or JSON file") from exc
     return check_edit(data, str(file))
 
 

@@ -50,8 +50,11 @@ def render_run(run: AlignmentRun) -> None:
     if is_numeric(out):
         _render_numeric(run, out)
         _render_curve(out.validation.curve)
-    for choice in decompose_choices(out.to_dict()):
-        console.print(escape(choice.text))
+    choices = decompose_choices(out.to_dict())
+    if choices:
+        console.print("[bold]what decompose chose[/] (on train and validation)")
+    for choice in choices:
+        console.print("  " + escape(choice.text))
     _render_ceiling(out)
     console.print(escape(out.conclusion))
     # Recomputed from the figures, so a run stored before recommendations existed gets one too.
