@@ -154,3 +154,19 @@ def test_a_numeric_candidate_without_a_readable_baseline_still_faces_the_trivial
     outcome["trivial_numeric"]["train_mean"]["mae"] = 30.0
     ok, why = recommendation(outcome)
     assert ok and "no readable baseline score" in why
+
+
+def test_a_gain_is_significant_only_when_both_paired_tests_say_so() -> None:
+    from evalign.align.outcome import conclusion, significant
+
+    # make demo's 16 test items: 7 gained, 1 lost; the bootstrap interval clears zero, the
+    # exact McNemar test does not reach 0.05
+    borderline = {"difference": 0.375, "difference_ci": [0.062, 0.688], "mcnemar_p": 0.0703}
+    assert not significant(borderline)
+    said = conclusion(borderline)
+    assert said.startswith("not significant: the test difference +37.5%")
+    assert "the interval excludes zero but McNemar's exact test does not reach p < 0.05" in said
+    clear = {**borderline, "mcnemar_p": 0.008}
+    assert significant(clear)
+    assert conclusion(clear).startswith("the candidate agrees with humans significantly better")
+    assert not significant({**clear, "difference_ci": [-0.05, 0.6]})

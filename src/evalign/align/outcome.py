@@ -1,7 +1,8 @@
 """The outcome of an alignment run: test statistics, paired difference, baselines, diff.
 
 Everything is computed on the test split only, which no optimizer and no reflection call saw.
-A gain whose paired confidence interval includes zero is reported as not significant, in words.
+A gain is significant only when its paired interval excludes zero and McNemar's exact test gives
+p < 0.05 (`significant`); any other gain is reported as not significant, in words.
 A candidate is *recommended* only when its test agreement beats the baseline judge's and every
 trivial baseline's (for a numeric judge against numeric labels: its test MAE is lower than
 theirs, `recommendation`); every surface shows that verdict, and the CLI suggests
@@ -162,8 +163,23 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}%"
 
 
+SIGNIFICANCE = 0.05
+"""The level both paired tests must pass for a test difference to be called significant."""
+
+
 def significant(paired: dict[str, Any]) -> bool:
-    """Whether the paired difference's CI excludes zero."""
+    """Whether the paired difference's bootstrap 95% CI excludes zero *and* McNemar's exact
+    test (where defined) is below `SIGNIFICANCE`.
+
+    Both must agree: on a few test items the percentile bootstrap interval can exclude zero
+    while the exact test does not (7 items gained, 1 lost: CI above zero, p = 0.07), and a gain
+    called significant must not rest on the more lenient of two tests.
+    """
+    p = paired.get("mcnemar_p")
+    return _ci_excludes_zero(paired) and (p is None or p < SIGNIFICANCE)
+
+
+def _ci_excludes_zero(paired: dict[str, Any]) -> bool:
     ci = paired.get("difference_ci")
     return ci is not None and len(ci) == 2 and (ci[0] > 0 or ci[1] < 0)
 
@@ -178,6 +194,10 @@ def conclusion(paired: dict[str, Any]) -> str:
     if significant(paired):
         word = "better" if diff > 0 else "worse"
         return f"the candidate agrees with humans significantly {word} on the test split: {span}"
+    if _ci_excludes_zero(paired):
+        return (f"not significant: the test difference {span}: the interval excludes zero but "
+                f"McNemar's exact test does not reach p < {SIGNIFICANCE}; label more items "
+                "before trusting this gain")
     return (f"not significant: the test difference {span} could be chance; label more items "
             "before trusting this gain")
 
