@@ -44,6 +44,8 @@ def test_numeric_choices_read_mae_and_name_an_averaged_calibration() -> None:
     assert texts["content_free"].startswith(
         "Checks read against a content-free response: off. The rule reads the plain P(yes)")
     assert texts["content_free"].endswith("(validation MAE: off 14.7, on —).")
+    nan = _texts({"details": {"split_choice": {"model": float("nan"), "rules": 0.5}}})
+    assert nan["split"] == "Rubric split kept: — (validation agreement: model —, rules 50.0%)."
     assert texts["aggregation"].startswith(
         "Checks combined by the average of 2 calibrated readings (count_failed, mean).")
     assert texts["aggregation"].endswith("scored on it): 14.7.")

@@ -115,6 +115,7 @@ def _figures(figures: Mapping[str, Any], by_mae: bool) -> str:
 
 
 def _figure(value: Any, by_mae: bool) -> str:
-    if value is None:
+    """One figure; an undefined one (None, NaN) as an em dash, never a made-up number."""
+    if value is None or value != value:
         return "—"
     return f"{float(value):.1f}" if by_mae else f"{100 * float(value):.1f}%"
