@@ -241,3 +241,21 @@ def test_a_checks_file_that_cannot_start_a_run_starts_nothing(
     assert "strategy" in said or str(edit) in str(result.exception)
     history = CliRunner().invoke(app, ["align", "history", "gn", "--db", db, "--json"])
     assert json.loads(history.output) == []
+
+
+def test_a_base_judge_whose_answers_cannot_be_read_is_said_so(sqlite_store: Store) -> None:
+    """Its validation agreement counts the unread answers as misses; the outcome says so."""
+    def unreadable_prompt(request: GenerateRequest) -> str:
+        return check_answer(request) if request.choices == ("Yes", "No") else "maybe"
+
+    seed_store(sqlite_store)
+    run_id = start_alignment(sqlite_store, "gn", AlignConfig(
+        dataset="bench", group_by="question", strategies=("decompose",), rubric_split="rules"))
+    done = execute_alignment(sqlite_store, run_id, models={
+        "judge": ScriptedModel(unreadable_prompt), "reflection": ScriptedModel(check_answer)})
+    out = as_dict(done.outcome)
+    val = out["split"]["val"]
+    note = next(n for n in out["notes"] if n.startswith("base judge:"))
+    assert f"{val} of {val} validation answers could not be read (first: " in note, note
+    assert note.endswith("they count as misses in its validation agreement (0.0%)")
+    assert out["validation"]["baseline"] == 0.0 and out["strategy"] == "decompose"

@@ -69,6 +69,7 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
     except BudgetExceeded as exc:
         notes.append(f"{exc} before any strategy ran: the candidate is the base judge")
         traces, best, strategies = TraceSet(), Candidate(base, "base", float("nan")), ()
+    notes.extend(_unread_note(best))
     held_out = [_text(examples[i]) for i in (*split.val, *split.test)]
     ctx = Context(scorer, reflection, traces.traces,
                   guard=lambda spec: check_no_leak(JudgeSpec(), spec, held_out),
@@ -119,6 +120,17 @@ def _keep(name: str, best: Candidate, found: Candidate, notes: list[str]) -> Can
         else f"{best.strategy}+{name}"
     return Candidate(found.spec, strategy, found.val_agreement, found.val_verdicts,
                      best.curve, best.notes, found.details, found.val_mae)
+
+
+def _unread_note(base: Candidate) -> list[str]:
+    """Say how many of the base judge's validation answers could not be read: they count as
+    misses in its validation agreement, whereas the test table leaves them out and counts them."""
+    errored = [v for v in base.val_verdicts if v.error is not None]
+    if not errored:
+        return []
+    return [f"base judge: {len(errored)} of {len(base.val_verdicts)} validation answers could not "
+            f"be read (first: {errored[0].error}); they count as misses in its validation "
+            f"agreement ({100 * base.val_agreement:.1f}%)"]
 
 
 def _mark_kept(best: Candidate) -> None:
