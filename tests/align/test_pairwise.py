@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from evalign.align import AlignConfig, execute_alignment, start_alignment
+from evalign.align import AlignConfig, accept_alignment, execute_alignment, start_alignment
 from evalign.align.baselines import pairwise_baselines
 from evalign.align.examples import Example
 from evalign.align.run import AlignmentRun
 from evalign.align.scoring import agreement
 from evalign.data.records import LabelIn, Row
 from evalign.items import Item
+from evalign.judges.decomposed import score_decomposed
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import GenerateRequest
 from evalign.providers.scripted import ScriptedModel
 from evalign.scores import ScoreConfig
 from evalign.store import Store, repo_datasets
-from evalign.store.repo_judges import create_judge
+from evalign.store.repo_judges import create_judge, resolve
 from tests.align.helpers import as_dict
 
 PAIRWISE = ScoreConfig(kind="pairwise")
@@ -84,13 +86,15 @@ def test_ties_are_a_class_and_pairwise_baselines() -> None:
 
 
 def _decompose_pairs(store: Store, model: Callable[[GenerateRequest], str],
+                     checks: dict[str, Any] | None = None,
                      ) -> tuple[dict[str, Any], AlignmentRun]:
-    """`decompose` on the pairs dataset with a pairwise judge, `model` as judge and reflection."""
+    """`decompose` on the pairs dataset with a pairwise judge, `model` as judge and reflection
+    (`checks`: the run's fixed questions)."""
     with store.session() as s:
         repo_datasets.write_dataset(s, "pairs", _rows(), repo_datasets.Criteria(s, PAIRWISE))
         create_judge(s, "pw", JudgeSpec(prompt=PROMPT, scale=PAIRWISE, model="scripted/x"))
     run_id = start_alignment(store, "pw", AlignConfig(
-        dataset="pairs", group_by="input", strategies=("decompose",)))
+        dataset="pairs", group_by="input", strategies=("decompose",), checks=checks or {}))
     done = execute_alignment(store, run_id, models={"judge": ScriptedModel(model),
                                                     "reflection": ScriptedModel(model)})
     return as_dict(done.outcome), done
@@ -150,3 +154,35 @@ def test_whole_instruction_check_is_kept_when_the_written_checks_cannot_tell(
     # the test items its one check without writing any.
     parts = out["split_items"]
     assert parts["test"] and len(written) == len(parts["train"]) + len(parts["val"])
+
+
+def test_fixed_questions_replace_the_written_checklists_and_survive_accept(
+        sqlite_store: Store) -> None:
+    written: list[str] = []
+    asked: set[str] = set()
+
+    def model(request: GenerateRequest) -> str:
+        text = str(request.messages[-1]["content"])
+        if text.startswith("Write at most"):
+            written.append(text)
+            return "Does the response mention a task?"
+        if request.choices == ("Yes", "No"):
+            response, question = text.split("Response:\n", 1)[1].rsplit("\n\n", 1)
+            asked.add(question.removesuffix(" Answer Yes or No."))
+            return "Yes" if "correct" in response and "right?" in question else "No"
+        return "1"
+
+    out, done = _decompose_pairs(sqlite_store, model,
+                                 checks={"questions": ["Is the answer right?"]})
+    assert out["strategy"] == "decompose", (out["notes"], done.error)
+    assert out["candidate_spec"]["checks"]["questions"] == ["Is the answer right?"]
+    assert out["candidate"]["agreement"] == 1.0
+    assert written == []  # no checklist was written: the user's question stands for it
+    assert "Is the answer right?" in asked
+    accept_alignment(sqlite_store, done.id, force=True)
+    with sqlite_store.session() as s:
+        saved = resolve(s, "pw").spec
+    item = Item({"input": "task 99"}, "a wrong one", output_2="correct answer 99")
+    verdict = asyncio.run(score_decomposed(saved, item, ScriptedModel(model)))
+    assert verdict.value == 2 and written == []
+    assert "[output 2] Is the answer right?" in [c.question for c in verdict.checks]

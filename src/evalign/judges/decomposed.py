@@ -30,7 +30,8 @@ the item once and each further check costs only its question's few tokens.
                        pairwise items: the model writes yes/no checks for the item's
                        instruction (one call), answers each for each output (the instruction
                        and that output as the shared prefix), and prefers the output whose mean
-                       P(yes) is higher by more than `tie_margin` (default 0), else a tie
+                       P(yes) is higher by more than `tie_margin` (default 0), else a tie;
+                       with `questions` those are asked instead, and none is written
 """
 
 from __future__ import annotations
@@ -164,14 +165,21 @@ def contrasted(p_yes: float, p_null: float) -> float:
 
 
 async def score_instruction_checklist(spec: JudgeSpec, item: Item, model: ModelAPI) -> Verdict:
-    """A pairwise verdict from checks written for the item's instruction, asked of each output."""
+    """A pairwise verdict from checks written for the item's instruction, asked of each output.
+
+    Fixed `checks.questions` (a user's edit) replace the written checklist: they are asked of
+    both outputs of every item and no checklist is written.
+    """
     started = time.monotonic()
     fields = item.fields()
     names = spec.checks.get("context_fields") or [n for n in fields if n not in _OUTPUTS]
     instruction = "\n\n".join(fields[n] for n in names if n in fields and n not in _OUTPUTS)
     mode = spec.checks.get("pairwise_checks", "checklist")
     questions, tokens = [FALLBACK_CHECK], [0, 0]
-    if mode != "whole":
+    fixed = [str(q) for q in spec.checks.get("questions") or [] if q != FALLBACK_CHECK]
+    if mode != "whole" and fixed:
+        questions = [*fixed, FALLBACK_CHECK] if mode == "both" else fixed
+    elif mode != "whole":
         written = await model.generate(GenerateRequest(
             messages=[{"role": "user", "content": CHECKLIST_PROMPT.format(
                 limit=MAX_QUESTIONS, instruction=instruction)}],

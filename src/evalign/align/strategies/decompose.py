@@ -108,9 +108,6 @@ class _Decomposition:
                     budget: Budget) -> Candidate:
         """Score every check once on train and validation, then learn the aggregation."""
         if base.scale.kind == "pairwise":
-            if self.fixed:
-                self.notes.append("the given checks are not used on pairwise data: checks are "
-                                  "written for each instruction and asked of both outputs")
             return await self._pairwise(base, val)
         numeric = base.scale.group == "numeric" and bool(val) and val[0].scale.group == "numeric"
         notes = []
@@ -190,14 +187,17 @@ class _Decomposition:
                                   "checks_per_item": _mean_checks(fitted + val_raw)})
 
     async def _pairwise(self, base: JudgeSpec, val: Sequence[Example]) -> Candidate:
-        """Checks written per instruction plus the whole-instruction check, asked of each
-        output; which answers compare the outputs (`pairwise_checks`) and the tie margin are
-        fitted on train (validation scores the pair), then refitted on train + validation."""
+        """Checks written per instruction (or the run's fixed questions) plus the
+        whole-instruction check, asked of each output; which answers compare the outputs
+        (`pairwise_checks`) and the tie margin are fitted on train (validation scores the
+        pair), then refitted on train + validation."""
         shown = [f for f in template_fields(base.prompt) if f not in OUTPUT_FIELDS]
+        # Fixed questions (`--checks`) are asked of both outputs in place of written checklists.
+        fixed = {"questions": list(self.fixed["questions"])} if "questions" in self.fixed else {}
         spec = JudgeSpec(kind="decomposed", prompt=base.prompt, scale=base.scale,
                          model=base.model, params={},
                          checks={"instruction_checklist": True, "context_fields": shown,
-                                 "pairwise_checks": "both"})
+                                 "pairwise_checks": "both", **fixed})
         fitted = await self.scorer.score(spec, self.examples, self.train_idx)
         val_raw = await self.scorer.score(spec, self.examples, self.val_idx)
         choices = [(mode, margin) for mode in PAIRWISE_CHECKS for margin in TIE_MARGINS]
