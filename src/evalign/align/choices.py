@@ -99,8 +99,8 @@ def _pairwise(details: Mapping[str, Any]) -> Choice | None:
     if mode is None:
         return None
     figures = details.get("pairwise_checks_agreement")
-    shown = ("" if not isinstance(figures, Mapping) else " (train + validation agreement: " +
-             ", ".join(f"{name} {_figure(v, False)}" for name, v in figures.items()) + ")")
+    shown = (f" ({_figures(figures, False, over='train + validation')})"
+             if isinstance(figures, Mapping) else "")
     margin = details.get("tie_margin")
     tie = ("" if margin is None else "; a tie only when they are equal" if not margin else
            f"; a tie when they differ by at most {float(margin):.2f}")
@@ -108,10 +108,11 @@ def _pairwise(details: Mapping[str, Any]) -> Choice | None:
                                      f"{shown}{tie}.")
 
 
-def _figures(figures: Mapping[str, Any], by_mae: bool) -> str:
-    """'validation MAE: a 14.7, b 17.2' (or agreement, as percentages)."""
+def _figures(figures: Mapping[str, Any], by_mae: bool, over: str = "validation") -> str:
+    """'validation MAE: a 14.7, b 17.2' (or agreement, as percentages; `over` names the items
+    the figures were measured on)."""
     shown = ", ".join(f"{name} {_figure(value, by_mae)}" for name, value in figures.items())
-    return f"validation {'MAE' if by_mae else 'agreement'}: {shown}"
+    return f"{over} {'MAE' if by_mae else 'agreement'}: {shown}"
 
 
 def _figure(value: Any, by_mae: bool) -> str:
