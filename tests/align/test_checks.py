@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from evalign.align import AlignConfig, accept_alignment, execute_alignment, start_alignment
+from evalign.align import (
+    AlignConfig,
+    accept_alignment,
+    execute_alignment,
+    get_alignment,
+    start_alignment,
+)
 from evalign.align.checks import check_edit, edit_checks, load_checks
 from evalign.cli.app import app
 from evalign.errors import ConfigError
@@ -21,21 +27,32 @@ from evalign.store.repo_judges import create_judge, resolve
 from tests.align.helpers import Recorder, as_dict, check_answer, seed_store
 
 
-def _align(store: Store, judge: str, **settings: object) -> tuple[int, Recorder]:
+def _align(store: Store, judge: str, model: ScriptedModel | None = None,
+           **settings: object) -> tuple[int, Recorder]:
+    """`decompose` on `bench`; the judge's model is `model` (default: `check_answer`)."""
     config = AlignConfig.model_validate({"dataset": "bench", "group_by": "question",
                                          "strategies": ("decompose",), **settings})
     run_id = start_alignment(store, judge, config)
     reflection = Recorder()
-    execute_alignment(store, run_id, models={"judge": Recorder(), "reflection": reflection})
+    execute_alignment(store, run_id, models={"judge": model or Recorder(),
+                                             "reflection": reflection})
     return run_id, reflection
+
+
+def _seeded_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A database file holding `bench` and judge `gn`, with a scripted reflection model."""
+    db = str(tmp_path / "e.db")
+    store = open_store(db)
+    seed_store(store)
+    store.close()
+    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict.")
+    return db
 
 
 def test_rubric_checks_listed_with_glossary_and_edited_before_accept(
         sqlite_store: Store, tmp_path: Path) -> None:
     seed_store(sqlite_store)
     run_id, _ = _align(sqlite_store, "gn", glossary={"mkt": "market"})
-    from evalign.align import get_alignment
-
     outcome = as_dict(get_alignment(sqlite_store, run_id).outcome)
     checks = outcome["checks"]
     # both splits give every point here: on the tie the rules, which need no model call
@@ -110,11 +127,7 @@ def test_edits_and_glossaries_are_checked(tmp_path: Path) -> None:
 
 
 def test_cli_glossary_and_checks_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = str(tmp_path / "e.db")
-    store = open_store(db)
-    seed_store(store)
-    store.close()
-    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict.")
+    db = _seeded_db(tmp_path, monkeypatch)
     runner = CliRunner()
     missing = runner.invoke(app, ["align", "gn", "--dataset", "bench", "--glossary",
                                   str(tmp_path / "none.yaml"), "--db", db])
@@ -173,11 +186,7 @@ def test_aggregation_edits_are_validated_and_a_changed_checklist_drops_the_calib
 
 def test_a_run_starts_from_a_checks_file_and_accepting_edits_says_how_to_test_them(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    db = str(tmp_path / "e.db")
-    store = open_store(db)
-    seed_store(store)
-    store.close()
-    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict.")
+    db = _seeded_db(tmp_path, monkeypatch)
     edit = tmp_path / "checks.yaml"
     edit.write_text("questions:\n  - Does the response name every point?\n"
                     "glossary: {mkt: market}\n")
@@ -193,11 +202,7 @@ def test_a_run_starts_from_a_checks_file_and_accepting_edits_says_how_to_test_th
     # from the CLI with the edited checks
     store = open_store(db)
     try:
-        run_id = start_alignment(store, "gn", AlignConfig(
-            dataset="bench", group_by="question", strategies=("decompose",),
-            rubric_split="rules"))
-        execute_alignment(store, run_id, models={"judge": ScriptedModel(check_answer),
-                                                 "reflection": ScriptedModel(check_answer)})
+        run_id, _ = _align(store, "gn", rubric_split="rules")
     finally:
         store.close()
     accepted = runner.invoke(app, ["align", "accept", str(run_id), "--checks", str(edit),
@@ -225,15 +230,11 @@ def test_a_run_starts_from_a_checks_file_and_accepting_edits_says_how_to_test_th
 def test_a_checks_file_that_cannot_start_a_run_starts_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, extra: tuple[str, ...],
         said: str) -> None:
-    db = str(tmp_path / "e.db")
-    store = open_store(db)
-    seed_store(store)
-    store.close()
-    monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict.")
+    db = _seeded_db(tmp_path, monkeypatch)
     (tmp_path / "G").write_text("mkt: market\n")
     edit = tmp_path / "checks.yaml"
     edit.write_text(text)
-    args = [a.replace("G", str(tmp_path / "G")) if a == "G" else a for a in extra]
+    args = [str(tmp_path / "G") if a == "G" else a for a in extra]
     result = CliRunner().invoke(app, ["align", "gn", "--dataset", "bench", "--checks", str(edit),
                                       *args, "--db", db])
     assert isinstance(result.exception, ConfigError), result.output
@@ -249,11 +250,8 @@ def test_a_base_judge_whose_answers_cannot_be_read_is_said_so(sqlite_store: Stor
         return check_answer(request) if request.choices == ("Yes", "No") else "maybe"
 
     seed_store(sqlite_store)
-    run_id = start_alignment(sqlite_store, "gn", AlignConfig(
-        dataset="bench", group_by="question", strategies=("decompose",), rubric_split="rules"))
-    done = execute_alignment(sqlite_store, run_id, models={
-        "judge": ScriptedModel(unreadable_prompt), "reflection": ScriptedModel(check_answer)})
-    out = as_dict(done.outcome)
+    run_id, _ = _align(sqlite_store, "gn", ScriptedModel(unreadable_prompt), rubric_split="rules")
+    out = as_dict(get_alignment(sqlite_store, run_id).outcome)
     val = out["split"]["val"]
     note = next(n for n in out["notes"] if n.startswith("base judge:"))
     assert f"{val} of {val} validation answers could not be read (first: " in note, note
