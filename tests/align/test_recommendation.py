@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from evalign.align.outcome import recommendation, train_mean_baseline
+from evalign.align.outcome import candidate_label, recommendation, train_mean_baseline
 from evalign.cli.app import app
 from evalign.store import models as m
 from evalign.store import open_store
@@ -170,3 +170,12 @@ def test_a_gain_is_significant_only_when_both_paired_tests_say_so() -> None:
     assert significant(clear)
     assert conclusion(clear).startswith("the candidate agrees with humans significantly better")
     assert not significant({**clear, "difference_ci": [-0.05, 0.6]})
+
+
+def test_the_candidate_label_names_an_order_policy_the_run_changed() -> None:
+    changed = {"strategy": "base", "order_policy": {"chosen": "uncertain", "before": "tie"}}
+    assert candidate_label(changed) == "base judge, order policy 'uncertain' (baseline: 'tie')"
+    edited = {"strategy": "decompose", "order_policy": {"chosen": "tie", "before": "uncertain"}}
+    assert candidate_label(edited) == "decompose, order policy 'tie' (before: 'uncertain')"
+    kept = {"strategy": "decompose", "order_policy": {"chosen": "tie", "before": "tie"}}
+    assert candidate_label(kept) == candidate_label({"strategy": "decompose"}) == "decompose"

@@ -66,8 +66,13 @@ def test_an_orphaned_alignment_run_starts_over(client: Client, seeded: Store) ->
         s.execute(update(m.AlignmentRun).where(m.AlignmentRun.id == run_id).values(
             status="running", phase="distilling guidelines",
             heartbeat_at=now() - timedelta(hours=1)))
+    stalled = client.get(f"/api/alignment/runs/{run_id}").json()["stalled"]
+    assert "has stopped" in stalled and f"evalign align cancel {run_id}" in stalled
+    assert stalled in text_of(client.get(f"/alignment/runs/{run_id}").text)
+    assert "stalled" in text_of(client.get("/alignment/runs").text)
     assert Worker(seeded).run_once()
-    assert client.get(f"/api/alignment/runs/{run_id}").json()["status"] == "aligned"
+    run = client.get(f"/api/alignment/runs/{run_id}").json()
+    assert run["status"] == "aligned" and run["stalled"] is None
 
 
 def _three_annotators(store: Store) -> None:

@@ -149,6 +149,23 @@ def _numeric_recommendation(outcome: dict[str, Any]) -> tuple[bool, str] | None:
                   f"{against} and every trivial baseline's")
 
 
+def candidate_label(outcome: dict[str, Any]) -> str:
+    """The candidate's row label: its strategy, and the order policy when the run changed it.
+
+    A pairwise candidate that is the base judge with another order policy reads "base judge,
+    order policy 'uncertain' (baseline: 'tie')", so its figures are never taken for the
+    baseline's, which the same prompt answered under the other policy.
+    """
+    strategy = str(outcome.get("strategy") or "")
+    block = outcome.get("order_policy") or {}
+    chosen, before = block.get("chosen"), block.get("before")
+    if not chosen or not before or chosen == before:
+        return strategy
+    name = "base judge" if strategy == "base" else strategy
+    was = "baseline" if strategy == "base" else "before"
+    return f"{name}, order policy '{chosen}' ({was}: '{before}')"
+
+
 def _every_item(outcome: dict[str, Any]) -> float | None:
     """The candidate's test agreement counting non-decisions as misses, when it has any."""
     test = (outcome.get("order_policy") or {}).get("test") or {}

@@ -22,6 +22,7 @@ from typing import Any
 
 from evalign.align.checks import dropped_by_edit, edit_checks
 from evalign.align.config import AlignConfig
+from evalign.align.liveness import Pulse, stall_note
 from evalign.align.load import load_dataset, load_runs, sample_examples
 from evalign.align.outcome import json_safe, recommendation
 from evalign.align.pipeline import Cancelled, run_pipeline
@@ -92,7 +93,7 @@ def execute_alignment(store: Store, run_id: int, *,
         config = AlignConfig.model_validate(repo.get_alignment_run(session, run_id).config)
     tracker = _Tracker(store, run_id)
     try:
-        with scoring_executor(config) as executor:
+        with Pulse(store, run_id), scoring_executor(config) as executor:
             outcome = asyncio.run(run_pipeline(store, run_id, tracker, models, executor))
     except Cancelled:
         tracker.close("cancelled")
@@ -274,9 +275,11 @@ def _check_labels(session: Any, config: AlignConfig, version_id: int,
 
 
 def history_rows(runs: Sequence[AlignmentRun]) -> list[dict[str, Any]]:
-    """The history as rows: id, status, created, sources, outcome summary (test agreement, 0–1,
-    and for a numeric judge against numeric labels the test MAE on 0–100, else None)."""
+    """The history as rows: id, status (with `stalled`, `liveness.stall_note`), created,
+    sources, outcome summary (test agreement, 0–1, and for a numeric judge against numeric
+    labels the test MAE on 0–100, else None)."""
     return [{"run": r.id, "judge": f"{r.judge}@{r.judge_version}", "status": r.status,
+             "stalled": stall_note(r),
              "created_at": str(r.created_at), "sources": r.sources.model_dump(mode="json"),
              "decision": r.decision, "strategy": r.outcome.strategy if r.outcome else None,
              "baseline_agreement": r.outcome.baseline.agreement if r.outcome else None,

@@ -22,6 +22,7 @@ from evalign.align import (
 )
 from evalign.align.checks import load_checks
 from evalign.align.engine import parse_strategies
+from evalign.align.liveness import stall_note
 from evalign.align.run import history_rows
 from evalign.align.split import parse_ratios
 from evalign.cli.align_render import render_history, render_run
@@ -173,7 +174,7 @@ def status(run: Annotated[int, typer.Argument(help="The alignment run.")],
     """Show an alignment run: status, phases, and its outcome when aligned."""
     result = get_alignment(store_for(db), run)
     if as_json:
-        print_json(result.to_dict())
+        print_json(result.to_dict() | {"stalled": stall_note(result)})
         return
     render_run(result)
 

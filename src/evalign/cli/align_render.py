@@ -16,7 +16,8 @@ from rich.markup import escape
 
 from evalign.align import AlignmentRun
 from evalign.align.choices import decompose_choices
-from evalign.align.outcome import recommendation
+from evalign.align.liveness import stall_note
+from evalign.align.outcome import candidate_label, recommendation
 from evalign.cli.common import console, err_console, table
 from evalign.store.alignment_outcome import (
     AlignmentOutcome,
@@ -31,6 +32,9 @@ def render_run(run: AlignmentRun) -> None:
     """Print an alignment run: status, phases and, once aligned, its outcome."""
     console.print(f"[bold]alignment run {run.id}[/] of {escape(run.judge)}@{run.judge_version}: "
                   f"[bold]{run.status}[/]" + (f" ({escape(run.error)})" if run.error else ""))
+    stalled = stall_note(run)
+    if stalled:
+        console.print(f"[bold yellow]{escape(stalled)}[/]")
     _render_phases(run.phases)
     out = run.outcome
     if out is None:
@@ -43,7 +47,7 @@ def render_run(run: AlignmentRun) -> None:
         err_console.print(f"[yellow]warning:[/] {escape(out.traces_warning)}")
     figures = table("on the test split", "agreement (95% CI)", "κ", "FAIL F1")
     figures.add_row(f"baseline {escape(run.judge)}@{run.judge_version}", *_stats(out.baseline))
-    figures.add_row(f"candidate ({escape(str(out.strategy))})", *_stats(out.candidate))
+    figures.add_row(f"candidate ({escape(candidate_label(out.to_dict()))})", *_stats(out.candidate))
     for name, row in out.trivial_baselines.items():
         figures.add_row(f"trivial: {name} — {escape(row.description)}", *_stats(row))
     console.print(figures)
@@ -90,7 +94,8 @@ def render_history(rows: Sequence[dict[str, Any]]) -> None:
         change = f"{_pct(r['baseline_agreement'])} → {_pct(r['candidate_agreement'])}"
         if r.get("candidate_mae") is not None or r.get("baseline_mae") is not None:
             change += f"\nMAE {_points(r.get('baseline_mae'))} → {_points(r.get('candidate_mae'))}"
-        listing.add_row(str(r["run"]), escape(r["judge"]), r["status"], r["created_at"][:19],
+        status = r["status"] + (" (stalled)" if r.get("stalled") else "")
+        listing.add_row(str(r["run"]), escape(r["judge"]), status, r["created_at"][:19],
                         escape(sources), str(r["strategy"] or ""), change, r["decision"] or "")
     console.print(listing)
 
@@ -100,7 +105,7 @@ def _render_numeric(run: AlignmentRun, out: AlignmentOutcome) -> None:
     rows = table("on 0–100, test split", "n", "MAE (95% CI)", "Spearman (95% CI)",
                  "Kendall (95% CI)")
     sides = [(f"baseline {escape(run.judge)}@{run.judge_version}", out.baseline.numeric),
-             (f"candidate ({escape(str(out.strategy))})", out.candidate.numeric)]
+             (f"candidate ({escape(candidate_label(out.to_dict()))})", out.candidate.numeric)]
     for label, numeric in sides:
         if numeric is not None:
             rows.add_row(label, *_numeric_cells(numeric))

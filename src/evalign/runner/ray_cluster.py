@@ -27,6 +27,7 @@ from typing import Any
 from evalign.errors import ConfigError
 from evalign.providers.base import ModelAPI
 from evalign.runner.models import resolve_model
+from evalign.store.engine import MEMORY_URLS
 
 LOCAL_THREADS = 2  # llama.cpp threads (and Ray CPUs) per worker of an in-process model
 FORWARDED_ENV = ("OPENAI_", "ANTHROPIC_", "AZURE_", "EVALIGN_", "HF_")
@@ -65,7 +66,7 @@ def refuse_memory_store(url: str) -> None:
     Raises:
         ConfigError: the store is in memory.
     """
-    if url in ("sqlite://", "sqlite:///:memory:"):
+    if url in MEMORY_URLS:
         raise ConfigError("--executor ray needs a store the workers can open: give --db a file "
                           "(one machine) or a postgresql:// URL (a cluster)")
 

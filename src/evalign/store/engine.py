@@ -50,6 +50,10 @@ def resolve_url(db: str | os.PathLike[str] | None = None) -> str:
     return f"sqlite:///{Path(raw).expanduser().resolve()}"
 
 
+MEMORY_URLS = ("sqlite://", "sqlite:///:memory:")
+"""The URLs of an in-memory SQLite database."""
+
+
 class Store:
     """A database with evalign's schema; hands out sessions.
 
@@ -72,6 +76,11 @@ class Store:
             from evalign.store.migrate import upgrade
 
             upgrade(self.engine)
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the database lives in this process only (no other process can open it)."""
+        return self.url in MEMORY_URLS
 
     @property
     def dialect(self) -> str:
@@ -141,7 +150,7 @@ def open_store(db: str | os.PathLike[str] | None = None, *, migrate: bool = True
 
 def _create_engine(url: str, busy_timeout_s: float) -> Engine:
     if url.startswith("sqlite"):
-        if url not in ("sqlite://", "sqlite:///:memory:"):
+        if url not in MEMORY_URLS:
             Path(make_url(url).database or DEFAULT_DB).parent.mkdir(parents=True, exist_ok=True)
             _create_private(Path(make_url(url).database or DEFAULT_DB))
         engine = create_engine(

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from evalign.align import execute_alignment
+from evalign.align.liveness import ALIGNMENT_STALE
 from evalign.errors import ConflictError
 from evalign.runner.run import STALE_AFTER, resume_run
 from evalign.store import Store
@@ -28,10 +29,6 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[Store], bool]
 """A job does at most one unit of work and says whether it found any."""
-
-ALIGNMENT_STALE = timedelta(minutes=5)
-"""An alignment run whose heartbeat is this old is orphaned (a phase beats at every call)."""
-
 
 def _stale_before(limit: timedelta) -> datetime:
     return now() - limit - timedelta(seconds=1)

@@ -17,6 +17,8 @@ from evalign.align import (
     start_alignment,
 )
 from evalign.align.choices import Choice, decompose_choices
+from evalign.align.liveness import stall_note
+from evalign.align.outcome import candidate_label
 from evalign.align.strategies.registry import STRATEGIES
 from evalign.errors import ConfigError
 from evalign.judges.glossary import check_glossary
@@ -72,6 +74,10 @@ class AlignmentView(BaseModel):
     finished_at: datetime | None
     diff: list[tuple[str, str]]
     """The prompt diff as (kind, line): kind is add, del, hunk or same."""
+    candidate_label: str = ""
+    """The candidate's row label (`evalign.align.outcome.candidate_label`)."""
+    stalled: str | None = None
+    """Set when the run is `running` but its process stopped (`evalign.align.liveness`)."""
     choices: list[Choice] = []
     """What `decompose` chose (split, content-free reading, aggregation, pairwise mode), in
     words (`evalign.align.choices`); empty for other strategies."""
@@ -97,7 +103,9 @@ def view_of(run: AlignmentRun) -> AlignmentView:
         outcome=run.outcome, decision=run.decision, accepted_version=run.accepted_version,
         error=run.error, created_at=run.created_at, finished_at=run.finished_at,
         diff=[(_diff_kind(line), line) for line in diff_text.splitlines()],
-        choices=decompose_choices(run.outcome.to_dict()) if run.outcome else [])
+        choices=decompose_choices(run.outcome.to_dict()) if run.outcome else [],
+        stalled=stall_note(run),
+        candidate_label=candidate_label(run.outcome.to_dict()) if run.outcome else "")
 
 
 def _diff_kind(line: str) -> str:
