@@ -80,3 +80,12 @@ def test_align_refuses_bad_options(db: str) -> None:
     assert code == 2 and "three positive numbers" in out
     code, out = _invoke("align", "status", "999", "--db", db)
     assert code == 2 and "no alignment run 999" in out
+
+
+def test_a_grouping_field_the_items_lack_is_refused_before_any_run(db: str) -> None:
+    code, out = _invoke("align", "gn", "--dataset", "bench", "--group-by", "nosuchfield",
+                        "--strategy", "threshold", "--db", db)
+    assert code == 2 and "group by 'nosuchfield'" in out and "have no field" in out
+    assert "question" in out  # the fields the items do have
+    code, listed = _invoke("align", "history", "gn", "--db", db, "--json")
+    assert code == 0 and json.loads(listed) == []

@@ -28,7 +28,7 @@ from evalign.align.outcome import json_safe, recommendation
 from evalign.align.pipeline import Cancelled, run_pipeline
 from evalign.align.priced import check_cost_tracked
 from evalign.align.scoring import InProcess, ScoringExecutor
-from evalign.align.split import check_enough, check_sample_enough
+from evalign.align.split import check_enough, check_group_field, check_sample_enough
 from evalign.align.strategies.registry import phases_for
 from evalign.errors import ConflictError
 from evalign.judges.serialize import spec_from_dict
@@ -258,11 +258,12 @@ class _Tracker:
 
 def _check_labels(session: Any, config: AlignConfig, version_id: int,
                   judge_criterion: str | None, prompt: str = "") -> None:
-    """Refuse up front labeled items too few for the split, or lacking a field the judge's
-    `prompt` names (the pipeline loads them again)."""
+    """Refuse up front labeled items too few for the split, lacking the grouping field, or
+    lacking a field the judge's `prompt` names (the pipeline loads them again)."""
     criterion = config.criterion or judge_criterion
     loaded = (load_dataset(session, config.dataset, criterion) if config.dataset else
               load_runs(session, config.from_runs, version_id, criterion))
+    check_group_field(loaded.examples, config.group_by)
     if config.sample:
         full = loaded.examples
         loaded = sample_examples(loaded, config.sample, config.group_by, config.seed)

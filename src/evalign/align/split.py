@@ -102,6 +102,29 @@ def needed_groups(ratios: tuple[float, float, float] = DEFAULT_RATIOS,
     return n
 
 
+def check_group_field(examples: Sequence[Example], group_by: str | None) -> None:
+    """Refuse a grouping field that some labeled items lack: each such item would be a group
+    of its own, so near-duplicates could land on both sides of the split, unannounced.
+
+    Raises:
+        ConfigError: names the field, how many items lack it, the first one, and the fields
+            and metadata keys the items do have.
+    """
+    if not group_by:
+        return
+    lacking = [e for e in examples
+               if group_by not in e.item.fields() and group_by not in e.item.metadata]
+    if not lacking:
+        return
+    first = lacking[0].item
+    known = sorted({k for e in examples for k in (*e.item.fields(), *e.item.metadata)})
+    raise ConfigError(
+        f"group by {group_by!r}: {len(lacking)} of {len(examples)} labeled items have no field "
+        f"or metadata key {group_by!r} (first: item {first.external_id or first.id}); the items "
+        f"have: {', '.join(known) or 'no fields'}. Group by one of those, or leave grouping "
+        "out to split item by item")
+
+
 def check_enough(
     examples: Sequence[Example],
     ratios: tuple[float, float, float] = DEFAULT_RATIOS,

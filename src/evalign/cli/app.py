@@ -18,6 +18,9 @@ import typer
 import typer.main
 from typer.core import TyperCommand, TyperGroup
 
+UNAVAILABLE_EXIT = 69
+"""Exit status when a model could not be used (EX_UNAVAILABLE of sysexits.h)."""
+
 COMMANDS: dict[str, tuple[str, str]] = {
     # command → (module that registers it, its one-line help)
     "import": ("evalign.cli.data_cmd",
@@ -143,21 +146,30 @@ def version(as_json: bool = typer.Option(False, "--json", help="Print machine-re
 def main() -> None:
     """Entry point: run the app; a `UserError` becomes a one-line message and its exit code.
 
+    A model call that failed after the retries (`ProviderError`, e.g. the endpoint went down
+    while a reflection model wrote checks) or a bad local model file is one line too, exit
+    69 (`EX_UNAVAILABLE`): what the command stored says how far it got.
+
     With `--json` (or `--format json`) on the command line the message is a JSON object on
     stdout, `{"error": ..., "kind": ..., "exit_code": ...}`, so scripts read one format.
     """
-    from evalign.errors import UserError
+    from evalign.errors import ModelFileError, ProviderError, UserError
 
     try:
         app()
     except UserError as exc:
         _print_error(exc, exc.exit_code)
         sys.exit(exc.exit_code)
+    except (ProviderError, ModelFileError) as exc:
+        _print_error(RuntimeError(f"{exc} — the model could not be used; check the model or "
+                                  "its endpoint and run the command again (answers already "
+                                  "obtained are cached)"), UNAVAILABLE_EXIT, type(exc).__name__)
+        sys.exit(UNAVAILABLE_EXIT)
 
 
-def _print_error(exc: Exception, code: int) -> None:
+def _print_error(exc: Exception, code: int, kind: str | None = None) -> None:
     if _wants_json(sys.argv[1:]):
-        body: dict[str, Any] = {"error": str(exc), "kind": type(exc).__name__,
+        body: dict[str, Any] = {"error": str(exc), "kind": kind or type(exc).__name__,
                                 "exit_code": code}
         sys.stdout.write(json.dumps(body, ensure_ascii=False) + "\n")
         return
