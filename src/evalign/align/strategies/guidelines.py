@@ -3,22 +3,27 @@
 Each round shows the reflection model one batch of training disagreements (never validation or
 test items) and the current guidelines, and asks for short, general guidelines in plain language.
 The candidate prompt is the base prompt plus those guidelines; every round's candidate is scored
-on validation and the best one is kept.
+on validation and the best one is kept. A reply that holds no guideline (a bare verdict such as
+`FAIL`, an empty answer: `guideline_reply`) is never made into guidelines: that round has no
+candidate, and a note quotes the raw reply.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from evalign.align.guards import BudgetExceeded, GuardError, check_fields_preserved
 from evalign.align.scoring import agreement
 from evalign.align.strategies.base import Candidate, Context, Part
+from evalign.align.strategies.guideline_reply import (
+    MAX_GUIDELINES,
+    unusable_note,
+    usable_guidelines,
+)
 from evalign.align.traces import Trace
 from evalign.judges.spec import JudgeSpec
 from evalign.providers.base import GenerateRequest
 
-MAX_GUIDELINES = 6
 TRACE_CHARS = 1800
 _REFLECT = """You improve an AI judge so that it agrees with human experts.
 
@@ -54,7 +59,12 @@ class GuidelinesOptimizer:
         traces = [t for t in ctx.traces if t.index in allowed]
         for number, batch in enumerate(self._batches(traces, ctx.rounds), 1):
             try:
-                current = await self._reflect(judge, current, batch, ctx)
+                reply = await self._reflect(judge, current, batch, ctx)
+                written = usable_guidelines(reply, judge.scale)
+                if not written:
+                    best.notes.append(f"round {number} dropped: {unusable_note(reply)}")
+                    continue
+                current = written
                 spec = judge.model_copy(update={"guidelines": current})
                 if ctx.guard is not None:
                     ctx.guard(spec)
@@ -89,16 +99,7 @@ class GuidelinesOptimizer:
         request = GenerateRequest(messages=[{"role": "user", "content": text}],
                                   params={"temperature": 0.0, "max_tokens": 300})
         result = await ctx.reflection.ask(request, self.phase)
-        return parse_guidelines(result.text) or current
-
-
-def parse_guidelines(text: str) -> str:
-    """Keep the bullet lines of a reflection answer (at most `MAX_GUIDELINES`)."""
-    lines = [re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
-             for line in text.splitlines() if re.match(r"^\s*(?:[-*•]|\d+[.)])\s+", line)]
-    if not lines:
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return "\n".join(f"- {line}" for line in lines[:MAX_GUIDELINES] if line)
+        return result.text
 
 
 def _clip(text: str) -> str:
