@@ -24,6 +24,7 @@ from evalign.comparisons import (
     RunData,
     compare,
     consensus,
+    headline,
     read_labels,
     read_run_data,
     resolve_criterion,
@@ -34,6 +35,7 @@ from evalign.stats import Comparison
 from evalign.stats.numeric import direction_counts
 from evalign.store import Store
 from evalign.store.repo_comparisons import (
+    ItemKey,
     RunRecord,
     dataset_runs,
     item_keys,
@@ -155,14 +157,24 @@ class RunRow(BaseModel):
 
 
 class VersionRow(BaseModel):
-    """One run of the same judge on the same dataset."""
+    """One run of the same judge on the same dataset, with its own figures: on the items it
+    judged (all of the dataset's, or those its `scope` names), the very figures of its own
+    page and of `evalign report RUN` under the page's policy and criterion, never re-read on
+    the items of the run whose page lists it."""
 
     run_id: int
     version: int
     status: str
     aligned: float | None
+    """Its headline agreement (`comparisons.headline`)."""
     discrepancies: float | None
     n: int
+    """The comparisons behind `aligned` and `discrepancies`."""
+    items: int
+    """The items the run judges."""
+    scope: str | None = None
+    """Why the run judges only some of the dataset's items (its scope's kind, e.g.
+    `held_out`); None: it judges them all."""
     created_at: datetime | None
 
 
@@ -205,7 +217,7 @@ def run_page(store: Store, run_id: int, filters: RunFilters | None = None, page:
         window = chosen[(page - 1) * per_page: page * per_page]
         records = items_by_id(s, [i.key.id for i in window])
         rows = [_row(loaded, i, records[i.key.id]) for i in window]
-        history = versions(s, run, data, loaded)
+        history = versions(s, run, data, loaded, keys)
     return RunPage(run=_header(run, loaded.criterion), stats=run_stats(loaded, data),
                    filters=filters, criteria=criteria, criterion_note=note,
                    page=Page(page=page, per_page=per_page, total=len(chosen)), rows=rows,
@@ -234,8 +246,7 @@ def run_stats(loaded: RunComparisons, data: RunData) -> RunStats:
         total=total, human_reviewed=_share(sum(i.labeled for i in loaded.items), total),
         evaluated=_share(sum(i.verdict is not None for i in loaded.items), total),
         errors=errors - undecided, undecided=undecided,
-        aligned=figures.rate, discrepancies=_share(sum(p.discrepancy() for p in compared),
-                                                   len(compared)),
+        aligned=figures.rate, discrepancies=discrepancy_share(loaded),
         eval_higher=direction["judge_higher"], human_higher=direction["human_higher"],
         equal=direction["equal"], agreement=figures)
 
@@ -335,20 +346,37 @@ def _row(loaded: RunComparisons, item: ItemComparison, record: Item) -> RunRow:
         evaluated=verdict is not None, aligned=item.aligned, discrepancy=item.discrepancy)
 
 
-def versions(s: Session, run: RunRecord, data: RunData, loaded: RunComparisons
-             ) -> list[VersionRow]:
-    """Every run of this judge on this dataset, oldest first, with its agreement and
-    discrepancy share under the page's policy and criterion."""
+def versions(s: Session, run: RunRecord, data: RunData, loaded: RunComparisons,
+             keys: list[ItemKey]) -> list[VersionRow]:
+    """Every run of this judge on this dataset, oldest first, each with its own agreement and
+    discrepancy share under the page's policy and criterion.
+
+    Args:
+        keys: every item of the dataset (`repo_comparisons.item_keys`), not `data.keys`:
+            a restricted run's keys are its own items only, and another run read on them
+            would show a figure on this run's items under its own name.
+    """
     out = []
     for other in dataset_runs(s, run.dataset_id, judge_id=run.judge_id):
         mine = loaded if other.id == run.id else compare(
-            read_run_data(s, other, data.criterion, labels=data.labels, keys=data.keys),
+            read_run_data(s, other, data.criterion, labels=data.labels, keys=keys),
             loaded.policy)
-        compared = [p for i in mine.items for p in i.compared]
-        aligned = sum(bool(p.aligned()) for p in compared)
+        head = headline(mine)
         out.append(VersionRow(run_id=other.id, version=other.version, status=other.status,
-                              aligned=_share(aligned, len(compared)),
-                              discrepancies=_share(sum(p.discrepancy() for p in compared),
-                                                   len(compared)),
-                              n=len(compared), created_at=other.created_at))
+                              aligned=head["agreement"], discrepancies=discrepancy_share(mine),
+                              n=head["comparisons"], items=len(mine.items),
+                              scope=_scope_kind(other),
+                              created_at=other.created_at))
     return out
+
+
+def _scope_kind(run: RunRecord) -> str | None:
+    if run.scope is None:
+        return None
+    return str(run.scope.get("kind") or "restricted")
+
+
+def discrepancy_share(loaded: RunComparisons) -> float | None:
+    """Share of compared pairs with a discrepancy (None without pairs)."""
+    compared = [p for i in loaded.items for p in i.compared]
+    return _share(sum(p.discrepancy() for p in compared), len(compared))
