@@ -131,8 +131,8 @@ def cancel_alignment(store: Store, run_id: int) -> AlignmentRun:
 
 
 def accept_alignment(store: Store, run_id: int, *, name: str | None = None,
-                     checks: dict[str, Any] | None = None, force: bool = False
-                     ) -> AlignmentRun:
+                     checks: dict[str, Any] | None = None, force: bool = False,
+                     over_current: bool = False) -> AlignmentRun:
     """Make the candidate the judge's next (accepted) version; fork a built-in judge first.
 
     Args:
@@ -140,16 +140,32 @@ def accept_alignment(store: Store, run_id: int, *, name: str | None = None,
             to the saved version; the provenance records that it was edited.
         force: accept a candidate that is not recommended (it does not beat the baseline
             judge and every trivial baseline on test); the provenance records it.
+        over_current: accept although the run aligned a version that is no longer the
+            judge's current one (the candidate, built from the older version, replaces the
+            current version's changes); the provenance records the version replaced.
 
     Raises:
-        ConflictError: the run is not aligned, was already rejected or accepted, or its
-            candidate is not recommended and `force` is False (the message gives the figures).
+        ConflictError: the run is not aligned, was already rejected or accepted, its base
+            version is no longer the judge's current version and `over_current` is False
+            (the message names both), or its candidate is not recommended and `force` is
+            False (the message gives the figures).
         ConfigError: `checks` is given for a candidate that is not decomposed, or is invalid.
     """
     with store.session() as session:
         run = repo.get_alignment_run(session, run_id)
         repo.check_decidable(run)
         assert run.outcome is not None  # an aligned run always has one
+        base = f"{run.judge}@{run.judge_version}"
+        # A built-in judge is forked to a new name: no current version of it is replaced.
+        current = None if run.judge_builtin else resolve(session, run.judge)
+        replaced = current.ref if current and current.version != run.judge_version else None
+        if current is not None and replaced is not None and not over_current:
+            raise ConflictError(
+                f"alignment run {run_id} aligned {base}, but {replaced} is the judge's current "
+                f"version (created {current.created_at.isoformat(timespec='minutes')}); "
+                f"accepting would make a version built from {base} current and drop what "
+                f"{replaced} changed. Align {replaced} again (`evalign align {replaced} ...`), "
+                "or accept with --over-current; nothing was accepted")
         spec = spec_from_dict(run.outcome.candidate_spec, source=f"alignment run {run_id}")
         dropped: list[str] = []
         if checks is not None:
@@ -160,13 +176,14 @@ def accept_alignment(store: Store, run_id: int, *, name: str | None = None,
         if not recommended and not force:
             raise ConflictError(f"alignment run {run_id}: {why}; nothing was accepted. Accept "
                                 "it anyway with --force, or reject it")
-        base = f"{run.judge}@{run.judge_version}"
         provenance = {"alignment_run": run_id, "from": base, "strategy": run.outcome.strategy,
                       "sources": run.sources.model_dump(mode="json"),
                       "checks_edited": checks is not None,
                       # an edited version was never scored on test: nothing vouches for it
                       "recommended": recommended and checks is None,
                       "untested": checks is not None, "dropped": dropped}
+        if replaced is not None:
+            provenance["replaced"] = replaced  # accepted over a newer current version
         target = run.judge
         if run.judge_builtin:
             target = name or repo.free_judge_name(session, f"{run.judge}-aligned")

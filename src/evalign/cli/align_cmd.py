@@ -211,13 +211,19 @@ def accept(run: Annotated[int, typer.Argument(help="The alignment run.")],
            force: Annotated[bool, typer.Option(
                "--force", help="Accept a candidate that is not recommended (it does not beat "
                                "the baseline judge and every trivial baseline on test).")] = False,
+           over_current: Annotated[bool, typer.Option(
+               "--over-current", help="Accept a run that aligned a version which is no longer "
+                                      "the judge's current one (its candidate replaces the "
+                                      "current version's changes).")] = False,
            db: DbOption = None, as_json: JsonOption = False) -> None:
     """Make the candidate the judge's next version (a built-in judge is forked first).
 
-    A candidate that is not recommended is refused unless `--force`.
+    A candidate that is not recommended is refused unless `--force`; a run whose base version is
+    no longer the judge's current version is refused unless `--over-current`.
     """
     edit = load_checks(checks) if checks else None
-    result = accept_alignment(store_for(db), run, name=name, checks=edit, force=force)
+    result = accept_alignment(store_for(db), run, name=name, checks=edit, force=force,
+                              over_current=over_current)
     if as_json:
         print_json({"run": result.id, "decision": result.decision,
                     "version": result.accepted_version})
