@@ -39,6 +39,7 @@ def test_version_and_models_answer_json() -> None:
 
 def test_judge_export_takes_json_too(tmp_path: Path) -> None:
     db = str(tmp_path / "e.db")
+    open_store(db).close()  # read commands refuse a store that does not exist
     runner = CliRunner()
     name = json.loads(runner.invoke(app, ["judge", "list", "--json", "--db", db]).stdout)[0][
         "name"]
@@ -49,6 +50,7 @@ def test_judge_export_takes_json_too(tmp_path: Path) -> None:
 
 def test_errors_are_json_under_json(tmp_path: Path) -> None:
     db = str(tmp_path / "e.db")
+    open_store(db).close()  # read commands refuse a store that does not exist
     done = _evalign("report", "999", "--json", "--db", db)
     assert done.returncode == 2
     error = json.loads(done.stdout)

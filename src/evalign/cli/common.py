@@ -23,9 +23,19 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def store_for(db: str | None) -> Store:
-    """Open the store the user named."""
-    return open_store(db)
+def store_for(db: str | None, *, create: bool = False) -> Store:
+    """Open the store the user named.
+
+    Args:
+        db: `--db` (or `EVALIGN_DB`, which Typer reads into it); None for the default file.
+        create: the command may start a new store (import, creating a judge, serving the web
+            app); every other command refuses a SQLite file that does not exist, so a mistyped
+            `--db` says so instead of opening an empty store.
+
+    Raises:
+        NotFoundError: the SQLite file does not exist and `create` is False.
+    """
+    return open_store(db, create=create)
 
 
 def table(*headers: str, **options: Any) -> Table:

@@ -77,15 +77,16 @@ def import_cmd(
     if str(path).startswith("mlflow:"):  # an MLflow tracking store's experiment, not a file
         from evalign.data.sources import import_mlflow
 
-        summary = import_mlflow(store_for(db), str(path), dataset, tracking_uri=tracking_uri,
-                                criterion=criterion, scale=scale, mode=mode)
+        summary = import_mlflow(store_for(db, create=True), str(path), dataset,
+                                tracking_uri=tracking_uri, criterion=criterion, scale=scale,
+                                mode=mode)
         if json_:
             print_json(summary.to_dict())
         else:
             _render_summary(summary)
         return
     summary = import_file(
-        store_for(db), path, dataset, format=format, mapping=parse_map(map_ or []),
+        store_for(db, create=True), path, dataset, format=format, mapping=parse_map(map_ or []),
         criterion=criterion, scale=scale, annotator=annotator, sample=sample, seed=seed,
         mode=mode, max_bytes=max_bytes, delimiter=delimiter, references=references,
         references_key=references_key,

@@ -64,7 +64,7 @@ def create(
         raise typer.BadParameter("give exactly one of --prompt-file or --code")
     prompt = code if code is not None else catalog.read_prompt(prompt_file or "")
     info = catalog.create(
-        store_for(db), name, prompt=prompt, scale=scale, model=model,
+        store_for(db, create=True), name, prompt=prompt, scale=scale, model=model,
         params=catalog.parse_params(param), criterion=criterion, dataset=dataset,
         description=description, kind="code" if code else "prompt")
     _done(info, "created", as_json)
@@ -228,7 +228,8 @@ def fork(source: Annotated[str, typer.Argument(help="NAME[@V] to copy (e.g. a bu
          name: Annotated[str, typer.Option("--name", help="The new judge's name.")],
          db: DbOption = None, as_json: JsonOption = False) -> None:
     """Copy a judge (typically a built-in) into a new custom judge you can edit."""
-    _done(catalog.fork(store_for(db), source, name), f"forked from {source} as", as_json)
+    _done(catalog.fork(store_for(db, create=True), source, name), f"forked from {source} as",
+          as_json)
 
 
 @judge_app.command("export")
@@ -275,7 +276,8 @@ def import_judge(
     as_json: JsonOption = False,
 ) -> None:
     """Create a custom judge from an exported file."""
-    _done(catalog.import_file(store_for(db), file, name), f"imported {file} as", as_json)
+    _done(catalog.import_file(store_for(db, create=True), file, name), f"imported {file} as",
+          as_json)
 
 
 @judge_app.command("calibration")

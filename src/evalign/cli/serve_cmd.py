@@ -102,7 +102,8 @@ def serve(
         max_score_batch=max_score_batch, session_ttl_s=session_hours * 3600,
         model_paths=tuple(allow_model_path or ()), upload_dir=upload_dir,
         online_sample_pass=online_sample_pass, online_sample_seed=online_sample_seed)
-    app = create_app(store_for(db), token=token, worker=not no_worker, settings=settings)
+    app = create_app(store_for(db, create=True), token=token, worker=not no_worker,
+                     settings=settings)
     console.print(f"evalign serving on http://{host}:{port}"
                   + (" (token required)" if token else ""))
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,7 +1,9 @@
 """Opening a store: choosing the database from a URL, tuning SQLite, migrating on open.
 
 A plain file path means SQLite; `postgresql://` means PostgreSQL (through psycopg 3). The default
-is `evalign.db` in the working directory, overridable with `EVALIGN_DB`.
+is `evalign.db` in the working directory, overridable with `EVALIGN_DB`. A SQLite file is created
+(with its folders) only when the caller says so (`create=True`): a mistyped path must not quietly
+open a new, empty store where the user expects their data.
 
 A locked database (SQLite's single writer busy, e.g. during a long import) never escapes as a
 raw driver error: `Store.write` retries the whole transaction with backoff until its deadline,
@@ -22,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from evalign.errors import ConfigError
+from evalign.errors import ConfigError, NotFoundError
 from evalign.store.busy import Backoff, busy_error, is_busy
 from evalign.store.revision import at_head
 
@@ -62,13 +64,17 @@ class Store:
         migrate: bring the schema up to date on open (the default).
         busy_timeout_s: how long a transaction waits for a locked SQLite database before
             `StoreBusy` (and the default deadline of `write`).
+        create: create a SQLite file that does not exist yet (with its folders).
+
+    Raises:
+        NotFoundError: a SQLite file that does not exist, and `create` is False.
     """
 
     def __init__(self, url: str, *, migrate: bool = True,
-                 busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S):
+                 busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, create: bool = True):
         self.url = url
         self.busy_timeout_s = busy_timeout_s
-        self.engine: Engine = _create_engine(url, busy_timeout_s)
+        self.engine: Engine = _create_engine(url, busy_timeout_s, create=create)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         if migrate and not at_head(self.engine):
             # Alembic loads only when there is something to migrate (it costs more than most
@@ -143,16 +149,34 @@ class Store:
 
 
 def open_store(db: str | os.PathLike[str] | None = None, *, migrate: bool = True,
-               busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S) -> Store:
-    """Open (and migrate) the store named by `db`, `EVALIGN_DB` or the default file."""
-    return Store(resolve_url(db), migrate=migrate, busy_timeout_s=busy_timeout_s)
+               busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, create: bool = True) -> Store:
+    """Open (and migrate) the store named by `db`, `EVALIGN_DB` or the default file.
+
+    Args:
+        db: a SQLite file path, a database URL, or None for `EVALIGN_DB` / `evalign.db`.
+        migrate: bring the schema up to date on open.
+        busy_timeout_s: see `Store`.
+        create: create a SQLite file that does not exist yet; False for callers that only
+            read or change what is already stored (PostgreSQL databases are never created).
+
+    Raises:
+        NotFoundError: `create` is False and the SQLite file does not exist (the message names
+            the path and what to do).
+    """
+    return Store(resolve_url(db), migrate=migrate, busy_timeout_s=busy_timeout_s, create=create)
 
 
-def _create_engine(url: str, busy_timeout_s: float) -> Engine:
+def _create_engine(url: str, busy_timeout_s: float, *, create: bool = True) -> Engine:
     if url.startswith("sqlite"):
         if url not in MEMORY_URLS:
-            Path(make_url(url).database or DEFAULT_DB).parent.mkdir(parents=True, exist_ok=True)
-            _create_private(Path(make_url(url).database or DEFAULT_DB))
+            path = Path(make_url(url).database or DEFAULT_DB)
+            if create:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                _create_private(path)
+            elif not path.is_file():
+                raise NotFoundError(
+                    f"no evalign store at {path}: check --db / EVALIGN_DB, or create one with "
+                    "`evalign import` (or `evalign judge create`)")
         engine = create_engine(
             url, connect_args={"timeout": busy_timeout_s, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
