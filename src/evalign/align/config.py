@@ -19,8 +19,9 @@ from evalign.align.checks import check_edit
 from evalign.align.split import DEFAULT_RATIOS
 from evalign.align.strategies.registry import STRATEGIES, parse_strategies
 from evalign.errors import ConfigError, ConflictError
-from evalign.store.repo_comparisons import run_record
+from evalign.store.repo_comparisons import RunRecord, run_record
 from evalign.store.repo_datasets import get_dataset
+from evalign.store.repo_judges import JudgeVersionInfo
 from evalign.store.session import Session
 
 LOCAL_DEFAULT = "local/qwen2.5-coder-1.5b"
@@ -130,12 +131,15 @@ class AlignConfig(BaseModel):
                               f"to the strategies (now {', '.join(self.strategies)})")
         return self
 
-    def validate_sources(self, session: Session) -> None:
-        """Check that exactly one source kind is given and that it exists.
+    def validate_sources(self, session: Session, judge: JudgeVersionInfo | None = None) -> None:
+        """Check that exactly one source kind is given, that it exists, and that each source run
+        is a run of `judge` (the version being aligned), whose verdicts stand in for its own.
 
         Raises:
             ConfigError: neither or both of dataset / from_runs.
             NotFoundError: a dataset or run does not exist.
+            ConflictError: a source run is not completed, or is a run of another judge or of
+                another version of `judge` (the message says what to give instead).
         """
         if bool(self.dataset) == bool(self.from_runs):
             raise ConfigError("give either --dataset NAME or --from-run RUN (one or more)")
@@ -145,6 +149,8 @@ class AlignConfig(BaseModel):
             run = run_record(session, run_id)  # raises NotFoundError naming the run
             if run.status != "completed":
                 raise ConflictError(f"run {run_id} is {run.status}: align from completed runs")
+            if judge is not None:
+                _check_source_judge(run, judge)
 
     def dump(self) -> dict[str, Any]:
         """JSON-ready settings."""
@@ -153,6 +159,23 @@ class AlignConfig(BaseModel):
     def sources(self) -> dict[str, Any]:
         """The sources, as the history shows them."""
         return {"datasets": [self.dataset] if self.dataset else [], "runs": list(self.from_runs)}
+
+
+def _check_source_judge(run: RunRecord, judge: JudgeVersionInfo) -> None:
+    """Refuse a source run made by another judge or version: its verdicts are not the aligned
+    version's, so they could not be reused as the docs promise (its items are its dataset's,
+    which `--dataset` takes)."""
+    if run.judge_version_id == judge.id:
+        return
+    made_by = f"{run.judge}@{run.version}"
+    afresh = (f"to align {judge.ref} on its items, give --dataset {run.dataset} instead "
+              f"({judge.ref} judges them afresh)")
+    if run.judge != judge.judge:
+        raise ConflictError(f"run {run.id} is a run of {made_by}, not of {judge.judge}: its "
+                            f"verdicts cannot stand in for {judge.ref}'s; {afresh}")
+    raise ConflictError(f"run {run.id} is a run of {made_by}, but {judge.ref} is being aligned: "
+                        f"its verdicts are {made_by}'s; align {made_by} --from-run {run.id} to "
+                        f"reuse them, or {afresh}")
 
 
 def _readable(error: ErrorDetails) -> str:

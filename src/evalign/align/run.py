@@ -65,7 +65,7 @@ def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
     with store.session() as session:
         version = resolve(session, judge)
         check_cost_tracked(config, version.spec)
-        config.validate_sources(session)
+        config.validate_sources(session, version)
         _check_labels(session, config, version.id, version.criterion,
                       "" if version.spec.kind == "code" else version.spec.prompt)
         return repo.create_alignment_run(session, judge_version_id=version.id,

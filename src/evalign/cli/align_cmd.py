@@ -62,7 +62,9 @@ def start(
     judge: Annotated[str, typer.Argument(help="JUDGE or JUDGE@VERSION.")],
     dataset: Annotated[str | None, typer.Option(help="The labeled dataset to learn from.")] = None,
     from_run: Annotated[list[int] | None, typer.Option(
-        "--from-run", help="A completed run of the judge whose items carry labels (repeatable)."
+        "--from-run", help="A completed run of the judge version aligned, on labeled "
+        "items: its verdicts are reused (repeatable; a run of another judge or version "
+        "is refused)."
     )] = None,
     criterion: Annotated[str | None, typer.Option(help="The criterion compared.")] = None,
     reflection_model: Annotated[str | None, typer.Option(
