@@ -15,6 +15,7 @@ from evalign.report.svg import Bar, bar_chart, calibration_plot, confusion_grid
 from evalign.report.text import (
     METRICS,
     agreement_all_line,
+    applies,
     cannot_compare_line,
     fmt,
     fmt_ci,
@@ -115,10 +116,11 @@ def _cards(report: dict[str, Any]) -> list[dict[str, str]]:
               f"{report['comparisons']}", "ci": f"{report['cannot_compare']} cannot compare"},
              {"label": "Cohen's κ", "value": fmt(report["kappa"]),
               "ci": fmt_ci(report["kappa_ci"])},
-             {"label": "FAIL recall", "value": fmt(report["fail_recall"], True),
-              "ci": fmt_ci(report["fail_recall_ci"], True)},
-             {"label": "FAIL precision", "value": fmt(report["fail_precision"], True),
-              "ci": fmt_ci(report["fail_precision_ci"], True)}]
+             *({"label": label, "value": fmt(report[key], True),
+                "ci": fmt_ci(report[f"{key}_ci"], True)}
+               for key, label in (("fail_recall", "FAIL recall"),
+                                  ("fail_precision", "FAIL precision"))
+               if applies(report, key))]
     annotators = report.get("annotators")
     if annotators and annotators.get("ceiling") is not None:
         vs = annotators.get("judge_vs_consensus_items")
@@ -131,7 +133,8 @@ def _cards(report: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _bars(report: dict[str, Any]) -> list[Bar]:
-    return [Bar(label, report.get(key), report.get(f"{key}_ci")) for key, label, _ in METRICS]
+    return [Bar(label, report.get(key), report.get(f"{key}_ci")) for key, label, _ in METRICS
+            if applies(report, key)]
 
 
 def _confusion(report: dict[str, Any]) -> Markup | None:

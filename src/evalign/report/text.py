@@ -23,6 +23,13 @@ METRICS: tuple[tuple[str, str, bool], ...] = (
     ("pass_f1", "PASS F1", False),
     ("auc", "AUC (p_pass)", False),
 )
+def applies(report: dict[str, Any], key: str) -> bool:
+    """Whether metric `key` applies to the report's scale at all: a pass/fail statistic
+    (FAIL F1, MCC, ...) does not on a pairwise scale, where `stats` marks it undefined for
+    that reason. Every rendering leaves such a metric out rather than show it as "—"."""
+    return not str((report.get("undefined") or {}).get(key, "")).startswith("pairwise scale")
+
+
 NUMERIC: tuple[tuple[str, str], ...] = (
     ("mae", "MAE (0–100)"), ("pearson", "Pearson r"), ("spearman", "Spearman ρ"),
     ("kendall", "Kendall τ"), ("aligned_pct", "aligned"), ("discrepancy_pct", "discrepancy"),
@@ -97,7 +104,7 @@ def report_table(report: dict[str, Any]) -> Group:
         table.add_column(col)
     undefined = report.get("undefined") or {}
     for key, label, pct in METRICS:
-        if undefined.get(key, "").startswith("pairwise scale"):
+        if not applies(report, key):
             continue  # pass/fail statistics do not apply; the preference counts stand instead
         note = undefined.get(key, "")
         if key == "agreement" and (everything := agreement_all_line(report)):

@@ -109,13 +109,16 @@ class RunStats(BaseModel):
     aligned: float | None
     """Agreement: share of comparisons whose pass/fail (or pairwise choice) agree."""
     discrepancies: float | None
-    """Share of comparisons with a discrepancy."""
-    eval_higher: int
+    """Share of comparisons with a discrepancy (a gap ≥ 20 on 0–100); None on a pairwise
+    scale, which has no 0–100 reading (its misses are `agreement.misaligned`)."""
+    eval_higher: int | None
     """Compared pairs where the judge's 0–100 score is above the human's (exact sign, the
-    report's `numeric.judge_higher`)."""
-    human_higher: int
-    equal: int
+    report's `numeric.judge_higher`); None on a pairwise scale."""
+    human_higher: int | None
+    equal: int | None
     agreement: Agreement
+    pairwise: bool = False
+    """The run compares pairwise choices (output 1 / output 2 / tie): no 0–100 figures."""
 
 
 class Rating(BaseModel):
@@ -242,13 +245,21 @@ def run_stats(loaded: RunComparisons, data: RunData) -> RunStats:
     figures = run_agreement(loaded, data)
     undecided = sum(i.verdict is not None and i.verdict.undecided for i in loaded.items)
     errors = sum(i.verdict is not None and i.verdict.error is not None for i in loaded.items)
+    pairwise = is_pairwise(loaded)
     return RunStats(
         total=total, human_reviewed=_share(sum(i.labeled for i in loaded.items), total),
         evaluated=_share(sum(i.verdict is not None for i in loaded.items), total),
         errors=errors - undecided, undecided=undecided,
         aligned=figures.rate, discrepancies=discrepancy_share(loaded),
-        eval_higher=direction["judge_higher"], human_higher=direction["human_higher"],
-        equal=direction["equal"], agreement=figures)
+        eval_higher=None if pairwise else direction["judge_higher"],
+        human_higher=None if pairwise else direction["human_higher"],
+        equal=None if pairwise else direction["equal"], agreement=figures, pairwise=pairwise)
+
+
+def is_pairwise(loaded: RunComparisons) -> bool:
+    """Whether the run's judge or labels choose between two outputs (no 0–100 reading)."""
+    return loaded.judge_scale.kind == "pairwise" or (
+        loaded.human_scale is not None and loaded.human_scale.kind == "pairwise")
 
 
 def _share(k: int, n: int) -> float | None:
@@ -377,6 +388,9 @@ def _scope_kind(run: RunRecord) -> str | None:
 
 
 def discrepancy_share(loaded: RunComparisons) -> float | None:
-    """Share of compared pairs with a discrepancy (None without pairs)."""
+    """Share of compared pairs with a discrepancy, a gap ≥ 20 on 0–100 (None without pairs,
+    and on a pairwise scale, where the share would only repeat the misses)."""
+    if is_pairwise(loaded):
+        return None
     compared = [p for i in loaded.items for p in i.compared]
     return _share(sum(p.discrepancy() for p in compared), len(compared))
