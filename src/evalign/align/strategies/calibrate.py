@@ -1,6 +1,7 @@
 """The `calibrate` strategy: map a numeric judge's scores onto the human scale.
 
-Only for numeric (or star) judges compared with numeric human labels. The judge's verdicts on
+Only for numeric (or star) judges compared with numeric human labels; elsewhere it changes
+nothing and says so in a note (the outcome's notes). The judge's verdicts on
 train fit an isotonic and a linear map (`evalign.align.calibrate`); validation chooses one by
 mean absolute error (or none, when neither beats the raw scores); the map is stored in the
 candidate (`checks.calibration`), so the accepted judge applies it to every verdict.
@@ -28,7 +29,10 @@ class CalibrateOptimizer:
         """A copy of `judge` with `checks.calibration`, or `judge` itself when nothing helps."""
         val_ex = val.examples
         if judge.scale.group != "numeric" or not val_ex or val_ex[0].scale.group != "numeric":
-            return Candidate(judge, self.name, float("-inf"))  # not a numeric pair: no-op
+            # Never kept (-inf), but said: a strategy asked for must not vanish silently.
+            return Candidate(judge, self.name, float("-inf"),
+                             notes=[_not_numeric(judge, val_ex[0].scale.spec() if val_ex
+                                                 else None)])
         plain = judge.model_copy(update={"checks": {k: v for k, v in judge.checks.items()
                                                     if k != "calibration"}})
         train_v = await ctx.scorer.score(plain, train.pool, train.indices)
@@ -47,6 +51,14 @@ class CalibrateOptimizer:
         return Candidate(spec, self.name, agreement(spec, val_ex, mapped), mapped, curve=curve,
                          details={"calibration": calibration, "val_mae": maes},
                          val_mae=maes[calibration["method"]])
+
+
+def _not_numeric(judge: JudgeSpec, labels: str | None) -> str:
+    """Why calibrate did nothing: it needs a numeric (or star) judge and numeric labels."""
+    humans = f"the human labels are {labels}" if labels else "there are no validation labels"
+    return (f"skipped: calibrate applies only to a numeric (or star) judge compared with "
+            f"numeric human labels; this judge answers {judge.scale.spec()} and {humans}, so "
+            "nothing was calibrated (with no other strategy, the candidate is the base judge)")
 
 
 def _why_none(fitted_on: int) -> str:
