@@ -4,7 +4,8 @@
     ├── UserError                the user can fix it; the CLI prints the message and exits 2
     │   ├── DataError            a malformed input file or value (carries file:line)
     │   ├── ConfigError          a bad option, scale spec, template or model string
-    │   │   └── CriterionChoiceError  labels on several criteria: say which one to compare
+    │   │   ├── CriterionChoiceError  labels on several criteria: say which one to compare
+    │   │   └── SettingError     a bad value of a named setting; each shell names it its way
     │   ├── NotFoundError        a named dataset, judge, run ... does not exist
     │   ├── ConflictError        a name is taken, or a state forbids the action
     │   ├── StoreBusy            the store stayed locked past a deadline: try again (exit 75)
@@ -20,6 +21,8 @@ Anything else that escapes is a bug and the CLI shows its traceback.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 
 class EvalignError(Exception):
@@ -68,6 +71,43 @@ class CriterionChoiceError(ConfigError):
             f"the dataset has labels on several criteria ({', '.join(choices)}): name one with "
             "--criterion NAME (on the web: ?criterion=NAME)"
         )
+
+
+class SettingError(ConfigError):
+    """Bad values of named settings (`strategies`, `ratios`, ...), named as the library names them.
+
+    The CLI and the web API call the same setting differently (`--strategy` / `strategies`), so
+    the error keeps the names apart from the words and each shell renders it (`render`) with
+    its own; `str()` uses the library's names.
+
+    Args:
+        problems: (setting, what is wrong and what to do) pairs. The text may name other
+            settings as `{name}` (e.g. "give {dataset} or {from_runs}"), rendered the same way.
+    """
+
+    def __init__(self, *problems: tuple[str, str]):
+        self.problems = problems
+        super().__init__(self.render({}))
+
+    def render(self, names: dict[str, str]) -> str:
+        """The message with each setting called `names.get(setting, setting)`."""
+        def named(setting: str) -> str:
+            return names.get(setting, setting)
+
+        fields = _AnyName(named)
+        return "; ".join(f"{named(setting)}: {text.format_map(fields)}"
+                         for setting, text in self.problems)
+
+
+class _AnyName(dict[str, str]):
+    """A mapping for `str.format_map` that names any setting through `named`."""
+
+    def __init__(self, named: Callable[[str], str]):
+        super().__init__()
+        self.named = named
+
+    def __missing__(self, key: str) -> str:
+        return self.named(key)
 
 
 class NotFoundError(UserError):

@@ -222,7 +222,7 @@ def test_a_run_starts_from_a_checks_file_and_accepting_edits_says_how_to_test_th
     ("questions:\n  - Is it short?\nglossary: {mkt: marketing}\n", ("--glossary", "G"),
      "the glossary expands 'mkt' unlike --glossary"),
     ("questions:\n  - Is it short?\n", ("--strategy", "threshold"),
-     "checks are asked only by the decompose strategy"),
+     "--checks: asked only by the decompose strategy; add decompose to --strategy"),
     ("questions:\n  - Does {response} cite a source?\n", (),
      "question 1 has the placeholder {response}, which is never filled"),
     ("- Is it short?\n- Is it short?\n", (), "question 2 repeats question 1"),

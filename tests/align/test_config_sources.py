@@ -16,9 +16,9 @@ def test_sources_must_exist_and_runs_be_completed(sqlite_store: Store) -> None:
     pending = create_run(sqlite_store, "gn", "bench")
     with sqlite_store.session() as s:
         AlignConfig(dataset="bench").validate_sources(s)
-        with pytest.raises(ConfigError, match="either --dataset"):
+        with pytest.raises(ConfigError, match="dataset: give either dataset NAME"):
             AlignConfig().validate_sources(s)
-        with pytest.raises(ConfigError, match="either --dataset"):
+        with pytest.raises(ConfigError, match="dataset: give either dataset NAME"):
             AlignConfig(dataset="bench", from_runs=(pending,)).validate_sources(s)
         with pytest.raises(NotFoundError, match="no run 999"):
             AlignConfig(from_runs=(999,)).validate_sources(s)

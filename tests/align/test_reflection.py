@@ -54,7 +54,8 @@ def test_one_429_from_reflection_is_retried_and_its_spending_counted(store: Stor
 
 def test_strategy_names_come_from_the_registry() -> None:
     assert parse_strategies("decompose, threshold") == ("threshold", "decompose")
-    with pytest.raises(ConfigError, match="unknown nope; choose from " + ",".join(STRATEGIES)):
+    with pytest.raises(ConfigError,
+                       match="strategies: unknown 'nope'; choose from " + ",".join(STRATEGIES)):
         parse_strategies("guidelines,nope")
     with pytest.raises(ConfigError, match="choose from"):
         AlignConfig(dataset="d", strategies=("guidelines", "nope"))

@@ -50,7 +50,7 @@ def test_bad_start_is_a_clear_error(client: Client) -> None:
     bad = client.post("/api/alignment/runs", json={**START, "split": "half"})
     assert bad.status_code == 400 and "bad split" in bad.json()["error"]
     both = client.post("/api/alignment/runs", json={**START, "dataset": ""})
-    assert both.status_code == 400 and "--dataset" in both.json()["error"]
+    assert both.status_code == 400 and "dataset: give either dataset" in both.json()["error"]
 
 
 def test_an_orphaned_alignment_run_starts_over(client: Client, seeded: Store) -> None:
@@ -110,8 +110,10 @@ def test_run_page_and_api_show_the_human_ceiling(client: Client, seeded: Store) 
     page = client.get(f"/alignment/runs/{run_id}").text
     text = text_of(page)
     assert 'id="ceiling-card"' in page and 'id="human-ceiling"' in page
-    assert "Human ceiling 91.7% annotator vs the others' majority · all 24 items with several " \
-        "raters · 3 annotators" in text
+    assert "Human ceiling 91.7% annotator vs the others' majority · on all 24 labeled items " \
+        "with several raters in the alignment's sources, not only its test split or sample · " \
+        "3 annotators" in text
+    assert ceiling["basis"] == "alignment"
     assert f"chance trivial majority baseline, test {100 * ceiling['chance']:.1f}%" in text
     # the judge copies `says`, wrong on the third of items where it is always PASS
     assert ceiling["judge_position"] == pytest.approx(
@@ -160,12 +162,14 @@ def test_run_page_shows_each_rater_on_a_numeric_scale(client: Client, seeded: St
         assert f"{name} {row['n']} {num(row['mae'], 1)}" in text
     # two rater-to-rater gaps, each named by the items it covers
     gap = run["outcome"]["human_ceiling"]["mean_abs_diff_100"]
-    assert f"on all 24 items with two or more of 3 annotators; on those items raters differ by " \
+    assert "on all 24 labeled items with several raters in the alignment's sources, not only " \
+        "its test split or sample (3 annotators); on those items raters differ by " \
         f"{num(gap, 1)} points on 0–100 on average" in text
     test_items = run["outcome"]["split"]["test"]
     assert raters["rater_gap_items"] == test_items
     assert f"raters differ from each other by {num(raters['rater_gap_100'], 1)} on the " \
-        f"{test_items} test items with several raters (the ceiling of that gap)" in text
+        f"{test_items} test items with several raters and a candidate score (the ceiling of " \
+        "that gap)" in text
 
 
 def test_run_page_shows_the_order_policy_of_a_pairwise_judge(client: Client,
@@ -225,7 +229,7 @@ def test_the_dialog_passes_sample_split_glossary_and_fixed_checks(client: Client
     ("rubric_split", "halves", "rubric split is auto, model or rules, not 'halves'"),
     ("sample", 2, "sample: must be greater than or equal to 4, not 2"),
     ("questions", ["", " "], "question 1 is empty or not text"),
-    ("questions", "Is it short?", "checks are asked only by the decompose strategy"),
+    ("questions", "Is it short?", "questions: asked only by the decompose strategy"),
 ])
 def test_a_bad_dialog_field_is_refused_and_starts_nothing(client: Client, field: str,
                                                           value: str, said: str) -> None:

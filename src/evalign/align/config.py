@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 from evalign.align.checks import check_edit
 from evalign.align.split import DEFAULT_RATIOS
 from evalign.align.strategies.registry import STRATEGIES, parse_strategies
-from evalign.errors import ConfigError, ConflictError
+from evalign.errors import ConflictError, SettingError
 from evalign.store.repo_comparisons import RunRecord, run_record
 from evalign.store.repo_datasets import get_dataset
 from evalign.store.repo_judges import JudgeVersionInfo
@@ -53,6 +53,9 @@ class AlignConfig(BaseModel):
         strategies: optimizers to try, in the fixed order of `STRATEGIES`.
         budget_calls: stop after this many model calls.
         budget_usd: stop after this many dollars.
+        max_error_rate: end the run as an error once more than this share of the judge's
+            verdicts are failed calls (after retries): its figures would rest only on the
+            items that answered.
         seed: seeds the split, sampling and draws.
         sample: use at most about this many items (drawn by whole groups).
         rounds: reflection rounds of the guidelines strategy.
@@ -72,11 +75,11 @@ class AlignConfig(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     def __init__(self, **data: Any) -> None:
-        """Build from options; a value out of range is a `ConfigError` naming the option."""
+        """Build from options; a value out of range is a `SettingError` naming the setting."""
         try:
             super().__init__(**data)
         except ValidationError as exc:
-            raise ConfigError("; ".join(_readable(e) for e in exc.errors())) from None
+            raise SettingError(*(_readable(e) for e in exc.errors())) from None
 
     dataset: str | None = None
     from_runs: tuple[int, ...] = ()
@@ -91,6 +94,7 @@ class AlignConfig(BaseModel):
     strategies: tuple[str, ...] = STRATEGIES
     budget_calls: int | None = Field(default=None, ge=1)
     budget_usd: float | None = Field(default=None, gt=0)
+    max_error_rate: float = Field(default=0.05, ge=0, le=1)
     seed: int = 0
     sample: int | None = Field(default=None, ge=4)
     rounds: int = Field(default=3, ge=1, le=20)
@@ -103,11 +107,11 @@ class AlignConfig(BaseModel):
     @field_validator("strategies", mode="before")
     @classmethod
     def _known_strategies(cls, value: object) -> tuple[str, ...]:
-        """Registered names only, in registry order (`ConfigError` lists the names)."""
+        """Registered names only, in registry order (`SettingError` lists the names)."""
         if isinstance(value, str) or (isinstance(value, (list, tuple))
                                       and all(isinstance(v, str) for v in value)):
             return parse_strategies(value)
-        raise ConfigError("strategies: give strategy names, e.g. guidelines,threshold")
+        raise SettingError(("strategies", "give strategy names, e.g. guidelines,threshold"))
 
     @field_validator("checks", mode="before")
     @classmethod
@@ -118,17 +122,17 @@ class AlignConfig(BaseModel):
         edit = check_edit(value, "checks")
         other = sorted(set(edit) - set(START_CHECKS))
         if other:
-            raise ConfigError(f"checks: {', '.join(other)} cannot start a run (an aggregation "
-                              "is learned; give a glossary with --glossary and a split with "
-                              f"--rubric-split); give {' and/or '.join(START_CHECKS)}")
+            raise SettingError(("checks", f"{', '.join(other)} cannot start a run (an aggregation "
+                                "is learned; give a glossary with {glossary} and a split with "
+                                f"{{rubric_split}}); give {' and/or '.join(START_CHECKS)}"))
         return edit
 
     @model_validator(mode="after")
     def _checks_need_decompose(self) -> AlignConfig:
         """Fixed checks are asked only by `decompose`: without it they would be ignored."""
         if self.checks and "decompose" not in self.strategies:
-            raise ConfigError("checks are asked only by the decompose strategy; add decompose "
-                              f"to the strategies (now {', '.join(self.strategies)})")
+            raise SettingError(("checks", "asked only by the decompose strategy; add decompose "
+                                f"to {{strategies}} (now {', '.join(self.strategies)})"))
         return self
 
     def validate_sources(self, session: Session, judge: JudgeVersionInfo | None = None) -> None:
@@ -136,13 +140,14 @@ class AlignConfig(BaseModel):
         is a run of `judge` (the version being aligned), whose verdicts stand in for its own.
 
         Raises:
-            ConfigError: neither or both of dataset / from_runs.
+            SettingError: neither or both of dataset / from_runs.
             NotFoundError: a dataset or run does not exist.
             ConflictError: a source run is not completed, or is a run of another judge or of
                 another version of `judge` (the message says what to give instead).
         """
         if bool(self.dataset) == bool(self.from_runs):
-            raise ConfigError("give either --dataset NAME or --from-run RUN (one or more)")
+            raise SettingError(("dataset", "give either {dataset} NAME or {from_runs} RUN "
+                                "(one or more)"))
         if self.dataset:
             get_dataset(session, self.dataset)
         for run_id in self.from_runs:
@@ -178,8 +183,10 @@ def _check_source_judge(run: RunRecord, judge: JudgeVersionInfo) -> None:
                         f"reuse them, or {afresh}")
 
 
-def _readable(error: ErrorDetails) -> str:
-    """'sample: must be greater than or equal to 4, not 2' from one pydantic error."""
-    where = ".".join(str(part) for part in error["loc"]) or "settings"
+def _readable(error: ErrorDetails) -> tuple[str, str]:
+    """('sample', 'must be greater than or equal to 4, not 2') from one pydantic error."""
+    where = str(error["loc"][0]) if error["loc"] else "settings"
+    inner = "".join(f"[{part!r}]" for part in error["loc"][1:])
     message = str(error["msg"]).removeprefix("Input should be ").removeprefix("Value error, ")
-    return f"{where}: must be {message}, not {error.get('input')!r}"
+    text = f"{inner} must be {message}, not {error.get('input')!r}".lstrip()
+    return where, text.replace("{", "{{").replace("}", "}}")  # no setting names in the text

@@ -149,6 +149,25 @@ def _numeric_recommendation(outcome: dict[str, Any]) -> tuple[bool, str] | None:
                   f"{against} and every trivial baseline's")
 
 
+def test_error_note(who: str, verdicts: Sequence[Verdict]) -> str | None:
+    """A sentence when some of `who`'s test verdicts are errors, which every test figure
+    leaves out (a pairwise non-decision is not an error: `order_policy.order_note` says it).
+
+    E.g. "baseline: 4 of 24 test verdicts are errors (transient 4; first: …); its test
+    figures rest on the other 20".
+    """
+    errored = [v for v in verdicts if v.error is not None and not is_uncertain(v)]
+    if not errored:
+        return None
+    kinds: dict[str, int] = {}
+    for verdict in errored:
+        kinds[verdict.error_kind or "error"] = kinds.get(verdict.error_kind or "error", 0) + 1
+    tally = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+    return (f"{who}: {len(errored)} of {len(verdicts)} test verdicts are errors ({tally}; "
+            f"first: {errored[0].error}); its test figures rest on the other "
+            f"{len(verdicts) - len(errored)}")
+
+
 def candidate_label(outcome: dict[str, Any]) -> str:
     """The candidate's row label: its strategy, and the order policy when the run changed it.
 
@@ -202,21 +221,25 @@ def _ci_excludes_zero(paired: dict[str, Any]) -> bool:
 
 
 def conclusion(paired: dict[str, Any]) -> str:
-    """One plain sentence about the test result."""
+    """One plain sentence about the test result, naming how many items both judges were
+    compared on (errored verdicts leave an item out of the pairs)."""
     diff, ci, p = paired.get("difference"), paired.get("difference_ci"), paired.get("mcnemar_p")
     if diff is None or not ci:
         return "no comparable test items: the gain cannot be measured"
+    pairs = paired.get("pairs")
     span = f"{diff:+.1%} (95% CI {ci[0]:+.1%} to {ci[1]:+.1%}" + (
-        f", McNemar p={p:.3g})" if p is not None else ")")
+        f", McNemar p={p:.3g}" if p is not None else "") + (
+        f", on {pairs} items both judged)" if pairs is not None else ")")
     if significant(paired):
         word = "better" if diff > 0 else "worse"
         return f"the candidate agrees with humans significantly {word} on the test split: {span}"
+    change = "gain" if diff > 0 else "loss" if diff < 0 else "result"
     if _ci_excludes_zero(paired):
         return (f"not significant: the test difference {span}: the interval excludes zero but "
                 f"McNemar's exact test does not reach p < {SIGNIFICANCE}; label more items "
-                "before trusting this gain")
+                f"before trusting this {change}")
     return (f"not significant: the test difference {span} could be chance; label more items "
-            "before trusting this gain")
+            f"before trusting this {change}")
 
 
 def prompt_diff(base: JudgeSpec, candidate: JudgeSpec) -> str:

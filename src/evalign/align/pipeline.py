@@ -13,7 +13,7 @@ from evalign.align.examples import Example
 from evalign.align.guards import Budget
 from evalign.align.load import Loaded, load_dataset, load_runs, sample_examples
 from evalign.align.order_policy import order_note, order_outcome, settle_fold
-from evalign.align.outcome import prompt_diff, recommendation, test_outcome
+from evalign.align.outcome import prompt_diff, recommendation, test_error_note, test_outcome
 from evalign.align.raters import rater_outcome
 from evalign.align.reflection import Reflector
 from evalign.align.scoring import InProcess, Scorer, ScoringExecutor
@@ -60,10 +60,12 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
     roles = _models(config, base, models or {})
     budget = Budget(config.budget_calls, config.budget_usd)
     scorer = Scorer(roles["judge"], budget, cache_store=store, check=tracker.check,
-                    progress=tracker.progress, executor=executor)
+                    progress=tracker.progress, executor=executor,
+                    max_error_rate=config.max_error_rate)
     verify = scorer if roles["verify"] is roles["judge"] else Scorer(
         roles["verify"], budget, cache_store=store, check=tracker.check,
-        progress=tracker.progress, executor=executor)
+        progress=tracker.progress, executor=executor, max_error_rate=config.max_error_rate,
+        calls_failed=scorer.calls_failed)
     for index, verdict in loaded.verdicts.items():
         scorer.remember(base, index, verdict)
         verify.remember(base, index, verdict)
@@ -190,6 +192,8 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
         if verify is not scorer:
             seconds[phase] = seconds.get(phase, 0.0) + value
     notes = loaded.notes + [n for f in folds for n in f.notes]
+    notes.extend(n for n in (test_error_note("baseline", base_test),
+                             test_error_note("candidate", cand_test)) if n)
     order_warning = order_note(stats["order_policy"])
     if order_warning:
         notes.append(order_warning)
@@ -205,6 +209,7 @@ def _outcome(run_id: int, base: JudgeSpec, loaded: Loaded, folds: list[FoldResul
         {"train": len(folds[0].split.train), "val": len(folds[0].split.val), "test": len(test)},
         "folds": len(tested),
         "disagreements": traces.disagreements, "agreeing_skipped": traces.agreeing_skipped,
+        "errors_skipped": traces.errors_skipped,
         "traces_warning": traces.warning_for(strategies), "strategy": winner.strategy,
         "guidelines": winner.spec.guidelines, "threshold": winner.spec.threshold,
         "prompt_diff": prompt_diff(base, winner.spec),

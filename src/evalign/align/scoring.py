@@ -20,10 +20,12 @@ from typing import Protocol
 
 from evalign.align.examples import Example
 from evalign.align.guards import Budget
+from evalign.errors import ProviderError
 from evalign.items import Item
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.providers.base import ModelAPI
 from evalign.runner import ScoreBatch, score_items
+from evalign.runner.error_counts import PROVIDER_KINDS
 from evalign.stats.comparison import verdict_pass
 from evalign.store import Store
 
@@ -93,6 +95,37 @@ def judged_pass(spec: JudgeSpec, verdict: Verdict) -> bool | None:
     return verdict_pass(spec.scale, value, verdict.p_pass, threshold)
 
 
+MIN_FOR_RATE = 8
+"""Verdicts seen before a share of failed calls is acted on."""
+
+
+@dataclass
+class CallFailures:
+    """Failed calls among a run's verdicts; raises once their share passes the limit."""
+
+    seen: int = 0
+    failed: int = 0
+    first: str | None = None
+
+    def add(self, verdicts: Sequence[Verdict], limit: float | None) -> None:
+        """Count `verdicts`; raise `ProviderError` when failed calls pass `limit` (a share).
+
+        A judge whose endpoint is down would otherwise leave every figure resting on the few
+        items that answered, or on none.
+        """
+        for verdict in verdicts:
+            self.seen += 1
+            if verdict.error_kind in PROVIDER_KINDS:
+                self.failed += 1
+                self.first = self.first or verdict.error
+        if limit is None or self.seen < MIN_FOR_RATE or self.failed <= limit * self.seen:
+            return
+        raise ProviderError(
+            f"{self.failed} of {self.seen} judge calls failed after retries (first: "
+            f"{self.first}), more than the max error rate {limit:g}: the alignment stopped, "
+            "as its figures would rest only on the items that answered")
+
+
 @dataclass
 class Scorer:
     """Scores judge specs on examples of one alignment run.
@@ -113,6 +146,8 @@ class Scorer:
     progress: Progress | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     executor: ScoringExecutor = field(default_factory=InProcess)
+    max_error_rate: float | None = None
+    calls_failed: CallFailures = field(default_factory=lambda: CallFailures())
     _memo: dict[tuple[str, int], Verdict] = field(default_factory=dict)
 
     def remember(self, spec: JudgeSpec, index: int, verdict: Verdict) -> None:
@@ -125,6 +160,11 @@ class Scorer:
 
         Items are scored in chunks; between chunks the run's `check` (cancellation, heartbeat)
         and `progress` are called, so a long phase stays visibly alive and stops promptly.
+
+        Raises:
+            ProviderError: more than `max_error_rate` of the verdicts so far are failed calls
+                (`CallFailures`): figures resting on the items that answered would not be
+                the judge's.
         """
         key = spec.model_dump_json()
         todo = [i for i in dict.fromkeys(indices) if (key, i) not in self._memo]
@@ -140,6 +180,7 @@ class Scorer:
                                               model=self.model, cache_store=self.cache_store)
             for i, verdict in zip(part, batch.verdicts, strict=True):
                 self._memo[(key, i)] = verdict
+            self.calls_failed.add(batch.verdicts, self.max_error_rate)
             self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + batch.seconds
             self.budget.charge(self.phase, batch.calls, batch.prompt_tokens,
                                batch.completion_tokens, batch.cost_usd, model=self.model.model)

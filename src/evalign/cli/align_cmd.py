@@ -34,7 +34,7 @@ from evalign.cli.common import (
     print_json,
     store_for,
 )
-from evalign.errors import ConfigError
+from evalign.errors import ConfigError, SettingError
 from evalign.judges.glossary import load_glossary
 from evalign.runner.run import check_executor
 from evalign.store import Store
@@ -83,6 +83,9 @@ def start(
                         ] = "guidelines,fewshot,threshold,decompose",
     budget_calls: Annotated[int | None, typer.Option(help="Stop after N model calls.")] = None,
     budget_usd: Annotated[float | None, typer.Option(help="Stop after X dollars.")] = None,
+    max_error_rate: Annotated[float, typer.Option(
+        help="End the run as an error once more than this share of the judge's verdicts are"
+        " failed calls (after retries).", min=0.0, max=1.0)] = 0.05,
     rounds: Annotated[int, typer.Option(help="Reflection rounds (guidelines).")] = 3,
     seed: Annotated[int, typer.Option(help="Seeds the split and the draws.")] = 0,
     sample: Annotated[int | None, typer.Option(
@@ -112,21 +115,33 @@ def start(
     fixed: dict[str, Any] = {}
     if checks:
         fixed, glossary_terms, rubric_split = _start_checks(checks, glossary_terms, rubric_split)
-    config = AlignConfig(
-        dataset=dataset, from_runs=tuple(from_run or ()), criterion=criterion,
-        reflection_model=reflection_model, judge_model=judge_model, verify_model=verify_model,
-        delta=delta_threshold, ratios=parse_ratios(split), folds=folds, group_by=group_by,
-        strategies=parse_strategies(strategy), budget_calls=budget_calls, budget_usd=budget_usd,
-        rounds=rounds, seed=seed, sample=sample,
-        glossary=glossary_terms, rubric_split=rubric_split, checks=fixed,
-        executor=executor, ray_address=ray_address)
-    store = store_for(db)
-    run_id = start_alignment(store, judge, config)
+    try:  # the library names its settings; shown here as the flags that set them
+        config = AlignConfig(
+            dataset=dataset, from_runs=tuple(from_run or ()), criterion=criterion,
+            reflection_model=reflection_model, judge_model=judge_model,
+            verify_model=verify_model, delta=delta_threshold, ratios=parse_ratios(split),
+            folds=folds, group_by=group_by, strategies=parse_strategies(strategy),
+            budget_calls=budget_calls, budget_usd=budget_usd, max_error_rate=max_error_rate,
+            rounds=rounds, seed=seed, sample=sample,
+            glossary=glossary_terms, rubric_split=rubric_split, checks=fixed,
+            executor=executor, ray_address=ray_address)
+        store = store_for(db)
+        run_id = start_alignment(store, judge, config)
+    except SettingError as exc:
+        raise ConfigError(exc.render(FLAGS)) from None
     result = _execute_showing_phases(store, run_id, quiet=as_json)
     if as_json:
         print_json(result.to_dict())
         return
     render_run(result)
+
+
+FLAGS = {"from_runs": "--from-run", "delta": "--delta-threshold", "ratios": "--split",
+         "strategies": "--strategy", **{name: "--" + name.replace("_", "-") for name in (
+             "dataset", "criterion", "reflection_model", "judge_model", "verify_model", "folds",
+             "group_by", "budget_calls", "budget_usd", "max_error_rate", "seed", "sample",
+             "rounds", "glossary", "rubric_split", "checks", "executor", "ray_address")}}
+"""`AlignConfig` settings as `evalign align` spells them (a `SettingError` is shown in them)."""
 
 
 def _untested_note(run: AlignmentRun, path: str, edit: dict[str, Any]) -> str:

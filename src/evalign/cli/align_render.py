@@ -42,10 +42,11 @@ def render_run(run: AlignmentRun) -> None:
     split = out.split
     console.print(f"split: train {split.get('train')}, validation {split.get('val')}, "
                   f"test {split.get('test')}; disagreements used {out.disagreements}, "
-                  f"agreeing skipped {out.agreeing_skipped}")
+                  f"agreeing skipped {out.agreeing_skipped}" +
+                  (f", errors skipped {out.errors_skipped}" if out.errors_skipped else ""))
     if out.traces_warning:
         err_console.print(f"[yellow]warning:[/] {escape(out.traces_warning)}")
-    figures = table("on the test split", "agreement (95% CI)", "κ", "FAIL F1")
+    figures = table("on the test split", "n", "agreement (95% CI)", "κ", "FAIL F1")
     figures.add_row(f"baseline {escape(run.judge)}@{run.judge_version}", *_stats(out.baseline))
     figures.add_row(f"candidate ({escape(candidate_label(out.to_dict()))})", *_stats(out.candidate))
     for name, row in out.trivial_baselines.items():
@@ -209,13 +210,14 @@ def _render_phases(phases: dict[str, Phase]) -> None:
     console.print("phases: " + " · ".join(parts))
 
 
-def _stats(report: Figures) -> tuple[str, str, str]:
+def _stats(report: Figures) -> tuple[str, str, str, str]:
+    """n compared, agreement with its interval, κ and FAIL F1, as the test table prints them."""
     ci = report.agreement_ci or [None, None]
     agreement = f"{_pct(report.agreement)} ({_pct(ci[0])}–{_pct(ci[1])})"
     kappa = report.kappa
     f1 = report.fail_f1
-    return (agreement, "—" if kappa is None else f"{kappa:.2f}",
-            "—" if f1 is None else f"{f1:.2f}")
+    return ("—" if report.comparisons is None else str(report.comparisons), agreement,
+            "—" if kappa is None else f"{kappa:.2f}", "—" if f1 is None else f"{f1:.2f}")
 
 
 def _interval(bounds: Sequence[float | None] | None, fmt: Any) -> str:

@@ -200,6 +200,8 @@ class AlignmentOutcome(_Open):
 
     Attributes:
         split: item counts per part (`train`, `val`, `test`).
+        disagreements, agreeing_skipped, errors_skipped: the base judge's train verdicts that
+            disagree with the human (the traces), agree, or are errors (no verdict to compare).
         recommended: whether the candidate beats the baseline judge and every trivial
             baseline on test; `recommendation` says why in words (empty for runs stored
             before recommendations existed).
@@ -213,6 +215,7 @@ class AlignmentOutcome(_Open):
     folds: int = 1
     disagreements: int | None = None
     agreeing_skipped: int | None = None
+    errors_skipped: int = 0
     traces_warning: str | None = None
     strategy: str | None = None
     guidelines: str = ""

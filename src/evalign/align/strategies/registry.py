@@ -17,7 +17,7 @@ from evalign.align.strategies.decompose import DecomposeOptimizer
 from evalign.align.strategies.fewshot import FewShotOptimizer
 from evalign.align.strategies.guidelines import GuidelinesOptimizer
 from evalign.align.strategies.threshold import ThresholdOptimizer
-from evalign.errors import ConfigError
+from evalign.errors import ConfigError, SettingError
 
 Factory = Callable[[], Optimizer]
 
@@ -52,14 +52,15 @@ def parse_strategies(text: str | Sequence[str]) -> tuple[str, ...]:
     """Read `--strategy guidelines,threshold` into registry order.
 
     Raises:
-        ConfigError: a name is not registered, or none is given (the message lists the names).
+        SettingError: a name is not registered, or none is given (the message lists the names).
     """
     items = text.split(",") if isinstance(text, str) else text
     names = [s.strip() for s in items if s.strip()]
     unknown = [n for n in names if n not in OPTIMIZERS]
     if unknown or not names:
-        raise ConfigError(f"--strategy: unknown {', '.join(unknown) or '(none)'}; "
-                          f"choose from {','.join(STRATEGIES)}")
+        # Named as the library names the setting: each shell renders its own name for it.
+        given = ", ".join(map(repr, unknown)) or "(none)"
+        raise SettingError(("strategies", f"unknown {given}; choose from {','.join(STRATEGIES)}"))
     return tuple(n for n in STRATEGIES if n in names)
 
 

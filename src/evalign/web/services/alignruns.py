@@ -20,7 +20,7 @@ from evalign.align.choices import Choice, decompose_choices
 from evalign.align.liveness import stall_note
 from evalign.align.outcome import candidate_label
 from evalign.align.strategies.registry import STRATEGIES
-from evalign.errors import ConfigError
+from evalign.errors import ConfigError, SettingError
 from evalign.judges.glossary import check_glossary
 from evalign.store import Store
 from evalign.store.alignment_outcome import AlignmentOutcome, Phase, Sources
@@ -139,16 +139,23 @@ def start(store: Store, form: StartAlignment) -> int:
             f"bad split {form.split!r}: write three shares like 0.5,0.25,0.25") from None
     if len(ratios) != 3:
         raise ConfigError(f"bad split {form.split!r}: give train,validation,test shares")
-    config = AlignConfig(
-        dataset=form.dataset or None, from_runs=tuple(form.from_runs),
-        reflection_model=form.reflection_model or None, judge_model=form.judge_model or None,
-        verify_model=form.verify_model or None, delta=form.delta,
-        ratios=(ratios[0], ratios[1], ratios[2]),
-        strategies=tuple(form.strategies) or STRATEGIES, budget_calls=form.budget_calls,
-        budget_usd=form.budget_usd, group_by=form.group_by or None, folds=form.folds,
-        seed=form.seed, sample=form.sample, rubric_split=_rubric_split(form.rubric_split),
-        glossary=_glossary(form.glossary), checks=_questions(form.questions))
-    return start_alignment(store, form.judge, config)
+    try:  # the library names its settings; shown here as the fields of `StartAlignment`
+        config = AlignConfig(
+            dataset=form.dataset or None, from_runs=tuple(form.from_runs),
+            reflection_model=form.reflection_model or None,
+            judge_model=form.judge_model or None, verify_model=form.verify_model or None,
+            delta=form.delta, ratios=(ratios[0], ratios[1], ratios[2]),
+            strategies=tuple(form.strategies) or STRATEGIES, budget_calls=form.budget_calls,
+            budget_usd=form.budget_usd, group_by=form.group_by or None, folds=form.folds,
+            seed=form.seed, sample=form.sample, rubric_split=_rubric_split(form.rubric_split),
+            glossary=_glossary(form.glossary), checks=_questions(form.questions))
+        return start_alignment(store, form.judge, config)
+    except SettingError as exc:
+        raise ConfigError(exc.render(FIELDS)) from None
+
+
+FIELDS = {"ratios": "split", "checks": "questions"}
+"""`AlignConfig` settings whose `StartAlignment` field has another name."""
 
 
 def _rubric_split(value: str) -> Literal["auto", "model", "rules"]:
