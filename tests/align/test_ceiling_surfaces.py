@@ -80,8 +80,8 @@ def test_pass_fail_ties_and_a_resolution_give_one_ceiling(
     assert not {"judge_vs_majority", "judge_vs_consensus"} & set(humans)
     assert report["comparisons"] == 19 and report["agreement"] == pytest.approx(12 / 19)
     line = _humans_line(_cli("report", str(run), "--db", db))
-    assert line.startswith("humans: 2 annotators on 24 items · ceiling (annotator vs others) "
-                           "75.0% · Fleiss κ")
+    assert line.startswith("humans: ceiling (annotator vs others) 75.0% on the 24 items of "
+                           "this run with several raters, 2 annotators · Fleiss κ")
     assert "judge vs" not in line
 
     # per label: the judge vs the consensus is the consensus headline (the resolved label
@@ -91,9 +91,11 @@ def test_pass_fail_ties_and_a_resolution_give_one_ceiling(
     assert per_label["judge_vs_consensus"] == report["agreement"]
     assert per_label["judge_vs_consensus_items"] == 19 and per_label["items"] == 24
     line = _humans_line(_cli("report", str(run), "--policy", "per_label", "--db", db))
-    assert "ceiling (annotator vs others) 75.0% · judge vs consensus 63.2% (19 items)" in line
+    assert "ceiling (annotator vs others) 75.0% on the 24 items of this run with several " \
+        "raters, 2 annotators · judge vs consensus 63.2% (19 items)" in line
     html = text_of(_cli("report", str(run), "--format", "html", "--db", db))
-    assert "75.0% human ceiling (annotator vs others) 24 items" in html
+    assert "75.0% human ceiling (annotator vs others) on the 24 items of this run with " \
+        "several raters" in html
     assert "judge vs" not in html
 
     monkeypatch.setenv("EVALIGN_MODEL", "scripted/constant:- Be strict.")
@@ -114,9 +116,10 @@ def test_pass_fail_ties_and_a_resolution_give_one_ceiling(
         api = client.get(f"/api/runs/{run}/report").json()["annotators"]
         assert api["items"] == 24 and api["ceiling"] == agreement["ceiling"]
         page = text_of(client.get("/alignment/runs/1").text)
-        assert "Human ceiling 75.0% annotator vs the others' majority · all 24 items with " \
-            "several raters · 2 annotators" in page
-        assert "agree with the majority of the others 75.0% on all 24 items" in page
+        assert "Human ceiling 75.0% annotator vs the others' majority · on all 24 labeled " \
+            "items with several raters in the alignment's sources, not only its test split " \
+            "or sample · 2 annotators" in page
+        assert "agree with the majority of the others 75.0% on all 24 labeled items" in page
     finally:
         client.close()
         store.close()

@@ -1,8 +1,10 @@
 """The human ceiling: how well the annotators agree with each other, beside the judge.
 
 Where items carry several annotators, no judge can be expected to agree with "the humans" more
-than they agree among themselves. The ceiling is `stats.annotators.annotator_agreement`, the
-very function and items of `evalign agreement DATASET` and of a report's "humans" line: each
+than they agree among themselves. The ceiling is `stats.ceiling.ceiling_figures` (on
+`stats.annotators.annotator_agreement`), the very function of `evalign agreement DATASET` and
+of a report's "humans" line, labeled with its basis (`basis`, `basis_words`: every labeled
+item of the alignment's sources, where a run's report reads that run's items): each
 annotator's agreement with the majority of the others, averaged over annotators, on every item
 with two or more annotators of the criterion, tied items included (an example set leaves tied
 items out, so it would overstate the ceiling), coded as the judge's agreement is (pass/fail at
@@ -16,7 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 from evalign.scores import ScoreConfig
-from evalign.stats.annotators import Ratings, annotator_agreement
+from evalign.stats.annotators import Ratings
+from evalign.stats.ceiling import ceiling_figures
 
 
 def human_ceiling(ratings: Ratings, scale: ScoreConfig, judge: float | None,
@@ -33,18 +36,20 @@ def human_ceiling(ratings: Ratings, scale: ScoreConfig, judge: float | None,
 
     Returns:
         None when no item has two annotators; else `{"agreement", "items", "annotators",
-        "mean_abs_diff_100", "krippendorff_alpha", "chance", "judge", "judge_position"}`,
+        "mean_abs_diff_100", "krippendorff_alpha", "chance", "judge", "judge_position",
+        "basis", "basis_words"}` (`basis_words`: what every surface prints for the items),
         where `judge_position` is (judge − chance) / (ceiling − chance): 0 at chance, 1 at the
         ceiling, None when undefined (ceiling not above chance).
     """
-    if not any(len(per) >= 2 for per in ratings.values()):
+    stats = ceiling_figures(ratings, scale, "alignment")
+    if stats is None:
         return None
-    stats = annotator_agreement(ratings, scale)
-    ceiling = stats.get("ceiling")
+    ceiling: float | None = stats["ceiling"]
     position = None
-    if None not in (ceiling, judge, chance) and ceiling > chance:  # type: ignore[operator]
-        position = (judge - chance) / (ceiling - chance)  # type: ignore[operator]
+    if ceiling is not None and judge is not None and chance is not None and ceiling > chance:
+        position = (judge - chance) / (ceiling - chance)
     return {"agreement": ceiling, "items": stats["items"], "annotators": stats["annotators"],
-            "mean_abs_diff_100": stats.get("mean_abs_diff_100"),
-            "krippendorff_alpha": stats.get("krippendorff_alpha"), "chance": chance,
-            "judge": judge, "judge_position": position}
+            "mean_abs_diff_100": stats["mean_abs_diff_100"],
+            "krippendorff_alpha": stats["krippendorff_alpha"], "chance": chance,
+            "judge": judge, "judge_position": position, "basis": stats["basis"],
+            "basis_words": stats["basis_words"]}

@@ -28,6 +28,7 @@ from evalign.stats.annotators import Ratings, annotator_agreement, majority
 from evalign.stats.bias import length_preference
 from evalign.stats.binary import wilson_ci
 from evalign.stats.breakdown import breakdown
+from evalign.stats.ceiling import basis_words, ceiling_figures
 from evalign.stats.comparison import Comparison
 from evalign.stats.preferences import preference_counts
 from evalign.stats.raters import judge_vs_raters
@@ -147,10 +148,12 @@ def _run_block(loaded: RunComparisons) -> dict[str, Any]:
 
 
 def _annotator_block(loaded: RunComparisons, policies: dict[str, Any]) -> dict[str, Any] | None:
-    """The annotators' agreement among themselves on the run's items: the very function and
-    items of `evalign agreement DATASET` and of an alignment outcome's ceiling
-    (`stats.annotators.annotator_agreement`: every item with ≥ 2 annotators, tied ones
-    included, coded as the headline agreement is).
+    """The annotators' agreement among themselves on the run's items: the very function of
+    `evalign agreement DATASET` and of an alignment outcome's ceiling
+    (`stats.ceiling.ceiling_figures`: every item with ≥ 2 annotators, tied ones included,
+    coded as the headline agreement is), on this run's items and labeled so (`basis`,
+    `basis_words`: a held-out run's items are its alignment's test items, not every labeled
+    item as the outcome's ceiling).
 
     Under `consensus` the headline already is the judge against the annotators' consensus, so
     no second judge figure is given. Under `per_label`, `judge_vs_consensus` is the consensus
@@ -162,10 +165,10 @@ def _annotator_block(loaded: RunComparisons, policies: dict[str, Any]) -> dict[s
     scale = loaded.human_scale
     if not multi or scale is None:
         return None
-    agreement = annotator_agreement(ratings, scale)
-    block = {key: agreement[key] for key in ("items", "annotators", "fleiss_kappa",
-                                             "krippendorff_alpha", "ceiling",
-                                             "mean_abs_diff_100")}
+    held_out = (loaded.run.scope or {}).get("kind") == "held_out"
+    block = ceiling_figures(ratings, scale, "held_out_run" if held_out else "run")
+    if block is None:
+        return None
     if loaded.policy == "per_label":
         block["judge_vs_consensus"] = policies["consensus"]["agreement"]
         block["judge_vs_consensus_items"] = policies["consensus"]["comparisons"]
@@ -280,4 +283,5 @@ def dataset_agreement(
     """`evalign agreement DATASET`: inter-annotator agreement on one criterion."""
     name, scale, ratings = dataset_ratings(store, dataset, criterion)
     result = annotator_agreement(ratings, scale)
-    return {"dataset": dataset, "criterion": name, "scale": scale.spec(), **result}
+    return {"dataset": dataset, "criterion": name, "scale": scale.spec(), **result,
+            "basis": "dataset", "basis_words": basis_words("dataset", int(result["items"]))}

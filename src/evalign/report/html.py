@@ -17,6 +17,7 @@ from evalign.report.text import (
     agreement_all_line,
     applies,
     cannot_compare_line,
+    ceiling_basis,
     fmt,
     fmt_ci,
     fmt_numeric,
@@ -126,7 +127,7 @@ def _cards(report: dict[str, Any]) -> list[dict[str, str]]:
         vs = annotators.get("judge_vs_consensus_items")
         cards.append({"label": "human ceiling (annotator vs others)",
                       "value": fmt(annotators["ceiling"], True),
-                      "ci": f"{annotators['items']} items"
+                      "ci": f"on {ceiling_basis(annotators)}"
                       + ("" if vs is None else " · judge vs consensus "
                          f"{fmt(annotators['judge_vs_consensus'], True)} ({vs} items)")})
     return cards

@@ -175,8 +175,8 @@ def _extras(report: dict[str, Any]) -> list[str]:
     if ann:
         # under `consensus` the headline is the judge vs the consensus: no second figure
         vs = ann.get("judge_vs_consensus_items")
-        lines.append(f"humans: {ann['annotators']} annotators on {ann['items']} items · ceiling "
-                     f"(annotator vs others) {fmt(ann['ceiling'], True)}"
+        lines.append(f"humans: ceiling (annotator vs others) {fmt(ann['ceiling'], True)} on "
+                     f"{ceiling_basis(ann)}, {ann['annotators']} annotators"
                      + ("" if vs is None else " · judge vs consensus "
                         f"{fmt(ann['judge_vs_consensus'], True)} ({vs} items)")
                      + ("" if ann.get("mean_abs_diff_100") is None else " · rater-to-rater "
@@ -200,6 +200,12 @@ def _extras(report: dict[str, Any]) -> list[str]:
                      f"{fmt(length['judge_prefers_longer'], True)} (humans "
                      f"{fmt(length['human_prefers_longer'], True)})")
     return lines
+
+
+def ceiling_basis(block: dict[str, Any]) -> str:
+    """The items a ceiling block was measured on, in the words every surface uses
+    (`stats.ceiling.basis_words`; a report saved before they were kept: its item count)."""
+    return str(block.get("basis_words") or f"{block['items']} items with several raters")
 
 
 def _choices(counts: dict[str, int]) -> str:
