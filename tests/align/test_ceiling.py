@@ -59,5 +59,6 @@ def test_outcome_and_cli_show_the_ceiling(tmp_path: Path,
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())  # the console wraps long lines
     assert "human ceiling: annotators agree with the majority of the others" in text
-    assert "(on all 24 items with several raters, 3 annotators)" in text
+    assert "(on all 24 labeled items with several raters in the" \
+        " alignment's sources, not only its test split or sample, 3 annotators)" in text
     assert "of the way from chance" in text

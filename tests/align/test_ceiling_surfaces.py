@@ -107,8 +107,9 @@ def test_pass_fail_ties_and_a_resolution_give_one_ceiling(
     # among those, but the ceiling is over every item with two annotators
     assert ceiling["items"] == 24 and ceiling["agreement"] == agreement["ceiling"]
     status = " ".join(_cli("align", "status", "1", "--db", db).split())
-    assert "annotators agree with the majority of the others 75.0% (on all 24 items with " \
-        "several raters, 2 annotators)" in status
+    assert "annotators agree with the majority of the others 75.0% (on all 24 labeled items " \
+        "with several raters in the alignment's sources, not only its test split or sample, " \
+        "2 annotators)" in status
 
     store = open_store(db)
     client = Client(create_app(store, worker=False))
@@ -170,5 +171,6 @@ def test_stars_ceiling_reads_pass_fail_like_the_headline(
     assert ceiling["items"] == 16 and ceiling["agreement"] == pytest.approx(on_pass)
     assert ceiling["mean_abs_diff_100"] == pytest.approx(gap)
     status = " ".join(_cli("align", "status", "1", "--db", db).split())
-    assert f"the others {100 * on_pass:.1f}% (on all 16 items with several raters, 2 " \
+    assert f"the others {100 * on_pass:.1f}% (on all 16 labeled items with several raters " \
+        "in the alignment's sources, not only its test split or sample, 2 " \
         f"annotators; mean rater-to-rater gap {gap:.1f} on 0–100 on those items)" in status

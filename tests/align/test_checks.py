@@ -254,6 +254,7 @@ def test_a_base_judge_whose_answers_cannot_be_read_is_said_so(sqlite_store: Stor
     out = as_dict(get_alignment(sqlite_store, run_id).outcome)
     val = out["split"]["val"]
     note = next(n for n in out["notes"] if n.startswith("base judge:"))
-    assert f"{val} of {val} validation answers could not be read (first: " in note, note
+    assert f"{val} of {val} validation verdicts are errors (unreadable {val}; first: " \
+        in note, note
     assert note.endswith("they count as misses in its validation agreement (0.0%)")
     assert out["validation"]["baseline"] == 0.0 and out["strategy"] == "decompose"

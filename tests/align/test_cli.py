@@ -59,6 +59,17 @@ def test_align_json_status_history_accept(db: str) -> None:
     assert code == 0 and json.loads(out)["version"] == "gn@2"
     code, out = _invoke("align", "reject", run, "--db", db)
     assert code == 2 and "already accepted" in out
+    code, out = _invoke("align", "status", run, "--db", db)
+    assert code == 0 and "aligned, accepted as gn@2" in " ".join(out.split())
+
+
+def test_a_cross_validated_run_says_each_item_was_tested_once(db: str) -> None:
+    code, out = _invoke("align", "gn", "--dataset", "bench", "--group-by", "question",
+                        "--strategy", "threshold", "--folds", "4", "--db", db)
+    assert code == 0, out
+    said = " ".join(out.split())
+    assert "split: 4-fold cross-validation, each of 32 items tested once (the first fold: " \
+        "train" in said
 
 
 def test_few_disagreements_warn_only_when_guidelines_or_fewshot_run(db: str) -> None:

@@ -150,6 +150,8 @@ def test_three_raters_one_ceiling_and_two_named_gaps(
     status = " ".join(cli("align", "status", "1").split())
     # the two rater-to-rater gaps, each named by the items it covers
     assert f"raters differ from each other by {cand['rater_gap_100']:.1f} on the {test_items} " \
-        "test items with several raters (the ceiling of that gap)" in status
-    assert f"(on all 24 items with several raters, 3 annotators; mean rater-to-rater gap " \
+        "test items with several raters and a candidate score (the ceiling of that gap)" \
+        in status
+    assert "(on all 24 labeled items with several raters in the alignment's sources, not " \
+        "only its test split or sample, 3 annotators; mean rater-to-rater gap " \
         f"{ceiling['mean_abs_diff_100']:.1f} on 0–100 on those items)" in status

@@ -58,7 +58,14 @@ def test_a_cancelled_run_keeps_its_status(store: Store) -> None:
     run_id = _new(store)
     with store.session() as s:
         repo.claim_alignment(s, run_id)
-        assert repo.cancel_alignment_run(s, run_id).status == "cancelled"
+        repo.write_progress(s, run_id, {"loading annotations": {"status": "running"},
+                                        "verifying": {"status": "waiting"}})
+    with store.session() as s:
+        cancelled = repo.cancel_alignment_run(s, run_id)
+        assert cancelled.status == "cancelled"
+        # its process may never close the running phase (killed, interrupted): cancel does
+        assert cancelled.phases["loading annotations"].status == "cancelled"
+        assert cancelled.phases["verifying"].status == "waiting"
     with store.session() as s:
         phases = repo.stored_phases(s, run_id)
         phases["verifying"] = {"status": "running"}

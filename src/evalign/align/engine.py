@@ -10,6 +10,7 @@ base judge and the winner (a refit split has no test part: nothing is scored the
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -123,14 +124,17 @@ def _keep(name: str, best: Candidate, found: Candidate, notes: list[str]) -> Can
 
 
 def _unread_note(base: Candidate) -> list[str]:
-    """Say how many of the base judge's validation answers could not be read: they count as
-    misses in its validation agreement, whereas the test table leaves them out and counts them."""
+    """Say how many of the base judge's validation verdicts are errors, and of which kinds
+    (an answer that could not be read, or a call that failed): they count as misses in its
+    validation agreement, whereas the test table leaves them out and counts them."""
     errored = [v for v in base.val_verdicts if v.error is not None]
     if not errored:
         return []
-    return [f"base judge: {len(errored)} of {len(base.val_verdicts)} validation answers could not "
-            f"be read (first: {errored[0].error}); they count as misses in its validation "
-            f"agreement ({100 * base.val_agreement:.1f}%)"]
+    kinds = Counter(v.error_kind or "error" for v in errored)
+    tally = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
+    return [f"base judge: {len(errored)} of {len(base.val_verdicts)} validation verdicts are "
+            f"errors ({tally}; first: {errored[0].error}); they count as misses in its "
+            f"validation agreement ({100 * base.val_agreement:.1f}%)"]
 
 
 def _mark_kept(best: Candidate) -> None:

@@ -92,7 +92,9 @@ class Budget:
         """Raise `BudgetExceeded` when a limit is passed, or when a cost budget is set and
         some call's cost is unknown (the budget can no longer be kept)."""
         if self.max_calls is not None and self.calls > self.max_calls:
-            raise BudgetExceeded(f"call budget of {self.max_calls} reached")
+            raise BudgetExceeded(
+                f"call budget of {self.max_calls} reached ({self.calls} calls made: it is checked "
+                "between batches of calls); the test split is still scored, outside the budget")
         if self.max_usd is not None and self.unpriced:
             models = ", ".join(f"{n} to {m!r}" for m, n in self.unpriced.items())
             raise BudgetExceeded(
@@ -100,7 +102,10 @@ class Budget:
                 f"{self.unknown_calls} call{'s' * (self.unknown_calls != 1)} ({models}; no "
                 "price for the model, or no token counts from the provider)")
         if self.max_usd is not None and self.usd > self.max_usd:
-            raise BudgetExceeded(f"cost budget of ${self.max_usd:.2f} reached")
+            raise BudgetExceeded(
+                f"cost budget of ${self.max_usd:.2f} reached (${self.usd:.4f} spent: it is "
+                "checked between batches of calls); the test split is still scored, outside "
+                "the budget")
 
     def left_calls(self) -> int | None:
         """Calls still allowed (None: no limit)."""

@@ -81,8 +81,12 @@ def start(
     ] = None,
     strategy: Annotated[str, typer.Option(help="Strategies to try, comma-separated.")
                         ] = "guidelines,fewshot,threshold,decompose",
-    budget_calls: Annotated[int | None, typer.Option(help="Stop after N model calls.")] = None,
-    budget_usd: Annotated[float | None, typer.Option(help="Stop after X dollars.")] = None,
+    budget_calls: Annotated[int | None, typer.Option(
+        help="Stop learning after about N model calls (checked between batches); the test"
+        " split is still scored, and counted.")] = None,
+    budget_usd: Annotated[float | None, typer.Option(
+        help="Stop learning after about X dollars (checked between batches); the test split"
+        " is still scored, and counted.")] = None,
     max_error_rate: Annotated[float, typer.Option(
         help="End the run as an error once more than this share of the judge's verdicts are"
         " failed calls (after retries).", min=0.0, max=1.0)] = 0.05,
@@ -267,6 +271,10 @@ def register(app: typer.Typer) -> None:
     app.add_typer(align_app, name="align")
 
 
+INTERRUPTED_EXIT = 130
+"""Exit status after Ctrl+C (128 + SIGINT, as shells report it)."""
+
+
 def _execute_showing_phases(store: Store, run_id: int, *, quiet: bool) -> AlignmentRun:
     failure: list[BaseException] = []
 
@@ -279,15 +287,22 @@ def _execute_showing_phases(store: Store, run_id: int, *, quiet: bool) -> Alignm
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
     shown: str | None = None
-    with console.status(f"alignment run {run_id}: starting", spinner="dots") as spinner:
-        while thread.is_alive():
-            thread.join(0.5)
-            current = get_alignment(store, run_id)
-            if current.phase and current.phase != shown and not quiet:
-                if shown:
-                    err_console.print(f"  done: {shown}")
-                shown = current.phase
-            spinner.update(f"alignment run {run_id}: {current.phase or current.status}")
+    try:
+        with console.status(f"alignment run {run_id}: starting", spinner="dots") as spinner:
+            while thread.is_alive():
+                thread.join(0.5)
+                current = get_alignment(store, run_id)
+                if current.phase and current.phase != shown and not quiet:
+                    if shown:
+                        err_console.print(f"  done: {shown}")
+                    shown = current.phase
+                spinner.update(f"alignment run {run_id}: {current.phase or current.status}")
+    except KeyboardInterrupt:
+        # The worker thread dies with this process: the run is ended here, never left running.
+        cancel_alignment(store, run_id)
+        err_console.print(f"interrupted: alignment run {run_id} cancelled (the answers obtained "
+                          "are cached: aligning again reuses them)")
+        raise typer.Exit(INTERRUPTED_EXIT) from None
     if failure:
         raise failure[0]
     return get_alignment(store, run_id)

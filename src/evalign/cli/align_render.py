@@ -19,6 +19,7 @@ from evalign.align.choices import decompose_choices
 from evalign.align.liveness import stall_note
 from evalign.align.outcome import candidate_label, recommendation
 from evalign.cli.common import console, err_console, table
+from evalign.report.text import applies
 from evalign.store.alignment_outcome import (
     AlignmentOutcome,
     CurvePoint,
@@ -31,7 +32,10 @@ from evalign.store.alignment_outcome import (
 def render_run(run: AlignmentRun) -> None:
     """Print an alignment run: status, phases and, once aligned, its outcome."""
     console.print(f"[bold]alignment run {run.id}[/] of {escape(run.judge)}@{run.judge_version}: "
-                  f"[bold]{run.status}[/]" + (f" ({escape(run.error)})" if run.error else ""))
+                  f"[bold]{run.status}[/]" + (f" ({escape(run.error)})" if run.error else "")
+                  + (f", accepted as {escape(run.accepted_version)}" if run.decision == "accepted"
+                     and run.accepted_version else "")
+                  + (", rejected" if run.decision == "rejected" else ""))
     stalled = stall_note(run)
     if stalled:
         console.print(f"[bold yellow]{escape(stalled)}[/]")
@@ -40,17 +44,25 @@ def render_run(run: AlignmentRun) -> None:
     if out is None:
         return
     split = out.split
-    console.print(f"split: train {split.get('train')}, validation {split.get('val')}, "
-                  f"test {split.get('test')}; disagreements used {out.disagreements}, "
+    parts = (f"train {split.get('train')}, validation {split.get('val')}, test "
+             f"{split.get('test')}" if out.folds <= 1 else
+             f"{out.folds}-fold cross-validation, each of {split.get('test')} items tested once "
+             f"(the first fold: train {split.get('train')}, validation {split.get('val')})")
+    console.print(f"split: {parts}; disagreements used {out.disagreements}, "
                   f"agreeing skipped {out.agreeing_skipped}" +
                   (f", errors skipped {out.errors_skipped}" if out.errors_skipped else ""))
     if out.traces_warning:
         err_console.print(f"[yellow]warning:[/] {escape(out.traces_warning)}")
-    figures = table("on the test split", "n", "agreement (95% CI)", "κ", "FAIL F1")
-    figures.add_row(f"baseline {escape(run.judge)}@{run.judge_version}", *_stats(out.baseline))
-    figures.add_row(f"candidate ({escape(candidate_label(out.to_dict()))})", *_stats(out.candidate))
+    # FAIL F1 means nothing on a pairwise scale (`report.text.applies`): the column goes
+    f1 = applies(out.candidate.model_dump(), "fail_f1")
+    figures = table("on the test split", "n", "agreement (95% CI)", "κ", *["FAIL F1"] * f1)
+    figures.add_row(f"baseline {escape(run.judge)}@{run.judge_version}",
+                    *_stats(out.baseline)[:4 if f1 else 3])
+    figures.add_row(f"candidate ({escape(candidate_label(out.to_dict()))})",
+                    *_stats(out.candidate)[:4 if f1 else 3])
     for name, row in out.trivial_baselines.items():
-        figures.add_row(f"trivial: {name} — {escape(row.description)}", *_stats(row))
+        figures.add_row(f"trivial: {name} — {escape(row.description)}",
+                        *_stats(row)[:4 if f1 else 3])
     console.print(figures)
     if is_numeric(out):
         _render_numeric(run, out)
@@ -134,7 +146,7 @@ def _test_items(count: int | None) -> str:
     counted says only "on the test items")."""
     if count is None:
         return "on the test items"
-    return f"on the {count} test items with several raters"
+    return f"on the {count} test items with several raters and a candidate score"
 
 
 def _numeric_cells(row: NumericFigures) -> tuple[str, ...]:
@@ -169,15 +181,28 @@ def _render_ceiling(out: AlignmentOutcome) -> None:
     if ceiling is None or ceiling.agreement is None:
         return
     gap, position = ceiling.mean_abs_diff_100, ceiling.judge_position
+    # the basis in the words every surface uses (`stats.ceiling`); older outcomes lack them
+    basis = (ceiling.model_extra or {}).get("basis_words") or \
+        f"all {ceiling.items} items with several raters"
     console.print(
         "human ceiling: annotators agree with the majority of the others "
-        f"{_pct(ceiling.agreement)}"
-        f" (on all {ceiling.items} items with several raters, {ceiling.annotators} annotators"
+        f"{_pct(ceiling.agreement)} (on {basis}, {ceiling.annotators} annotators"
         + (f"; mean rater-to-rater gap {gap:.1f} on 0–100 on those items" if gap is not None
-           else "") + ")"
-        + ("" if position is None else
-           f"; the candidate stands {100 * position:.0f}% of the way from chance (majority "
-           f"baseline {_pct(ceiling.chance)}) to that ceiling"))
+           else "") + ")" + _position(position, ceiling.chance))
+
+
+def _position(position: float | None, chance: float | None) -> str:
+    """Where the candidate stands between chance and the ceiling, in words that stay true
+    below chance and above the ceiling."""
+    if position is None:
+        return ""
+    if position < 0:
+        return f"; the candidate is below chance (majority baseline {_pct(chance)})"
+    if position > 1:
+        return ("; the candidate is above that ceiling (the annotators agree less with each "
+                "other than the candidate with their label)")
+    return (f"; the candidate stands {100 * position:.0f}% of the way from chance (majority "
+            f"baseline {_pct(chance)}) to that ceiling")
 
 
 def _render_next(run: AlignmentRun, recommended: bool) -> None:

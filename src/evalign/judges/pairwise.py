@@ -98,8 +98,10 @@ def settle(verdict: Verdict, why: str, policy: OrderPolicy) -> Verdict:
         return replace(verdict, value=None, error_kind=UNCERTAIN,
                        error=f"{why}: uncertain, no verdict (the order policy is 'uncertain'; "
                              "a non-decision, not a failed call)")
+    said = f" The judge's reasoning (first order): {verdict.reasoning}" if verdict.reasoning \
+        else ""
     return replace(verdict, value=0, error=None, error_kind=None,
-                   reasoning=f"{why}; counted as a tie. {verdict.reasoning}".strip())
+                   reasoning=f"{why}; counted as a tie.{said}")
 
 
 def reread(verdict: Verdict, policy: OrderPolicy) -> Verdict:
@@ -117,7 +119,8 @@ def reread(verdict: Verdict, policy: OrderPolicy) -> Verdict:
     why = found.group(0) if found else _WHY
     reasoning = verdict.reasoning
     if verdict.error is None:  # drop the tie's explanation: settle writes the new one
-        reasoning = reasoning.split("counted as a tie.", 1)[-1].strip()
+        reasoning = reasoning.split("counted as a tie.", 1)[-1].strip().removeprefix(
+            "The judge's reasoning (first order):").strip()
     return settle(replace(verdict, reasoning=reasoning), why, policy)
 
 

@@ -195,10 +195,14 @@ def requeue_alignment(session: Session, run_id: int) -> None:
 
 
 def cancel_alignment_run(session: Session, run_id: int) -> AlignmentRunRecord:
-    """Cancel a pending or running run; a finished one is left as it is."""
+    """Cancel a pending or running run (its running phase too); a finished one is left as
+    it is."""
     row = _get(session, run_id)
     if row.status in ("pending", "running"):
         row.status, row.finished_at = "cancelled", now()
+        # the process running it may never get to close its phase (killed, or interrupted)
+        row.phases = {name: dict(p, status="cancelled") if p.get("status") == "running" else p
+                      for name, p in (row.phases or {}).items()}
     return _record(session, row)
 
 
