@@ -197,8 +197,13 @@ class _Bar:
         self.bar.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.bar.__exit__(None, None, None)
+        if kind is not None and issubclass(kind, KeyboardInterrupt):
+            # the run stored what finished, and says `--resume RUN` in its error
+            err_console.print("interrupted: the run is stored as failed with what finished; "
+                              "`evalign runs list` shows it, `evalign run --resume RUN` "
+                              "finishes it")
 
     def update(self, live: RunProgress) -> None:
         if not self.enabled:
