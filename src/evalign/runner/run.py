@@ -202,7 +202,11 @@ async def execute(store: Store, run_id: int, *, concurrency: int | None = None,
             beating.cancel()
             job.writer.flush()  # what finished before a failure or cancel is kept
     except BaseException as exc:
-        job.finish("failed", error=f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc))
+        interrupted = isinstance(exc, (KeyboardInterrupt, asyncio.CancelledError))
+        job.finish("failed", error=(
+            f"interrupted (Ctrl+C or a signal) before every item had a verdict: `evalign run "
+            f"--resume {run_id}` finishes it" if interrupted else
+            f"{type(exc).__name__}: {exc}" if str(exc) else repr(exc)))
         raise
     finally:
         if managed is not None and provider is None:
