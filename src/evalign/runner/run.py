@@ -317,8 +317,9 @@ class _Job:
 
     def _counters(self, *, final: bool = False) -> dict[str, Any]:
         previous = self.previous
+        # No model calls here: the store adds them with their verdicts (`Run.calls`), which
+        # this process's count could only lag behind after a `kill -9`.
         counters: dict[str, Any] = {
-            "calls": int(previous.get("calls", 0)) + self.live.calls,
             "wall_s": round(float(previous.get("wall_s", 0.0))
                             + time.monotonic() - self.started, 3),
             "sessions": int(previous.get("sessions", 0)) + 1,

@@ -132,7 +132,7 @@ class RunSummary:
 
 
 def summarize(session: Session, run: Run) -> RunSummary:
-    """The summary of a stored run, from its verdicts and counters."""
+    """The summary of a stored run, from its verdicts, its model calls and its counters."""
     sums = repo_runs.totals(session, run.id)
     counters = run.counters or {}
     items = run_item_count(session, run.id, run.dataset_id)
@@ -142,7 +142,7 @@ def summarize(session: Session, run: Run) -> RunSummary:
         run=run.id, status=run.status, judge=repo_runs.judge_ref(session, run),
         dataset=run.dataset.name, model=run.model, items=items, verdicts=sums["verdicts"],
         errors=counts.errors, undecided=counts.undecided,
-        calls=int(counters.get("calls", 0)), cached=sums["cached"],
+        calls=run.calls, cached=sums["cached"],
         prompt_tokens=sums["prompt_tokens"], completion_tokens=sums["completion_tokens"],
         cost_usd=sums["cost_usd"], wall_s=float(counters.get("wall_s", 0.0)),
         repeat=run.repeat, error=run.error,

@@ -4,9 +4,12 @@ One commit per verdict was most of the runner's own CPU per item. A worker hands
 the writer and waits until it is stored before it takes the next item; the writer stores every
 verdict handed over during one turn of the event loop in one transaction (at most BATCH). So a
 run killed with `kill -9` still loses no more than the calls in flight, and the busier the run,
-the larger the batches. The unique key (run, item, sample) still guards every row: a batch that
-collides with verdicts stored by another process is written again row by row, and only the
-duplicates are dropped (`store.repo_verdicts.insert_verdicts`, a Core executemany insert).
+the larger the batches. Each batch's model calls are added to the run's in the same
+transaction, so the calls a run reports are exactly those behind the verdicts it kept, even
+after `kill -9` and however many processes write its verdicts. The unique key (run, item,
+sample) still guards every row: a batch that collides with verdicts stored by another process
+is written again row by row, and only the duplicates are dropped
+(`store.repo_verdicts.insert_verdicts`, a Core executemany insert).
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ class VerdictWriter:
             done.set_result(None)
 
     def _store(self, pending: list[tuple[Verdict, int]]) -> None:
-        stored = insert_verdicts(self.store, self.run_id, [verdict for verdict, _ in pending])
+        stored = insert_verdicts(self.store, self.run_id, [verdict for verdict, _ in pending],
+                                 [calls for _, calls in pending])
         for (verdict, calls), kept in zip(pending, stored, strict=True):
             if kept:
                 self.saved(verdict, calls)

@@ -17,6 +17,9 @@ Schema, in words:
   threshold, checks); `judges.current_version` points at the accepted version.
 - `runs` apply one judge version to one dataset version; `verdicts` hold one result per
   (run, item, sample); `cache_entries` map (model, parameters, rendered prompt) to an answer.
+  A run's `calls` count the model calls behind its stored verdicts, added to in the
+  transaction that stores them; its `counters` hold the rest of what its process reports
+  (wall time, sessions, endpoint, owner).
   A run restricted to some of its dataset's items (an alignment run's held-out items) says
   where they came from in `scope` and lists them in `run_items`; `scope` NULL: every item.
 - `alignment_runs` record an optimization job, its phases, its outcome and its candidate version.
@@ -265,6 +268,10 @@ class Run(Base):
                                                          default=None)
     """Where a restricted run's items came from (`run_items` lists them); NULL: every item."""
     counters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    calls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Model calls made for the run's stored verdicts, over every session: added to in the
+    transaction that stores them (`repo_verdicts.insert_verdicts`), so `kill -9` never
+    separates the two."""
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -31,6 +31,7 @@ class RunRecord:
     model: str
     error: str | None
     counters: dict[str, Any]
+    """The run's counters, with its model calls (`Run.calls`) under `calls`."""
     parent_run_id: int | None
     created_at: datetime | None
     started_at: datetime | None
@@ -105,7 +106,7 @@ def _record(run: m.Run, version: m.JudgeVersion, judge: m.Judge, dataset: m.Data
             criterion: str | None) -> RunRecord:
     return RunRecord(
         id=run.id, status=run.status, model=run.model, error=run.error,
-        counters=dict(run.counters or {}), parent_run_id=run.parent_run_id,
+        counters={**(run.counters or {}), "calls": run.calls}, parent_run_id=run.parent_run_id,
         created_at=run.created_at, started_at=run.started_at, finished_at=run.finished_at,
         judge_id=judge.id, judge=judge.name, judge_criterion=criterion,
         judge_version_id=version.id, version=version.version,

@@ -4,7 +4,8 @@ A verdict is written in a short transaction as soon as it exists (`store.repo_ve
 unique key (run, item, sample) means a resumed run can never store an item twice, and the
 absence of a verdict — not a flag — is what marks work still to do, so even `kill -9` loses
 nothing. The process running a run moves it along its statuses here (`mark_running`, `beat`,
-`finish`); a cancel from anywhere else wins over all three.
+`finish`); a cancel from anywhere else wins over all three. None of them writes the run's model
+calls: those are added with the verdicts they produced (`repo_verdicts.insert_verdicts`).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""A run's verdicts in the store: written in batches or one by one, counted, tallied by error.
+"""A run's verdicts in the store: written in batches or one by one, with the model calls behind
+them, counted, tallied by error.
 
 The unique key (run, item, sample) guards every row: a verdict another process already stored
 for the same (item, sample) is never stored twice. A batch is one Core executemany insert in
@@ -35,11 +36,25 @@ def verdict_row(run_id: int, verdict: Verdict) -> dict[str, Any]:
     }
 
 
-def insert_verdicts(store: Store, run_id: int, verdicts: Sequence[Verdict]) -> list[bool]:
-    """Store `verdicts` in one transaction; on a collision, again one by one.
+def insert_verdicts(store: Store, run_id: int, verdicts: Sequence[Verdict],
+                    calls: Sequence[int] | None = None) -> list[bool]:
+    """Store `verdicts` in one transaction, adding their model calls to the run's; on a
+    collision, again one by one.
 
-    A batch that collides with verdicts stored by another process is rolled back as a whole
-    and written again row by row, so only the duplicates are dropped.
+    The calls are added in the transaction that stores their verdicts, as one SQL increment,
+    so a run killed at any moment (or written by several processes at once) counts exactly
+    the calls behind the verdicts it kept. A batch that collides with verdicts stored by
+    another process is rolled back as a whole and written again row by row, so only the
+    duplicates are dropped; their calls were made all the same and are still counted.
+
+    Args:
+        store: the store.
+        run_id: the run.
+        verdicts: the verdicts, each with its item id.
+        calls: per verdict, the provider calls it took (None: none, as for a code judge).
+
+    Raises:
+        ValueError: `calls` is not one count per verdict (nothing is stored).
 
     Returns:
         Per verdict, in order: True when stored, False when the run already had a verdict for
@@ -47,28 +62,49 @@ def insert_verdicts(store: Store, run_id: int, verdicts: Sequence[Verdict]) -> l
     """
     if not verdicts:
         return []
+    counts = list(calls) if calls is not None else [0] * len(verdicts)
+    if len(counts) != len(verdicts):
+        raise ValueError(f"{len(counts)} call counts for {len(verdicts)} verdicts")
     try:
         with store.session() as session:
             table = cast(sa.Table, m.Verdict.__table__)  # the mapper types it as a FromClause
             session.execute(sa.insert(table), [verdict_row(run_id, v) for v in verdicts])
+            add_calls(session, run_id, sum(counts))
     except IntegrityError:
-        return [save_verdict(store, run_id, verdict) for verdict in verdicts]
+        kept = [save_verdict(store, run_id, v, calls=n)
+                for v, n in zip(verdicts, counts, strict=True)]
+        dropped = sum(n for stored, n in zip(kept, counts, strict=True) if not stored)
+        if dropped:
+            with store.session() as session:
+                add_calls(session, run_id, dropped)
+        return kept
     return [True] * len(verdicts)
 
 
-def save_verdict(store: Store, run_id: int, verdict: Verdict) -> bool:
-    """Store one verdict in its own transaction.
+def save_verdict(store: Store, run_id: int, verdict: Verdict, *, calls: int = 0) -> bool:
+    """Store one verdict in its own transaction, adding its `calls` to the run's.
 
     Returns:
-        False when the run already had a verdict for this (item, sample); nothing changes then.
+        False when the run already had a verdict for this (item, sample); nothing changes then
+        (its calls are not added either).
     """
     assert verdict.item_id is not None, "a stored verdict needs its item id"
     try:
         with store.session() as session:
             session.add(m.Verdict(**verdict_row(run_id, verdict)))
+            session.flush()
+            add_calls(session, run_id, calls)
     except IntegrityError:
         return False
     return True
+
+
+def add_calls(session: Session, run_id: int, calls: int) -> None:
+    """Add `calls` to run `run_id`'s model calls, as one atomic SQL increment (several
+    processes may store a run's verdicts at once); nothing is written for 0."""
+    if calls:
+        session.execute(sa.update(m.Run).where(m.Run.id == run_id)
+                        .values(calls=m.Run.calls + calls))
 
 
 def count_verdicts(session: Session, run_id: int) -> int:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 """The `revision` of the newest file in store/migrations/versions."""
 
 
