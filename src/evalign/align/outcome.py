@@ -71,7 +71,7 @@ def test_outcome(base: JudgeSpec, candidate: JudgeSpec | Sequence[JudgeSpec],
         report = agreement_report(baseline_comparisons(b, test))
         trivial[b.name] = {"description": b.description, "agreement": report["agreement"],
                            "agreement_ci": report["agreement_ci"], "kappa": report["kappa"],
-                           "fail_f1": report["fail_f1"]}
+                           "fail_f1": report["fail_f1"], "comparisons": report["comparisons"]}
     out = {"baseline": agreement_report(base_cmp), "candidate": agreement_report(cand_cmp),
            "paired": paired, "significant": significant(paired),
            "conclusion": conclusion(paired), "trivial_baselines": trivial}
