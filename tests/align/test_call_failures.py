@@ -9,9 +9,16 @@ from typing import Any
 
 import pytest
 
-from evalign.align import AlignConfig, execute_alignment, get_alignment, start_alignment
+from evalign.align import (
+    AlignConfig,
+    alignment_history,
+    execute_alignment,
+    get_alignment,
+    start_alignment,
+)
+from evalign.align.outcome import check_measured
 from evalign.align.scoring import CallFailures
-from evalign.errors import ProviderError
+from evalign.errors import ConfigError, ParseError, ProviderError
 from evalign.judges.spec import Verdict
 from evalign.providers.registry import get_model
 from evalign.store import Store
@@ -68,6 +75,26 @@ def test_a_few_failed_calls_are_counted_and_said_on_test(sqlite_store: Store) ->
     assert "provider_error" in said[0] and "model m is not served here" in said[0]
     assert f"rest on the other {test_items - errored}" in said[0]
     assert f"on {out.paired.pairs} items both judged" in out.conclusion
+    # trivial baselines are scored on the items the candidate judged, like the candidate
+    assert {row.comparisons for row in out.trivial_baselines.values()} == \
+        {out.candidate.comparisons}
+
+
+def test_no_readable_candidate_verdict_on_test_ends_the_run_as_an_error() -> None:
+    unread = Verdict(value=None, error="unreadable: no verdict found", error_kind="unreadable",
+                     raw="Here is a checklist.")
+    with pytest.raises(ParseError, match="none of the candidate's 2 test verdicts could be "
+                                         "compared"):
+        check_measured([unread, unread])
+    check_measured([unread, Verdict(value="PASS")])
+    check_measured([])
+
+
+def test_too_few_folds_are_refused_before_a_run_is_stored(sqlite_store: Store) -> None:
+    seed_store(sqlite_store)
+    with pytest.raises(ConfigError, match="folds: must be greater than or equal to 3, not 2"):
+        start_alignment(sqlite_store, "gn", AlignConfig(dataset="bench", folds=2))
+    assert alignment_history(sqlite_store, "gn") == []
 
 
 def test_call_failures_raise_only_past_the_rate_and_after_enough_verdicts() -> None:

@@ -123,3 +123,16 @@ def test_decisions_history_and_names(store: Store) -> None:
         assert repo.free_judge_name(s, "fresh") == "fresh"
         with pytest.raises(NotFoundError, match="no alignment run 999"):
             repo.get_alignment_run(s, 999)
+
+
+def test_a_held_run_is_running_from_creation_and_no_worker_claims_it(store: Store) -> None:
+    with store.session() as s:
+        info = create_judge(s, "h", JudgeSpec(prompt="Is {output} fine?", model="scripted/x"))
+        run_id = repo.create_alignment_run(s, judge_version_id=info.id, config={"seed": 1},
+                                           sources={"datasets": ["d"], "runs": []},
+                                           phases=PHASES, held=True)
+    with store.session() as s:
+        assert repo.get_alignment_run(s, run_id).status == "running"
+        assert repo.next_pending_alignment(s) is None
+        assert not repo.claim_alignment(s, run_id)
+        assert not repo.claim_alignment(s, run_id, stale_before=now() - timedelta(minutes=5))

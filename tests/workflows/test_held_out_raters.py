@@ -123,6 +123,7 @@ def test_pairwise_majority_gives_the_outcome_agreement(db_url: str) -> None:
 
 
 def test_the_old_flag_cannot_contradict_the_policy(tmp_path: Path) -> None:
+    open_store(tmp_path / "e.db").close()  # read commands refuse a store that does not exist
     code, out = invoke("report", "1", "--consensus", "--policy", "per_label", "--db",
                         str(tmp_path / "e.db"))
     assert code == 2 and "--consensus contradicts --policy per_label" in out

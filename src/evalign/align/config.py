@@ -89,7 +89,7 @@ class AlignConfig(BaseModel):
     verify_model: str | None = None
     delta: float = Field(default=0.0, ge=0, le=100)
     ratios: tuple[float, float, float] = DEFAULT_RATIOS
-    folds: int | None = None
+    folds: int | None = Field(default=None, ge=3)
     group_by: str | None = None
     strategies: tuple[str, ...] = STRATEGIES
     budget_calls: int | None = Field(default=None, ge=1)

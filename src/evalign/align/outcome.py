@@ -19,6 +19,7 @@ from typing import Any
 from evalign.align.baselines import Baseline, numeric_baselines, trivial_baselines
 from evalign.align.baselines import train_mean_baseline as train_mean_baseline
 from evalign.align.examples import Example
+from evalign.errors import ParseError
 from evalign.judges.pairwise import asks_both_orders, is_uncertain, order_policy
 from evalign.judges.prompt import system_text
 from evalign.judges.spec import JudgeSpec, Verdict
@@ -62,20 +63,23 @@ def test_outcome(base: JudgeSpec, candidate: JudgeSpec | Sequence[JudgeSpec],
     """Baseline vs candidate on test: full reports, paired block, trivial baselines, verdict.
 
     `candidate` is one judge, or one per test verdict (the candidate of each verdict's fold).
+    The trivial baselines are scored on the test items the candidate gave a verdict, so the
+    recommendation compares figures on the same items (`comparisons` says how many).
     """
     base_cmp = comparisons(base, test, base_verdicts)
     cand_cmp = comparisons(candidate, test, cand_verdicts)
     paired = paired_report(base_cmp, cand_cmp)
+    judged = [e for e, v in zip(test, cand_verdicts, strict=True) if v.error is None]
     trivial = {}
-    for b in trivial_baselines(train, test):
-        report = agreement_report(baseline_comparisons(b, test))
+    for b in trivial_baselines(train, judged):
+        report = agreement_report(baseline_comparisons(b, judged))
         trivial[b.name] = {"description": b.description, "agreement": report["agreement"],
                            "agreement_ci": report["agreement_ci"], "kappa": report["kappa"],
                            "fail_f1": report["fail_f1"], "comparisons": report["comparisons"]}
     out = {"baseline": agreement_report(base_cmp), "candidate": agreement_report(cand_cmp),
            "paired": paired, "significant": significant(paired),
            "conclusion": conclusion(paired), "trivial_baselines": trivial}
-    numeric = numeric_baselines(train, test)
+    numeric = numeric_baselines(train, judged)
     if numeric:
         out["trivial_numeric"] = numeric
     out["recommended"], out["recommendation"] = recommendation(out)
@@ -166,6 +170,24 @@ def test_error_note(who: str, verdicts: Sequence[Verdict]) -> str | None:
     return (f"{who}: {len(errored)} of {len(verdicts)} test verdicts are errors ({tally}; "
             f"first: {errored[0].error}); its test figures rest on the other "
             f"{len(verdicts) - len(errored)}")
+
+
+def check_measured(candidate_test: Sequence[Verdict]) -> None:
+    """Refuse an outcome in which no test verdict of the candidate can be compared: every
+    figure of it would be empty, yet the run would read as aligned.
+
+    Raises:
+        ParseError: test items exist and every candidate verdict on them is an error or a
+            non-decision; the message quotes the first error.
+    """
+    if not candidate_test or any(v.error is None for v in candidate_test):
+        return
+    first = candidate_test[0]
+    raise ParseError(
+        f"none of the candidate's {len(candidate_test)} test verdicts could be compared "
+        f"(first: {first.error}): nothing was measured. Check that the judge's model answers "
+        "in the form its prompt asks for (`evalign run` on a few items shows the raw answers)",
+        raw=first.raw)
 
 
 def candidate_label(outcome: dict[str, Any]) -> str:

@@ -13,7 +13,13 @@ from evalign.align.examples import Example
 from evalign.align.guards import Budget
 from evalign.align.load import Loaded, load_dataset, load_runs, sample_examples
 from evalign.align.order_policy import order_note, order_outcome, settle_fold
-from evalign.align.outcome import prompt_diff, recommendation, test_error_note, test_outcome
+from evalign.align.outcome import (
+    check_measured,
+    prompt_diff,
+    recommendation,
+    test_error_note,
+    test_outcome,
+)
 from evalign.align.raters import rater_outcome
 from evalign.align.reflection import Reflector
 from evalign.align.scoring import InProcess, Scorer, ScoringExecutor
@@ -95,6 +101,7 @@ async def run_pipeline(store: Store, run_id: int, tracker: Tracker,
                 await model.aclose()
     tracker.phase("finalizing")
     settled = [settle_fold(f, loaded.examples) for f in folds]
+    check_measured([v for f, _ in settled for v in f.candidate_test])
     return _outcome(run_id, base, loaded, [f for f, _ in settled], budget, (scorer, verify),
                     config.strategies, [c for _, c in settled])
 

@@ -49,8 +49,12 @@ AlignmentRun = AlignmentRunRecord
 """An alignment run as stored (a detached record with a typed outcome)."""
 
 
-def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
+def start_alignment(store: Store, judge: str, config: AlignConfig, *, held: bool = False
+                    ) -> int:
     """Create a pending alignment run of `judge` (`NAME[@V]`) and return its id.
+
+    With `held`, the run is created already running, for this process to execute at once
+    (`execute_alignment(..., held=True)`): a worker watching the same store never takes it.
 
     Raises:
         NotFoundError: the judge, dataset or a source run does not exist.
@@ -71,11 +75,13 @@ def start_alignment(store: Store, judge: str, config: AlignConfig) -> int:
         return repo.create_alignment_run(session, judge_version_id=version.id,
                                          config=config.dump(), sources=config.sources(),
                                          phases=phases_for(config.strategies,
-                                                                   folds=config.folds))
+                                                                   folds=config.folds),
+                                         held=held)
 
 
 def execute_alignment(store: Store, run_id: int, *,
-                      models: Mapping[str, ModelAPI] | None = None) -> AlignmentRun:
+                      models: Mapping[str, ModelAPI] | None = None,
+                      held: bool = False) -> AlignmentRun:
     """Run a pending alignment run to its end (blocking; safe to call in a worker thread).
 
     Args:
@@ -85,9 +91,11 @@ def execute_alignment(store: Store, run_id: int, *,
             configured model strings, e.g. scripted models in tests or an already loaded model.
             With the `ray` executor each Ray worker gets a copy of the judge's (a local model:
             its name, each worker loading the file once).
+        held: the run was created held by this process (`start_alignment(..., held=True)`).
     """
     with store.session() as session:
-        claimed = repo.claim_alignment(session, run_id)
+        claimed = repo.claim_alignment(session, run_id) if not held else \
+            repo.get_alignment_run(session, run_id).status == "running"
         if not claimed:
             return repo.get_alignment_run(session, run_id)
         config = AlignConfig.model_validate(repo.get_alignment_run(session, run_id).config)

@@ -130,7 +130,8 @@ def start(
             glossary=glossary_terms, rubric_split=rubric_split, checks=fixed,
             executor=executor, ray_address=ray_address)
         store = store_for(db)
-        run_id = start_alignment(store, judge, config)
+        # held: a server's worker watching the same store must not take it from this process
+        run_id = start_alignment(store, judge, config, held=True)
     except SettingError as exc:
         raise ConfigError(exc.render(FLAGS)) from None
     result = _execute_showing_phases(store, run_id, quiet=as_json)
@@ -280,7 +281,7 @@ def _execute_showing_phases(store: Store, run_id: int, *, quiet: bool) -> Alignm
 
     def work() -> None:
         try:
-            execute_alignment(store, run_id)
+            execute_alignment(store, run_id, held=True)
         except BaseException as exc:  # re-raised in the main thread
             failure.append(exc)
 

@@ -73,9 +73,13 @@ class AlignmentRunRecord:
 
 
 def create_alignment_run(session: Session, *, judge_version_id: int, config: dict[str, Any],
-                         sources: dict[str, Any], phases: list[str]) -> int:
-    """A new pending run; returns its id."""
-    row = m.AlignmentRun(judge_version_id=judge_version_id, status="pending", config=config,
+                         sources: dict[str, Any], phases: list[str], held: bool = False) -> int:
+    """A new pending run; returns its id. `held`: created already running, for the caller
+    to execute itself (no worker can claim it first)."""
+    row = m.AlignmentRun(judge_version_id=judge_version_id,
+                         status="running" if held else "pending", config=config,
+                         heartbeat_at=now() if held else None,
+                         started_at=now() if held else None,
                          sources=sources, phases={p: {"status": "waiting"} for p in phases})
     session.add(row)
     session.flush()
