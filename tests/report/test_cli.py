@@ -158,7 +158,7 @@ def test_numeric_shares_print_as_percentages(tmp_path: Path) -> None:
     store.close()
     out = CliRunner().invoke(app, ["report", str(run), "--db", db])
     assert out.exit_code == 0, out.output
-    row = next(line for line in out.stdout.splitlines() if "│ aligned " in line)
+    row = next(line for line in out.stdout.splitlines() if "│ under 1 point apart " in line)
     assert "7.4%" in row and "7.407" not in row  # 2 of 27 equal; 1-point gaps are not aligned
     html = tmp_path / "n.html"
     assert CliRunner().invoke(app, ["report", str(run), "--format", "html", "--out", str(html),

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from evalign.report.svg import Bar, bar_chart, calibration_plot, confusion_grid
 from evalign.report.text import (
     METRICS,
+    NUMERIC,
     agreement_all_line,
     applies,
     cannot_compare_line,
@@ -159,4 +160,7 @@ def _numeric(report: dict[str, Any]) -> list[tuple[str, str, str]] | None:
         return None
     keys = ("mae", "pearson", "spearman", "kendall", "aligned_pct", "discrepancy_pct",
             "judge_higher", "human_higher", "equal")
-    return [(k, fmt_numeric(k, num.get(k)), fmt_ci(num.get(f"{k}_ci"))) for k in keys]
+    # named as the text report names them ("aligned" alone means agreement elsewhere)
+    labels = dict(NUMERIC)
+    return [(labels.get(k, k.replace("_", " ")), fmt_numeric(k, num.get(k)),
+             fmt_ci(num.get(f"{k}_ci"))) for k in keys]

@@ -32,7 +32,8 @@ def applies(report: dict[str, Any], key: str) -> bool:
 
 NUMERIC: tuple[tuple[str, str], ...] = (
     ("mae", "MAE (0–100)"), ("pearson", "Pearson r"), ("spearman", "Spearman ρ"),
-    ("kendall", "Kendall τ"), ("aligned_pct", "aligned"), ("discrepancy_pct", "discrepancy"),
+    ("kendall", "Kendall τ"), ("aligned_pct", "under 1 point apart"),
+    ("discrepancy_pct", "20+ points apart"),
 )
 
 
