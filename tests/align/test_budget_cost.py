@@ -10,7 +10,7 @@ import pytest
 from evalign.align import AlignConfig, execute_alignment, start_alignment
 from evalign.align.guards import Budget, BudgetExceeded
 from evalign.errors import ConfigError
-from evalign.store import Store
+from evalign.store import Store, open_store
 from evalign.store.repo_alignment_runs import alignment_run_ids
 from tests.align.helpers import Recorder, as_dict, seed_store
 
@@ -115,3 +115,23 @@ def test_a_cost_budget_found_untrackable_mid_run_stops_it_with_a_note(
     assert out["strategy"] == "base"
     assert any("cannot be tracked" in n and "'openai/whatever'" in n for n in out["notes"]), \
         out["notes"]
+
+
+def _learning_calls(budget: int | None) -> int:
+    """Model calls of a `decompose` run outside the (always completed) test scoring, on a
+    fresh store (no cached answer)."""
+    store = open_store(":memory:")
+    seed_store(store)
+    config = AlignConfig(dataset="bench", group_by="question", strategies=("decompose",),
+                         budget_calls=budget)
+    run_id = start_alignment(store, "gn", config)
+    outcome = as_dict(execute_alignment(store, run_id, models={
+        "judge": Recorder(), "reflection": Recorder()}).outcome)
+    return int(outcome["calls"]) - int(outcome["per_phase"]["verifying"]["calls"])
+
+
+def test_batches_shrink_near_a_call_budget() -> None:
+    unbounded, bounded = _learning_calls(None), _learning_calls(30)
+    # A decomposed judge asks several questions per item: whole batches of 8 items ran far
+    # past the budget (136 calls for 30); batches now shrink to the calls it has left.
+    assert 30 < bounded < unbounded // 2, (bounded, unbounded)

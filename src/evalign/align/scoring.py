@@ -149,6 +149,16 @@ class Scorer:
     max_error_rate: float | None = None
     calls_failed: CallFailures = field(default_factory=lambda: CallFailures())
     _memo: dict[tuple[str, int], Verdict] = field(default_factory=dict)
+    _per_item: float = 1.0
+
+    def _chunk(self, chunk: int) -> int:
+        """Items in the next batch: `chunk`, or fewer when a call budget is near, so a batch
+        of a judge asking many questions per item (the most calls per item seen so far) does
+        not run far past it."""
+        left = None if self.phase in self.budget.exempt else self.budget.left_calls()
+        if left is None:
+            return chunk
+        return max(1, min(chunk, int(left // self._per_item)))
 
     def remember(self, spec: JudgeSpec, index: int, verdict: Verdict) -> None:
         """Record a verdict obtained elsewhere (e.g. from a source run)."""
@@ -170,12 +180,13 @@ class Scorer:
         todo = [i for i in dict.fromkeys(indices) if (key, i) not in self._memo]
         chunk = max(CHUNK, self.executor.parallelism(self.model))
         report = progress or self.progress
-        for start in range(0, len(todo), chunk):
+        start = 0
+        while start < len(todo):
             if self.check is not None:
                 self.check()
             if self.phase not in self.budget.exempt:
                 self.budget.check()
-            part = todo[start:start + chunk]
+            part = todo[start:start + self._chunk(chunk)]
             batch = await self.executor.score(spec, [examples[i].item for i in part],
                                               model=self.model, cache_store=self.cache_store)
             for i, verdict in zip(part, batch.verdicts, strict=True):
@@ -184,6 +195,8 @@ class Scorer:
             self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + batch.seconds
             self.budget.charge(self.phase, batch.calls, batch.prompt_tokens,
                                batch.completion_tokens, batch.cost_usd, model=self.model.model)
+            self._per_item = max(self._per_item, batch.calls / len(part))
+            start += len(part)
             if report is not None:
-                report(start + len(part), len(todo))
+                report(start, len(todo))
         return [self._memo[(key, i)] for i in indices]
