@@ -164,3 +164,17 @@ def test_numeric_shares_print_as_percentages(tmp_path: Path) -> None:
     assert CliRunner().invoke(app, ["report", str(run), "--format", "html", "--out", str(html),
                                     "--db", db]).exit_code == 0
     assert "7.4%" in html.read_text()
+
+
+def test_a_pairwise_tie_reads_as_tie_in_the_html_disagreements(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    store = open_store(db)
+    add_dataset(store, "pw", [{"h": 1}, {"h": 2}, {"h": 0}, {"h": 1}], scale="pairwise")
+    run = add_run(store, "pw", [0, 2, 1, 1], scale="pairwise")
+    store.close()
+    html = tmp_path / "p.html"
+    assert CliRunner().invoke(app, ["report", str(run), "--format", "html", "--out", str(html),
+                                    "--db", db]).exit_code == 0
+    page = html.read_text()
+    rows = page[page.index("<th>judge reasoning</th>"):]
+    assert "<td>tie</td>" in rows and "<td>0</td>" not in rows

@@ -83,8 +83,10 @@ McNemar exact p = {{ num(paired.mcnemar_p) }};
 {% if rows %}<table><tr><th>item</th><th>kind</th><th>annotator</th><th>human</th><th>judge</th>
 <th>output</th><th>human reasoning</th><th>judge reasoning</th></tr>
 {% for r in rows %}<tr><td>{{ r.external_id }}</td>
-<td class="kind {{ r.kind }}">{{ r.kind }}</td><td>{{ r.annotator }}</td><td>{{ r.human }}</td>
-<td>{{ r.judge }}</td>
+<td class="kind {{ r.kind }}">{{ r.kind }}</td><td>{{ r.annotator }}</td>
+{# on a pairwise scale 0 is a tie, shown as the word #}
+<td>{{ 'tie' if r.kind == 'mismatch' and r.human == 0 else r.human }}</td>
+<td>{{ 'tie' if r.kind == 'mismatch' and r.judge == 0 else r.judge }}</td>
 <td class="text">{{ (r.output or '')[:600] }}</td>
 <td class="text">{{ r.human_reasoning }}</td><td class="text">{{ r.judge_reasoning }}</td>
 </tr>{% endfor %}</table>{% else %}<p>None: the judge agrees with every label.</p>{% endif %}
