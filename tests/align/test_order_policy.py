@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from evalign.align import AlignConfig, accept_alignment, execute_alignment, start_alignment
 from evalign.align.examples import Example
-from evalign.align.order_policy import choose_policy, policy_figures
+from evalign.align.order_policy import choose_policy, order_note, order_outcome, policy_figures
 from evalign.data.records import LabelIn, Row
 from evalign.errors import ConfigError
 from evalign.items import Item
@@ -81,6 +81,22 @@ def _example(label: str) -> Example:
 
 def _flipped() -> Verdict:
     return combine_orders(Verdict(value=1), Verdict(value=1), "tie")
+
+
+def test_the_uncertain_note_counts_misses_on_the_basis_every_report_uses() -> None:
+    test = [_example(v) for v in ("1", "2", "1", "2")]
+    unsure = reread(_flipped(), "uncertain")
+    failed = Verdict(value=None, error="HTTP 400", error_kind="provider_error")
+    verdicts = [Verdict(value=1), Verdict(value=1), unsure, failed]
+    block = order_outcome({"chosen": "uncertain"}, test, [UNCERTAIN] * 4, verdicts)
+    assert block is not None
+    # the failed call is left out (as a held-out run's report leaves it out); the
+    # non-decision counts as a miss: 1 hit of 3
+    assert block["test"] == {"items": 4, "uncertain": 1, "counted": 3, "hits": 1,
+                             "agreement_all": pytest.approx(1 / 3)}
+    note = order_note(block)
+    assert note is not None and "counted as misses it would be 33.3% (1 of 3 test items; " \
+        "1 errored verdict left out, as in every report)" in note
 
 
 def test_choice_on_validation_figures() -> None:

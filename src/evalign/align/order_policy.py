@@ -111,9 +111,12 @@ def order_outcome(choice: dict[str, Any] | None, test: Sequence[Example],
         return None
     hits = sum(agrees(s, e, v) for s, e, v in zip(specs, test, verdicts, strict=True))
     uncertain = sum(map(is_uncertain, verdicts))
+    # A failed or unreadable verdict is left out, as every report leaves it out; only the
+    # non-decisions are counted as misses, so this figure and a held-out run's agree.
+    counted = sum(v.error is None or is_uncertain(v) for v in verdicts)
     block = {**choice, "test": {
-        "items": len(test), "uncertain": uncertain,
-        "agreement_all": hits / len(test) if test else None}}
+        "items": len(test), "uncertain": uncertain, "counted": counted, "hits": hits,
+        "agreement_all": hits / counted if counted else None}}
     if len(fold_choices) > 1:
         block["folds"] = list(fold_choices)
     return block
@@ -126,11 +129,20 @@ def order_note(block: dict[str, Any] | None) -> str | None:
     if not test.get("uncertain"):
         return None
     every = test.get("agreement_all")
+    counted, hits = test.get("counted"), test.get("hits")
+    basis = "" if counted is None or hits is None else (
+        f" ({hits} of {counted} test items" + (
+            f"; {_errored(test['items'] - counted)} left out, as in every report"
+            if counted < test["items"] else "") + ")")
     return (f"order policy 'uncertain': {test['uncertain']} of {test['items']} test items got "
             "no verdict (the judge's preference changed when the outputs were swapped); they "
             "are left out of the candidate's test agreement" +
             ("" if every is None else
-             f" — counted as misses it would be {100 * every:.1f}%"))
+             f" — counted as misses it would be {100 * every:.1f}%{basis}"))
+
+
+def _errored(n: int) -> str:
+    return f"{n} errored verdict{'s' * (n != 1)}"
 
 
 def _other(policy: OrderPolicy) -> OrderPolicy:
