@@ -100,3 +100,13 @@ def test_a_grouping_field_the_items_lack_is_refused_before_any_run(db: str) -> N
     assert "question" in out  # the fields the items do have
     code, listed = _invoke("align", "history", "gn", "--db", db, "--json")
     assert code == 0 and json.loads(listed) == []
+
+
+def test_accepting_the_unchanged_base_judge_says_the_version_is_a_copy(db: str) -> None:
+    code, out = _invoke("align", "gn", "--dataset", "bench", "--group-by", "question",
+                        "--strategy", "threshold", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["strategy"] == "base", out
+    code, out = _invoke("align", "accept", str(json.loads(out)["run"]), "--force", "--db", db)
+    said = " ".join(out.split())
+    assert code == 0 and "the candidate was the base judge unchanged" in said
+    assert "gn@2 is a copy of gn@1" in said

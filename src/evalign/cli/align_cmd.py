@@ -23,6 +23,7 @@ from evalign.align import (
 from evalign.align.checks import load_checks
 from evalign.align.engine import parse_strategies
 from evalign.align.liveness import stall_note
+from evalign.align.outcome import candidate_label
 from evalign.align.run import history_rows
 from evalign.align.split import parse_ratios
 from evalign.cli.align_render import render_history, render_run
@@ -254,6 +255,10 @@ def accept(run: Annotated[int, typer.Argument(help="The alignment run.")],
                   "[/]")
     if checks and edit is not None:
         err_console.print(f"[yellow]note:[/] {escape(_untested_note(result, checks, edit))}")
+    elif result.outcome is not None and candidate_label(result.outcome.to_dict()) == "base":
+        err_console.print(f"[yellow]note:[/] the candidate was the base judge unchanged (no "
+                          f"strategy improved on it): {escape(str(result.accepted_version))} "
+                          f"is a copy of {escape(result.judge)}@{result.judge_version}")
 
 
 @align_app.command("reject")
