@@ -88,6 +88,10 @@ def test_no_readable_candidate_verdict_on_test_ends_the_run_as_an_error() -> Non
         check_measured([unread, unread])
     check_measured([unread, Verdict(value="PASS")])
     check_measured([])
+    failed = Verdict(value=None, error="HTTP 400", error_kind="provider_error")
+    with pytest.raises(ProviderError, match="every call failed") as raised:
+        check_measured([failed, failed])
+    assert not isinstance(raised.value, ParseError)  # a failed call is not an unreadable answer
 
 
 def test_too_few_folds_are_refused_before_a_run_is_stored(sqlite_store: Store) -> None:

@@ -110,3 +110,8 @@ def test_accepting_the_unchanged_base_judge_says_the_version_is_a_copy(db: str) 
     said = " ".join(out.split())
     assert code == 0 and "the candidate was the base judge unchanged" in said
     assert "gn@2 is a copy of gn@1" in said
+    code, out = _invoke("align", "gn", "--dataset", "bench", "--group-by", "question",
+                        "--strategy", "threshold", "--db", db, "--json")
+    code, out = _invoke("align", "accept", str(json.loads(out)["run"]), "--force",
+                        "--over-current", "--db", db, "--json")
+    assert code == 0 and json.loads(out)["copy_of_base"] is True, out

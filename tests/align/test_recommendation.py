@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from evalign.align.outcome import candidate_label, recommendation, train_mean_baseline
+from evalign.align.outcome import (
+    candidate_label,
+    conclusion,
+    recommendation,
+    train_mean_baseline,
+)
 from evalign.cli.app import app
 from evalign.store import models as m
 from evalign.store import open_store
@@ -179,3 +184,9 @@ def test_the_candidate_label_names_an_order_policy_the_run_changed() -> None:
     assert candidate_label(edited) == "decompose, order policy 'tie' (before: 'uncertain')"
     kept = {"strategy": "decompose", "order_policy": {"chosen": "tie", "before": "tie"}}
     assert candidate_label(kept) == candidate_label({"strategy": "decompose"}) == "decompose"
+
+
+def test_the_conclusion_says_undecided_verdicts_were_counted_as_misses() -> None:
+    said = conclusion({"difference": 0.1, "difference_ci": [-0.1, 0.3], "mcnemar_p": 0.5,
+                       "pairs": 28, "undecided_as_misses": {"baseline": 0, "candidate": 17}})
+    assert "on 28 items both judged, 17 undecided verdicts counted as misses)" in said

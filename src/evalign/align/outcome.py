@@ -19,10 +19,11 @@ from typing import Any
 from evalign.align.baselines import Baseline, numeric_baselines, trivial_baselines
 from evalign.align.baselines import train_mean_baseline as train_mean_baseline
 from evalign.align.examples import Example
-from evalign.errors import ParseError
+from evalign.errors import ParseError, ProviderError
 from evalign.judges.pairwise import asks_both_orders, is_uncertain, order_policy
 from evalign.judges.prompt import system_text
 from evalign.judges.spec import JudgeSpec, Verdict
+from evalign.runner.error_counts import PROVIDER_KINDS
 from evalign.scores import ScoreConfig
 from evalign.stats import Comparison, agreement_report, paired_report
 
@@ -183,6 +184,10 @@ def check_measured(candidate_test: Sequence[Verdict]) -> None:
     if not candidate_test or any(v.error is None for v in candidate_test):
         return
     first = candidate_test[0]
+    if all(v.error_kind in PROVIDER_KINDS for v in candidate_test):
+        raise ProviderError(
+            f"none of the candidate's {len(candidate_test)} test verdicts could be compared: "
+            f"every call failed (first: {first.error}); nothing was measured")
     raise ParseError(
         f"none of the candidate's {len(candidate_test)} test verdicts could be compared "
         f"(first: {first.error}): nothing was measured. Check that the judge's model answers "
@@ -249,9 +254,11 @@ def conclusion(paired: dict[str, Any]) -> str:
     if diff is None or not ci:
         return "no comparable test items: the gain cannot be measured"
     pairs = paired.get("pairs")
+    undecided = sum((paired.get("undecided_as_misses") or {}).values())
     span = f"{diff:+.1%} (95% CI {ci[0]:+.1%} to {ci[1]:+.1%}" + (
         f", McNemar p={p:.3g}" if p is not None else "") + (
-        f", on {pairs} items both judged)" if pairs is not None else ")")
+        f", on {pairs} items both judged" if pairs is not None else "") + (
+        f", {undecided} undecided verdicts counted as misses" if undecided else "") + ")"
     if significant(paired):
         word = "better" if diff > 0 else "worse"
         return f"the candidate agrees with humans significantly {word} on the test split: {span}"

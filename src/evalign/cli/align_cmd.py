@@ -249,13 +249,13 @@ def accept(run: Annotated[int, typer.Argument(help="The alignment run.")],
                               over_current=over_current)
     if as_json:
         print_json({"run": result.id, "decision": result.decision,
-                    "version": result.accepted_version})
+                    "version": result.accepted_version, "copy_of_base": _copy(result)})
         return
     console.print(f"accepted: the judge is now [bold]{escape(str(result.accepted_version))}"
                   "[/]")
     if checks and edit is not None:
         err_console.print(f"[yellow]note:[/] {escape(_untested_note(result, checks, edit))}")
-    elif result.outcome is not None and candidate_label(result.outcome.to_dict()) == "base":
+    elif _copy(result):
         err_console.print(f"[yellow]note:[/] the candidate was the base judge unchanged (no "
                           f"strategy improved on it): {escape(str(result.accepted_version))} "
                           f"is a copy of {escape(result.judge)}@{result.judge_version}")
@@ -275,6 +275,11 @@ def reject(run: Annotated[int, typer.Argument(help="The alignment run.")],
 def register(app: typer.Typer) -> None:
     """Add this group's commands to the root app."""
     app.add_typer(align_app, name="align")
+
+
+def _copy(run: AlignmentRun) -> bool:
+    """Whether the accepted candidate is the base judge unchanged (its new version a copy)."""
+    return run.outcome is not None and candidate_label(run.outcome.to_dict()) == "base"
 
 
 INTERRUPTED_EXIT = 130

@@ -126,7 +126,7 @@ def _render_numeric(run: AlignmentRun, out: AlignmentOutcome) -> None:
         rows.add_row(f"trivial: {name} — {escape(row.description)}", *_numeric_cells(row))
     console.print(rows)
     shares = [f"{label.split(' ')[0]} {_share(n.aligned_pct)} under 1 point apart, "
-              f"{_share(n.discrepancy_pct)} 20 or more apart" for label, n in sides if n]
+              f"{_share(n.discrepancy_pct)} 20+ points apart" for label, n in sides if n]
     console.print("; ".join(shares))
     rater = (out.raters or {}).get("candidate")
     if rater is None or not rater.mean:

@@ -153,7 +153,7 @@ def main() -> None:
     With `--json` (or `--format json`) on the command line the message is a JSON object on
     stdout, `{"error": ..., "kind": ..., "exit_code": ...}`, so scripts read one format.
     """
-    from evalign.errors import ModelFileError, ProviderError, UserError
+    from evalign.errors import ModelFileError, ParseError, ProviderError, UserError
 
     try:
         app()
@@ -161,9 +161,11 @@ def main() -> None:
         _print_error(exc, exc.exit_code)
         sys.exit(exc.exit_code)
     except (ProviderError, ModelFileError) as exc:
-        _print_error(RuntimeError(f"{exc} — the model could not be used; check the model or "
-                                  "its endpoint and run the command again (answers already "
-                                  "obtained are cached)"), UNAVAILABLE_EXIT, type(exc).__name__)
+        # an unreadable answer carries its own advice; a failed call or model file this one
+        advice = "" if isinstance(exc, ParseError) else (
+            " — the model could not be used; check the model or its endpoint and run the "
+            "command again (answers already obtained are cached)")
+        _print_error(RuntimeError(f"{exc}{advice}"), UNAVAILABLE_EXIT, type(exc).__name__)
         sys.exit(UNAVAILABLE_EXIT)
 
 
