@@ -10,7 +10,6 @@ base judge and the winner (a refit split has no test part: nothing is scored the
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +18,7 @@ from evalign.align.calibrate import verdicts_mae
 from evalign.align.examples import Example
 from evalign.align.guards import BudgetExceeded, GuardError, check_no_leak
 from evalign.align.reflection import Reflector
-from evalign.align.scoring import Scorer, agreement
+from evalign.align.scoring import Scorer, agreement, error_tally
 from evalign.align.split import Split
 from evalign.align.strategies.base import Candidate, Context, Part
 from evalign.align.strategies.registry import STRATEGIES, make_optimizer
@@ -130,11 +129,9 @@ def _unread_note(base: Candidate) -> list[str]:
     errored = [v for v in base.val_verdicts if v.error is not None]
     if not errored:
         return []
-    kinds = Counter(v.error_kind or "error" for v in errored)
-    tally = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
     return [f"base judge: {len(errored)} of {len(base.val_verdicts)} validation verdicts are "
-            f"errors ({tally}; first: {errored[0].error}); they count as misses in its "
-            f"validation agreement ({100 * base.val_agreement:.1f}%)"]
+            f"errors ({error_tally(errored)}; first: {errored[0].error}); they count as misses "
+            f"in its validation agreement ({100 * base.val_agreement:.1f}%)"]
 
 
 def _mark_kept(best: Candidate) -> None:

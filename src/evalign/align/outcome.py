@@ -19,6 +19,7 @@ from typing import Any
 from evalign.align.baselines import Baseline, numeric_baselines, trivial_baselines
 from evalign.align.baselines import train_mean_baseline as train_mean_baseline
 from evalign.align.examples import Example
+from evalign.align.scoring import error_tally
 from evalign.errors import ParseError, ProviderError
 from evalign.judges.pairwise import asks_both_orders, is_uncertain, order_policy
 from evalign.judges.prompt import system_text
@@ -164,11 +165,8 @@ def test_error_note(who: str, verdicts: Sequence[Verdict]) -> str | None:
     errored = [v for v in verdicts if v.error is not None and not is_uncertain(v)]
     if not errored:
         return None
-    kinds: dict[str, int] = {}
-    for verdict in errored:
-        kinds[verdict.error_kind or "error"] = kinds.get(verdict.error_kind or "error", 0) + 1
-    tally = ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
-    return (f"{who}: {len(errored)} of {len(verdicts)} test verdicts are errors ({tally}; "
+    return (f"{who}: {len(errored)} of {len(verdicts)} test verdicts are errors "
+            f"({error_tally(errored)}; "
             f"first: {errored[0].error}); its test figures rest on the other "
             f"{len(verdicts) - len(errored)}")
 

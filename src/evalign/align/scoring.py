@@ -14,6 +14,7 @@ cannot win by failing to answer (the test-split report counts errors apart, by c
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -93,6 +94,12 @@ def judged_pass(spec: JudgeSpec, verdict: Verdict) -> bool | None:
         return None  # a stored value the scale does not read has no pass/fail
     threshold = spec.threshold if spec.kind == "prompt" else None
     return verdict_pass(spec.scale, value, verdict.p_pass, threshold)
+
+
+def error_tally(verdicts: Sequence[Verdict]) -> str:
+    """The errored verdicts' kinds with counts, commonest first ("provider_error 2, ...")."""
+    kinds = Counter(v.error_kind or "error" for v in verdicts if v.error is not None)
+    return ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
 
 
 MIN_FOR_RATE = 8
