@@ -59,7 +59,8 @@ DATASETS: dict[str, Shape] = {
                     ("guidelines", "fewshot", "decompose")),
     "mtbench": Shape("mtbench_human_llmbar/public.jsonl", "pairwise-preference", "input",
                      ("guidelines", "fewshot", "decompose")),
-    "pandalm": Shape("pandalm/public.jsonl", "pairwise-preference", "instruction",
+    # PandaLM joins each instruction and its input into `input`: one per instruction here.
+    "pandalm": Shape("pandalm/public.jsonl", "pairwise-preference", "input",
                      ("guidelines", "fewshot", "decompose")),
     "squality": Shape("squality_human_eval/public.jsonl", "reference-rating", "passage_id",
                       ("calibrate", "decompose"), criterion="overall"),

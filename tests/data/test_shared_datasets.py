@@ -69,6 +69,8 @@ def test_pandalm_one_label_per_annotator_majority_is_metadata(
     assert first.inputs["input"].startswith("The sentence you are given might be too wordy")
     assert first.inputs["input"].endswith("please let me know.")  # the instruction's input
     assert first.metadata["majority_label"] == 2 and "annotator1" not in first.metadata
+    # Kept so that a split can group the pairs of one instruction (`--group-by instruction`).
+    assert first.metadata["instruction"].startswith("The sentence you are given")
 
 
 def test_llmbar_keeps_subset_as_metadata(sqlite_store: Store, shared_datasets: Path) -> None:

@@ -127,7 +127,9 @@ class PairReader:
             inputs={"input": self._input(record), **fields},
             output=_text(record[self.mapping["output_1"]]),
             output_2=_text(record[self.mapping["output_2"]]),
-            metadata={k: v for k, v in record.items() if k not in used and k != "instruction"},
+            # A PandaLM instruction joined into `input` stays metadata too, so that a split can
+            # keep one instruction's pairs on one side (`--group-by instruction`).
+            metadata={k: v for k, v in record.items() if k not in used},
             external_id=_text(record.get(self.mapping.get("id", ""), "")).strip(),
         )
         return Row(item, tuple(self._labels(line, record)), line)
