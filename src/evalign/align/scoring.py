@@ -156,16 +156,32 @@ class Scorer:
     max_error_rate: float | None = None
     calls_failed: CallFailures = field(default_factory=lambda: CallFailures())
     _memo: dict[tuple[str, int], Verdict] = field(default_factory=dict)
-    _per_item: float = 1.0
+    _per_item: dict[str, float] = field(default_factory=dict)
+    _probe: dict[str, int] = field(default_factory=dict)
 
-    def _chunk(self, chunk: int) -> int:
-        """Items in the next batch: `chunk`, or fewer when a call budget is near, so a batch
-        of a judge asking many questions per item (the most calls per item seen so far) does
-        not run far past it."""
+    def _chunk(self, chunk: int, key: str) -> int:
+        """Items in the next batch of the judge `key`: `chunk`, or fewer under a call budget.
+
+        A judge's calls per item are unknown until some of its items were asked (a decomposed
+        judge asks a dozen questions per item, a prompt judge one), so under a budget its first
+        batch is one item, doubling while every answer came from the cache; after that a batch
+        holds the items the calls left can pay for at the most calls per item seen, so a run
+        passes its budget by at most one item's calls.
+        """
         left = None if self.phase in self.budget.exempt else self.budget.left_calls()
         if left is None:
             return chunk
-        return max(1, min(chunk, int(left // self._per_item)))
+        per_item = self._per_item.get(key)
+        if per_item is None:
+            return min(chunk, self._probe.get(key, 1))
+        return max(1, min(chunk, int(left // per_item)))
+
+    def _learn_cost(self, key: str, items: int, calls: int) -> None:
+        """Record a batch's calls per item (a wholly cached batch says nothing of the cost)."""
+        if calls:
+            self._per_item[key] = max(self._per_item.get(key, 0.0), calls / items)
+        else:
+            self._probe[key] = 2 * self._probe.get(key, 1)
 
     def remember(self, spec: JudgeSpec, index: int, verdict: Verdict) -> None:
         """Record a verdict obtained elsewhere (e.g. from a source run)."""
@@ -193,7 +209,7 @@ class Scorer:
                 self.check()
             if self.phase not in self.budget.exempt:
                 self.budget.check()
-            part = todo[start:start + self._chunk(chunk)]
+            part = todo[start:start + self._chunk(chunk, key)]
             batch = await self.executor.score(spec, [examples[i].item for i in part],
                                               model=self.model, cache_store=self.cache_store)
             for i, verdict in zip(part, batch.verdicts, strict=True):
@@ -202,7 +218,7 @@ class Scorer:
             self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + batch.seconds
             self.budget.charge(self.phase, batch.calls, batch.prompt_tokens,
                                batch.completion_tokens, batch.cost_usd, model=self.model.model)
-            self._per_item = max(self._per_item, batch.calls / len(part))
+            self._learn_cost(key, len(part), batch.calls)
             start += len(part)
             if report is not None:
                 report(start, len(todo))
