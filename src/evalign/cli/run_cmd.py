@@ -192,6 +192,7 @@ class _Bar:
             TimeRemainingColumn(), TextColumn("{task.fields[stats]}"),
             console=err_console, disable=not enabled, transient=False)
         self.task: TaskID | None = None
+        self.run: int | None = None
 
     def __enter__(self) -> _Bar:
         self.bar.__enter__()
@@ -200,12 +201,15 @@ class _Bar:
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         self.bar.__exit__(None, None, None)
         if kind is not None and issubclass(kind, KeyboardInterrupt):
-            # the run stored what finished, and says `--resume RUN` in its error
-            err_console.print("interrupted: the run is stored as failed with what finished; "
-                              "`evalign runs list` shows it, `evalign run --resume RUN` "
+            # the run stored what finished, and says the same in its error
+            which, run = ("the run", "RUN") if self.run is None else (f"run {self.run}",
+                                                                       str(self.run))
+            err_console.print(f"interrupted: {which} is stored as failed with what finished; "
+                              f"`evalign runs list` shows it, `evalign run --resume {run}` "
                               "finishes it")
 
     def update(self, live: RunProgress) -> None:
+        self.run = live.run
         if not self.enabled:
             return
         if self.task is None:

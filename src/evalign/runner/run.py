@@ -225,7 +225,7 @@ class _Job:
         self.model, self.use_cache, self.repeat = run.model, run.use_cache, run.repeat
         self.dataset_id = run.dataset_id
         self.previous = dict(run.counters or {})
-        self.live = Progress(total=total * run.repeat, done=done)
+        self.live = Progress(total=total * run.repeat, done=done, run=run.id)
         self.progress = progress
         self.writer = VerdictWriter(store, run.id, self._saved)
         self.managed: ManagedModel | None = None
@@ -263,6 +263,8 @@ class _Job:
         owner = {"host": socket.gethostname(), "pid": os.getpid()}
         with self.store.session() as session:
             repo_runs.mark_running(session, self.run_id, {**self.previous, "owner": owner})
+        if self.progress is not None:  # shows the run (and its id) before the first verdict
+            self.progress(self.live)
 
     async def handle(self, unit: tuple[Item, int], model: ManagedModel | None,
                      code_judges: CodeJudges | None) -> None:

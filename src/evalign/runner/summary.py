@@ -25,9 +25,11 @@ if TYPE_CHECKING:  # the run as `repo_runs` hands it over; only the store reads 
 @dataclass
 class Progress:
     """Live counters of one process's share of a run (`done` includes earlier sessions;
-    `undecided`: verdicts a pairwise judge declined to decide, never among `errors`)."""
+    `undecided`: verdicts a pairwise judge declined to decide, never among `errors`;
+    `run`: the run's id)."""
 
     total: int
+    run: int | None = None
     done: int = 0
     errors: int = 0
     undecided: int = 0
