@@ -51,7 +51,7 @@ def test_pairwise_run_page_and_report_show_no_0_100_or_pass_fail_figures(
     assert [v["discrepancies"] for v in versions] == [None]
     page = text_of(client.get(f"/runs/{run}").text)
     assert "Aligned" in page and "Choices, judge against humans" in page
-    for gone in ("gap ≥ 20", "0–100", "Discrepancies", "Eval scored higher",
+    for gone in ("points apart", "0–100", "Discrepancies", "Eval scored higher",
                  "Human scored higher", "Discrepancy"):
         assert gone not in page, gone
     assert "Disagreements only" in page
@@ -63,7 +63,7 @@ def test_pairwise_run_page_and_report_show_no_0_100_or_pass_fail_figures(
 
     # the pass/fail run of the same app keeps its figures
     numeric_page = text_of(client.get("/runs/1").text)
-    assert "gap ≥ 20 on 0–100" in numeric_page and "Eval scored higher" in numeric_page
+    assert "20+ points apart on 0–100" in numeric_page and "Eval scored higher" in numeric_page
     assert "FAIL recall" in text_of(report_html(run_report(seeded, 1)))
 
 
