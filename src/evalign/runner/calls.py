@@ -37,10 +37,13 @@ GROWTH_CAP = 256  # most calls in flight when the concurrency adapts on its own
 
 @dataclass
 class CallStats:
-    """What one item's scoring cost: provider calls (retries included) and cache hits."""
+    """What one item's scoring cost: provider calls (retries included) and cache hits, with
+    the tokens of the answers the hits served (reused, so not spent again)."""
 
     calls: int = 0
     cached: int = 0
+    cached_prompt_tokens: int = 0
+    cached_completion_tokens: int = 0
 
 
 @dataclass
@@ -118,6 +121,8 @@ class ManagedModel:
             hit = self.cache.lookup(key)
             if hit is not None:
                 stats.cached += 1
+                stats.cached_prompt_tokens += hit.result.prompt_tokens or 0
+                stats.cached_completion_tokens += hit.result.completion_tokens or 0
                 self.cache_use.add(hit)
                 return hit.result
 
@@ -159,6 +164,11 @@ async def judge_one(spec: JudgeSpec, item: Item, model: ManagedModel | None, *,
     if model is None:
         verdict.cost_usd = 0.0  # a code judge runs here, for free
     elif not verdict.cached:
+        # An item whose judge asks several questions may reuse some answers (one checklist
+        # per instruction, asked again for each pair): their tokens were not spent again.
+        verdict.prompt_tokens = max(0, verdict.prompt_tokens - stats.cached_prompt_tokens)
+        verdict.completion_tokens = max(
+            0, verdict.completion_tokens - stats.cached_completion_tokens)
         verdict.cost_usd = model.prices.cost(model.model, verdict.prompt_tokens,
                                              verdict.completion_tokens)
     else:
