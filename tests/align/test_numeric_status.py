@@ -62,8 +62,13 @@ def test_status_and_history_show_the_stored_mae_figures(
     assert curve, out["validation"]
     assert "validation MAE" in text
     for point in curve:
-        line = next(x for x in text.splitlines() if f"calibrate ({point['method']})" in x)
-        assert _mae(point["val_mae"]) in line
+        if point.get("method"):
+            line = next(x for x in text.splitlines() if f"calibrate ({point['method']})" in x)
+        else:  # the base judge's row and each strategy's best row show their MAE too
+            line = next(x for x in text.splitlines() if x.startswith(f"│ {point['strategy']} ")
+                        and f"│ {point['round']} " in x)
+        assert _mae(point["val_mae"]) in line, (point, line)
+    assert {p["strategy"] for p in curve if not p.get("method")} == {"base", "calibrate"}
 
     history = _invoke("align", "history", "rater", "--db", db)
     assert f"MAE {base['mae']:.1f} → {cand['mae']:.1f}" in history

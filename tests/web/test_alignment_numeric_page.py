@@ -64,12 +64,15 @@ def test_numeric_run_page_and_history_show_the_stored_mae(client: Client,
     for name, fig in out["trivial_numeric"].items():
         row = _row(page, f"trivial: {name}")
         assert fig["description"] in row and _mae(fig["mae"]) in row
-    # the curve: a validation MAE column, filled for calibrate's rows (no split: no column)
+    # the curve: a validation MAE column, filled for calibrate's maps, the base judge and each
+    # strategy's best row (no split: no column)
     assert '<th class="num">Validation MAE</th>' in page and "<th>Split</th>" not in page
     for point in out["validation"]["curve"]:
         if point.get("val_mae") is not None:
-            row = _row(page, f"calibrate {point['method']}")
-            assert row.endswith(_mae(point["val_mae"])), row
+            label = " ".join(str(point[k]) for k in ("strategy", "method", "round") if
+                             point.get(k) is not None)
+            row = _row(page, label)
+            assert _mae(point["val_mae"]) in row, row
     listing = text_of(client.get("/alignment/runs").text)
     assert f"MAE {_mae(base['mae'])} → {_mae(cand['mae'])} 0–100" in listing
 

@@ -20,7 +20,7 @@ from evalign.align.guards import BudgetExceeded, GuardError, check_no_leak
 from evalign.align.reflection import Reflector
 from evalign.align.scoring import Scorer, agreement, error_tally
 from evalign.align.split import Split
-from evalign.align.strategies.base import Candidate, Context, Part
+from evalign.align.strategies.base import Candidate, Context, Optimizer, Part
 from evalign.align.strategies.registry import STRATEGIES, make_optimizer
 from evalign.align.strategies.registry import parse_strategies as parse_strategies
 from evalign.align.traces import TraceSet, build_traces
@@ -76,15 +76,20 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
                   rounds=settings.rounds, seed=settings.seed,
                   groups=[e.group_key(settings.group_by) for e in examples],
                   glossary=settings.glossary, rubric_split=settings.rubric_split,
-                  checks=settings.checks)
+                  checks=settings.checks,
+                  chosen=tuple(settings.strategies) != STRATEGIES)
     for name in strategies:
         optimizer = make_optimizer(name)
         phase(optimizer.phase)
         scorer.phase = optimizer.phase
-        start = base if name == "decompose" else best.spec
+        built_on = "base" if name == "decompose" else best.strategy
         try:
-            found = await optimizer.optimize(start, train, val, ctx)
+            found = await optimizer.optimize(base if built_on == "base" else best.spec,
+                                             train, val, ctx)
             check_no_leak(base, found.spec, held_out)
+            if name == "calibrate" and built_on != "base":
+                found, built_on = await _calibrate_base_too(optimizer, base, found, built_on,
+                                                            train, val, ctx, notes)
         except BudgetExceeded as exc:
             notes.append(f"{name}: {exc}; kept the best candidate so far")
             break
@@ -94,7 +99,7 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
         if found.val_mae is None and len(found.val_verdicts) == len(split.val):
             # Numeric labels: every candidate is compared by MAE, not only those that say it.
             found.val_mae = verdicts_mae(found.spec, val.examples, found.val_verdicts)
-        best = _keep(name, best, found, notes)
+        best = _keep(name, best, found, notes, built_on)
     _mark_kept(best)
     base_test: list[Verdict] = []
     cand_test: list[Verdict] = []
@@ -107,17 +112,33 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
                       float("nan"), best, base_test, cand_test, notes)
 
 
-def _keep(name: str, best: Candidate, found: Candidate, notes: list[str]) -> Candidate:
-    """The better of the best so far and what `name` found (validation decides)."""
+async def _calibrate_base_too(optimizer: Optimizer, base: JudgeSpec, found: Candidate,
+                              built_on: str, train: Part, val: Part, ctx: Context,
+                              notes: list[str]) -> tuple[Candidate, str]:
+    """`found` (the best candidate so far, calibrated) or the base judge calibrated, whichever
+    has the lower validation MAE: a rewritten prompt kept for its pass/fail agreement may
+    answer on a coarser scale (only 0 or 100, say) that no map can spread out again."""
+    alone = await optimizer.optimize(base, train, val, ctx)
+    if alone.val_mae is None or found.val_mae is None or not alone.val_mae < found.val_mae:
+        return found, built_on
+    notes.append(f"calibrate: the base judge calibrated (validation MAE {alone.val_mae:.1f}) "
+                 f"beat {built_on} calibrated ({found.val_mae:.1f}), so it is built on the "
+                 "base judge")
+    return alone, "base"
+
+
+def _keep(name: str, best: Candidate, found: Candidate, notes: list[str],
+          built_on: str) -> Candidate:
+    """The better of the best so far and what `name` found, built on the candidate whose
+    strategy is `built_on` (validation decides)."""
     notes.extend(f"{name}: {n}" for n in found.notes)
     kept = _better(found, best) and found.spec != best.spec
     best.curve.extend(found.curve)
     best.curve.append({"strategy": name, "round": "best", "val_agreement":
-                       found.val_agreement, "kept": kept})
+                       found.val_agreement, "val_mae": found.val_mae, "kept": kept})
     if not kept:
         return best
-    strategy = name if best.strategy == "base" or name == "decompose" \
-        else f"{best.strategy}+{name}"
+    strategy = name if built_on == "base" else f"{built_on}+{name}"
     return Candidate(found.spec, strategy, found.val_agreement, found.val_verdicts,
                      best.curve, best.notes, found.details, found.val_mae)
 
@@ -168,10 +189,11 @@ async def _start(base: JudgeSpec, examples: Sequence[Example], split: Split, sco
     base_val_verdicts = await scorer.score(base, examples, split.val)
     val_examples = [examples[i] for i in split.val]
     base_val = agreement(base, val_examples, base_val_verdicts)
+    base_mae = verdicts_mae(base, val_examples, base_val_verdicts)
     return traces, Candidate(base, "base", base_val, base_val_verdicts,
                              curve=[{"strategy": "base", "round": 0, "val_agreement": base_val,
-                                     "kept": True}],
-                             val_mae=verdicts_mae(base, val_examples, base_val_verdicts))
+                                     "val_mae": base_mae, "kept": True}],
+                             val_mae=base_mae)
 
 
 def _filled(verdicts: list[Verdict | None]) -> list[Verdict]:

@@ -26,6 +26,7 @@ from evalign.align.liveness import stall_note
 from evalign.align.outcome import candidate_label
 from evalign.align.run import history_rows
 from evalign.align.split import parse_ratios
+from evalign.align.strategies.registry import STRATEGIES
 from evalign.cli.align_render import render_history, render_run
 from evalign.cli.common import (
     DbOption,
@@ -80,8 +81,9 @@ def start(
     group_by: Annotated[str | None, typer.Option(
         help="Keep items with the same value of this field in one part (e.g. question).")
     ] = None,
-    strategy: Annotated[str, typer.Option(help="Strategies to try, comma-separated.")
-                        ] = "guidelines,fewshot,threshold,decompose",
+    strategy: Annotated[str | None, typer.Option(
+        help="Strategies to try, comma-separated (default: every one that applies to the "
+             "judge's scale: " + ",".join(STRATEGIES) + ").")] = None,
     budget_calls: Annotated[int | None, typer.Option(
         help="Stop learning after about N model calls (checked between batches); the test"
         " split is still scored, and counted.")] = None,
@@ -125,7 +127,8 @@ def start(
             dataset=dataset, from_runs=tuple(from_run or ()), criterion=criterion,
             reflection_model=reflection_model, judge_model=judge_model,
             verify_model=verify_model, delta=delta_threshold, ratios=parse_ratios(split),
-            folds=folds, group_by=group_by, strategies=parse_strategies(strategy),
+            folds=folds, group_by=group_by,
+            strategies=STRATEGIES if strategy is None else parse_strategies(strategy),
             budget_calls=budget_calls, budget_usd=budget_usd, max_error_rate=max_error_rate,
             rounds=rounds, seed=seed, sample=sample,
             glossary=glossary_terms, rubric_split=rubric_split, checks=fixed,

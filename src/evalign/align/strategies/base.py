@@ -87,6 +87,8 @@ class Context:
         glossary: the user's term → expansion mapping for rubrics (`decompose`).
         rubric_split: `auto`, `model` or `rules` (`decompose`).
         checks: fixed questions and/or a question template (`decompose`, `AlignConfig.checks`).
+        chosen: the user chose the strategies; False for the default, every strategy that
+            applies, where one that cannot apply to the judge's scale is skipped unsaid.
     """
 
     scorer: Scorer
@@ -99,6 +101,7 @@ class Context:
     glossary: dict[str, str] = field(default_factory=dict)
     rubric_split: str = "auto"
     checks: dict[str, Any] = field(default_factory=dict)
+    chosen: bool = True
 
     @property
     def budget(self) -> Budget:

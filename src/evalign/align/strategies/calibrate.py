@@ -29,10 +29,9 @@ class CalibrateOptimizer:
         """A copy of `judge` with `checks.calibration`, or `judge` itself when nothing helps."""
         val_ex = val.examples
         if judge.scale.group != "numeric" or not val_ex or val_ex[0].scale.group != "numeric":
-            # Never kept (-inf), but said: a strategy asked for must not vanish silently.
-            return Candidate(judge, self.name, float("-inf"),
-                             notes=[_not_numeric(judge, val_ex[0].scale.spec() if val_ex
-                                                 else None)])
+            # Never kept (-inf), but said when asked for: it must not vanish silently.
+            why = _not_numeric(judge, val_ex[0].scale.spec() if val_ex else None)
+            return Candidate(judge, self.name, float("-inf"), notes=[why] if ctx.chosen else [])
         plain = judge.model_copy(update={"checks": {k: v for k, v in judge.checks.items()
                                                     if k != "calibration"}})
         train_v = await ctx.scorer.score(plain, train.pool, train.indices)
