@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from evalign.cli.app import app
 from evalign.errors import NotFoundError
 from evalign.store import open_store
 from tests.cli_invoke import invoke
@@ -24,8 +26,6 @@ READ_COMMANDS = [
     ["report", "1"],
     ["datasets", "list"],
     ["export", "d", "never-written.jsonl"],
-    ["judge", "list"],
-    ["judge", "show", "x"],
     ["run", "j", "--dataset", "d"],
     ["align", "j", "--dataset", "d"],
 ]
@@ -57,6 +57,20 @@ def test_read_commands_refuse_a_mistyped_db(tmp_path: Path, args: list[str]) -> 
     assert code == 2
     assert f"no evalign store at {missing}" in out
     assert "evalign import" in out
+    assert not (tmp_path / "nonexistent").exists()
+
+
+@pytest.mark.parametrize("args", [["judge", "list"], ["judge", "show", "pairwise-preference"]],
+                         ids=lambda a: " ".join(a[:2]))
+def test_judge_list_and_show_without_a_store_show_the_built_ins(tmp_path: Path,
+                                                               args: list[str]) -> None:
+    # A newcomer looks for the judge that fits before importing anything.
+    missing = tmp_path / "nonexistent" / "x.db"
+    result = CliRunner().invoke(app, [*args, "--db", str(missing)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert f"no evalign store at {missing}" in result.stderr
+    assert "showing the built-in judges only" in result.stderr
+    assert "pairwise-preference" in result.stdout
     assert not (tmp_path / "nonexistent").exists()
 
 

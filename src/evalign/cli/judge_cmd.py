@@ -17,7 +17,9 @@ from evalign.cli.common import (
     store_for,
     table,
 )
+from evalign.errors import NotFoundError
 from evalign.judges.spec import JudgeSpec
+from evalign.store import Store, open_store
 from evalign.store.repo_judges import JudgeVersionInfo
 from evalign.workflows import judge_catalog as catalog
 
@@ -92,7 +94,7 @@ def edit(
 def show(ref: Annotated[str, typer.Argument(help="NAME or NAME@VERSION.")],
          db: DbOption = None, as_json: JsonOption = False) -> None:
     """Show one judge version: prompt (or checks), scale, model, parameters."""
-    info = catalog.show(store_for(db), ref)
+    info = catalog.show(_catalog_store(db), ref)
     if as_json:
         print_json(catalog.version_dict(info))
         return
@@ -211,7 +213,7 @@ def versions(name: Annotated[str, typer.Argument()], db: DbOption = None,
 @judge_app.command("list")
 def list_judges(db: DbOption = None, as_json: JsonOption = False) -> None:
     """List every judge, built-in and custom."""
-    found = catalog.listing(store_for(db))
+    found = catalog.listing(_catalog_store(db))
     if as_json:
         print_json([catalog.judge_dict(j) for j in found])
         return
@@ -221,6 +223,17 @@ def list_judges(db: DbOption = None, as_json: JsonOption = False) -> None:
                         str(j.latest_version), str(j.current_version or j.latest_version),
                         escape(j.criterion or ""), escape(j.description))
     console.print(listing)
+
+
+def _catalog_store(db: str | None) -> Store:
+    """The user's store, or where none exists yet the built-in judges alone (in memory:
+    nothing is written), so that a newcomer can find the judge that fits before importing."""
+    try:
+        return store_for(db)
+    except NotFoundError as exc:
+        err_console.print(f"[yellow]{escape(str(exc))}[/]\nshowing the built-in judges only",
+                          highlight=False)
+        return open_store(":memory:")
 
 
 @judge_app.command("fork")
