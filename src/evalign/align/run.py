@@ -31,6 +31,7 @@ from evalign.align.scoring import InProcess, ScoringExecutor
 from evalign.align.split import check_enough, check_group_field, check_sample_enough
 from evalign.align.strategies.registry import phases_for
 from evalign.errors import ConflictError
+from evalign.judges.fit import check_scale_fits
 from evalign.judges.serialize import spec_from_dict
 from evalign.judges.template import check_items, template_fields
 from evalign.providers.base import ModelAPI
@@ -40,6 +41,7 @@ from evalign.store import Store
 from evalign.store import repo_alignment_runs as repo
 from evalign.store.alignment_outcome import AlignmentOutcome, Figures
 from evalign.store.repo_alignment_runs import AlignmentRunRecord
+from evalign.store.repo_comparisons import dataset_id, labeled_criteria
 from evalign.store.repo_judges import add_version, fork, get_judge, resolve
 from evalign.store.repo_runs import now
 
@@ -70,6 +72,10 @@ def start_alignment(store: Store, judge: str, config: AlignConfig, *, held: bool
         version = resolve(session, judge)
         check_cost_tracked(config, version.spec)
         config.validate_sources(session, version)
+        if config.dataset:  # the wrong judge for the labels, said before their fields
+            check_scale_fits(version.ref, version.spec.scale, config.dataset, {
+                c.name: c.scale for c in labeled_criteria(
+                    session, dataset_id(session, config.dataset))}, command="align")
         _check_labels(session, config, version.id, version.criterion,
                       "" if version.spec.kind == "code" else version.spec.prompt)
         return repo.create_alignment_run(session, judge_version_id=version.id,

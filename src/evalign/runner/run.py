@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 from evalign.errors import ConfigError, ConflictError
 from evalign.items import Item
 from evalign.judges.code import CodeJudges
+from evalign.judges.fit import check_scale_fits
 from evalign.judges.spec import JudgeSpec, Verdict
 from evalign.judges.template import check_items
 from evalign.providers.base import ModelAPI
@@ -38,8 +39,10 @@ from evalign.runner.retry import RetryPolicy
 from evalign.runner.summary import Progress, RunSummary, flip_rates, summarize
 from evalign.runner.writer import VerdictWriter
 from evalign.store import Store, repo_runs
+from evalign.store.repo_comparisons import labeled_criteria
 from evalign.store.repo_items import get_dataset, iter_items
 from evalign.store.repo_judges import resolve
+from evalign.store.repo_reruns import RETRY_OF
 from evalign.store.repo_run_items import run_item_count
 from evalign.store.repo_verdicts import count_verdicts
 from evalign.store.repo_work import work_page
@@ -132,6 +135,9 @@ def create_run(store: Store, judge_ref: str, dataset: str, *, model: str | None 
         version = resolve(session, judge_ref)
         target = get_dataset(session, dataset)
         spec = version.spec
+        # the wrong judge for the labels is said as such, not as fields to remap
+        check_scale_fits(version.ref, spec.scale, dataset,
+                         {c.name: c.scale for c in labeled_criteria(session, target.id)})
         if spec.kind != "code":
             check_items(spec.prompt, iter_items(session, target.id), where=f"dataset {dataset!r}")
         run = repo_runs.create_run(
@@ -326,6 +332,8 @@ class _Job:
                             + time.monotonic() - self.started, 3),
             "sessions": int(previous.get("sessions", 0)) + 1,
         }
+        if RETRY_OF in previous:  # which run this one retries, for as long as it lives
+            counters[RETRY_OF] = previous[RETRY_OF]
         if self.managed is not None:
             counters["endpoint"] = self.managed.endpoint
             cached_from = _cached_from(previous.get("cached_from"), self.managed.cache_use)
