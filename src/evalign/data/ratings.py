@@ -11,21 +11,39 @@ Every column left over is kept as item metadata, which judge templates cannot na
 summary lists them. `--map label|reasoning|annotator|criterion` is refused: labels come from the
 reviews.
 
+A review's fields are read strictly, since a rating dropped without a word makes every figure
+computed from the labels silently wrong:
+
+- its rater: the first of `worker_id`, `annotator`, `rater`, `reviewer`, `annotator_id`, a text
+  or number. A null, empty or non-scalar id is refused. Reviews that name no rater are named by
+  position (`reviewer_1`, ...), but only when no review of the record names one: a record that
+  mixes both is refused, since position names would pool different people.
+- its comment: `comment`, `comments`, `note`, `notes`, `reasoning`, `rationale`,
+  `explanation`, `justification`, `feedback` (any case), kept as the reasoning of every label
+  of that review.
+- every other field is a rating. `null` or an empty text means the rater did not rate that
+  criterion (as an empty CSV cell): no label. A number, or a text that reads as one (`"80"`,
+  read as a CSV cell is), is a label on the criterion's scale. Anything else (`"high"`, `"N/A"`,
+  `true` on a numeric scale, a list, an object, a number off the scale) is refused with the
+  file:line, the review, its rater and criterion, and what to do; nothing is imported.
+
 When the file's folder also holds the passages file such ratings ship with, `import_file` joins
 each item's reference answers as the `references` field (`evalign.data.passages`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from evalign.data.reader import Origin, Record
 from evalign.data.records import LabelIn, Row
 from evalign.data.scales import Scales, label_value
-from evalign.errors import ConfigError
+from evalign.data.spellings import is_placeholder
+from evalign.errors import ConfigError, DataError
 from evalign.items import Item
-from evalign.scores import ScoreConfig
+from evalign.scores import ScoreConfig, Value
 
 DEFAULT_SCALE = ScoreConfig.parse("numeric:0:100")
 REVIEWS = ("reviews", "ratings", "annotations")
@@ -34,6 +52,9 @@ _OUTPUT = ("response", "output", "summary", "answer")
 INPUTS = ("question", "input", "prompt")
 """Where the item's one input field is read from, in order of preference."""
 _LABEL_KEYS = ("label", "reasoning", "annotator", "criterion")  # the reviews hold these
+COMMENT_KEYS = ("comment", "comments", "note", "notes", "reasoning", "rationale", "explanation",
+                "justification", "feedback")
+"""Review fields (lower-cased) that hold the rater's comment, never a rating."""
 
 
 def looks_like_ratings(columns: Iterable[str]) -> bool:
@@ -58,7 +79,7 @@ def parse(
     Raises:
         ConfigError: a mapping key for labels (`label`, `reasoning`, `annotator`, `criterion`).
         DataError: no reviews list, no output, a mapped column missing, a review that is not
-            an object, a rating outside its scale.
+            an object, a rater id or rating that cannot be read (see the module docstring).
     """
     explicit = dict(mapping or {})
     refused = [key for key in explicit if key in _LABEL_KEYS]
@@ -111,24 +132,77 @@ def _row(origin: Origin, line: int, record: dict[str, Any], scales: Scales,
         metadata={k: v for k, v in record.items() if k not in skip},
         external_id=str(record.get(id_key) or ""),
     )
+    reviews: list[Any] = record[reviews_key]
+    for index, review in enumerate(reviews):
+        if not isinstance(review, dict):
+            raise origin.error(f"reviews[{index}] must be an object", line)
+    rater_keys = [_rater_key(review) for review in reviews]
+    if any(rater_keys) and None in rater_keys:
+        raise origin.error(
+            f"reviews[{rater_keys.index(None)}] names no rater ({', '.join(_RATER_KEYS)}) while "
+            "other reviews of the record do: give every review its rater, or none (raters are "
+            "then named by position, reviewer_1, ...)", line)
     labels = [
         label
-        for index, review in enumerate(record[reviews_key])
-        for label in _labels(origin, line, index, review, scales, prefix)
+        for index, (review, rater_key) in enumerate(zip(reviews, rater_keys, strict=True))
+        for label in _labels(origin, line, index, review, rater_key, scales, prefix)
     ]
     return Row(item, tuple(labels), line)
 
 
 def _labels(
-    origin: Origin, line: int, index: int, review: Any, scales: Scales, prefix: str | None
+    origin: Origin, line: int, index: int, review: dict[str, Any], rater_key: str | None,
+    scales: Scales, prefix: str | None,
 ) -> Iterator[LabelIn]:
-    if not isinstance(review, dict):
-        raise origin.error(f"reviews[{index}] must be an object", line)
-    rater_key = next((k for k in _RATER_KEYS if k in review), None)
-    rater = f"worker_{review[rater_key]}" if rater_key else f"reviewer_{index + 1}"
+    rater = _rater(origin, line, index, review, rater_key)
+    notes = [str(v).strip() for k, v in review.items()
+             if k.lower() in COMMENT_KEYS and v is not None and str(v).strip()]
     for key, raw in review.items():
-        if key == rater_key or raw is None or isinstance(raw, str | bool):
-            continue  # only numeric fields are ratings
+        if key == rater_key or key.lower() in COMMENT_KEYS or _not_rated(raw):
+            continue
         name = f"{prefix}/{key}" if prefix else key
-        value = label_value(origin, line, f"reviews[{index}].{key}", raw, scales.scale(name))
-        yield LabelIn(name, value, rater)
+        value = _rating(origin, line, f"reviews[{index}].{key}", raw, scales.scale(name), rater)
+        yield LabelIn(name, value, rater, reasoning="\n\n".join(notes))
+
+
+def _rater_key(review: dict[str, Any]) -> str | None:
+    return next((k for k in _RATER_KEYS if k in review), None)
+
+
+def _rater(origin: Origin, line: int, index: int, review: dict[str, Any],
+           rater_key: str | None) -> str:
+    if rater_key is None:
+        return f"reviewer_{index + 1}"
+    raw = review[rater_key]
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float) or not str(raw).strip():
+        raise origin.error(
+            f'"reviews[{index}].{rater_key}" is {json.dumps(raw)}, not a rater id: give the '
+            "rater's id (a text or number), or drop the key from every review of the record "
+            "to name raters by position", line)
+    return f"worker_{str(raw).strip()}"
+
+
+def _not_rated(raw: Any) -> bool:
+    """A null or empty rating: the rater did not rate that criterion."""
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _rating(origin: Origin, line: int, column: str, raw: Any, scale: ScoreConfig,
+            rater: str) -> Value:
+    where = f'"{column}" (rater {rater})'
+    if isinstance(raw, list | dict):
+        raise origin.error(f"{where} is {'a list' if isinstance(raw, list) else 'an object'}, "
+                           "not one rating: give one number per rater and criterion", line)
+    if isinstance(raw, bool) and scale.kind not in ("pass_fail", "thumbs"):
+        raise origin.error(f"{where} is {json.dumps(raw)}, not a rating on {scale.spec()}: "
+                           "write the rating as a number, or import with --scale pass_fail",
+                           line)
+    if isinstance(raw, str) and is_placeholder(raw):
+        raise origin.error(f"{where} is {raw.strip()!r}, which stands for no rating: write null "
+                           "to leave that criterion unrated, or the rating", line)
+    try:
+        return label_value(origin, line, column, raw, scale)
+    except DataError as exc:
+        advice = ("; write the rating as a number, or null if it was not rated (a field that "
+                  'is no rating belongs under "comment")') if isinstance(raw, str) else ""
+        raise origin.error(f"{exc.problem}; rater {rater}{advice}", line) from None
