@@ -157,9 +157,11 @@ def disagreements(
         return
     from rich.markup import escape
 
+    why = (data["run"].get("criterion_source") or {}).get("words")
     console.print(f"[bold]{data['count']} disagreements[/] · run {run} · "
                   f"{escape(data['run']['judge'])} · criterion "
-                  f"{escape(str(data['run']['criterion']))} · {data['run']['policy']}")
+                  f"{escape(str(data['run']['criterion']))}"
+                  + (f" ({escape(why)})" if why else "") + f" · {data['run']['policy']}")
     for row in data["items"]:
         # one block per item, not a wide table: on a narrow terminal a table cuts or folds
         # ids and texts, a block only wraps them

@@ -22,6 +22,7 @@ from evalign.comparisons import (
     read_run,
 )
 from evalign.errors import ConfigError, NotFoundError
+from evalign.report.criterion import ReportCriterion, report_criterion
 from evalign.report.load import dataset_ratings
 from evalign.scores import ScoreConfig
 from evalign.stats.annotators import Ratings, annotator_agreement, majority
@@ -55,22 +56,25 @@ def run_report(
         run_id: the run to report on.
         vs: a second run on the same items: adds `paired` (difference = vs − run).
         by: a breakdown key (judge, criterion, annotator, or an item field / metadata key).
-        criterion: the labels' criterion (default: the one rule of `comparisons.criterion`).
+        criterion: the labels' criterion (default: `report.criterion.report_criterion`: the
+            one rule of `comparisons.criterion`, else the criterion of the alignment run the
+            judge version was accepted from); the run block's `criterion_source` says why.
         policy: `consensus` (one comparison per item: the alignment outcome's human side,
             so a held-out run repeats its outcome's test figures) or `per_label` (one per
             label).
 
     Raises:
         NotFoundError: no such run or criterion, or the dataset has no labels.
-        CriterionChoiceError: labels on several criteria and none named.
+        CriterionChoiceError: labels on several criteria and nothing names one.
         ConfigError: `vs` is a run on another dataset.
     """
-    data = read_run(store, run_id, criterion=criterion, with_items=True)
+    chosen = report_criterion(store, run_id, criterion)
+    data = read_run(store, run_id, criterion=chosen.name, with_items=True)
     loaded = compare(data, policy)
     if loaded.criterion is None:
         raise NotFoundError(f"dataset {loaded.run.dataset!r} has no human labels: import or "
                             "add labels first")
-    report: dict[str, Any] = {"run": _run_block(loaded)}
+    report: dict[str, Any] = {"run": _run_block(loaded, chosen)}
     report.update(agreement_report(loaded.comparisons, excluded=loaded.excluded))
     report["policies"] = both_policies(data, loaded)
     if loaded.run.status != "completed":
@@ -135,10 +139,14 @@ def judges_report(
     return {"criterion": criterion, "policy": policy, "runs": blocks, "rows": rows}
 
 
-def _run_block(loaded: RunComparisons) -> dict[str, Any]:
+def _run_block(loaded: RunComparisons, chosen: ReportCriterion | None = None
+               ) -> dict[str, Any]:
+    """The run's summary; with `chosen`, why its criterion is the one (`criterion_source`)."""
     run = loaded.run
     return {"id": run.id, "judge": f"{run.judge}@v{run.version}", "dataset": run.dataset,
-            "criterion": loaded.criterion, "policy": loaded.policy,
+            "criterion": loaded.criterion,
+            **({"criterion_source": chosen.to_dict()} if chosen else {}),
+            "policy": loaded.policy,
             "policy_meaning": POLICY_WORDS[loaded.policy], "status": run.status,
             "human_scale": loaded.human_scale.spec() if loaded.human_scale else None,
             "judge_scale": loaded.judge_scale.spec(), "verdicts": loaded.verdicts,
@@ -270,11 +278,14 @@ def disagreements(
     store: Store, run_id: int, *, kind: Kind | None = None, criterion: str | None = None,
     policy: Policy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
-    """`evalign disagreements RUN`: the run summary and its misaligned items."""
-    loaded = load_comparisons(store, run_id, criterion=criterion, policy=policy,
+    """`evalign disagreements RUN`: the run summary and its misaligned items, on the
+    criterion `run_report` would choose."""
+    chosen = report_criterion(store, run_id, criterion)
+    loaded = load_comparisons(store, run_id, criterion=chosen.name, policy=policy,
                               with_items=True)
     rows = disagreement_rows(loaded, kind)
-    return {"run": _run_block(loaded), "kind": kind, "count": len(rows), "items": rows}
+    return {"run": _run_block(loaded, chosen), "kind": kind, "count": len(rows),
+            "items": rows}
 
 
 def dataset_agreement(

@@ -19,6 +19,7 @@ from evalign.report.text import (
     applies,
     cannot_compare_line,
     ceiling_basis,
+    criterion_line,
     fmt,
     fmt_ci,
     fmt_numeric,
@@ -50,6 +51,7 @@ td.text { white-space: pre-wrap; max-width: 420px; overflow-wrap: anywhere; }
 <h1>Judge {{ run.judge }} vs humans</h1>
 <div class="sub">run {{ run.id }} · dataset {{ run.dataset }} · criterion {{ run.criterion }}
  · human scale {{ run.human_scale }} · judge scale {{ run.judge_scale }} · {{ run.status }}</div>
+{% if criterion %}<div class="sub" id="criterion">criterion {{ criterion }}</div>{% endif %}
 <div class="sub">policy {{ policy }} · cannot compare {{ cannot }}</div>
 {% for w in report.warnings %}<div class="warn">{{ w }}</div>{% endfor %}
 <div class="cards">
@@ -104,6 +106,7 @@ def report_html(report: dict[str, Any], *, max_rows: int = 200) -> str:
     return template.render(
         run=report.get("run") or {}, report=report, cards=_cards(report),
         policy=policy_line(report), cannot=cannot_compare_line(report),
+        criterion=criterion_line(report.get("run") or {}),
         confusion=_confusion(report), bars=Markup(bar_chart(_bars(report), low=-1.0, high=1.0,
                                                             title="agreement statistics")),
         calibration=_calibration(report), numeric=_numeric(report),

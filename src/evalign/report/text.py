@@ -89,6 +89,8 @@ def report_table(report: dict[str, Any]) -> Group:
     head = Table.grid(padding=(0, 2))
     head.add_row("run", f"{run.get('id')} · {run.get('judge')} on {run.get('dataset')} "
                  f"· criterion {run.get('criterion')}")
+    if criterion := criterion_line(run):
+        head.add_row("criterion", criterion)
     head.add_row("policy", policy_line(report))
     head.add_row("comparisons", f"{report['comparisons']} · {report['misaligned']} of "
                  f"{report['comparisons']} misaligned")
@@ -135,6 +137,13 @@ CAUSE_WORDS = {"text_labels": "text labels", "incompatible_scales": "incompatibl
                "errored_verdicts": "errored verdicts",
                "undecided_verdicts": "undecided (answer changed with the order)",
                "annotators_tied": "annotators tied", "unreadable_labels": "unreadable labels"}
+
+
+def criterion_line(run: dict[str, Any]) -> str:
+    """Which criterion the report is on and why (`report.criterion`), e.g. "overall: the
+    criterion alignment run 6 aligned …"; "" for a report saved before it was said."""
+    source = run.get("criterion_source") or {}
+    return f"{run.get('criterion')}: {source['words']}" if source.get("words") else ""
 
 
 def policy_line(report: dict[str, Any]) -> str:

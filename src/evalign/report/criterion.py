@@ -1,0 +1,148 @@
+"""Which criterion a run's report is on, and why: every report says both.
+
+The read model's one rule (`comparisons.criterion`) picks the criterion the caller names, else
+the judge's own, else the dataset's only comparable one. A judge without a criterion of its
+own (a built-in, or a custom judge made without `--criterion`) on a dataset labeled on several
+criteria is refused there, even when its version was accepted from an alignment run that was
+told the criterion. That alignment run is the judge version's record of what it was aligned
+for, so the report reads it before refusing: from the run's judge version back through its
+provenance (`edited_from`, `forked_from`) to a version an alignment run accepted
+(`alignment_run`, checked against that run's `accepted_version`: a judge imported from
+another store names another store's run), and takes that run's criterion when the dataset has
+labels on it. Nothing else is guessed: when no record names one, the refusal stands
+(`CriterionChoiceError` lists the criteria).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from evalign.comparisons import resolve_criterion
+from evalign.comparisons.criterion import DEFAULT_CRITERION
+from evalign.errors import CriterionChoiceError, NotFoundError
+from evalign.store import Store
+from evalign.store.repo_alignment_runs import get_alignment_run
+from evalign.store.repo_comparisons import RunRecord, labeled_criteria, run_record
+from evalign.store.repo_judges import resolve
+from evalign.store.session import Session
+
+Source = Literal["named", "judge", "alignment", "dataset"]
+MAX_LINEAGE = 50
+"""Versions followed back at most (provenance is written by evalign; this only bounds a
+hand-edited cycle)."""
+
+
+@dataclass(frozen=True)
+class ReportCriterion:
+    """The criterion to read a run's labels on, and why it is that one.
+
+    Attributes:
+        name: the criterion to pass to the read model; None lets its rule choose (the judge's
+            own criterion, or the dataset's only one), which `words` then describes.
+        source: `named` (the caller), `judge` (the judge's own), `alignment` (the alignment
+            run the judge version was accepted from), `dataset` (the dataset's only
+            candidate).
+        words: why, in the words every report surface prints.
+    """
+
+    name: str | None
+    source: Source
+    words: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The `criterion_source` block of a report's run: `{"source", "words"}`."""
+        return {"source": self.source, "words": self.words}
+
+
+def report_criterion(store: Store, run_id: int, named: str | None) -> ReportCriterion:
+    """The criterion a report of run `run_id` is on, and why.
+
+    Raises:
+        NotFoundError: no such run.
+        CriterionChoiceError: the dataset has labels on several criteria and neither the
+            caller, the judge nor an alignment run its version came from names one of them.
+    """
+    if named is not None:
+        return ReportCriterion(named, "named", "named by the caller (--criterion)")
+    with store.session() as session:
+        run = run_record(session, run_id)
+        if run.judge_criterion is not None:
+            return ReportCriterion(None, "judge",
+                                   f"the criterion judge {run.judge} is bound to")
+        try:
+            chosen = resolve_criterion(session, run.dataset_id, None, None, run.judge_scale)
+        except CriterionChoiceError as refused:
+            found = aligned_criterion(session, f"{run.judge}@{run.version}")
+            if found is None or found.name not in refused.choices:
+                raise RunCriterionChoiceError(refused.choices, run) from None
+            return found
+        return ReportCriterion(None, "dataset",
+                               _rule_words(session, run, chosen.name if chosen else None))
+
+
+class RunCriterionChoiceError(CriterionChoiceError):
+    """A run's report has no criterion to default to: the `CriterionChoiceError` of the
+    dataset, prefixed with the run and why neither its judge nor its version names one."""
+
+    def __init__(self, choices: list[str], run: RunRecord):
+        super().__init__(choices)
+        self.args = (f"run {run.id} ({run.judge}@{run.version} on {run.dataset}): the judge "
+                     "has no criterion of its own and was not accepted from an alignment run "
+                     f"that names one; {self.args[0]}",)
+
+
+def aligned_criterion(session: Session, ref: str) -> ReportCriterion | None:
+    """The criterion of the alignment run that judge version `ref` (`NAME@V`) was accepted
+    from, or descends from by edits and forks; None when no such run names one."""
+    start, seen = ref, set[str]()
+    while ref and ref not in seen and len(seen) < MAX_LINEAGE:
+        seen.add(ref)
+        try:
+            info = resolve(session, ref)
+        except NotFoundError:
+            return None  # a fork of a judge since deleted: its record is gone
+        provenance = info.provenance
+        if isinstance(provenance.get("alignment_run"), int):
+            found = _accepted_from(session, provenance["alignment_run"], ref, start)
+            if found is not None:
+                return found
+            ref = str(provenance.get("from") or "")
+        elif isinstance(provenance.get("edited_from"), int):
+            ref = f"{info.judge}@{provenance['edited_from']}"
+        else:
+            ref = str(provenance.get("forked_from") or "")
+    return None
+
+
+def _accepted_from(session: Session, alignment_id: int, ref: str, start: str
+                   ) -> ReportCriterion | None:
+    """The criterion of alignment run `alignment_id` when it is the run that accepted `ref`
+    here and was given or chose a criterion."""
+    try:
+        aligned = get_alignment_run(session, alignment_id)
+    except NotFoundError:
+        return None
+    if aligned.accepted_version != ref:
+        return None  # not this store's record of `ref` (an imported judge)
+    name = (aligned.outcome.criterion if aligned.outcome else None) or \
+        aligned.config.get("criterion")
+    if not isinstance(name, str) or not name:
+        return None
+    how = "" if ref == start else f", which {start} descends from"
+    return ReportCriterion(name, "alignment",
+                           f"the criterion alignment run {alignment_id} aligned "
+                           f"{aligned.judge}@{aligned.judge_version} on (accepted as "
+                           f"{ref}{how}); the judge has no criterion of its own")
+
+
+def _rule_words(session: Session, run: RunRecord, chosen: str | None) -> str:
+    """Why the read model's rule picked `chosen` for a judge without a criterion."""
+    labeled = labeled_criteria(session, run.dataset_id)
+    if chosen is None or len(labeled) <= 1:
+        return "the dataset's only criterion with labels"
+    if chosen == DEFAULT_CRITERION:
+        return ("the labels imported without a criterion name; the judge has no criterion "
+                "of its own")
+    return (f"the dataset's only criterion whose labels a {run.judge_scale.spec()} verdict "
+            f"can be compared with (of {', '.join(sorted(c.name for c in labeled))})")
