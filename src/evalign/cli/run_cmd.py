@@ -37,6 +37,7 @@ from evalign.judges.code import CodeJudges
 from evalign.runner import run as runs
 from evalign.runner.details import list_run_summaries, run_detail, run_summary
 from evalign.runner.generate import generate_outputs
+from evalign.runner.rerun import retry_errors as retry_errors_of
 from evalign.runner.summary import Progress as RunProgress
 from evalign.runner.summary import RunSummary
 from evalign.workflows.held_out import run_held_out
@@ -54,7 +55,13 @@ def run(
     repeat: Annotated[int, typer.Option(help="Judge each item K times (flip rate).", min=1)] = 1,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the answer cache.")
                         ] = False,
-    resume: Annotated[int | None, typer.Option(help="Finish the run RUN instead.")] = None,
+    resume: Annotated[int | None, typer.Option(
+        metavar="RUN", help="Finish the run RUN instead (its items without a verdict).")] = None,
+    retry_errors: Annotated[bool, typer.Option(
+        "--retry-errors", help="With --resume RUN: ask again the items whose model call failed"
+        " after retries (endpoint down, timeouts, 429s), in a new run that reuses RUN's other"
+        " verdicts; RUN is kept as it was. Unreadable answers are not asked again.")
+    ] = False,
     held_out: Annotated[int | None, typer.Option(
         "--held-out", metavar="ALIGN_RUN",
         help="Judge only the test items this alignment run held out (not a run aligned with"
@@ -77,14 +84,21 @@ def run(
     """Run a judge over a dataset (or --resume a run), storing each verdict as it arrives.
 
     With --held-out ALIGN_RUN, only the test items that alignment run held out. Exits 3 when
-    the errors' share of the verdicts passes --max-error-rate.
+    the errors' share of the verdicts passes --max-error-rate, saying what to do next.
     """
     if resume is not None and held_out is not None:
         raise typer.BadParameter("--resume keeps the run's own items: drop --held-out")
+    if retry_errors and resume is None:
+        raise typer.BadParameter("--retry-errors asks a run's failed calls again: give "
+                                 "--resume RUN")
     store = store_for(db)
     code_judges = CodeJudges.from_references(code)
     with _Bar(enabled=not as_json) as bar:
-        if resume is not None:
+        if resume is not None and retry_errors:
+            summary = retry_errors_of(store, resume, concurrency=concurrency,
+                                      progress=bar.update, code_judges=code_judges,
+                                      executor=executor, ray_address=ray_address)
+        elif resume is not None:
             summary = runs.resume_run(store, resume, concurrency=concurrency,
                                       progress=bar.update, code_judges=code_judges,
                                       executor=executor, ray_address=ray_address)
@@ -108,6 +122,8 @@ def run(
     if share is not None and share > max_error_rate:
         err_console.print(f"[red]{summary.errors} of {summary.verdicts} verdicts are errors "
                           f"({share:.0%}), more than --max-error-rate {max_error_rate:g}[/]")
+        for step in next_steps(summary):
+            err_console.print(step)
         raise typer.Exit(ERROR_RATE_EXIT)
 
 
@@ -237,6 +253,8 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
         f"on {summary.items} items{_held_out(summary)}, {_errors(summary, ' errors')}; {calls}; "
         f"tokens {summary.prompt_tokens} in / {summary.completion_tokens} out; cost {cost}; "
         f"{summary.wall_s:.1f}s")
+    if summary.retry_of is not None:
+        console.print(_retry_note(summary, summary.retry_of))
     if summary.cached and summary.cached_from is not None:
         console.print(_cache_note(summary, summary.cached_from))
     if summary.mean_flip_rate is not None:
@@ -244,6 +262,33 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
     _print_errors(summary)
     if summary.error:
         console.print(f"[red]error:[/] {escape(summary.error)}")
+
+
+def _retry_note(summary: RunSummary, retry: dict[str, int]) -> str:
+    old, what = retry.get("run"), "items" if summary.repeat == 1 else "verdicts"
+    return (f"retries run {old}: {retry.get('failed', 0)} {what} whose call failed asked "
+            f"again, {retry.get('reused', 0)} reused from run {old} (their calls, tokens and "
+            f"cost stay with run {old}, which is kept as it was)")
+
+
+def next_steps(summary: RunSummary) -> list[str]:
+    """What to do about a run's errors, by cause: failed calls are asked again with
+    `--retry-errors`; unreadable answers need a change to the judge, not another try."""
+    counts, run = summary.error_counts, summary.run
+    what = "items" if summary.repeat == 1 else "verdicts"
+    steps = []
+    if counts.provider:
+        steps.append(f"next: `evalign run --resume {run} --retry-errors` asks again the "
+                     f"{counts.provider} {what} whose model call failed, once the endpoint "
+                     f"answers (a new run that reuses the other verdicts; run {run} is kept)")
+    if counts.unreadable:
+        steps.append(f"next: `evalign runs show {run}` shows the {counts.unreadable} "
+                     "unreadable or ambiguous answers; asking again would read the same "
+                     "answer, so change the judge's prompt or answer format (or "
+                     "`evalign align`) and run it again")
+    if counts.errors > counts.provider + counts.unreadable:
+        steps.append(f"next: `evalign runs show {run}` says why the other verdicts failed")
+    return steps
 
 
 def _errors(summary: RunSummary, unit: str = "") -> str:

@@ -15,6 +15,7 @@ from evalign.judges.pairwise import is_uncertain
 from evalign.judges.spec import Verdict
 from evalign.runner.error_counts import ErrorCounts, count_errors
 from evalign.store import repo_runs
+from evalign.store.repo_reruns import RETRY_OF
 from evalign.store.repo_run_items import run_item_count
 from evalign.store.session import Session
 
@@ -106,6 +107,10 @@ class RunSummary:
     cached_from: tuple[str, str] | None = None
     scope: dict[str, Any] | None = None
     """Where a restricted run's items came from (`store.repo_run_items`); None: every item."""
+    retry_of: dict[str, int] | None = None
+    """For a run that asks another run's failed calls again (`runner.rerun`): `run` (the old
+    run), `failed` (its verdicts asked again) and `reused` (its verdicts copied, which cost
+    this run nothing); None for any other run."""
 
     @property
     def error_share(self) -> float | None:
@@ -130,6 +135,7 @@ class RunSummary:
             "error_kinds": dict(self.error_counts.by_kind),
             "common_raw_answers": self.error_counts.to_dict()["common_raw"],
             "endpoint": self.endpoint, "cached_from": cached_from, "scope": self.scope,
+            "retry_of": self.retry_of,
         }
 
 
@@ -152,7 +158,14 @@ def summarize(session: Session, run: Run) -> RunSummary:
         error_counts=counts, endpoint=counters.get("endpoint"),
         cached_from=_cached_from(counters.get("cached_from")),
         scope=dict(run.scope) if run.scope else None,
+        retry_of=_retry_of(counters.get(RETRY_OF)),
     )
+
+
+def _retry_of(value: Any) -> dict[str, int] | None:
+    if not isinstance(value, dict):
+        return None
+    return {key: int(value[key]) for key in ("run", "failed", "reused") if key in value}
 
 
 def _cached_from(value: Any) -> tuple[str, str] | None:
