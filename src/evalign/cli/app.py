@@ -9,6 +9,7 @@ checks that this table says what the modules register.
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from importlib import import_module
@@ -65,7 +66,31 @@ def module_group(module: str) -> TyperGroup:
 
     import_module(module).register(sub)
     group: TyperGroup = typer.main.get_group(sub)
+    _reflow(group)
     return group
+
+
+def _reflow(command: Any) -> None:
+    """Give `command` and its subcommands help paragraphs without single line breaks.
+
+    Typer's rich help keeps a docstring's single newlines after the first paragraph, so
+    `--help` broke sentences mid-line at every terminal width; joined, Rich wraps them to the
+    width. A paragraph that starts with `\\b` (Click's "keep as written") or holds indented
+    lines stays as written; anything after `\\f` is left alone.
+    """
+    if command.help:
+        shown, cut, rest = command.help.partition("\f")
+        paragraphs = inspect.cleandoc(shown).split("\n\n")
+        command.help = "\n\n".join(_joined(p) for p in paragraphs) + cut + rest
+    for sub in getattr(command, "commands", {}).values():
+        _reflow(sub)
+
+
+def _joined(paragraph: str) -> str:
+    lines = paragraph.splitlines()
+    if paragraph.startswith("\b") or any(line[:1].isspace() for line in lines):
+        return paragraph
+    return " ".join(line.strip() for line in lines)
 
 
 class _Listed(TyperCommand):
