@@ -69,7 +69,9 @@ def test_a_run_whose_every_verdict_is_an_error_is_failed(store: Store,
     down = ScriptedModel(lambda _request: (_ for _ in ()).throw(TransientError("HTTP 503")))
     summary = run_judge(store, "j", "eb", provider=down, policy=FAST)
     assert (summary.status, summary.errors, summary.verdicts) == ("failed", 3, 3)
-    assert summary.error == "all 3 verdicts are errors (3 provider errors after retries)"
+    assert summary.error == ("all 3 verdicts are errors (3 provider errors after retries): "
+                             f"`evalign run --resume {summary.run} --retry-errors` asks the "
+                             "failed calls again once the endpoint answers")
 
 
 @pytest.fixture

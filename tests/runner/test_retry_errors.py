@@ -26,8 +26,10 @@ from evalign.providers.base import GenerateRequest, GenerateResult
 from evalign.runner import resume_run, retry_errors, run_judge
 from evalign.runner.details import list_run_summaries, run_detail
 from evalign.runner.retry import RetryPolicy
+from evalign.runner.run import create_run, launch
 from evalign.store import Store, open_store
 from evalign.store import models as m
+from evalign.store.repo_run_items import restrict_run
 from evalign.web import create_app
 from tests.runner.helpers import add_evalsbench, add_judge
 from tests.web.helpers import Client
@@ -163,6 +165,9 @@ def test_a_retry_while_the_endpoint_is_still_down_can_be_retried_in_turn(
     # with no failed call left, --retry-errors is --resume: the run is returned as it is
     same = retry_errors(store, last.run, provider=(idle := _Endpoint(set(), set())))
     assert same.run == last.run and not idle.asked
+    with pytest.raises(ConflictError, match=f"already asked again in run {still.run}"):
+        retry_errors(store, 1, provider=_Endpoint(set(), set()))
+    assert run_detail(store, 1)["run"]["retried_by"] == [still.run]
     for status, refusal in (("cancelled", "was cancelled"), ("running", "finishes it first")):
         with store.session() as session:
             session.execute(sa.update(m.Run).where(m.Run.id == 1).values(status=status))
@@ -198,3 +203,25 @@ def test_cli_says_the_next_step_and_retries(tmp_path: Path, shared_datasets: Pat
     text = cli.invoke(app, ["runs", "show", "2", "--db", db])
     assert "retries run 1: 8 items whose call failed asked again, 16 reused from run 1" in \
         " ".join(text.output.split())
+
+
+def test_a_retry_keeps_the_runs_items_and_samples(db_url: str, shared_datasets: Path) -> None:
+    store = open_store(db_url)
+    add_evalsbench(store, shared_datasets, limit=TOTAL)
+    add_judge(store, "truth", "scripted/field:truth")
+    keys = _questions(store)
+    run_id = create_run(store, "truth", "eb", repeat=2)
+    with store.session() as session:
+        ids = list(session.scalars(sa.select(m.Item.id).order_by(m.Item.position)))[:10]
+        restrict_run(session, run_id, ids, {"kind": "held_out", "alignment_run": 7})
+    down = set(keys[:10:2])  # 5 of the run's 10 items, both samples
+    first = launch(store, run_id, provider=_Endpoint(down, set()), policy=FAST)
+    assert (first.verdicts, first.error_counts.provider) == (20, 10)
+
+    back = _Endpoint(set(), set())
+    retried = retry_errors(store, run_id, provider=back, policy=FAST)
+    assert set(back.asked) == down and sum(back.asked.values()) == 10  # each sample once
+    assert retried.scope == first.scope and retried.items == 10 and retried.repeat == 2
+    assert (retried.verdicts, retried.errors, retried.calls) == (20, 0, 10)
+    assert retried.retry_of == {"run": run_id, "failed": 10, "reused": 10}
+    store.close()

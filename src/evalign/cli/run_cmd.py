@@ -255,6 +255,10 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
         f"{summary.wall_s:.1f}s")
     if summary.retry_of is not None:
         console.print(_retry_note(summary, summary.retry_of))
+    if summary.retried_by:
+        later = ", ".join(str(run) for run in summary.retried_by)
+        console.print(f"its failed calls were asked again in run {later} (`evalign runs show "
+                      f"{summary.retried_by[-1]}`)")
     if summary.cached and summary.cached_from is not None:
         console.print(_cache_note(summary, summary.cached_from))
     if summary.mean_flip_rate is not None:
@@ -277,7 +281,11 @@ def next_steps(summary: RunSummary) -> list[str]:
     counts, run = summary.error_counts, summary.run
     what = "items" if summary.repeat == 1 else "verdicts"
     steps = []
-    if counts.provider:
+    if counts.provider and summary.retried_by:
+        later = summary.retried_by[-1]
+        steps.append(f"next: run {later} already asks these again: `evalign runs show {later}`"
+                     f" (`evalign run --resume {later} --retry-errors` if calls failed there)")
+    elif counts.provider:
         steps.append(f"next: `evalign run --resume {run} --retry-errors` asks again the "
                      f"{counts.provider} {what} whose model call failed, once the endpoint "
                      f"answers (a new run that reuses the other verdicts; run {run} is kept)")

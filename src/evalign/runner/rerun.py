@@ -16,7 +16,8 @@ code-judge errors are kept for the same reason, and undecided pairwise verdicts 
 A finished run keeps its verdicts, so the retry is a new run (`store.repo_reruns`): the old run
 stays exactly as it was, the new one names it (`parent_run_id`, `counters["retry_of"]`), reuses
 its other verdicts without paying for them again, and counts only the calls, tokens and cost it
-spent itself. A run that has not finished (pending, or running when its process died) is
+spent itself. A run is retried once; the retry, if calls failed again, is retried in turn.
+A run that has not finished (pending, or running when its process died) is
 finished by `--resume` first; a cancelled run is not retried.
 """
 
@@ -30,7 +31,7 @@ from evalign.runner.retry import RetryPolicy
 from evalign.runner.run import ProgressFn, check_executor, launch, resume_run
 from evalign.runner.summary import RunSummary
 from evalign.store import Store, repo_runs
-from evalign.store.repo_reruns import count_failed_calls, start_retry
+from evalign.store.repo_reruns import count_failed_calls, retries_of, start_retry
 
 
 def retry_errors(store: Store, run_id: int, *, concurrency: int | None = None,
@@ -51,14 +52,15 @@ def retry_errors(store: Store, run_id: int, *, concurrency: int | None = None,
 
     Raises:
         NotFoundError: no such run.
-        ConflictError: the run was cancelled, or has not finished (`--resume` it first).
+        ConflictError: the run was cancelled, has not finished (`--resume` it first), or was
+            retried already (retry that run instead).
         ConfigError: an unknown executor, or `ray` without Ray installed.
     """
     check_executor(executor)
     with store.session() as session:
         run = repo_runs.get_run(session, run_id)
         failed = count_failed_calls(session, run_id, PROVIDER_KINDS)
-        status = run.status
+        status, later = run.status, retries_of(session, run_id)
     if failed == 0:
         return resume_run(store, run_id, concurrency=concurrency, progress=progress,
                           code_judges=code_judges, policy=policy, provider=provider,
@@ -69,6 +71,10 @@ def retry_errors(store: Store, run_id: int, *, concurrency: int | None = None,
         raise ConflictError(f"run {run_id} is {status}: `evalign run --resume {run_id}` "
                             "finishes it first, then --retry-errors asks its failed calls "
                             "again")
+    if later:  # one retry per run: a second would measure the same items twice, unlinked
+        raise ConflictError(f"run {run_id}'s failed calls were already asked again in run "
+                            f"{later[-1]}: `evalign run --resume {later[-1]} --retry-errors` "
+                            "asks the ones that failed there")
     with store.session() as session:
         new_id = start_retry(session, run_id, kinds=PROVIDER_KINDS).run
     return launch(store, new_id, executor=executor, ray_address=ray_address,

@@ -312,7 +312,9 @@ class _Job:
         if counts.total == 0 or counts.errors < counts.total:
             return "completed", None
         causes = ", ".join(f"{n} {label}" for label, n in counts.causes())
-        return "failed", f"all {counts.total} verdicts are errors ({causes})"
+        retry = (f": `evalign run --resume {self.run_id} --retry-errors` asks the failed calls "
+                 "again once the endpoint answers" if counts.provider else "")
+        return "failed", f"all {counts.total} verdicts are errors ({causes}){retry}"
 
     def finish(self, status: str, error: str | None = None) -> None:
         """Move a running run to `status`; a run cancelled meanwhile stays cancelled."""

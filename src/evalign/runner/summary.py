@@ -15,7 +15,7 @@ from evalign.judges.pairwise import is_uncertain
 from evalign.judges.spec import Verdict
 from evalign.runner.error_counts import ErrorCounts, count_errors
 from evalign.store import repo_runs
-from evalign.store.repo_reruns import RETRY_OF
+from evalign.store.repo_reruns import RETRY_OF, retries_of
 from evalign.store.repo_run_items import run_item_count
 from evalign.store.session import Session
 
@@ -111,6 +111,8 @@ class RunSummary:
     """For a run that asks another run's failed calls again (`runner.rerun`): `run` (the old
     run), `failed` (its verdicts asked again) and `reused` (its verdicts copied, which cost
     this run nothing); None for any other run."""
+    retried_by: tuple[int, ...] = ()
+    """The runs made to retry this run's failed calls (`--retry-errors`), oldest first."""
 
     @property
     def error_share(self) -> float | None:
@@ -135,7 +137,7 @@ class RunSummary:
             "error_kinds": dict(self.error_counts.by_kind),
             "common_raw_answers": self.error_counts.to_dict()["common_raw"],
             "endpoint": self.endpoint, "cached_from": cached_from, "scope": self.scope,
-            "retry_of": self.retry_of,
+            "retry_of": self.retry_of, "retried_by": list(self.retried_by),
         }
 
 
@@ -158,7 +160,7 @@ def summarize(session: Session, run: Run) -> RunSummary:
         error_counts=counts, endpoint=counters.get("endpoint"),
         cached_from=_cached_from(counters.get("cached_from")),
         scope=dict(run.scope) if run.scope else None,
-        retry_of=_retry_of(counters.get(RETRY_OF)),
+        retry_of=_retry_of(counters.get(RETRY_OF)), retried_by=tuple(retries_of(session, run.id)),
     )
 
 

@@ -93,3 +93,11 @@ def start_retry(session: Session, run_id: int, *, kinds: Collection[str]) -> Ret
     new.counters = {RETRY_OF: {"run": old.id, "failed": failed, "reused": reused}}
     session.flush()
     return RetryStart(run=new.id, failed=failed, reused=reused)
+
+
+def retries_of(session: Session, run_id: int) -> list[int]:
+    """The ids of the runs made to retry run `run_id`'s failed calls, oldest first."""
+    children = session.execute(sa.select(m.Run.id, m.Run.counters)
+                               .where(m.Run.parent_run_id == run_id).order_by(m.Run.id))
+    return [child for child, counters in children
+            if isinstance(counters, dict) and RETRY_OF in counters]
