@@ -15,6 +15,7 @@ from evalign.report.svg import Bar, bar_chart, calibration_plot, confusion_grid
 from evalign.report.text import (
     METRICS,
     NUMERIC,
+    RATER_COLUMNS,
     agreement_all_line,
     applies,
     cannot_compare_line,
@@ -23,7 +24,10 @@ from evalign.report.text import (
     fmt,
     fmt_ci,
     fmt_numeric,
+    humans_line,
     policy_line,
+    rater_gap_line,
+    rater_rows,
 )
 
 _TEMPLATE = """<!doctype html>
@@ -68,6 +72,12 @@ td.text { white-space: pre-wrap; max-width: 420px; overflow-wrap: anywhere; }
 {% if numeric %}<h2>Numeric agreement (0–100)</h2><table><tr><th>metric</th><th>value</th>
 <th>95% CI</th></tr>{% for row in numeric %}<tr><td>{{ row[0] }}</td><td>{{ row[1] }}</td>
 <td>{{ row[2] }}</td></tr>{% endfor %}</table>{% endif %}
+{% if humans %}<h2>Humans among themselves</h2><p id="humans">{{ humans }}</p>
+{% if rater_gap %}<p id="rater-gap">{{ rater_gap }}</p>{% endif %}
+{% if raters %}<table id="raters"><caption>judge vs raters (0–100)</caption><tr>
+{% for c in rater_columns %}<th>{{ c }}</th>{% endfor %}</tr>
+{% for r in raters %}<tr>{% for v in r %}<td>{{ v }}</td>{% endfor %}</tr>{% endfor %}
+</table>{% endif %}{% endif %}
 {% if paired %}<h2>Run {{ paired.candidate_run }} vs run {{ paired.baseline_run }}</h2>
 <p>Agreement difference {{ pct(paired.difference) }} {{ ci(paired.difference_ci) }} on
 {{ paired.pairs }} pairs (run {{ paired.baseline_run }} {{ pct(paired.baseline_agreement) }},
@@ -103,6 +113,7 @@ _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string
 def report_html(report: dict[str, Any], *, max_rows: int = 200) -> str:
     """Render a run report (from `run_report`) as one self-contained HTML page."""
     template = _ENV.from_string(_TEMPLATE)
+    annotators = report.get("annotators") or {}
     return template.render(
         run=report.get("run") or {}, report=report, cards=_cards(report),
         policy=policy_line(report), cannot=cannot_compare_line(report),
@@ -110,6 +121,11 @@ def report_html(report: dict[str, Any], *, max_rows: int = 200) -> str:
         confusion=_confusion(report), bars=Markup(bar_chart(_bars(report), low=-1.0, high=1.0,
                                                             title="agreement statistics")),
         calibration=_calibration(report), numeric=_numeric(report),
+        # the annotators' figures in the text report's words (report.text), from the same
+        # block (`report["annotators"]`: stats.ceiling.ceiling_figures, stats.raters)
+        humans=humans_line(annotators) if annotators else "",
+        rater_gap=rater_gap_line(annotators), raters=rater_rows(annotators),
+        rater_columns=RATER_COLUMNS,
         paired=report.get("paired"), breakdown=report.get("breakdown"),
         rows=(report.get("disagreements") or [])[:max_rows],
         pct=lambda v: fmt(v, True), num=fmt, ci=lambda v: fmt_ci(v, True),

@@ -9,6 +9,8 @@ from typing import Any
 from rich.console import Console, Group
 from rich.table import Table
 
+from evalign.stats.ceiling import basis_words
+
 METRICS: tuple[tuple[str, str, bool], ...] = (
     # (key, label, is a proportion shown as %)
     ("agreement", "agreement", True),
@@ -120,6 +122,13 @@ def report_table(report: dict[str, Any]) -> Group:
                       (num.get("undefined") or {}).get(key, ""))
     parts.append(table)
     parts.extend(_extras(report))
+    if rows := rater_rows(report.get("annotators") or {}):
+        raters = Table(title="judge vs raters (0–100)")
+        for col in RATER_COLUMNS:
+            raters.add_column(col)
+        for row in rows:
+            raters.add_row(*row)
+        parts.append(raters)
     if report.get("paired"):
         parts.append(_paired_table(report["paired"]))
     if report.get("breakdown"):
@@ -183,15 +192,9 @@ def _extras(report: dict[str, Any]) -> list[str]:
     lines = []
     ann = report.get("annotators")
     if ann:
-        # under `consensus` the headline is the judge vs the consensus: no second figure
-        vs = ann.get("judge_vs_consensus_items")
-        lines.append(f"humans: ceiling (annotator vs others) {fmt(ann['ceiling'], True)} on "
-                     f"{ceiling_basis(ann)}, {ann['annotators']} annotators"
-                     + ("" if vs is None else " · judge vs consensus "
-                        f"{fmt(ann['judge_vs_consensus'], True)} ({vs} items)")
-                     + ("" if ann.get("mean_abs_diff_100") is None else " · rater-to-rater "
-                        f"gap {ann['mean_abs_diff_100']:.1f} on 0–100")
-                     + f" · Fleiss κ {fmt(ann['fleiss_kappa'])}")
+        lines.append(humans_line(ann))
+        if gap := rater_gap_line(ann):
+            lines.append(gap)
     stab = report.get("stability")
     if stab:
         lines.append(f"stability over {stab['repeats']} repeats: "
@@ -210,6 +213,54 @@ def _extras(report: dict[str, Any]) -> list[str]:
                      f"{fmt(length['judge_prefers_longer'], True)} (humans "
                      f"{fmt(length['human_prefers_longer'], True)})")
     return lines
+
+
+def humans_line(ann: dict[str, Any]) -> str:
+    """The annotators among themselves (`report["annotators"]`, from
+    `stats.ceiling.ceiling_figures`): ceiling, rater-to-rater gap, Fleiss κ, Krippendorff α."""
+    # under `consensus` the headline is the judge vs the consensus: no second figure
+    vs = ann.get("judge_vs_consensus_items")
+    return (f"humans: ceiling (annotator vs others) {fmt(ann['ceiling'], True)} on "
+            f"{ceiling_basis(ann)}, {ann['annotators']} annotators"
+            + ("" if vs is None else " · judge vs consensus "
+               f"{fmt(ann['judge_vs_consensus'], True)} ({vs} items)")
+            + ("" if ann.get("mean_abs_diff_100") is None else " · rater-to-rater "
+               f"gap {ann['mean_abs_diff_100']:.1f} on 0–100")
+            + f" · Fleiss κ {fmt(ann.get('fleiss_kappa'))}"
+            + f" · Krippendorff α {fmt(ann.get('krippendorff_alpha'))}")
+
+
+def rater_gap_line(ann: dict[str, Any]) -> str:
+    """A numeric judge's mean gap to one rater beside the raters' gap to each other
+    (`ann["raters"]`, from `stats.raters.judge_vs_raters`), in the alignment outcome's
+    words; "" without a raters block."""
+    raters = ann.get("raters") or {}
+    if raters.get("judge_gap_100") is None:
+        return ""
+    items = raters.get("rater_gap_items")
+    where = "on the items" if items is None else (
+        f"on {basis_words(str(ann.get('basis') or 'run'), int(items))} and a judge score")
+    return (f"the judge's mean gap to one rater {_points(raters['judge_gap_100'])}; raters "
+            f"differ from each other by {_points(raters.get('rater_gap_100'))} {where} "
+            "(the ceiling of that gap)")
+
+
+RATER_COLUMNS = ("rater", "n", "MAE (0–100)", "Spearman ρ", "Kendall τ")
+
+
+def rater_rows(ann: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """The judge vs the raters' mean, then vs each rater (`ann["raters"]`), as cells under
+    `RATER_COLUMNS`; [] without a raters block."""
+    raters = ann.get("raters") or {}
+    if not raters.get("mean"):
+        return []
+    rows = [("the raters' mean", raters["mean"]), *sorted((raters.get("each") or {}).items())]
+    return [(name, str(row.get("n")), _points(row.get("mae")), fmt(row.get("spearman")),
+             fmt(row.get("kendall"))) for name, row in rows]
+
+
+def _points(value: Any) -> str:
+    return "—" if value is None else f"{value:.1f}"
 
 
 def ceiling_basis(block: dict[str, Any]) -> str:
