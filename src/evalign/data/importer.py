@@ -25,7 +25,14 @@ from evalign.data import (
     tabular,
 )
 from evalign.data.csvfile import csv_records
-from evalign.data.passages import attach_passage_references, find_passage_files, load_passages
+from evalign.data.passages import (
+    attach_passage_references,
+    check_passage_keys,
+    find_passage_files,
+    is_passages_file,
+    load_passages,
+    unjoined_note,
+)
 from evalign.data.reader import (
     DEFAULT_MAX_BYTES,
     Origin,
@@ -207,6 +214,9 @@ def import_file(
                               source=info, mode=mode, source_name=parsed.source.name)
     summary = summarize(stats, parsed.format, parsed.kind)
     summary.warnings[:0] = _file_notes(parsed, mapping or {}) + notes.warnings()
+    unjoined = (unjoined_note(parsed.columns, mapping or {}, parsed.source.name)
+                if joined is None and parsed.shape == "ratings" else None)
+    summary.warnings[:0] = [unjoined] if unjoined else []  # first: a judge needs them
     summary.references = joined
     return summary
 
@@ -216,15 +226,20 @@ def _with_references(parsed: ParsedFile, path: str | Path, references: str | Pat
                      ) -> tuple[Iterator[Row], JoinCount | None]:
     """The parsed rows with reference fields joined, and the count to fill while writing.
 
-    An explicit side file wins; otherwise a ratings file gets the references of the passages
-    file beside it, when its folder holds one (`evalign.data.passages`).
+    An explicit side file wins (a passages file named so is joined as one, on `passage_id` and
+    the question); otherwise a ratings file gets the references of the passages file beside
+    it, when its folder holds one (`evalign.data.passages`).
     """
-    if references is not None:
+    if references is not None and is_passages_file(references):
+        check_passage_keys(references, references_key)
+        found = [Path(references)]
+    elif references is not None:
         keys = parse_keys(references_key or "id")
         name = Path(references).name
         return (attach_references(parsed.rows, load_references(references, keys), keys, name),
                 JoinCount(name))
-    found = find_passage_files(path) if parsed.shape == "ratings" else []
+    else:
+        found = find_passage_files(path) if parsed.shape == "ratings" else []
     if not found:
         return parsed.rows, None
     name = ", ".join(f.name for f in found)

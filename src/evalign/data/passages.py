@@ -22,7 +22,7 @@ item is the person's. An item whose passage or question has no reference left ke
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,7 @@ def find_passage_files(ratings: str | Path) -> list[Path]:
     path = Path(ratings).resolve()
     found = []
     for sibling in sorted(path.parent.glob("*.jsonl")):
-        if sibling.resolve() != path and sibling.is_file() and _first_is_passage(sibling):
+        if sibling.resolve() != path and sibling.is_file() and is_passages_file(sibling):
             found.append(sibling)
     return found
 
@@ -126,6 +126,43 @@ def attach_passage_references(rows: Iterable[Row], table: dict[Key, list[str]],
                                                           FIELD: field_text(refs)}))
 
 
+def check_passage_keys(source: str | Path, keys: str | None) -> None:
+    """Refuse a `--references-key` other than `passage_id` for a passages file.
+
+    `id`, the option's default, is accepted too: a passages record has no top-level id, so it
+    cannot be meant as the key.
+
+    Raises:
+        ConfigError: the key names another field (a passages file is joined on
+            `passage_id` and each item's question text, whatever the key).
+    """
+    if keys is None or keys.strip() in ("id", PASSAGE_KEY, f"metadata.{PASSAGE_KEY}"):
+        return
+    raise ConfigError(f"{Path(source).name} is a passages file: its reference answers are "
+                      f"joined on {PASSAGE_KEY} and each item's question text; pass "
+                      f"--references-key {PASSAGE_KEY}, or leave the option out")
+
+
+def unjoined_note(columns: Sequence[str], mapping: Mapping[str, str], source: str) -> str | None:
+    """A warning for rated items that could take a passages file's references but got none.
+
+    Args:
+        columns: the first record's columns.
+        mapping: the `--map` pairs.
+        source: the imported file's name.
+
+    Returns:
+        None unless the items carry a `passage_id` and a question and no `references` field.
+    """
+    has_question = "input" in mapping or any(f in columns for f in QUESTION_FIELDS)
+    if PASSAGE_KEY not in columns or not has_question or FIELD in columns or FIELD in mapping:
+        return None
+    return (f"no reference answers joined: the items of {source} have a {PASSAGE_KEY} and a "
+            "question but no passages file sits beside it, and a judge that rates against "
+            f"references (reference-rating) is refused on items without {FIELD!r}: attach them "
+            f"with --references FILE --references-key {PASSAGE_KEY}")
+
+
 def _key(row: Row) -> Key | None:
     item = row.item
     passage = item.metadata.get(PASSAGE_KEY, item.inputs.get(PASSAGE_KEY))
@@ -143,9 +180,10 @@ def _missing_note(source: str, row: Row, key: Key | None) -> str:
     return f"{NO_REFERENCE} {source} for {PASSAGE_KEY} = {key[0]}, question {shown!r}"
 
 
-def _first_is_passage(file: Path) -> bool:
+def is_passages_file(file: str | Path) -> bool:
+    """Whether the file's first line is a passage record (see the module docstring)."""
     try:
-        with file.open(encoding="utf-8-sig") as stream:
+        with Path(file).open(encoding="utf-8-sig") as stream:
             first = stream.readline(_FIRST_LINE_LIMIT)
         return is_passage(json.loads(first))
     except (OSError, UnicodeDecodeError, ValueError):

@@ -8,6 +8,12 @@ text; `id` is the item's own id), and adds every other field of that record as a
 field. A list of texts becomes one field, numbered (`Reference 1: …`). An item without a record
 keeps its fields and the import warns with its lines; a side field that would overwrite an
 item's field is refused.
+
+A key nested in an object of the side record is named by its dotted path
+(`metadata.passage_id`), and matched against the item field named by its last part
+(`passage_id`); a plain key missing from a record's top level is also looked up under its
+`metadata` object, where many exports keep their ids. The top-level field holding a key (for a
+nested key, its whole object) is not added to the items.
 """
 
 from __future__ import annotations
@@ -75,16 +81,58 @@ def load_references(path: str | Path, keys: Sequence[str]) -> dict[Key, dict[str
     file = Path(path)
     table: dict[Key, dict[str, str]] = {}
     for line, record in _records(file):
-        missing = [k for k in keys if k not in record or record[k] in (None, "")]
+        found = {k: side_value(record, k) for k in keys}
+        missing = [k for k, v in found.items() if v in (None, "")]
         if missing:
-            raise DataError(f"{file}:{line}: reference record has no {', '.join(missing)}")
-        key = tuple(field_text(record[k]) for k in keys)
+            raise DataError(f"{file}:{line}: reference record has no {', '.join(missing)} "
+                            f"({_fields_note(record, missing[0])})")
+        key = tuple(field_text(found[k]) for k in keys)
         if key in table:
             raise DataError(f"{file}:{line}: a second reference record for "
                             f"{dict(zip(keys, key, strict=True))}")
+        holders = {_holder(record, k) for k in keys}
         table[key] = {name: field_text(value) for name, value in record.items()
-                      if name not in keys}
+                      if name not in holders}
     return table
+
+
+def side_value(record: dict[str, Any], key: str) -> Any:
+    """The value of `key` in a side record: a top-level field, a dotted path into nested
+    objects, or a field of the record's `metadata` object; None when absent."""
+    if key in record:
+        return record[key]
+    value: Any = record
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            value = None
+            break
+        value = value[part]
+    if value is None and "." not in key and isinstance(record.get("metadata"), dict):
+        return record["metadata"].get(key)
+    return value
+
+
+def item_field(key: str) -> str:
+    """The item field a key is matched against: a dotted path's last part."""
+    return key.rsplit(".", 1)[-1]
+
+
+def _holder(record: dict[str, Any], key: str) -> str:
+    """The top-level field of `record` that holds `key`."""
+    if key in record:
+        return key
+    return key.split(".", 1)[0] if "." in key else "metadata"  # found under `metadata`
+
+
+def _fields_note(record: dict[str, Any], key: str) -> str:
+    paths = [*record]
+    paths += [f"{name}.{sub}" for name, value in record.items() if isinstance(value, dict)
+              for sub in value]
+    shown = ", ".join(paths[:15]) + (", ..." if len(paths) > 15 else "")
+    nested = [p for p in paths if p.endswith(f".{key}")]
+    hint = f"; name a nested field by its path: --references-key {nested[0]}" if nested else (
+        "; name the shared field with --references-key")
+    return f"its fields: {shown}{hint}"
 
 
 def attach_references(rows: Iterable[Row], table: dict[Key, dict[str, str]],
@@ -99,7 +147,7 @@ def attach_references(rows: Iterable[Row], table: dict[Key, dict[str, str]],
         values = {"id": item.external_id,
                   **{k: field_text(v) for k, v in item.metadata.items()},
                   **{k: field_text(v) for k, v in item.inputs.items()}}
-        key = tuple(values.get(k, "") for k in keys)
+        key = tuple(values.get(k, values.get(item_field(k), "")) for k in keys)
         found = table.get(key)
         if found is None:
             note = f"{NO_REFERENCE} {source} for {', '.join(keys)} = {', '.join(key)}"
