@@ -140,3 +140,26 @@ def test_the_cli_reports_on_the_aligned_criterion(tmp_path: Path) -> None:
     assert table.exit_code == 0 and "the criterion alignment run" in table.stdout
     refused = runner.invoke(app, ["report", str(runs["mine@1"]), "--db", db])
     assert isinstance(refused.exception, CriterionChoiceError)
+
+
+def test_a_judge_bound_to_a_criterion_without_labels_here_is_warned_of(store: Store) -> None:
+    runs = _store(store)
+    with store.session() as s:
+        scale = s.query(m.ScoreConfigRow).filter_by(spec=RATING.spec()).one()
+        quality = m.Criterion(name="quality", score_config_id=scale.id)
+        s.add(quality)
+        s.flush()
+        bound = m.Judge(name="bound", criterion_id=quality.id)
+        s.add(bound)
+        s.flush()
+        run = _run(s, _version(s, bound, 1, {}), "sq")
+    report = run_report(store, run)
+    assert report["run"]["criterion"] == "quality" and report["comparisons"] == 0
+    assert report["run"]["criterion_source"] == {
+        "source": "judge", "words": "the criterion judge bound is bound to"}
+    assert report["warnings"][0] == (
+        "judge bound is bound to criterion 'quality', on which dataset 'sq' has no labels; "
+        "its labels are on correctness, overall: name one with --criterion NAME to compare "
+        "with them")
+    assert not any("bound to criterion" in w for w in run_report(store, runs["mine@2"])[
+        "warnings"])

@@ -77,6 +77,8 @@ def run_report(
     report: dict[str, Any] = {"run": _run_block(loaded, chosen)}
     report.update(agreement_report(loaded.comparisons, excluded=loaded.excluded))
     report["policies"] = both_policies(data, loaded)
+    if chosen.warning:
+        report["warnings"].insert(0, chosen.warning)
     if loaded.run.status != "completed":
         report["warnings"].insert(0, f"run {run_id} is {loaded.run.status}: the figures cover "
                                   f"the {loaded.verdicts} verdicts stored so far")

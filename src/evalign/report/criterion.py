@@ -44,11 +44,14 @@ class ReportCriterion:
             run the judge version was accepted from), `dataset` (the dataset's only
             candidate).
         words: why, in the words every report surface prints.
+        warning: what the report should warn of ("" when nothing): the judge's own criterion
+            has no labels on the dataset while others have.
     """
 
     name: str | None
     source: Source
     words: str
+    warning: str = ""
 
     def to_dict(self) -> dict[str, str]:
         """The `criterion_source` block of a report's run: `{"source", "words"}`."""
@@ -69,7 +72,8 @@ def report_criterion(store: Store, run_id: int, named: str | None) -> ReportCrit
         run = run_record(session, run_id)
         if run.judge_criterion is not None:
             return ReportCriterion(None, "judge",
-                                   f"the criterion judge {run.judge} is bound to")
+                                   f"the criterion judge {run.judge} is bound to",
+                                   _unlabeled_warning(session, run))
         try:
             chosen = resolve_criterion(session, run.dataset_id, None, None, run.judge_scale)
         except CriterionChoiceError as refused:
@@ -134,6 +138,17 @@ def _accepted_from(session: Session, alignment_id: int, ref: str, start: str
                            f"the criterion alignment run {alignment_id} aligned "
                            f"{aligned.judge}@{aligned.judge_version} on (accepted as "
                            f"{ref}{how}); the judge has no criterion of its own")
+
+
+def _unlabeled_warning(session: Session, run: RunRecord) -> str:
+    """A warning when the judge's own criterion has no labels on the run's dataset but
+    other criteria have (the report then has nothing to compare, and says where labels are)."""
+    labeled = sorted(c.name for c in labeled_criteria(session, run.dataset_id))
+    if not labeled or run.judge_criterion in labeled:
+        return ""
+    return (f"judge {run.judge} is bound to criterion {run.judge_criterion!r}, on which "
+            f"dataset {run.dataset!r} has no labels; its labels are on {', '.join(labeled)}: "
+            "name one with --criterion NAME to compare with them")
 
 
 def _rule_words(session: Session, run: RunRecord, chosen: str | None) -> str:
