@@ -163,3 +163,16 @@ def test_a_judge_bound_to_a_criterion_without_labels_here_is_warned_of(store: St
         "with them")
     assert not any("bound to criterion" in w for w in run_report(store, runs["mine@2"])[
         "warnings"])
+
+
+def test_the_alignment_record_beats_the_default_tie_breaker(store: Store) -> None:
+    runs = _store(store)
+    _labels_on(store, "sq", "default", [50] * 8)
+    aligned = run_report(store, runs["mine@2"])["run"]
+    assert (aligned["criterion"], aligned["criterion_source"]["source"]) == (
+        "overall", "alignment")
+    unaligned = run_report(store, runs["mine@1"])["run"]
+    assert unaligned["criterion"] == "default"
+    assert unaligned["criterion_source"] == {
+        "source": "dataset", "words": "the labels imported without a criterion name; the "
+        "judge has no criterion of its own"}

@@ -24,6 +24,12 @@ CriterionOption = Annotated[
     typer.Option("--criterion", "-c", help="Criterion of the human labels (default: the "
                  "judge's, else the dataset's only one, else `default`)."),
 ]
+RunCriterionOption = Annotated[
+    str | None,
+    typer.Option("--criterion", "-c", help="Criterion of the human labels (default: the "
+                 "judge's, else the one the alignment run that made the judge version was "
+                 "told when the dataset has labels on it, else the dataset's only one, else "
+                 "`default`; the report says which and why).")]
 EXCERPT = 160
 
 
@@ -79,7 +85,7 @@ def report(
                                            "paired difference (RUN2 − RUN), McNemar p.")] = None,
     by: Annotated[str | None, typer.Option("--by", help="Break down by judge, criterion, "
                                            "annotator or an item field / metadata key.")] = None,
-    criterion: CriterionOption = None,
+    criterion: RunCriterionOption = None,
     policy: PolicyOption = PolicyName.consensus,
     consensus: ConsensusOption = False,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Output format.")] = Format.table,
@@ -137,7 +143,7 @@ def disagreements(
     kind: Annotated[DisagreementKind | None, typer.Option(
         "--kind", help="fp: judge too lenient; fn: judge too strict; discrepancy: numeric "
         "delta ≥ 20 points.")] = None,
-    criterion: CriterionOption = None,
+    criterion: RunCriterionOption = None,
     policy: PolicyOption = PolicyName.consensus,
     consensus: ConsensusOption = False,
     as_json: JsonOption = False,

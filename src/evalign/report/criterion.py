@@ -1,11 +1,12 @@
 """Which criterion a run's report is on, and why: every report says both.
 
 The read model's one rule (`comparisons.criterion`) picks the criterion the caller names, else
-the judge's own, else the dataset's only comparable one. A judge without a criterion of its
-own (a built-in, or a custom judge made without `--criterion`) on a dataset labeled on several
-criteria is refused there, even when its version was accepted from an alignment run that was
-told the criterion. That alignment run is the judge version's record of what it was aligned
-for, so the report reads it before refusing: from the run's judge version back through its
+the judge's own, else the dataset's only comparable one, else `default`. A judge without a
+criterion of its own (a built-in, or a custom judge made without `--criterion`) on a dataset
+labeled on several criteria is refused there (or compared on `default`), even when its version
+was accepted from an alignment run that was told the criterion. That alignment run is the
+judge version's record of what it was aligned for, so the report reads it after the judge's
+own criterion and before the dataset's: from the run's judge version back through its
 provenance (`edited_from`, `forked_from`) to a version an alignment run accepted
 (`alignment_run`, checked against that run's `accepted_version`: a judge imported from
 another store names another store's run), and takes that run's criterion when the dataset has
@@ -74,13 +75,14 @@ def report_criterion(store: Store, run_id: int, named: str | None) -> ReportCrit
             return ReportCriterion(None, "judge",
                                    f"the criterion judge {run.judge} is bound to",
                                    _unlabeled_warning(session, run))
+        found = aligned_criterion(session, f"{run.judge}@{run.version}")
+        if found is not None and found.name in {
+                c.name for c in labeled_criteria(session, run.dataset_id)}:
+            return found  # before the rule's `default` tie-breaker: a record beats a default
         try:
             chosen = resolve_criterion(session, run.dataset_id, None, None, run.judge_scale)
         except CriterionChoiceError as refused:
-            found = aligned_criterion(session, f"{run.judge}@{run.version}")
-            if found is None or found.name not in refused.choices:
-                raise RunCriterionChoiceError(refused.choices, run) from None
-            return found
+            raise RunCriterionChoiceError(refused.choices, run) from None
         return ReportCriterion(None, "dataset",
                                _rule_words(session, run, chosen.name if chosen else None))
 
