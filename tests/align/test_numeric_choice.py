@@ -9,12 +9,12 @@ from pathlib import Path
 
 from evalign.align import AlignConfig, execute_alignment, start_alignment
 from evalign.align.strategies.registry import STRATEGIES
+from evalign.judges.spec import JudgeSpec
 from evalign.providers.base import GenerateRequest
 from evalign.providers.scripted import ScriptedModel
 from evalign.scores import ScoreConfig
 from evalign.store import Store, open_store, repo_datasets
 from evalign.store.repo_judges import create_judge
-from evalign.judges.spec import JudgeSpec
 from tests.align.helpers import Recorder, as_dict, lenient_rows, seed_store
 from tests.cli_invoke import invoke
 
