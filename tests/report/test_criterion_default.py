@@ -176,3 +176,19 @@ def test_the_alignment_record_beats_the_default_tie_breaker(store: Store) -> Non
     assert unaligned["criterion_source"] == {
         "source": "dataset", "words": "the labels imported without a criterion name; the "
         "judge has no criterion of its own"}
+
+
+def test_the_web_run_page_and_dashboard_read_the_same_criterion(store: Store) -> None:
+    # One run, one criterion on every surface: the web page used to pick without the alignment
+    # record (a choice note, no figures) while the report compared on `overall`.
+    from evalign.web.services.dashboard import dashboard
+    from evalign.web.services.runs import run_page
+
+    runs = _store(store)
+    report = run_report(store, runs["mine@3"])
+    page = run_page(store, runs["mine@3"])
+    assert page.criterion_note is None
+    assert page.run.criterion == report["run"]["criterion"] == "overall"
+    assert page.stats.aligned == report["agreement"]
+    board = dashboard(store, "sq", "overall")
+    assert "mine" in board.all_metrics and "mine" not in board.unplaced

@@ -20,18 +20,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from evalign.comparisons import resolve_criterion
+from evalign.comparisons.aligned import aligned_criterion
 from evalign.comparisons.criterion import DEFAULT_CRITERION
-from evalign.errors import CriterionChoiceError, NotFoundError
+from evalign.errors import CriterionChoiceError
 from evalign.store import Store
-from evalign.store.repo_alignment_runs import get_alignment_run
 from evalign.store.repo_comparisons import RunRecord, labeled_criteria, run_record
-from evalign.store.repo_judges import resolve
 from evalign.store.session import Session
 
 Source = Literal["named", "judge", "alignment", "dataset"]
-MAX_LINEAGE = 50
-"""Versions followed back at most (provenance is written by evalign; this only bounds a
-hand-edited cycle)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +74,8 @@ def report_criterion(store: Store, run_id: int, named: str | None) -> ReportCrit
         found = aligned_criterion(session, f"{run.judge}@{run.version}")
         if found is not None and found.name in {
                 c.name for c in labeled_criteria(session, run.dataset_id)}:
-            return found  # before the rule's `default` tie-breaker: a record beats a default
+            # before the rule's `default` tie-breaker: a record beats a default
+            return ReportCriterion(found.name, "alignment", found.words)
         try:
             chosen = resolve_criterion(session, run.dataset_id, None, None, run.judge_scale)
         except CriterionChoiceError as refused:
@@ -96,50 +93,6 @@ class RunCriterionChoiceError(CriterionChoiceError):
         self.args = (f"run {run.id} ({run.judge}@{run.version} on {run.dataset}): the judge "
                      "has no criterion of its own and was not accepted from an alignment run "
                      f"that names one; {self.args[0]}",)
-
-
-def aligned_criterion(session: Session, ref: str) -> ReportCriterion | None:
-    """The criterion of the alignment run that judge version `ref` (`NAME@V`) was accepted
-    from, or descends from by edits and forks; None when no such run names one."""
-    start, seen = ref, set[str]()
-    while ref and ref not in seen and len(seen) < MAX_LINEAGE:
-        seen.add(ref)
-        try:
-            info = resolve(session, ref)
-        except NotFoundError:
-            return None  # a fork of a judge since deleted: its record is gone
-        provenance = info.provenance
-        if isinstance(provenance.get("alignment_run"), int):
-            found = _accepted_from(session, provenance["alignment_run"], ref, start)
-            if found is not None:
-                return found
-            ref = str(provenance.get("from") or "")
-        elif isinstance(provenance.get("edited_from"), int):
-            ref = f"{info.judge}@{provenance['edited_from']}"
-        else:
-            ref = str(provenance.get("forked_from") or "")
-    return None
-
-
-def _accepted_from(session: Session, alignment_id: int, ref: str, start: str
-                   ) -> ReportCriterion | None:
-    """The criterion of alignment run `alignment_id` when it is the run that accepted `ref`
-    here and was given or chose a criterion."""
-    try:
-        aligned = get_alignment_run(session, alignment_id)
-    except NotFoundError:
-        return None
-    if aligned.accepted_version != ref:
-        return None  # not this store's record of `ref` (an imported judge)
-    name = (aligned.outcome.criterion if aligned.outcome else None) or \
-        aligned.config.get("criterion")
-    if not isinstance(name, str) or not name:
-        return None
-    how = "" if ref == start else f", which {start} descends from"
-    return ReportCriterion(name, "alignment",
-                           f"the criterion alignment run {alignment_id} aligned "
-                           f"{aligned.judge}@{aligned.judge_version} on (accepted as "
-                           f"{ref}{how}); the judge has no criterion of its own")
 
 
 def _unlabeled_warning(session: Session, run: RunRecord) -> str:

@@ -19,6 +19,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 from evalign.comparisons import resolve_criterion
+from evalign.comparisons.aligned import run_judge_criterion
 from evalign.data.records import DEFAULT_CRITERION, Row
 from evalign.errors import ConfigError, CriterionChoiceError
 from evalign.items import Item
@@ -122,7 +123,7 @@ def copy_run_items(store: Store, run_id: int, new_dataset: str) -> None:
                               external_id=i.external_id))
                 for i in iter_items(s, run.dataset_id)]
         try:  # the run's criterion by the one rule; ambiguous: the queue names none
-            criterion = resolve_criterion(s, run.dataset_id, None, run.judge_criterion,
+            criterion = resolve_criterion(s, run.dataset_id, None, run_judge_criterion(s, run),
                                           run.judge_scale)
         except CriterionChoiceError:
             criterion = None

@@ -27,6 +27,7 @@ from evalign.comparisons import (
     read_labels,
     read_run_data,
 )
+from evalign.comparisons.aligned import run_judge_criterion
 from evalign.errors import CriterionChoiceError
 from evalign.scores import ScoreConfig
 from evalign.store import Store
@@ -41,6 +42,7 @@ from evalign.store.repo_comparisons import (
     newest_run_dataset,
 )
 from evalign.store.repo_label_counts import label_counts
+from evalign.store.session import Session
 from evalign.web.services.agreement import Agreement, agreement
 from evalign.web.services.runs import cell_of
 
@@ -98,7 +100,7 @@ def dashboard(store: Store, dataset: str | None = None, criterion: str | None = 
         ds = dataset_id(s, dataset)
         crits = {c.name: c for c in labeled_criteria(s, ds)}
         crit = crits.get(criterion or "") or _default_tab(crits)
-        runs, unplaced = _newest_runs(dataset_runs(s, ds), crit,
+        runs, unplaced = _newest_runs(s, dataset_runs(s, ds), crit,
                                       {n: c.scale for n, c in crits.items()})
         labels, keys = read_labels(s, ds, crit), item_keys(s, ds)
         counts = label_counts(s, ds, crit.name) if crit else None
@@ -135,7 +137,7 @@ def _default_tab(crits: dict[str, CriterionRecord]) -> CriterionRecord | None:
     return crits.get(name or "")
 
 
-def _newest_runs(runs: list[RunRecord], crit: CriterionRecord | None,
+def _newest_runs(session: Session, runs: list[RunRecord], crit: CriterionRecord | None,
                  labeled: dict[str, ScoreConfig]) -> tuple[list[RunRecord], list[str]]:
     """Each judge's newest run (completed preferred) judging `crit`; and the judges whose
     criterion the rule cannot choose."""
@@ -145,7 +147,8 @@ def _newest_runs(runs: list[RunRecord], crit: CriterionRecord | None,
     placed, unplaced = [], []
     for run in newest.values():
         try:
-            name = choose_criterion(None, run.judge_criterion, labeled, run.judge_scale)
+            name = choose_criterion(None, run_judge_criterion(session, run), labeled,
+                                    run.judge_scale)
         except CriterionChoiceError:
             unplaced.append(run.judge)
             continue

@@ -29,6 +29,7 @@ from evalign.comparisons import (
     read_run_data,
     resolve_criterion,
 )
+from evalign.comparisons.aligned import run_judge_criterion
 from evalign.errors import CriterionChoiceError
 from evalign.items import Item
 from evalign.stats import Comparison
@@ -208,8 +209,8 @@ def run_page(store: Store, run_id: int, filters: RunFilters | None = None, page:
         criteria = [c.name for c in labeled_criteria(s, run.dataset_id)]
         note = None
         try:
-            crit = resolve_criterion(s, run.dataset_id, filters.criterion, run.judge_criterion,
-                                     run.judge_scale)
+            crit = resolve_criterion(s, run.dataset_id, filters.criterion,
+                                     run_judge_criterion(s, run), run.judge_scale)
         except CriterionChoiceError as exc:
             crit, note = None, str(exc)
         labels, keys = read_labels(s, run.dataset_id, crit), item_keys(s, run.dataset_id)
