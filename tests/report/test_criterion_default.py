@@ -192,3 +192,11 @@ def test_the_web_run_page_and_dashboard_read_the_same_criterion(store: Store) ->
     assert page.stats.aligned == report["agreement"]
     board = dashboard(store, "sq", "overall")
     assert "mine" in board.all_metrics and "mine" not in board.unplaced
+
+
+def test_a_report_of_several_runs_reads_the_aligned_criterion(store: Store) -> None:
+    from evalign.report.build import judges_report
+
+    runs = _store(store)
+    both = judges_report(store, [runs["mine@2"], runs["mine@3"]])
+    assert both["criterion"] == "overall"

@@ -15,6 +15,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from evalign.comparisons.aligned import run_judge_criterion
 from evalign.comparisons.criterion import resolve_criterion
 from evalign.comparisons.policy import DEFAULT_POLICY, HumanSide, Policy, Rating, human_sides
 from evalign.items import Item
@@ -172,8 +173,8 @@ def read_run(store: Store, run_id: int, *, criterion: str | None = None,
     """Read a run's labels and verdicts once (see `load_comparisons`)."""
     with store.session() as session:
         run = run_record(session, run_id)
-        chosen = resolve_criterion(session, run.dataset_id, criterion, run.judge_criterion,
-                                   run.judge_scale)
+        chosen = resolve_criterion(session, run.dataset_id, criterion,
+                                   run_judge_criterion(session, run), run.judge_scale)
         return read_run_data(session, run, chosen, with_items=with_items)
 
 
