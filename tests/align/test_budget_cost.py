@@ -139,3 +139,34 @@ def test_batches_shrink_near_a_call_budget() -> None:
     for budget in (30, 60):
         bounded = _learning_calls(budget)
         assert budget < bounded <= budget + 8 < unbounded, (budget, bounded, unbounded)
+
+
+class Priced(Recorder):
+    """The scripted check-answering model under a model string with a built-in price."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = "openai/gpt-4o-mini"
+
+
+def _learning_usd(budget: float | None) -> float:
+    """Dollars a `decompose` run spent outside the test scoring, on a fresh store."""
+    store = open_store(":memory:")
+    seed_store(store)
+    config = AlignConfig(dataset="bench", group_by="question", strategies=("decompose",),
+                         budget_usd=budget)
+    run_id = start_alignment(store, "gn", config)
+    outcome = as_dict(execute_alignment(store, run_id, models={
+        "judge": Priced(), "reflection": Priced()}).outcome)
+    return sum(float(row["cost_usd"]) for phase, row in outcome["per_phase"].items()
+               if phase != "verifying")
+
+
+def test_batches_shrink_near_a_cost_budget() -> None:
+    unbounded = _learning_usd(None)
+    # Batches used to shrink for a call budget only: a cost budget was passed by whole
+    # batches (the tester's mock run spent $0.42 of $0.15). Now by about one item's cost
+    # (here some $0.0001: seven short calls).
+    for budget in (0.001, 0.0015):
+        spent = _learning_usd(budget)
+        assert budget < spent <= budget + 0.0001 < unbounded, (budget, spent, unbounded)

@@ -62,7 +62,10 @@ def test_calibrating_the_base_judge_beats_calibrating_a_coarser_prompt(
     assert out["candidate"]["numeric"]["mae"] < 6.0
     assert GUIDELINE not in out["candidate_spec"]["prompt"]
     # every row a strategy kept or not shows its validation MAE, the base's too
-    rows = [p for p in out["validation"]["curve"] if p["round"] in (0, "best")]
+    curve = out["validation"]["curve"]
+    # nothing of guidelines is kept: none of its rows says so
+    assert not any(p["kept"] for p in curve if p["strategy"] == "guidelines"), curve
+    rows = [p for p in curve if p["round"] in (0, "best")]
     assert rows and all(p["val_mae"] is not None for p in rows), rows
 
 

@@ -67,7 +67,7 @@ async def optimize(base: JudgeSpec, examples: Sequence[Example], split: Split, *
     try:
         traces, best = await _start(base, examples, split, scorer, settings, phase)
     except BudgetExceeded as exc:
-        notes.append(f"{exc} before any strategy ran: the candidate is the base judge")
+        notes.append(f"before any strategy ran, {exc}; the candidate is the base judge")
         traces, best, strategies = TraceSet(), Candidate(base, "base", float("nan")), ()
     notes.extend(_unread_note(best))
     held_out = [_text(examples[i]) for i in (*split.val, *split.test)]
@@ -163,8 +163,10 @@ def _mark_kept(best: Candidate) -> None:
     for point in best.curve:
         if point.get("round") == 0 and point.get("strategy") == "base":
             point["kept"] = best.strategy == "base"
+        elif point.get("strategy") not in parts:
+            point["kept"] = False  # e.g. guidelines' rounds when calibrate chose the base judge
         elif point.get("round") == "best":
-            point["kept"] = bool(point.get("kept")) and point["strategy"] in parts
+            point["kept"] = bool(point.get("kept"))
 
 
 def _better(found: Candidate, best: Candidate) -> bool:

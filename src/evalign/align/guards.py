@@ -98,18 +98,27 @@ class Budget:
         if self.max_usd is not None and self.unpriced:
             models = ", ".join(f"{n} to {m!r}" for m, n in self.unpriced.items())
             raise BudgetExceeded(
-                f"cost budget of ${self.max_usd:.2f} cannot be tracked: cost unknown for "
+                f"cost budget of {_dollars(self.max_usd)} cannot be tracked: cost unknown for "
                 f"{self.unknown_calls} call{'s' * (self.unknown_calls != 1)} ({models}; no "
                 "price for the model, or no token counts from the provider)")
         if self.max_usd is not None and self.usd > self.max_usd:
             raise BudgetExceeded(
-                f"cost budget of ${self.max_usd:.2f} reached (${self.usd:.4f} spent: it is "
+                f"cost budget of {_dollars(self.max_usd)} reached (${self.usd:.4f} spent: it is "
                 "checked between batches of calls); the test split is still scored, outside "
                 "the budget")
 
     def left_calls(self) -> int | None:
         """Calls still allowed (None: no limit)."""
         return None if self.max_calls is None else max(0, self.max_calls - self.calls)
+
+    def left_usd(self) -> float | None:
+        """Dollars still allowed (None: no limit)."""
+        return None if self.max_usd is None else max(0.0, self.max_usd - self.usd)
+
+
+def _dollars(usd: float) -> str:
+    """$1.50, or for a budget under a cent its significant digits ($0.0004, not $0.00)."""
+    return f"${usd:.2f}" if usd >= 0.01 or usd == 0 else f"${usd:.2g}"
 
 
 def check_fields_preserved(base: JudgeSpec, candidate: JudgeSpec) -> None:

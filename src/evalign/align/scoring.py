@@ -156,32 +156,38 @@ class Scorer:
     max_error_rate: float | None = None
     calls_failed: CallFailures = field(default_factory=lambda: CallFailures())
     _memo: dict[tuple[str, int], Verdict] = field(default_factory=dict)
-    _per_item: dict[str, float] = field(default_factory=dict)
+    _per_item: dict[str, tuple[float, float]] = field(default_factory=dict)
     _probe: dict[str, int] = field(default_factory=dict)
 
     def _chunk(self, chunk: int, key: str) -> int:
-        """Items in the next batch of the judge `key`: `chunk`, or fewer under a call budget.
+        """Items in the next batch of the judge `key`: `chunk`, or fewer under a budget.
 
-        A judge's calls per item are unknown until some of its items were asked (a decomposed
-        judge asks a dozen questions per item, a prompt judge one), so under a budget its first
-        batch is one item, doubling while every answer came from the cache; after that a batch
-        holds the items the calls left can pay for at the most calls per item seen, so a run
-        passes its budget by at most one item's calls.
+        A judge's calls and dollars per item are unknown until some of its items were asked
+        (a decomposed judge asks a dozen questions per item, a prompt judge one), so under a
+        budget its first batch is one item, doubling while every answer came from the cache;
+        after that a batch holds the items the calls and dollars left can pay for at the most
+        per item seen, so a run passes its budget by about one item's calls or cost.
         """
-        left = None if self.phase in self.budget.exempt else self.budget.left_calls()
-        if left is None:
+        if self.phase in self.budget.exempt:
+            return chunk
+        left = (self.budget.left_calls(), self.budget.left_usd())
+        if left == (None, None):
             return chunk
         per_item = self._per_item.get(key)
         if per_item is None:
             return min(chunk, self._probe.get(key, 1))
-        return max(1, min(chunk, int(left // per_item)))
+        fits = [int(room // cost) for room, cost in zip(left, per_item, strict=True)
+                if room is not None and cost > 0]
+        return max(1, min([chunk, *fits]))
 
-    def _learn_cost(self, key: str, items: int, calls: int) -> None:
-        """Record a batch's calls per item (a wholly cached batch says nothing of the cost)."""
-        if calls:
-            self._per_item[key] = max(self._per_item.get(key, 0.0), calls / items)
-        else:
+    def _learn_cost(self, key: str, items: int, calls: int, usd: float | None) -> None:
+        """Record a batch's calls and dollars per item (a wholly cached batch says nothing
+        of the cost; an unknown cost stops a cost budget on its own, `Budget.check`)."""
+        if not calls:
             self._probe[key] = 2 * self._probe.get(key, 1)
+            return
+        seen = self._per_item.get(key, (0.0, 0.0))
+        self._per_item[key] = (max(seen[0], calls / items), max(seen[1], (usd or 0.0) / items))
 
     def remember(self, spec: JudgeSpec, index: int, verdict: Verdict) -> None:
         """Record a verdict obtained elsewhere (e.g. from a source run)."""
@@ -218,7 +224,7 @@ class Scorer:
             self.seconds[self.phase] = self.seconds.get(self.phase, 0.0) + batch.seconds
             self.budget.charge(self.phase, batch.calls, batch.prompt_tokens,
                                batch.completion_tokens, batch.cost_usd, model=self.model.model)
-            self._learn_cost(key, len(part), batch.calls)
+            self._learn_cost(key, len(part), batch.calls, batch.cost_usd)
             start += len(part)
             if report is not None:
                 report(start, len(todo))
