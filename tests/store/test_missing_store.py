@@ -6,6 +6,7 @@ A mistyped `--db` once created an empty store (folders included) and answered "n
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -101,3 +102,12 @@ def test_judge_create_may_start_a_store(tmp_path: Path) -> None:
     code, out = invoke("judge", "create", "j", "--prompt-file", str(prompt), "--db", str(db))
     assert code == 0, out
     assert db.is_file()
+
+
+def test_judge_list_json_gives_the_version_a_name_runs(tmp_path: Path) -> None:
+    # The table said current 1 where --json said null for a built-in with no accepted version.
+    result = CliRunner().invoke(app, ["judge", "list", "--json", "--db",
+                                      str(tmp_path / "none.db")])
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
+    assert rows["pairwise-preference"]["current_version"] == 1

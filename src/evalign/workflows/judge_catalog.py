@@ -137,8 +137,10 @@ def version_dict(info: repo.JudgeVersionInfo) -> dict[str, Any]:
 
 
 def judge_dict(info: repo.JudgeInfo) -> dict[str, Any]:
-    """A judge listing row as JSON-ready data."""
+    """A judge listing row as JSON-ready data; `current_version` is the version `NAME` runs
+    (the accepted one, else the latest), as the CLI table and the web API show it."""
     return {"name": info.name, "description": info.description, "builtin": info.builtin,
-            "criterion": info.criterion, "current_version": info.current_version,
+            "criterion": info.criterion,
+            "current_version": info.current_version or info.latest_version,
             "latest_version": info.latest_version, "forked_from": info.forked_from,
             "created_at": info.created_at.isoformat()}
