@@ -126,7 +126,7 @@ def test_resume_alone_asks_nothing_and_retry_asks_only_the_failed_calls(
     # exactly the failed calls were asked, once each; unreadable answers were not asked again
     assert set(back.asked) == down and set(back.asked.values()) == {1}
     assert retried.run == 2 and retried.status == "completed"
-    assert retried.retry_of == {"run": 1, "failed": 8, "reused": TOTAL - 8}
+    assert retried.retry_of == {"run": 1, "failed": 8, "reused": TOTAL - 8, "not_asked": 0}
     assert (retried.verdicts, retried.errors) == (TOTAL, len(garbled))
     assert retried.error_counts.provider == 0 and retried.error_counts.unreadable == 4
     # the new run counts what it spent, nothing of what it reused
@@ -160,11 +160,13 @@ def test_a_retry_while_the_endpoint_is_still_down_can_be_retried_in_turn(
     still = retry_errors(store, 1, provider=_Endpoint(down, garbled), policy=FAST)
     assert still.error_counts.provider == 8 and still.status == "completed"
     last = retry_errors(store, still.run, provider=_Endpoint(set(), garbled), policy=FAST)
-    assert last.retry_of == {"run": still.run, "failed": 8, "reused": TOTAL - 8}
+    assert last.retry_of == {"run": still.run, "failed": 8, "reused": TOTAL - 8,
+                             "not_asked": 0}
     assert last.errors == 4 and last.calls == 8
-    # with no failed call left, --retry-errors is --resume: the run is returned as it is
-    same = retry_errors(store, last.run, provider=(idle := _Endpoint(set(), set())))
-    assert same.run == last.run and not idle.asked
+    # with no failed call and nothing left to ask there is nothing to retry: refused, no run
+    with pytest.raises(ConflictError, match="nothing to retry"):
+        retry_errors(store, last.run, provider=(idle := _Endpoint(set(), set())))
+    assert not idle.asked and len(list_run_summaries(store)) == 3
     with pytest.raises(ConflictError, match=f"already asked again in run {still.run}"):
         retry_errors(store, 1, provider=_Endpoint(set(), set()))
     assert run_detail(store, 1)["run"]["retried_by"] == [still.run]
@@ -199,7 +201,7 @@ def test_cli_says_the_next_step_and_retries(tmp_path: Path, shared_datasets: Pat
     assert retried.exit_code == 0, retried.output
     summary = json.loads(retried.stdout)
     assert (summary["run"], summary["errors"], summary["calls"]) == (2, 0, 8)
-    assert summary["retry_of"] == {"run": 1, "failed": 8, "reused": TOTAL - 8}
+    assert summary["retry_of"] == {"run": 1, "failed": 8, "reused": TOTAL - 8, "not_asked": 0}
     text = cli.invoke(app, ["runs", "show", "2", "--db", db])
     assert "retries run 1: 8 items whose call failed asked again, 16 reused from run 1" in \
         " ".join(text.output.split())
@@ -223,5 +225,133 @@ def test_a_retry_keeps_the_runs_items_and_samples(db_url: str, shared_datasets: 
     assert set(back.asked) == down and sum(back.asked.values()) == 10  # each sample once
     assert retried.scope == first.scope and retried.items == 10 and retried.repeat == 2
     assert (retried.verdicts, retried.errors, retried.calls) == (20, 0, 10)
-    assert retried.retry_of == {"run": run_id, "failed": 10, "reused": 10}
+    assert retried.retry_of == {"run": run_id, "failed": 10, "reused": 10, "not_asked": 0}
     store.close()
+
+
+def _interrupt(store: Store, run_id: int, drop: int) -> set[int]:
+    """Make run `run_id` look stopped by Ctrl-C before its last `drop` items (stored as
+    failed with what finished, as the runner does); returns the items left without a verdict."""
+    v = m.Verdict
+    with store.session() as session:
+        items = list(session.scalars(sa.select(m.Item.id).order_by(m.Item.position)))
+        gone = set(items[-drop:])
+        session.execute(sa.delete(v).where(v.run_id == run_id, v.item_id.in_(gone)))
+        session.execute(sa.update(m.Run).where(m.Run.id == run_id)
+                        .values(status="failed", error="interrupted"))
+    return gone
+
+
+def _keys_of(store: Store, item_ids: set[int]) -> set[str]:
+    with store.session() as session:
+        rows = session.execute(sa.select(m.Item.inputs, m.Item.output)
+                               .where(m.Item.id.in_(item_ids)))
+        return {_item_key({**inputs, "response": output}) for inputs, output in rows}
+
+
+def test_retrying_an_interrupted_run_counts_and_asks_the_items_it_never_asked(
+        tmp_path: Path, shared_datasets: Path) -> None:
+    db = str(tmp_path / "int.db")
+    store = open_store(db)
+    add_evalsbench(store, shared_datasets, limit=20)
+    add_judge(store, "truth", "scripted/field:truth")
+    keys = _questions(store)
+    # no answer cache: the items deleted below must be asked, as if never reached
+    run_judge(store, "truth", "eb", provider=_Endpoint({keys[0]}, set()), policy=FAST,
+              use_cache=False)
+    never = _interrupt(store, 1, drop=4)  # 16 of 20 verdicts, one a failed call
+    assert keys[0] not in _keys_of(store, never)
+    before = _rows(store, 1)
+
+    back = _Endpoint(set(), set())
+    retried = retry_errors(store, 1, provider=back, policy=FAST)
+    assert set(back.asked) == {keys[0]} | _keys_of(store, never)
+    assert retried.retry_of == {"run": 1, "failed": 1, "reused": 15, "not_asked": 4}
+    assert (retried.verdicts, retried.errors, retried.calls) == (20, 0, 5)
+    assert _rows(store, 1) == before
+    assert run_detail(store, 2)["run"]["retry_of"]["not_asked"] == 4
+    assert _web(store, 2)["run"]["counters"]["retry_of"]["not_asked"] == 4
+    store.close()
+    shown = CliRunner().invoke(app, ["runs", "show", "2", "--db", db])
+    assert "1 items whose call failed asked again, 4 never asked (run 1 was interrupted) " \
+        "asked now, 15 reused from run 1" in " ".join(shown.output.split())
+
+
+def test_retrying_a_run_without_failed_calls_is_a_new_run_never_a_resume_in_place(
+        db_url: str, shared_datasets: Path) -> None:
+    store = open_store(db_url)
+    add_evalsbench(store, shared_datasets, limit=20)
+    add_judge(store, "truth", "scripted/field:truth")
+    run_judge(store, "truth", "eb", provider=_Endpoint(set(), set()), policy=FAST,
+              use_cache=False)
+    never = _interrupt(store, 1, drop=4)  # interrupted, no failed call
+    before = _rows(store, 1)
+
+    back = _Endpoint(set(), set())
+    retried = retry_errors(store, 1, provider=back, policy=FAST)
+    assert retried.run == 2 and set(back.asked) == _keys_of(store, never)
+    assert retried.retry_of == {"run": 1, "failed": 0, "reused": 16, "not_asked": 4}
+    assert _rows(store, 1) == before  # run 1 is kept as it was, still interrupted
+    assert run_detail(store, 1)["run"]["status"] == "failed"
+    with pytest.raises(ConflictError, match=r"run 2 has no failed call .* nothing to retry"):
+        retry_errors(store, 2, provider=_Endpoint(set(), set()))
+    store.close()
+
+
+def test_resume_refuses_the_options_it_would_ignore(tmp_path: Path,
+                                                     shared_datasets: Path) -> None:
+    db = str(tmp_path / "opts.db")
+    store = open_store(db)
+    add_evalsbench(store, shared_datasets, limit=6)
+    add_judge(store, "truth", "scripted/field:truth")
+    add_judge(store, "other", "scripted/field:truth")
+    down = set(_questions(store)[:2])
+    run_judge(store, "truth", "eb", provider=_Endpoint(down, set()), policy=FAST)
+    store.close()
+    cli = CliRunner()
+    for extra, named in ((["--model", "openai/p2"], "--model"),
+                         (["--dataset", "fl"], "--dataset"), (["--repeat", "1"], "--repeat"),
+                         (["--no-cache"], "--no-cache"), (["other"], "JUDGE other"),
+                         (["--held-out", "3"], "--held-out")):
+        for retry in ([], ["--retry-errors"]):
+            out = cli.invoke(app, ["run", "--resume", "1", *retry, *extra, "--db", db])
+            flat = " ".join(out.output.replace("│", " ").split())
+            assert out.exit_code == 2, (extra, retry, out.output)
+            assert f"drop {named}" in flat and "start a fresh `evalign run" in flat, flat
+            assert "own judge, dataset, model" in flat
+    both = cli.invoke(app, ["run", "--resume", "1", "--model", "m", "--dataset", "d",
+                            "--db", db])
+    assert "drop --dataset, --model" in " ".join(both.output.replace("│", " ").split())
+    store = open_store(db)
+    assert [s.run for s in list_run_summaries(store)] == [1]  # nothing was run
+    store.close()
+    # the run's own judge, by name or NAME@V, is no option to refuse
+    for own in ("truth", "truth@1"):
+        ok = cli.invoke(app, ["run", own, "--resume", "1", "--db", db])
+        assert ok.exit_code == 3 and "drop" not in ok.output, ok.output
+
+
+def test_a_retried_runs_stored_error_says_which_run_retried_it(
+        tmp_path: Path, shared_datasets: Path) -> None:
+    db = str(tmp_path / "dead.db")
+    store = open_store(db)
+    add_evalsbench(store, shared_datasets, limit=5)
+    add_judge(store, "truth", "scripted/field:truth")
+    first = run_judge(store, "truth", "eb", provider=_Endpoint(set(_questions(store)), set()),
+                      policy=FAST)
+    assert first.status == "failed" and "--resume 1 --retry-errors" in (first.error or "")
+    retry_errors(store, 1, provider=_Endpoint(set(), set()), policy=FAST)
+    page = _web(store, 1)
+    assert page["run"]["error"] == first.error and page["run"]["retried_by"] == [2]
+    assert _web(store, 2)["run"]["retried_by"] == []
+    client = Client(create_app(store, worker=False))
+    try:
+        html = " ".join(client.get("/runs/1").text.split())
+    finally:
+        client.close()
+    assert 'retried by <a href="/runs/2">#2</a>' in html
+    store.close()
+    shown = CliRunner().invoke(app, ["runs", "show", "1", "--db", db])
+    flat = " ".join(shown.output.split())
+    assert "asks the failed calls again once the endpoint answers (retried by run 2: " \
+        "`evalign runs show 2`)" in flat

@@ -40,6 +40,7 @@ from evalign.runner.generate import generate_outputs
 from evalign.runner.rerun import retry_errors as retry_errors_of
 from evalign.runner.summary import Progress as RunProgress
 from evalign.runner.summary import RunSummary
+from evalign.store import Store
 from evalign.workflows.held_out import run_held_out
 
 runs_app = typer.Typer(help="List and inspect runs.", no_args_is_help=True)
@@ -47,6 +48,7 @@ ERROR_RATE_EXIT = 3
 
 
 def run(
+    ctx: typer.Context,
     judge: Annotated[str | None, typer.Argument(help="JUDGE or JUDGE@VERSION.")] = None,
     dataset: Annotated[str | None, typer.Option(help="The dataset to judge.")] = None,
     model: Annotated[str | None, typer.Option(help="Another model than the judge's.")] = None,
@@ -56,11 +58,14 @@ def run(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the answer cache.")
                         ] = False,
     resume: Annotated[int | None, typer.Option(
-        metavar="RUN", help="Finish the run RUN instead (its items without a verdict).")] = None,
+        metavar="RUN", help="Finish the run RUN instead (its items without a verdict), with its"
+        " own judge, dataset, model, --repeat and cache use.")] = None,
     retry_errors: Annotated[bool, typer.Option(
-        "--retry-errors", help="With --resume RUN: ask again the items whose model call failed"
-        " after retries (endpoint down, timeouts, 429s), in a new run that reuses RUN's other"
-        " verdicts; RUN is kept as it was. Unreadable answers are not asked again.")
+        "--retry-errors", help="With --resume RUN: always in a new run (RUN is kept as it was),"
+        " ask again the items whose model call failed after retries (endpoint down, timeouts,"
+        " 429s) and those RUN never asked (interrupted), with RUN's judge, dataset and model;"
+        " RUN's other verdicts are reused. Unreadable answers are not asked again; a run with"
+        " nothing to ask is refused.")
     ] = False,
     held_out: Annotated[int | None, typer.Option(
         "--held-out", metavar="ALIGN_RUN",
@@ -86,12 +91,16 @@ def run(
     With --held-out ALIGN_RUN, only the test items that alignment run held out. Exits 3 when
     the errors' share of the verdicts passes --max-error-rate, saying what to do next.
     """
-    if resume is not None and held_out is not None:
-        raise typer.BadParameter("--resume keeps the run's own items: drop --held-out")
     if retry_errors and resume is None:
         raise typer.BadParameter("--retry-errors asks a run's failed calls again: give "
                                  "--resume RUN")
     store = store_for(db)
+    if resume is not None:
+        ignored = [name for name, given in (
+            ("--dataset", dataset is not None), ("--model", model is not None),
+            ("--repeat", _given(ctx, "repeat")),
+            ("--no-cache", no_cache), ("--held-out", held_out is not None)) if given]
+        _refuse_ignored(store, resume, judge, ignored, retry=retry_errors)
     code_judges = CodeJudges.from_references(code)
     with _Bar(enabled=not as_json) as bar:
         if resume is not None and retry_errors:
@@ -240,6 +249,36 @@ class _Bar:
         self.bar.update(self.task, completed=live.done, rate=f"{speed:.1f}/s", stats=stats)
 
 
+def _given(ctx: typer.Context, param: str) -> bool:
+    """Whether option `param` was given (command line or environment), not left at its default.
+    Compared by name: Typer's vendored Click has its own `ParameterSource` enum."""
+    source = ctx.get_parameter_source(param)
+    return source is not None and source.name != "DEFAULT"
+
+
+def _refuse_ignored(store: Store, run_id: int, judge: str | None, ignored: list[str], *,
+                    retry: bool) -> None:
+    """Refuse, with `--resume RUN`, options the resumed (or retried) run would ignore: it keeps
+    its own judge, dataset, model, samples, cache use and items. A JUDGE argument naming the
+    run's own judge (`NAME` or `NAME@V`) is allowed.
+
+    Raises:
+        typer.BadParameter: what to drop, and the fresh `evalign run` that uses them instead.
+    """
+    if judge is not None:
+        own = run_summary(store, run_id).judge
+        if judge not in (own, own.rsplit("@", 1)[0]):
+            ignored = [f"JUDGE {judge} (run {run_id}'s judge is {own})", *ignored]
+    if not ignored:
+        return
+    what = (f"--resume {run_id} --retry-errors asks again in a new run with run {run_id}'s"
+            if retry else f"--resume {run_id} finishes run {run_id} with its")
+    raise typer.BadParameter(
+        f"{what} own judge, dataset, model, --repeat, cache use and items, so "
+        f"these would be ignored: drop {', '.join(ignored)}; for another judge, dataset or "
+        "model, start a fresh `evalign run JUDGE --dataset NAME [--model MODEL]`")
+
+
 def _print_summary(summary: RunSummary, as_json: bool) -> None:
     if as_json:
         print_json(summary.to_dict())
@@ -265,14 +304,19 @@ def _print_summary(summary: RunSummary, as_json: bool) -> None:
         console.print(f"mean flip rate over {summary.repeat} samples: {summary.mean_flip_rate:.3f}")
     _print_errors(summary)
     if summary.error:
-        console.print(f"[red]error:[/] {escape(summary.error)}")
+        # the stored error stays as written (history); a retry since then is said beside it
+        later = (f" (retried by run {', '.join(str(r) for r in summary.retried_by)}: "
+                 f"`evalign runs show {summary.retried_by[-1]}`)" if summary.retried_by else "")
+        console.print(f"[red]error:[/] {escape(summary.error)}{later}")
 
 
 def _retry_note(summary: RunSummary, retry: dict[str, int]) -> str:
     old, what = retry.get("run"), "items" if summary.repeat == 1 else "verdicts"
+    never = retry.get("not_asked", 0)
+    unasked = f", {never} never asked (run {old} was interrupted) asked now" if never else ""
     return (f"retries run {old}: {retry.get('failed', 0)} {what} whose call failed asked "
-            f"again, {retry.get('reused', 0)} reused from run {old} (their calls, tokens and "
-            f"cost stay with run {old}, which is kept as it was)")
+            f"again{unasked}, {retry.get('reused', 0)} reused from run {old} (their calls, "
+            f"tokens and cost stay with run {old}, which is kept as it was)")
 
 
 def next_steps(summary: RunSummary) -> list[str]:

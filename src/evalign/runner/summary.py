@@ -109,8 +109,10 @@ class RunSummary:
     """Where a restricted run's items came from (`store.repo_run_items`); None: every item."""
     retry_of: dict[str, int] | None = None
     """For a run that asks another run's failed calls again (`runner.rerun`): `run` (the old
-    run), `failed` (its verdicts asked again) and `reused` (its verdicts copied, which cost
-    this run nothing); None for any other run."""
+    run), `failed` (its verdicts asked again), `reused` (its verdicts copied, which cost
+    this run nothing) and `not_asked` (its (item, sample) pairs that had no verdict, the old
+    run being interrupted, asked now; absent on retries stored before it was counted); None
+    for any other run."""
     retried_by: tuple[int, ...] = ()
     """The runs made to retry this run's failed calls (`--retry-errors`), oldest first."""
 
@@ -167,7 +169,8 @@ def summarize(session: Session, run: Run) -> RunSummary:
 def _retry_of(value: Any) -> dict[str, int] | None:
     if not isinstance(value, dict):
         return None
-    return {key: int(value[key]) for key in ("run", "failed", "reused") if key in value}
+    keys = ("run", "failed", "reused", "not_asked")
+    return {key: int(value[key]) for key in keys if key in value}
 
 
 def _cached_from(value: Any) -> tuple[str, str] | None:

@@ -24,19 +24,23 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from evalign.store import models as m
+from evalign.store.repo_run_items import run_item_count
 
 RETRY_OF = "retry_of"
 """The counter of a retry run: `{"run": the old run's id, "failed": its failed calls, asked
-again, "reused": its verdicts copied}`."""
+again, "reused": its verdicts copied, "not_asked": its (item, sample) pairs that had no verdict
+at all (an interrupted run), asked now}`."""
 
 
 @dataclass(frozen=True)
 class RetryStart:
-    """A retry run just created: its id, the failed calls it asks again, the verdicts reused."""
+    """A retry run just created: its id, the failed calls it asks again, the verdicts reused,
+    and the (item, sample) pairs the old run never asked (it was interrupted), asked now."""
 
     run: int
     failed: int
     reused: int
+    not_asked: int = 0
 
 
 def failed_call(kinds: Collection[str]) -> sa.ColumnElement[bool]:
@@ -90,9 +94,16 @@ def start_retry(session: Session, run_id: int, *, kinds: Collection[str]) -> Ret
         list(copied), sa.select(*copied.values())
         .where(v.run_id == old.id, sa.not_(failed_call(kinds))).order_by(v.id)))
     reused = session.scalar(sa.select(sa.func.count(v.id)).where(v.run_id == new.id)) or 0
-    new.counters = {RETRY_OF: {"run": old.id, "failed": failed, "reused": reused}}
+    not_asked = max(0, work_size(session, old) - failed - reused)
+    new.counters = {RETRY_OF: {"run": old.id, "failed": failed, "reused": reused,
+                               "not_asked": not_asked}}
     session.flush()
-    return RetryStart(run=new.id, failed=failed, reused=reused)
+    return RetryStart(run=new.id, failed=failed, reused=reused, not_asked=not_asked)
+
+
+def work_size(session: Session, run: m.Run) -> int:
+    """How many (item, sample) pairs run `run` judges: its items times its repeat."""
+    return run_item_count(session, run.id, run.dataset_id) * run.repeat
 
 
 def retries_of(session: Session, run_id: int) -> list[int]:

@@ -44,6 +44,7 @@ from evalign.store.repo_comparisons import (
     labeled_criteria,
     run_record,
 )
+from evalign.store.repo_reruns import retries_of
 from evalign.store.session import Session
 from evalign.web.services.agreement import Agreement, run_agreement
 from evalign.web.services.records import Page
@@ -92,6 +93,9 @@ class RunHeader(BaseModel):
     error: str | None
     counters: dict[str, Any]
     parent_run_id: int | None
+    retried_by: list[int] = []
+    """The runs made to ask this run's failed calls again (`--retry-errors`), oldest first: its
+    stored error may advise a retry that was done since."""
     created_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -222,18 +226,19 @@ def run_page(store: Store, run_id: int, filters: RunFilters | None = None, page:
         records = items_by_id(s, [i.key.id for i in window])
         rows = [_row(loaded, i, records[i.key.id]) for i in window]
         history = versions(s, run, data, loaded, keys)
-    return RunPage(run=_header(run, loaded.criterion), stats=run_stats(loaded, data),
+        later = retries_of(s, run_id)
+    return RunPage(run=_header(run, loaded.criterion, later), stats=run_stats(loaded, data),
                    filters=filters, criteria=criteria, criterion_note=note,
                    page=Page(page=page, per_page=per_page, total=len(chosen)), rows=rows,
                    versions=history)
 
 
-def _header(run: RunRecord, criterion: str | None) -> RunHeader:
+def _header(run: RunRecord, criterion: str | None, retried_by: list[int]) -> RunHeader:
     return RunHeader(id=run.id, judge=run.judge, version=run.version,
                      judge_kind=run.version_kind, dataset=run.dataset, criterion=criterion,
                      status=run.status, model=run.model, error=run.error,
                      counters=run.counters, parent_run_id=run.parent_run_id,
-                     created_at=run.created_at, started_at=run.started_at,
+                     retried_by=retried_by, created_at=run.created_at, started_at=run.started_at,
                      finished_at=run.finished_at)
 
 
