@@ -173,6 +173,9 @@ def test_reject_and_budget(store: Store) -> None:
     assert run.outcome is not None
     assert any("budget" in n for n in run.outcome.notes)
     assert run.outcome.strategy in ("base", "threshold")
+    # the strategies the budget stopped before never ran: skipped, not waiting forever
+    assert {p.status for p in run.phases.values()} <= {"done", "skipped"}, run.phases
+    assert run.phases["decomposing into checks"].status == "skipped", run.phases
     assert reject_alignment(store, run_id).decision == "rejected"
     with pytest.raises(ConflictError):
         accept_alignment(store, run_id)

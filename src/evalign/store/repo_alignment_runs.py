@@ -179,7 +179,11 @@ def finish_alignment(session: Session, run_id: int, phases: dict[str, dict[str, 
     row = _get(session, run_id)
     if row.status == "cancelled":
         return False
-    row.phases, row.outcome, row.status = phases, outcome.to_dict(), "aligned"
+    # A phase never reached (a budget stopped the strategies before it) did not run: it is
+    # "skipped", not "waiting" on a finished run.
+    ended = {name: ({"status": "skipped"} if phase.get("status") == "waiting" else phase)
+             for name, phase in phases.items()}
+    row.phases, row.outcome, row.status = ended, outcome.to_dict(), "aligned"
     row.phase, row.finished_at = None, now()
     return True
 
