@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -30,6 +31,7 @@ category name, or a pairwise choice 0/1/2."""
 _TRUE = {"pass", "true", "yes", "y", "1", "ok", "good", "up", "thumbs_up", "👍", "+1"}
 _FALSE = {"fail", "false", "no", "n", "0", "bad", "down", "thumbs_down", "👎", "-1"}
 _TIE = {"0", "tie", "draw", "equal", "both", "0.0"}
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 class ScoreConfig(BaseModel):
@@ -176,10 +178,11 @@ class ScoreConfig(BaseModel):
         raise ValueError(f"must be 1, 2 or 0 (tie), got {text!r}")
 
     def _number(self, text: str) -> float:
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"must be a number, got {text!r}") from None
+        # Plain ASCII decimals only: float() also reads "1_0" as 10 and other scripts'
+        # digits, which no label or answer means.
+        if not _DECIMAL.fullmatch(text.strip()):
+            raise ValueError(f"must be a number, got {text!r}")
+        number = float(text)
         low, high = self.bounds()
         if math.isnan(number) or not low <= number <= high:
             raise ValueError(f"must lie in [{_num(low)}, {_num(high)}], got {text}")

@@ -68,6 +68,9 @@ def test_null_or_empty_means_not_rated(sqlite_store: Store, tmp_path: Path) -> N
     ([80], r"\(rater worker_7\) is a list, not one rating"),
     ({"v": 80}, r"\(rater worker_7\) is an object, not one rating"),
     ("150", r"must lie in \[0, 100\], got 150.*rater worker_7"),
+    # float() reads these as 10 and 80; no rater wrote them as numbers
+    ("1_0", r"must be a number, got '1_0'.*rater worker_7"),
+    ("\u0668\u0660", r"must be a number, got .*rater worker_7"),
 ])
 def test_an_unreadable_rating_is_refused_and_nothing_written(
         sqlite_store: Store, tmp_path: Path, raw: object, message: str) -> None:
