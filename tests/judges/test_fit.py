@@ -79,3 +79,13 @@ def test_run_and_align_refuse_the_wrong_judge_before_its_fields(tmp_path: Path) 
     fits = runner.invoke(app, ["run", "pairwise-preference", "--dataset", "pw", "--model",
                                "scripted/constant:1", "--db", db])
     assert fits.exit_code == 0, fits.output
+
+
+def test_the_example_names_a_built_in_whose_template_the_items_fill() -> None:
+    # for pass/fail labels on question/grading_notes/response items, not `faithfulness`
+    # (its {context} is missing) but a judge the command would run
+    fits = fitting_builtins({"default": PASS_FAIL}, {"question", "grading_notes", "response"})
+    assert fits[0] == "grading-notes", fits
+    why = scale_misfit("pairwise-preference@1", PAIRWISE, "eb", {"default": PASS_FAIL},
+                       fields={"question", "grading_notes", "response"})
+    assert why is not None and "`evalign run grading-notes --dataset eb`" in why

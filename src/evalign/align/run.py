@@ -42,6 +42,7 @@ from evalign.store import repo_alignment_runs as repo
 from evalign.store.alignment_outcome import AlignmentOutcome, Figures
 from evalign.store.repo_alignment_runs import AlignmentRunRecord
 from evalign.store.repo_comparisons import dataset_id, labeled_criteria
+from evalign.store.repo_items import iter_items
 from evalign.store.repo_judges import add_version, fork, get_judge, resolve
 from evalign.store.repo_runs import now
 
@@ -73,9 +74,11 @@ def start_alignment(store: Store, judge: str, config: AlignConfig, *, held: bool
         check_cost_tracked(config, version.spec)
         config.validate_sources(session, version)
         if config.dataset:  # the wrong judge for the labels, said before their fields
+            target = dataset_id(session, config.dataset)
+            first = next(iter_items(session, target), None)
             check_scale_fits(version.ref, version.spec.scale, config.dataset, {
-                c.name: c.scale for c in labeled_criteria(
-                    session, dataset_id(session, config.dataset))}, command="align")
+                c.name: c.scale for c in labeled_criteria(session, target)}, command="align",
+                fields=first.fields() if first is not None else ())
         _check_labels(session, config, version.id, version.criterion,
                       "" if version.spec.kind == "code" else version.spec.prompt)
         return repo.create_alignment_run(session, judge_version_id=version.id,

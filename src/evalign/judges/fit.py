@@ -9,10 +9,11 @@ read by the store, and refuse with the judge, the dataset, its scale and the jud
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from evalign.errors import ConfigError
-from evalign.judges.builtin import builtin_judges
+from evalign.judges.builtin import BuiltinJudge, builtin_judges
+from evalign.judges.template import template_fields
 from evalign.scores import ScoreConfig, comparable
 
 _SHAPES = {"pairwise": "pairwise (its labels say which of two outputs is better)",
@@ -21,18 +22,25 @@ _SHAPES = {"pairwise": "pairwise (its labels say which of two outputs is better)
            "boolean": "pass/fail (its labels pass or fail one output)"}
 
 
-def fitting_builtins(label_scales: Mapping[str, ScoreConfig]) -> list[str]:
+def fitting_builtins(label_scales: Mapping[str, ScoreConfig],
+                     fields: Collection[str] = ()) -> list[str]:
     """The built-in judges whose scale compares with at least one of `label_scales`: those
-    on the labels' own family of scales first (a numeric judge for numeric labels), then
-    the others, each by name."""
+    whose template names only the dataset's `fields` first (when given), then those on the
+    labels' own family of scales (a numeric judge for numeric labels), each by name."""
     groups = {scale.group for scale in label_scales.values()}
     fits = [b for b in builtin_judges()
             if any(comparable(scale, b.spec.scale) for scale in label_scales.values())]
-    return [b.name for b in sorted(fits, key=lambda b: b.spec.scale.group not in groups)]
+
+    def rank(judge: BuiltinJudge) -> tuple[bool, bool]:
+        missing = bool(fields) and not set(template_fields(judge.spec.prompt)) <= set(fields)
+        return missing, judge.spec.scale.group not in groups
+
+    return [b.name for b in sorted(fits, key=rank)]
 
 
 def scale_misfit(judge: str, judge_scale: ScoreConfig, dataset: str,
-                 label_scales: Mapping[str, ScoreConfig], *, command: str = "run") -> str | None:
+                 label_scales: Mapping[str, ScoreConfig], *, command: str = "run",
+                 fields: Collection[str] = ()) -> str | None:
     """Why `judge` cannot be compared with any label of `dataset`, and what to do; None when
     some label fits, when the dataset has no labels, or when every label is text (text labels
     compare with no judge: nothing a choice of judge would fix).
@@ -43,6 +51,7 @@ def scale_misfit(judge: str, judge_scale: ScoreConfig, dataset: str,
         dataset: the dataset's name.
         label_scales: the dataset's labeled criteria, name → scale.
         command: the evalign command the advice names (`run`, `align`).
+        fields: the dataset's item fields; the example names a judge whose template they fill.
     """
     scored = {name: s for name, s in label_scales.items() if s.group != "text"}
     if not scored or any(comparable(s, judge_scale) for s in scored.values()):
@@ -51,7 +60,7 @@ def scale_misfit(judge: str, judge_scale: ScoreConfig, dataset: str,
     shape = " and ".join(_SHAPES.get(g, g) for g in groups)
     labels = "; ".join(f"criterion {name}, scale {s.spec()}"
                        for name, s in sorted(scored.items()))
-    fits = fitting_builtins(scored)
+    fits = fitting_builtins(scored, fields)
     if fits:
         todo = (f"use a judge whose scale fits: the built-in {', '.join(fits)} (e.g. "
                 f"`evalign {command} {fits[0]} --dataset {dataset}`), or fork one to edit it "
@@ -66,13 +75,15 @@ def scale_misfit(judge: str, judge_scale: ScoreConfig, dataset: str,
 
 
 def check_scale_fits(judge: str, judge_scale: ScoreConfig, dataset: str,
-                     label_scales: Mapping[str, ScoreConfig], *, command: str = "run") -> None:
+                     label_scales: Mapping[str, ScoreConfig], *, command: str = "run",
+                     fields: Collection[str] = ()) -> None:
     """Refuse a judge whose verdicts compare with none of the dataset's labels.
 
     Raises:
         ConfigError: `scale_misfit`'s words (the judge, the dataset and its scale, the
             built-in judges that fit).
     """
-    why = scale_misfit(judge, judge_scale, dataset, label_scales, command=command)
+    why = scale_misfit(judge, judge_scale, dataset, label_scales, command=command,
+                       fields=fields)
     if why is not None:
         raise ConfigError(why)

@@ -136,8 +136,10 @@ def create_run(store: Store, judge_ref: str, dataset: str, *, model: str | None 
         target = get_dataset(session, dataset)
         spec = version.spec
         # the wrong judge for the labels is said as such, not as fields to remap
+        first = next(iter_items(session, target.id), None)
         check_scale_fits(version.ref, spec.scale, dataset,
-                         {c.name: c.scale for c in labeled_criteria(session, target.id)})
+                         {c.name: c.scale for c in labeled_criteria(session, target.id)},
+                         fields=first.fields() if first is not None else ())
         if spec.kind != "code":
             check_items(spec.prompt, iter_items(session, target.id), where=f"dataset {dataset!r}")
         run = repo_runs.create_run(
