@@ -32,11 +32,13 @@ def test_ctrl_c_names_the_run_and_resume_finishes_it(tmp_path: Path,
     store.close()
     with FakeOpenAI() as server:
         for _ in range(ITEMS):
-            server.reply(200, completion("PASS"), delay=0.4)
+            server.reply(200, completion("PASS"), delay=1.0)
         env = dict(os.environ, OPENAI_BASE_URL=server.base_url, OPENAI_API_KEY="x",
                    COLUMNS="200")
         child = subprocess.Popen(
-            [sys.executable, "-c", "from evalign.cli.app import main; main()", "run", "j",
+            # Ctrl+C's default handling, which a test worker process may have switched off
+            [sys.executable, "-c", "import signal; signal.signal(signal.SIGINT, "
+             "signal.default_int_handler); from evalign.cli.app import main; main()", "run", "j",
              "--dataset", "eb", "--concurrency", "1", "--db", str(db)],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         deadline = time.monotonic() + 60
