@@ -24,6 +24,7 @@ from evalign.comparisons import (
 from evalign.errors import ConfigError, NotFoundError
 from evalign.report.criterion import ReportCriterion, report_criterion
 from evalign.report.load import dataset_ratings
+from evalign.report.paired import pair_with
 from evalign.scores import ScoreConfig
 from evalign.stats.annotators import Ratings, annotator_agreement, majority
 from evalign.stats.bias import length_preference
@@ -67,6 +68,8 @@ def run_report(
         NotFoundError: no such run or criterion, or the dataset has no labels.
         CriterionChoiceError: labels on several criteria and nothing names one.
         ConfigError: `vs` is a run on another dataset.
+        PairCriterionError: without `criterion`, `vs` is read on another criterion than
+            `run_id` (`report.paired`).
     """
     chosen = report_criterion(store, run_id, criterion)
     data = read_run(store, run_id, criterion=chosen.name, with_items=True)
@@ -83,7 +86,7 @@ def run_report(
         report["warnings"].insert(0, f"run {run_id} is {loaded.run.status}: the figures cover "
                                   f"the {loaded.verdicts} verdicts stored so far")
     if vs is not None:
-        report["paired"] = _paired_block(store, loaded, vs)
+        report["paired"] = _paired_block(store, loaded, chosen, vs)
     if by is not None:
         report["breakdown"] = {"by": by, "rows": breakdown(loaded.comparisons, by)}
     report["annotators"] = _annotator_block(loaded, report["policies"])
@@ -103,14 +106,19 @@ def report_json(report: dict[str, Any]) -> str:
     return json.dumps(finite(report), indent=2, default=str, ensure_ascii=False) + "\n"
 
 
-def _paired_block(store: Store, loaded: RunComparisons, vs: int) -> dict[str, Any]:
-    other = load_comparisons(store, vs, criterion=loaded.criterion, policy=loaded.policy)
+def _paired_block(store: Store, loaded: RunComparisons, chosen: ReportCriterion,
+                  vs: int) -> dict[str, Any]:
+    """`loaded` against run `vs` on one criterion (`report.paired`: each run's own, refused
+    when they differ); `criterion` and `criterion_words` say which and why."""
+    pair = pair_with(store, loaded, chosen, vs)
+    other = pair.second
     if other.run.dataset_id != loaded.run.dataset_id:
         raise ConfigError(f"run {vs} is on dataset {other.run.dataset!r}, run "
                           f"{loaded.run.id} on {loaded.run.dataset!r}: --vs needs two runs on "
                           "the same items")
     paired = paired_report(loaded.comparisons, other.comparisons)
     paired["baseline_run"], paired["candidate_run"] = loaded.run.id, vs
+    paired["criterion"], paired["criterion_words"] = pair.criterion, pair.words
     paired["candidate"] = _run_block(other)
     return paired
 

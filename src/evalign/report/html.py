@@ -85,6 +85,8 @@ run {{ paired.candidate_run }} {{ pct(paired.candidate_agreement) }});
 McNemar exact p = {{ num(paired.mcnemar_p) }};
 {{ paired.flipped_to_aligned|length }} items flipped to aligned,
 {{ paired.flipped_to_misaligned|length }} to misaligned.</p>
+{% if paired.criterion %}<p id="paired-criterion">Both runs on criterion {{ paired.criterion }}:
+{{ paired.criterion_words }}</p>{% endif %}
 {% for note in paired.notes or [] %}<p>{{ note }}</p>{% endfor %}{% endif %}
 {% if breakdown %}<h2>By {{ breakdown.by }}</h2><table><tr><th>group</th><th>n</th>
 <th>agreement</th><th>95% CI</th><th>κ</th></tr>{% for r in breakdown.rows %}<tr>

@@ -278,6 +278,8 @@ def _paired_table(paired: dict[str, Any]) -> Table:
                   "(same items)")
     table.add_column("")
     table.add_column("value")
+    if paired.get("criterion"):
+        table.add_row("criterion", f"{paired['criterion']}: {paired.get('criterion_words', '')}")
     table.add_row("pairs", str(paired["pairs"]))
     table.add_row(f"run {paired['baseline_run']} agreement on them",
                   fmt(paired.get("baseline_agreement"), True))

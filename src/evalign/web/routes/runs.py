@@ -65,20 +65,25 @@ def runs_create_api(request: Request, store: StoreDep, body: NewBenchmark) -> di
 
 @router.get("/runs/compare", include_in_schema=False)
 def compare_page(request: Request, store: StoreDep, a: int, b: int,
-                 all: bool = False, policy: Policy = DEFAULT_POLICY) -> HTMLResponse:
+                 all: bool = False, policy: Policy = DEFAULT_POLICY,
+                 criterion: str | None = None) -> HTMLResponse:
     """Two runs side by side."""
     return render(request, "compare.html", title=f"Compare #{a} and #{b}",
-                  view=compare_runs(store, a, b, only_changed=not all, policy=policy),
-                  show_all=all)
+                  view=compare_runs(store, a, b, only_changed=not all, policy=policy,
+                                    criterion=criterion or None),
+                  show_all=all, named=criterion or "")
 
 
 @router.get("/api/runs/compare", tags=["runs"])
 def compare_api(store: StoreDep, a: int, b: int, all: bool = False,
-                policy: Policy = DEFAULT_POLICY) -> RunComparison:
+                policy: Policy = DEFAULT_POLICY, criterion: str | None = None) -> RunComparison:
     """Two runs side by side with the paired difference in agreement (b − a), under
     `policy` (as `evalign report A --vs B --policy P`): an undecided verdict counts as its
-    run's miss, a pair with an errored verdict is left out; `paired.notes` says how many."""
-    return compare_runs(store, a, b, only_changed=not all, policy=policy)
+    run's miss, a pair with an errored verdict is left out; `paired.notes` says how many.
+    Both runs are read on `criterion`, else on each run's own, refused (400) when those
+    differ."""
+    return compare_runs(store, a, b, only_changed=not all, policy=policy,
+                        criterion=criterion or None)
 
 
 @router.get("/runs/{run_id}", include_in_schema=False)

@@ -15,8 +15,8 @@ from evalign.comparisons import (
     ItemComparison,
     Policy,
     headline,
-    load_comparisons,
 )
+from evalign.report.paired import load_pair
 from evalign.runner.run import cancel_run
 from evalign.stats import paired_report
 from evalign.store import Store
@@ -54,7 +54,8 @@ class RunComparison(BaseModel):
     figure `evalign report RUN` prints: undecided verdicts left out, over `a_comparisons` /
     `b_comparisons` pairs); `paired` is the library's paired block (`stats.paired_report`),
     where an undecided verdict counts as its run's miss and a pair with an errored verdict
-    is left out, both counted and stated in `paired["notes"]`.
+    is left out, both counted and stated in `paired["notes"]`. `criterion` is the criterion
+    both runs are read on, `criterion_words` why (`report.paired`).
     """
 
     a: int
@@ -62,6 +63,8 @@ class RunComparison(BaseModel):
     a_label: str
     b_label: str
     policy: Policy
+    criterion: str | None = None
+    criterion_words: str = ""
     a_aligned: float | None
     b_aligned: float | None
     a_comparisons: int
@@ -71,12 +74,18 @@ class RunComparison(BaseModel):
 
 
 def compare_runs(store: Store, a: int, b: int, only_changed: bool = True,
-                 policy: Policy = DEFAULT_POLICY) -> RunComparison:
+                 policy: Policy = DEFAULT_POLICY, criterion: str | None = None
+                 ) -> RunComparison:
     """Runs `a` and `b` side by side, with the paired difference in agreement (b − a); both
-    read on `a`'s criterion under `policy` (default `consensus`: one comparison per item, as
-    `evalign report A --vs B`)."""
-    first = load_comparisons(store, a, policy=policy)
-    second = load_comparisons(store, b, criterion=first.criterion, policy=policy)
+    read on one criterion under `policy` (default `consensus`: one comparison per item), as
+    `evalign report A --vs B`: `criterion` when named, else each run's own
+    (`report.paired.load_pair`).
+
+    Raises:
+        PairCriterionError: without `criterion`, the runs' own criteria differ.
+    """
+    pair = load_pair(store, a, b, criterion=criterion, policy=policy)
+    first, second = pair.first, pair.second
     by_b = {i.key.id: i for i in second.items}
     rows = [_row(item, by_b.get(item.key.id)) for item in first.items]
     if only_changed:
@@ -86,6 +95,7 @@ def compare_runs(store: Store, a: int, b: int, only_changed: bool = True,
     heads = headline(first), headline(second)
     return RunComparison(
         a=a, b=b, a_label=_name(first.run), b_label=_name(second.run), policy=policy,
+        criterion=pair.criterion, criterion_words=pair.words,
         a_aligned=heads[0]["agreement"], b_aligned=heads[1]["agreement"],
         a_comparisons=heads[0]["comparisons"], b_comparisons=heads[1]["comparisons"],
         paired=paired, rows=rows)
