@@ -4,6 +4,7 @@ that cannot be tracked is refused up front or stops the run, naming the model.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -117,17 +118,22 @@ def test_a_cost_budget_found_untrackable_mid_run_stops_it_with_a_note(
         out["notes"]
 
 
-def _learning_calls(budget: int | None) -> int:
-    """Model calls of a `decompose` run outside the (always completed) test scoring, on a
-    fresh store (no cached answer)."""
+def _learning(judge: Recorder, **budget: float | None) -> dict[str, dict[str, Any]]:
+    """Per phase spending of a `decompose` run under `budget` (`budget_calls`/`budget_usd`)
+    outside the (always completed) test scoring, on a fresh store (no cached answer)."""
     store = open_store(":memory:")
     seed_store(store)
     config = AlignConfig(dataset="bench", group_by="question", strategies=("decompose",),
-                         budget_calls=budget)
+                         **budget)
     run_id = start_alignment(store, "gn", config)
     outcome = as_dict(execute_alignment(store, run_id, models={
-        "judge": Recorder(), "reflection": Recorder()}).outcome)
-    return int(outcome["calls"]) - int(outcome["per_phase"]["verifying"]["calls"])
+        "judge": judge, "reflection": type(judge)()}).outcome)
+    return {phase: row for phase, row in outcome["per_phase"].items() if phase != "verifying"}
+
+
+def _learning_calls(budget: int | None) -> int:
+    """Model calls of a `decompose` run outside the test scoring."""
+    return sum(int(row["calls"]) for row in _learning(Recorder(), budget_calls=budget).values())
 
 
 def test_batches_shrink_near_a_call_budget() -> None:
@@ -150,16 +156,9 @@ class Priced(Recorder):
 
 
 def _learning_usd(budget: float | None) -> float:
-    """Dollars a `decompose` run spent outside the test scoring, on a fresh store."""
-    store = open_store(":memory:")
-    seed_store(store)
-    config = AlignConfig(dataset="bench", group_by="question", strategies=("decompose",),
-                         budget_usd=budget)
-    run_id = start_alignment(store, "gn", config)
-    outcome = as_dict(execute_alignment(store, run_id, models={
-        "judge": Priced(), "reflection": Priced()}).outcome)
-    return sum(float(row["cost_usd"]) for phase, row in outcome["per_phase"].items()
-               if phase != "verifying")
+    """Dollars a `decompose` run spent outside the test scoring."""
+    return sum(float(row["cost_usd"])
+               for row in _learning(Priced(), budget_usd=budget).values())
 
 
 def test_batches_shrink_near_a_cost_budget() -> None:

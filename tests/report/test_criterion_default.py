@@ -47,6 +47,21 @@ def _version(s: Any, judge: m.Judge, number: int, provenance: dict[str, Any]) ->
     return row
 
 
+def _aligned(s: Any, judge: m.Judge, criterion: str
+             ) -> tuple[m.JudgeVersion, m.JudgeVersion, m.AlignmentRun]:
+    """`judge` v1, an alignment run of it on `criterion` (dataset sq), and the v2 it
+    accepted."""
+    v1 = _version(s, judge, 1, {"source": "cli"})
+    aligned = m.AlignmentRun(judge_version_id=v1.id, status="aligned",
+                             config={"criterion": criterion, "dataset": "sq"},
+                             decision="accepted")
+    s.add(aligned)
+    s.flush()
+    v2 = _version(s, judge, 2, {"alignment_run": aligned.id, "from": f"{judge.name}@1"})
+    aligned.accepted_version_id = v2.id
+    return v1, v2, aligned
+
+
 def _run(s: Any, version: m.JudgeVersion, dataset: str) -> int:
     ds = s.query(m.Dataset).filter_by(name=dataset).one()
     run = m.Run(judge_version_id=version.id, dataset_id=ds.id, status="completed",
@@ -72,14 +87,7 @@ def _store(store: Store) -> dict[str, int]:
         copied = m.Judge(name="copied")
         s.add_all([mine, copied])
         s.flush()
-        v1 = _version(s, mine, 1, {"source": "cli"})
-        aligned = m.AlignmentRun(judge_version_id=v1.id, status="aligned",
-                                 config={"criterion": "overall", "dataset": "sq"},
-                                 decision="accepted")
-        s.add(aligned)
-        s.flush()
-        v2 = _version(s, mine, 2, {"alignment_run": aligned.id, "from": "mine@1"})
-        aligned.accepted_version_id = v2.id
+        v1, v2, aligned = _aligned(s, mine, "overall")
         v3 = _version(s, mine, 3, {"source": "edit", "edited_from": 2})
         c1 = _version(s, copied, 1, {"alignment_run": aligned.id, "from": "mine@1"})
         return {"mine@1": _run(s, v1, "sq"), "mine@2": _run(s, v2, "sq"),

@@ -15,7 +15,7 @@ from evalign.store import Store
 from evalign.store import models as m
 from evalign.web import create_app
 from evalign.web.services.benchmarks import compare_runs
-from tests.report.test_criterion_default import _run, _store, _version
+from tests.report.test_criterion_default import _aligned, _run, _store
 from tests.web.helpers import Client, text_of
 
 
@@ -27,14 +27,7 @@ def _runs(store: Store) -> dict[str, int]:
         other = m.Judge(name="other")
         s.add(other)
         s.flush()
-        v1 = _version(s, other, 1, {"source": "cli"})
-        aligned = m.AlignmentRun(judge_version_id=v1.id, status="aligned",
-                                 config={"criterion": "correctness", "dataset": "sq"},
-                                 decision="accepted")
-        s.add(aligned)
-        s.flush()
-        v2 = _version(s, other, 2, {"alignment_run": aligned.id, "from": "other@1"})
-        aligned.accepted_version_id = v2.id
+        _, v2, _ = _aligned(s, other, "correctness")
         runs["other@2"] = _run(s, v2, "sq")
     return runs
 

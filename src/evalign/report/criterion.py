@@ -1,17 +1,10 @@
 """Which criterion a run's report is on, and why: every report says both.
 
-The read model's one rule (`comparisons.criterion`) picks the criterion the caller names, else
-the judge's own, else the dataset's only comparable one, else `default`. A judge without a
-criterion of its own (a built-in, or a custom judge made without `--criterion`) on a dataset
-labeled on several criteria is refused there (or compared on `default`), even when its version
-was accepted from an alignment run that was told the criterion. That alignment run is the
-judge version's record of what it was aligned for, so the report reads it after the judge's
-own criterion and before the dataset's: from the run's judge version back through its
-provenance (`edited_from`, `forked_from`) to a version an alignment run accepted
-(`alignment_run`, checked against that run's `accepted_version`: a judge imported from
-another store names another store's run), and takes that run's criterion when the dataset has
-labels on it. Nothing else is guessed: when no record names one, the refusal stands
-(`CriterionChoiceError` lists the criteria).
+The caller's criterion, else the judge's own, else the criterion the judge version was aligned
+on (`comparisons.aligned`: the record of the alignment run that accepted it, when the dataset
+has labels on it), else the read model's rule (`comparisons.criterion`: the dataset's only
+comparable criterion, else `default`). Nothing else is guessed: when nothing names one, the
+refusal stands (`CriterionChoiceError` lists the criteria).
 """
 
 from __future__ import annotations
